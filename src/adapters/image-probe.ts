@@ -1,0 +1,127 @@
+/**
+ * Identifies a file by its content (never its extension) and decode-checks images with sharp.
+ * Vendor errors become Problems in plain words; only an unreadable local file is a failure.
+ */
+import fs from 'node:fs/promises';
+import sharp, { type Metadata } from 'sharp';
+import { fileTypeFromFile } from 'file-type';
+import { ErrorCodes, YaddasError, rejection, type Problem } from '../domain/errors.js';
+import type { InspectResult } from '../domain/item.js';
+
+const FORMATS: Record<string, string> = {
+  'image/tiff': 'TIFF',
+  'image/jpeg': 'JPEG',
+  'image/png': 'PNG',
+  'image/webp': 'WebP',
+  'application/pdf': 'PDF',
+};
+export const ACCEPTED_FORMATS = Object.values(FORMATS);
+
+const BIT_DEPTH: Record<string, number> = { uchar: 8, char: 8, ushort: 16, short: 16, uint: 32, int: 32, float: 32, double: 64 };
+
+export type ProbeResult = { ok: true; result: InspectResult } | { ok: false; problem: Problem };
+
+function corrupt(name: string, detail: string): ProbeResult {
+  return {
+    ok: false,
+    problem: rejection(ErrorCodes.CORRUPT_FILE, `The file cannot be read as an image: it is damaged or incomplete (${detail}).`, 'Scan or export this page again, and copy it again.', name),
+  };
+}
+
+/** Sharp's messages carry libvips detail; keep the first line, which is the useful part. */
+const vipsDetail = (err: unknown) => String((err as Error).message ?? err).split('\n')[0]!.slice(0, 300);
+
+async function probePdf(file: string, name: string): Promise<ProbeResult> {
+  const fh = await fs.open(file, 'r');
+  try {
+    const { size } = await fh.stat();
+    const head = Buffer.alloc(16);
+    await fh.read(head, 0, 16, 0);
+    const tailLen = Math.min(size, 2048);
+    const tail = Buffer.alloc(tailLen);
+    await fh.read(tail, 0, tailLen, size - tailLen);
+    const version = /%PDF-(\d\.\d)/.exec(head.toString('latin1'))?.[1] ?? 'unknown';
+    // A PDF ends with %%EOF (possibly followed by a line break); a truncated copy does not.
+    if (!tail.toString('latin1').includes('%%EOF')) return corrupt(name, 'the end of the PDF is missing');
+    return { ok: true, result: { path: name, mime: 'application/pdf', format: 'PDF', pdf: { version } } };
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Full decode of every page: a header can be intact while the pixel data is truncated, and only
+ * decoding finds that. stats() decodes the whole image but keeps only a few numbers.
+ */
+async function probeImage(file: string, name: string, mime: string, maxPixels: number): Promise<ProbeResult> {
+  const opts = { failOn: 'error' as const, limitInputPixels: maxPixels, sequentialRead: true };
+  let meta: Metadata;
+  try {
+    meta = await sharp(file, opts).metadata();
+  } catch (err) {
+    return corrupt(name, vipsDetail(err));
+  }
+  const width = meta.width ?? 0;
+  const height = meta.height ?? 0;
+  const pages = meta.pages ?? 1;
+  if (width * height > maxPixels) {
+    return {
+      ok: false,
+      problem: rejection(
+        ErrorCodes.TOO_MANY_PIXELS,
+        `The image is ${width} × ${height} pixels, more than the ${maxPixels.toLocaleString('en')} pixels Yaddaş accepts (such files are often damaged or built to exhaust memory).`,
+        'Check the scan; if it really is this large, ask an operator to raise YADDAS_MAX_PIXELS.',
+        name,
+      ),
+    };
+  }
+  try {
+    for (let page = 0; page < pages; page++) await sharp(file, { ...opts, page }).stats();
+  } catch (err) {
+    const detail = vipsDetail(err);
+    if (/pixel limit/i.test(detail)) {
+      return { ok: false, problem: rejection(ErrorCodes.TOO_MANY_PIXELS, 'A page of the image is larger than the pixel limit.', 'Check the scan, or ask an operator to raise YADDAS_MAX_PIXELS.', name) };
+    }
+    return corrupt(name, detail);
+  }
+  const image: NonNullable<InspectResult['image']> = {
+    width,
+    height,
+    pages,
+    channels: meta.channels ?? 0,
+    space: meta.space ?? 'unknown',
+    hasProfile: meta.hasProfile ?? false,
+    hasAlpha: meta.hasAlpha ?? false,
+  };
+  const depth = meta.depth ? BIT_DEPTH[meta.depth] : undefined;
+  if (depth) image.bitDepth = depth;
+  if (meta.orientation) image.orientation = meta.orientation;
+  return { ok: true, result: { path: name, mime, format: FORMATS[mime]!, image } };
+}
+
+/** Identifies and checks one staged file. `name` is how the item refers to it. */
+export async function probeFile(file: string, name: string, maxPixels: number): Promise<ProbeResult> {
+  let type;
+  try {
+    type = await fileTypeFromFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new YaddasError(ErrorCodes.STAGED_FILE_MISSING, `The staged file ${name} is missing.`, { permanent: true, file: name });
+    throw err;
+  }
+  const mime = type?.mime;
+  if (!mime || !FORMATS[mime]) {
+    const what = type ? `a ${type.ext.toUpperCase()} file (${type.mime})` : 'not a format Yaddaş recognises';
+    return {
+      ok: false,
+      problem: rejection(
+        ErrorCodes.UNSUPPORTED_FORMAT,
+        `By its content this is ${what}, whatever its name says. Accepted: TIFF, JPEG, PNG, WebP images and PDF.`,
+        'Export the page as TIFF (preferred for masters), JPEG, PNG or WebP.',
+        name,
+      ),
+    };
+  }
+  if (mime === 'application/pdf') return probePdf(file, name);
+  return probeImage(file, name, mime, maxPixels);
+}

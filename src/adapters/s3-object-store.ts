@@ -1,0 +1,152 @@
+// The SDK warns on every process start that its 2027 releases will need Node 22; Yaddaş pins
+// Node 20 for now (see README, Maintenance), so the warning is noted there instead of in every log.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+import {
+  S3Client,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  DeleteObjectsCommand,
+  PutObjectCommand,
+  HeadBucketCommand,
+  CreateBucketCommand,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { Readable } from 'node:stream';
+import { ErrorCodes, YaddasError } from '../domain/errors.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { Config } from '../config/load.js';
+
+export function createS3Client(s3: Config['s3']): S3Client {
+  return new S3Client({
+    endpoint: s3.endpoint,
+    region: s3.region,
+    forcePathStyle: s3.forcePathStyle,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    // Streamed bodies are otherwise sent aws-chunked with a trailing CRC, which some S3-compatible
+    // servers (s3rver) store verbatim: a silent corruption. Fixity is checked by reading back.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 3,
+  });
+}
+
+function status(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+}
+
+function isNotFound(err: unknown): boolean {
+  const name = (err as { name?: string }).name;
+  return name === 'NoSuchKey' || name === 'NotFound' || status(err) === 404;
+}
+
+function unavailable(op: string, bucket: string, key: string, err: unknown): YaddasError {
+  const e = err as { name?: string; message?: string };
+  return new YaddasError(
+    ErrorCodes.STORAGE_UNAVAILABLE,
+    `S3 ${op} s3://${bucket}/${key} failed: ${e.name ?? 'Error'} ${e.message ?? ''} (HTTP ${status(err) ?? '-'})`.trim(),
+    { permanent: false, cause: err },
+  );
+}
+
+export class S3ObjectStore implements ObjectStore {
+  constructor(
+    private readonly client: S3Client,
+    readonly bucket: string,
+    private readonly upload: { partSizeMiB: number; concurrency: number },
+  ) {}
+
+  async put(key: string, body: Buffer | Readable, opts: { contentType?: string } = {}): Promise<void> {
+    try {
+      if (Buffer.isBuffer(body)) {
+        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: opts.contentType }));
+        return;
+      }
+      const up = new Upload({
+        client: this.client,
+        params: { Bucket: this.bucket, Key: key, Body: body, ContentType: opts.contentType },
+        partSize: this.upload.partSizeMiB * 1024 * 1024,
+        queueSize: this.upload.concurrency,
+        leavePartsOnError: false,
+      });
+      await up.done();
+    } catch (err) {
+      if (err instanceof YaddasError) throw err;
+      // An error raised by the source stream (the local file) is not a storage failure.
+      if ((err as NodeJS.ErrnoException).code && !status(err)) throw err;
+      throw unavailable('PUT', this.bucket, key, err);
+    }
+  }
+
+  async get(key: string): Promise<Readable | null> {
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return res.Body as Readable;
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw unavailable('GET', this.bucket, key, err);
+    }
+  }
+
+  async getBuffer(key: string): Promise<Buffer | null> {
+    const body = await this.get(key);
+    if (!body) return null;
+    const chunks: Buffer[] = [];
+    for await (const c of body as AsyncIterable<Buffer>) chunks.push(c);
+    return Buffer.concat(chunks);
+  }
+
+  async head(key: string): Promise<{ size: number } | null> {
+    try {
+      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { size: res.ContentLength ?? 0 };
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw unavailable('HEAD', this.bucket, key, err);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<{ key: string; size: number }> {
+    let token: string | undefined;
+    do {
+      let res;
+      try {
+        res = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+      } catch (err) {
+        throw unavailable('LIST', this.bucket, prefix, err);
+      }
+      for (const o of res.Contents ?? []) if (o.Key) yield { key: o.Key, size: o.Size ?? 0 };
+      token = res.IsTruncated ? res.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000);
+      try {
+        const res = await this.client.send(
+          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+        );
+        if (res.Errors && res.Errors.length > 0) throw new Error(`${res.Errors.length} objects not deleted: ${res.Errors[0]?.Message}`);
+      } catch (err) {
+        throw unavailable('DELETE', this.bucket, batch[0] ?? '', err);
+      }
+    }
+  }
+}
+
+/** Checks that a bucket exists, creating it when asked to. Returns what it did. */
+export async function ensureBucket(client: S3Client, bucket: string, create: boolean): Promise<'exists' | 'created'> {
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: bucket }));
+    return 'exists';
+  } catch (err) {
+    if (!isNotFound(err) && status(err) !== 403) throw unavailable('HEAD bucket', bucket, '', err);
+    if (!create) {
+      throw new YaddasError(ErrorCodes.STORAGE_UNAVAILABLE, `Bucket "${bucket}" does not exist (or is not readable). Create it, or set YADDAS_S3_CREATE_BUCKETS=true.`, { permanent: true });
+    }
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    return 'created';
+  }
+}

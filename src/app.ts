@@ -1,0 +1,129 @@
+/**
+ * The composition root: the one place where configuration becomes connections, adapters,
+ * services and stage processors. Entry points (workers/, the CLI) call this and nothing else.
+ */
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Config } from './config/load.js';
+import type { Logger } from './log.js';
+import { createRedis } from './adapters/redis.js';
+import { S3ObjectStore, createS3Client } from './adapters/s3-object-store.js';
+import { Intake } from './intake/intake.js';
+import { Watcher } from './intake/watcher.js';
+import { createOrchestrator } from './pipeline/orchestrator.js';
+import { INGEST_QUEUE, STAGES, type StageName } from './pipeline/plan.js';
+import { Queues, createWorker, wrapProcessor, type StageHandler } from './pipeline/queues.js';
+import { StatusStore } from './pipeline/status-store.js';
+import { OcflStore } from './storage/ocfl-store.js';
+import { inspectProcessor } from './stages/inspect/inspect.processor.js';
+import { prepareProcessor } from './stages/prepare/prepare.processor.js';
+import { storeProcessor } from './stages/store/store.processor.js';
+import { commitProcessor } from './stages/commit/commit.processor.js';
+import { releaseProcessor } from './stages/release/release.processor.js';
+
+export type Role = StageName | typeof INGEST_QUEUE;
+export const ROLES: readonly Role[] = [INGEST_QUEUE, ...(Object.keys(STAGES) as StageName[])];
+
+export interface App {
+  config: Config;
+  log: Logger;
+  redis: Redis;
+  s3: S3Client;
+  queues: Queues;
+  status: StatusStore;
+  preservation: OcflStore;
+  access: S3ObjectStore;
+  intake: Intake;
+  close(): Promise<void>;
+}
+
+export function createApp(config: Config, log: Logger): App {
+  const redis = createRedis(config, 'worker');
+  redis.on('error', (err) => log.warn({ err: { message: err.message } }, 'Redis connection error'));
+  const workerConnections: Redis[] = [];
+  const queues = new Queues({
+    connection: redis,
+    workerConnection: () => {
+      const c = createRedis(config, 'worker');
+      c.on('error', () => undefined);
+      workerConnections.push(c);
+      return c;
+    },
+    prefix: config.redis.prefix,
+    jobs: config.jobs,
+  });
+  const status = new StatusStore(redis, config.redis.prefix);
+  const s3 = createS3Client(config.s3);
+  const upload = { partSizeMiB: config.s3.partSizeMiB, concurrency: config.s3.uploadConcurrency };
+  const preservation = new OcflStore(new S3ObjectStore(s3, config.s3.preservationBucket, upload));
+  const access = new S3ObjectStore(s3, config.s3.accessBucket, upload);
+  const intake = new Intake({
+    stagingDir: config.intake.stagingDir,
+    rejectedDir: config.intake.rejectedDir,
+    markerName: config.intake.markerName,
+    status,
+    queues,
+    log,
+  });
+  return {
+    config,
+    log,
+    redis,
+    s3,
+    queues,
+    status,
+    preservation,
+    access,
+    intake,
+    async close() {
+      await queues.close();
+      await Promise.all(workerConnections.map((c) => c.quit().catch(() => c.disconnect())));
+      await redis.quit().catch(() => redis.disconnect());
+      s3.destroy();
+    },
+  };
+}
+
+/** Each stage's handler, wired to its adapters. */
+function handlerFor(app: App, stage: StageName): StageHandler<never, unknown> {
+  const c = app.config;
+  switch (stage) {
+    case 'inspect':
+      return inspectProcessor({ stagingDir: c.intake.stagingDir, maxPixels: c.intake.maxPixels }) as StageHandler<never, unknown>;
+    case 'prepare':
+      return prepareProcessor({ status: app.status, ocfl: app.preservation }) as StageHandler<never, unknown>;
+    case 'store':
+      return storeProcessor({ stagingDir: c.intake.stagingDir, ocfl: app.preservation }) as StageHandler<never, unknown>;
+    case 'commit': {
+      const user = c.ocfl.userAddress ? { name: c.ocfl.userName, address: c.ocfl.userAddress } : { name: c.ocfl.userName };
+      return commitProcessor({ ocfl: app.preservation, user }) as StageHandler<never, unknown>;
+    }
+    case 'release':
+      return releaseProcessor({
+        stagingDir: c.intake.stagingDir,
+        doneDir: c.intake.doneDir,
+        rejectedDir: c.intake.rejectedDir,
+        doneRetentionDays: c.intake.doneRetentionDays,
+        status: app.status,
+        ocfl: app.preservation,
+      }) as StageHandler<never, unknown>;
+  }
+}
+
+/** Starts the BullMQ worker of one role (a stage, or the ingest orchestrator). */
+export function startWorker(app: App, role: Role): Worker {
+  const c = app.config;
+  const log = app.log;
+  if (role === INGEST_QUEUE) {
+    const processor = createOrchestrator({ queues: app.queues, status: app.status, log });
+    return createWorker(app.queues.deps, INGEST_QUEUE, processor as never, { concurrency: c.concurrency.ingest, lockSeconds: c.jobs.lockSeconds }, log);
+  }
+  const concurrency = role === 'prepare' ? c.concurrency.commit : c.concurrency[role];
+  const processor = wrapProcessor(role, handlerFor(app, role) as StageHandler<{ ingestId?: string }, unknown>, log);
+  return createWorker(app.queues.deps, role, processor as never, { concurrency, lockSeconds: c.jobs.lockSeconds }, log);
+}
+
+export function createWatcher(app: App): Watcher {
+  return new Watcher({ config: app.config, redis: app.redis, intake: app.intake, log: app.log });
+}

@@ -1,0 +1,77 @@
+/**
+ * The `yaddas` command line: one function per command, all wired through the composition root.
+ */
+import { Command, Option } from 'commander';
+import { loadConfigOrExit } from '../process.js';
+import { createLogger } from '../log.js';
+import { createApp } from '../app.js';
+import { configCommand } from './config.cmd.js';
+import { ingestCommand } from './ingest.cmd.js';
+import { verifyCommand } from './verify.cmd.js';
+import { ensureEmbeddedS3, redisAnswers } from '../services/embedded.js';
+import { runSupervisor } from '../supervisor.js';
+
+async function withApp(fn: (app: ReturnType<typeof createApp>) => Promise<number>, needs: { redis?: boolean; s3?: boolean } = { redis: true }): Promise<never> {
+  const needsRedis = needs.redis ?? false;
+  const config = loadConfigOrExit();
+  // The CLI logs only warnings and errors to stderr; its output is for people and scripts.
+  const log = createLogger({ log: { ...config.log, level: config.log.level === 'info' ? 'warn' : config.log.level, format: config.log.format === 'auto' ? 'pretty' : config.log.format } }, 'cli');
+  if (needsRedis && !(await redisAnswers(config.redis.url))) {
+    process.stderr.write(`yaddas: Redis does not answer at ${new URL(config.redis.url).host}; start Yaddaş (npm start) or set REDIS_URL\n`);
+    process.exit(1);
+  }
+  // The embedded S3 server normally runs inside `npm start`; a command that reads storage while
+  // Yaddaş is stopped runs it for its own duration.
+  const s3 = needs.s3 ? await ensureEmbeddedS3(config, log) : null;
+  const app = createApp(config, log);
+  let code = 1;
+  try {
+    code = await fn(app);
+  } catch (err) {
+    process.stderr.write(`yaddas: ${(err as Error).message}\n`);
+  } finally {
+    await app.close();
+    await s3?.stop();
+  }
+  process.exit(code);
+}
+
+const program = new Command('yaddas').description('Yaddaş: a digital preservation ingest pipeline').showHelpAfterError();
+
+program
+  .command('start')
+  .description('start Yaddaş: embedded services if none are configured, then every stage as its own process')
+  .action(async () => {
+    await runSupervisor();
+  });
+
+program
+  .command('config')
+  .description('print the effective configuration (secrets redacted) and where each value came from')
+  .option('--json', 'as JSON')
+  .action((opts: { json?: boolean }) => {
+    process.exit(configCommand(loadConfigOrExit(), opts));
+  });
+
+program
+  .command('ingest')
+  .description('take files or folders as if they had been dropped into the inbox (they are copied)')
+  .argument('<paths...>', 'folders (multi-page items) or image files (single-image items)')
+  .option('--wait', 'wait until each item is preserved, rejected or failed')
+  .option('--json', 'print the results as JSON')
+  .addOption(new Option('--timeout <seconds>', 'with --wait: give up waiting after this long').argParser(Number))
+  .action(async (paths: string[], opts: { wait?: boolean; json?: boolean; timeout?: number }) => {
+    await withApp((app) => ingestCommand(app, paths, opts));
+  });
+
+program
+  .command('verify')
+  .description("read an item's OCFL object back and check its structure and every digest")
+  .argument('<id>', 'item id')
+  .option('--json', 'print the report as JSON')
+  .option('--no-digests', 'check structure and inventories only, without reading content back')
+  .action(async (id: string, opts: { json?: boolean; digests?: boolean }) => {
+    await withApp((app) => verifyCommand(app, id, opts), { s3: true });
+  });
+
+await program.parseAsync(process.argv);

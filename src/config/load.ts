@@ -1,0 +1,179 @@
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { SETTINGS, type Setting } from './settings.js';
+
+/** The effective configuration. Paths are absolute once loaded. */
+export interface Config {
+  inbox: string;
+  dataDir: string;
+  intake: {
+    stagingDir: string;
+    doneDir: string;
+    rejectedDir: string;
+    mode: 'quiet' | 'marker';
+    quietSeconds: number;
+    pollSeconds: number;
+    markerName: string;
+    doneRetentionDays: number;
+    maxPixels: number;
+  };
+  redis: { url: string; embedded: 'auto' | 'off'; prefix: string };
+  s3: {
+    endpoint: string;
+    region: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+    forcePathStyle: boolean;
+    preservationBucket: string;
+    accessBucket: string;
+    createBuckets: boolean;
+    embeddedPort: number;
+    partSizeMiB: number;
+    uploadConcurrency: number;
+  };
+  jobs: { attempts: number; backoffSeconds: number; lockSeconds: number };
+  concurrency: { ingest: number; inspect: number; store: number; commit: number; release: number };
+  ocfl: { userName: string; userAddress: string };
+  log: { level: string; format: 'auto' | 'json' | 'pretty' };
+  /** where each value came from, for `yaddas config` */
+  sources: Record<string, string>;
+  /** true when s3.endpoint was empty and the embedded S3 server is meant */
+  embeddedS3: boolean;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** folder of JSON config files; default `<cwd>/config` (or YADDAS_CONFIG_DIR) */
+  configDir?: string;
+}
+
+function getPath(obj: unknown, dotted: string): unknown {
+  let cur: unknown = obj;
+  for (const part of dotted.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  let cur = obj;
+  for (const part of parts.slice(0, -1)) {
+    cur[part] ??= {};
+    cur = cur[part] as Record<string, unknown>;
+  }
+  cur[parts.at(-1)!] = value;
+}
+
+/** Every dotted leaf path of a parsed JSON file, to report keys that no setting knows. */
+function leafPaths(obj: unknown, base = ''): string[] {
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return [base];
+  return Object.entries(obj as Record<string, unknown>).flatMap(([k, v]) => leafPaths(v, base ? `${base}.${k}` : k));
+}
+
+/**
+ * Loads the configuration: defaults < config/default.json < config/$NODE_ENV.json <
+ * config/local.json < environment. Every problem is collected and reported at once.
+ */
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  const configDir = path.resolve(cwd, opts.configDir ?? env.YADDAS_CONFIG_DIR ?? 'config');
+  const problems: string[] = [];
+
+  const files = ['default.json', env.NODE_ENV ? `${env.NODE_ENV}.json` : '', 'local.json']
+    .filter(Boolean)
+    .map((f) => path.join(configDir, f))
+    .filter((f) => existsSync(f));
+  const layers: Array<{ file: string; data: unknown }> = [];
+  const known = new Set(SETTINGS.map((s) => s.key));
+  for (const file of files) {
+    try {
+      const data: unknown = JSON.parse(readFileSync(file, 'utf8'));
+      layers.push({ file, data });
+      for (const leaf of leafPaths(data)) {
+        if (leaf && !known.has(leaf) && !leaf.startsWith('$')) problems.push(`${path.relative(cwd, file)}: unknown setting "${leaf}"`);
+      }
+    } catch (err) {
+      problems.push(`${path.relative(cwd, file)}: not valid JSON (${(err as Error).message})`);
+    }
+  }
+
+  const out: Record<string, unknown> = {};
+  const sources: Record<string, string> = {};
+  for (const s of SETTINGS as readonly Setting[]) {
+    let raw: unknown = s.default;
+    let source = 'default';
+    for (const layer of layers) {
+      const v = getPath(layer.data, s.key);
+      if (v !== undefined) {
+        raw = v;
+        source = path.relative(cwd, layer.file) || layer.file;
+      }
+    }
+    const envName = s.env.find((name) => env[name] !== undefined && env[name] !== '');
+    if (envName) {
+      raw = env[envName];
+      source = `env ${envName}`;
+    }
+    const parsed = s.parse(raw);
+    if (parsed.ok) setPath(out, s.key, parsed.value);
+    else problems.push(`${s.key} (${envName ?? s.env[0]}, from ${source}) ${parsed.error}`);
+    sources[s.key] = source;
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const cfg = out as unknown as Config;
+  cfg.sources = sources;
+  cfg.inbox = path.resolve(cwd, cfg.inbox);
+  cfg.dataDir = path.resolve(cwd, cfg.dataDir);
+  cfg.intake.stagingDir = path.resolve(cwd, cfg.intake.stagingDir || path.join(cfg.dataDir, 'staging'));
+  cfg.intake.doneDir = path.resolve(cwd, cfg.intake.doneDir || path.join(cfg.dataDir, 'done'));
+  cfg.intake.rejectedDir = path.resolve(cwd, cfg.intake.rejectedDir);
+  cfg.embeddedS3 = cfg.s3.endpoint === '';
+  if (cfg.embeddedS3) cfg.s3.endpoint = `http://127.0.0.1:${cfg.s3.embeddedPort}`;
+
+  const dirs = { inbox: cfg.inbox, 'intake.stagingDir': cfg.intake.stagingDir, 'intake.rejectedDir': cfg.intake.rejectedDir, 'intake.doneDir': cfg.intake.doneDir };
+  for (const [a, pa] of Object.entries(dirs)) {
+    for (const [b, pb] of Object.entries(dirs)) {
+      if (a < b && (pa === pb || pa.startsWith(pb + path.sep) || pb.startsWith(pa + path.sep))) {
+        problems.push(`${a} (${pa}) and ${b} (${pb}) must be separate folders, neither inside the other`);
+      }
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return cfg;
+}
+
+/** Redacts a URL's password: redis://:secret@host → redis://:[redacted]@host */
+export function redactUrl(u: string): string {
+  try {
+    const parsed = new URL(u);
+    if (parsed.password) parsed.password = '[redacted]';
+    return parsed.toString();
+  } catch {
+    return u;
+  }
+}
+
+/** The configuration as `yaddas config --json` prints it: secrets redacted, flattened keys kept nested. */
+export function redactedConfig(cfg: Config): Record<string, unknown> {
+  const copy = structuredClone(cfg) as unknown as Record<string, unknown>;
+  for (const s of SETTINGS as readonly Setting[]) {
+    if (!s.secret) continue;
+    const v = getPath(copy, s.key);
+    if (typeof v !== 'string' || v === '') continue;
+    setPath(copy, s.key, s.key === 'redis.url' ? redactUrl(v) : '[redacted]');
+  }
+  return copy;
+}

@@ -1,0 +1,146 @@
+/**
+ * Every setting Yaddaş has, in one table: its place in the configuration, the environment variable
+ * that sets it, its default, and how a raw value is checked. The loader, `yaddas config`, the README
+ * table and the redaction of secrets are all derived from this table, so a setting cannot exist
+ * without an environment variable and a line of documentation.
+ */
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+type Parser<T> = (raw: unknown) => Parsed<T>;
+
+export interface Setting<T = unknown> {
+  /** dotted path in the configuration object, e.g. `s3.endpoint` */
+  key: string;
+  /** environment variables, first one set wins */
+  env: readonly string[];
+  default: T;
+  parse: Parser<T>;
+  doc: string;
+  /** printed as `[redacted]` by `yaddas config` and in logs */
+  secret?: boolean;
+}
+
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const fail = (error: string): Parsed<never> => ({ ok: false, error });
+
+export const str: Parser<string> = (raw) =>
+  typeof raw === 'string' ? ok(raw) : fail(`expected text, got ${JSON.stringify(raw)}`);
+
+const nonEmpty: Parser<string> = (raw) => {
+  const r = str(raw);
+  if (!r.ok) return r;
+  return r.value.trim() === '' ? fail('must not be empty') : ok(r.value);
+};
+
+function int(min: number, max: number): Parser<number> {
+  return (raw) => {
+    const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+    if (typeof n !== 'number' || !Number.isInteger(n)) return fail(`expected a whole number, got ${JSON.stringify(raw)}`);
+    if (n < min || n > max) return fail(`must be between ${min} and ${max}, got ${n}`);
+    return ok(n);
+  };
+}
+
+function num(min: number, max: number): Parser<number> {
+  return (raw) => {
+    const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+    if (typeof n !== 'number' || !Number.isFinite(n)) return fail(`expected a number, got ${JSON.stringify(raw)}`);
+    if (n < min || n > max) return fail(`must be between ${min} and ${max}, got ${n}`);
+    return ok(n);
+  };
+}
+
+const bool: Parser<boolean> = (raw) => {
+  if (typeof raw === 'boolean') return ok(raw);
+  if (typeof raw === 'string') {
+    const v = raw.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(v)) return ok(true);
+    if (['0', 'false', 'no', 'off'].includes(v)) return ok(false);
+  }
+  return fail(`expected true or false, got ${JSON.stringify(raw)}`);
+};
+
+function oneOf<T extends string>(...values: T[]): Parser<T> {
+  return (raw) =>
+    typeof raw === 'string' && (values as string[]).includes(raw)
+      ? ok(raw as T)
+      : fail(`must be one of ${values.join(', ')}, got ${JSON.stringify(raw)}`);
+}
+
+const url = (protocols: string[], allowEmpty: boolean): Parser<string> => (raw) => {
+  const r = str(raw);
+  if (!r.ok) return r;
+  if (r.value === '' && allowEmpty) return ok('');
+  try {
+    const u = new URL(r.value);
+    if (!protocols.includes(u.protocol)) return fail(`must start with ${protocols.join(' or ')}, got ${u.protocol}`);
+    return ok(r.value);
+  } catch {
+    return fail(`is not a valid URL: ${JSON.stringify(r.value)}`);
+  }
+};
+
+/** S3 bucket naming rules (the subset that all S3-compatible servers accept). */
+const bucket: Parser<string> = (raw) => {
+  const r = str(raw);
+  if (!r.ok) return r;
+  return /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(r.value) && !r.value.includes('..')
+    ? ok(r.value)
+    : fail(`is not a valid bucket name (3-63 lowercase letters, digits, dots and hyphens): ${JSON.stringify(r.value)}`);
+};
+
+const prefix: Parser<string> = (raw) => {
+  const r = str(raw);
+  if (!r.ok) return r;
+  return /^[A-Za-z0-9_-]{1,64}$/.test(r.value) ? ok(r.value) : fail('must be 1-64 letters, digits, _ or -');
+};
+
+const markerName: Parser<string> = (raw) => {
+  const r = nonEmpty(raw);
+  if (!r.ok) return r;
+  return /[/\\\0]/.test(r.value) ? fail('must be a plain file name') : r;
+};
+
+function setting<T>(s: Setting<T>): Setting<T> {
+  return s;
+}
+
+export const SETTINGS = [
+  setting({ key: 'inbox', env: ['YADDAS_INBOX'], default: './inbox', parse: nonEmpty, doc: 'The inbox (hot folder) that digitization staff drop items into.' }),
+  setting({ key: 'dataDir', env: ['YADDAS_DATA_DIR'], default: './data', parse: nonEmpty, doc: 'Yaddaş\'s own working folder: staged items, the done area, embedded Redis and S3 data.' }),
+  setting({ key: 'intake.stagingDir', env: ['YADDAS_STAGING_DIR'], default: '', parse: str, doc: 'Where taken items wait until their masters are verified in storage. Empty: `<dataDir>/staging`. Best on the same file system as the inbox, so that taking an item is a rename.' }),
+  setting({ key: 'intake.doneDir', env: ['YADDAS_DONE_DIR'], default: '', parse: str, doc: 'Where items go once their masters are verified. Empty: `<dataDir>/done`.' }),
+  setting({ key: 'intake.rejectedDir', env: ['YADDAS_REJECTED_DIR'], default: './rejected', parse: nonEmpty, doc: 'Where rejected items go, each with a REJECTED.txt. Put it where staff can see it.' }),
+  setting({ key: 'intake.mode', env: ['YADDAS_INTAKE_MODE'], default: 'quiet' as 'quiet' | 'marker', parse: oneOf('quiet', 'marker'), doc: '`quiet`: an item is taken once nothing in it has changed for the quiet period. `marker`: once a marker file appears (see YADDAS_MARKER_NAME).' }),
+  setting({ key: 'intake.quietSeconds', env: ['YADDAS_QUIET_SECONDS'], default: 120, parse: num(0, 86_400), doc: 'Quiet period in seconds: how long an item must stay unchanged before it is taken (quiet mode). Copies over a network share can stall; be generous.' }),
+  setting({ key: 'intake.pollSeconds', env: ['YADDAS_POLL_SECONDS'], default: 10, parse: num(0.05, 3_600), doc: 'How often the inbox is scanned. Scanning polls, so it works on network shares where file-system events do not arrive.' }),
+  setting({ key: 'intake.markerName', env: ['YADDAS_MARKER_NAME'], default: 'READY', parse: markerName, doc: 'Marker mode: a folder item is taken once a file of this name is inside it; a single-file item once `<file name>.<marker>` is beside it (e.g. `photo.tif.READY`).' }),
+  setting({ key: 'intake.doneRetentionDays', env: ['YADDAS_DONE_RETENTION_DAYS'], default: 30, parse: num(0, 36_500), doc: 'Days an item is kept in the done area after its masters were verified; 0 removes it as soon as it is verified.' }),
+  setting({ key: 'intake.maxPixels', env: ['YADDAS_MAX_PIXELS'], default: 1_000_000_000, parse: int(1, 2 ** 40), doc: 'Largest image (width × height) accepted; larger ones are rejected as possible decompression bombs.' }),
+  setting({ key: 'redis.url', env: ['REDIS_URL'], default: 'redis://127.0.0.1:6379', parse: url(['redis:', 'rediss:'], false), doc: 'Redis for the queues. Production Redis needs AOF persistence and `maxmemory-policy noeviction`.', secret: true }),
+  setting({ key: 'redis.embedded', env: ['YADDAS_REDIS_EMBEDDED'], default: 'auto' as 'auto' | 'off', parse: oneOf('auto', 'off'), doc: '`auto`: when nothing answers at REDIS_URL (a local address) and `redis-server` is installed, `yaddas start` runs a private Redis with AOF under `<dataDir>/redis`. `off`: never.' }),
+  setting({ key: 'redis.prefix', env: ['YADDAS_REDIS_PREFIX'], default: 'yaddas', parse: prefix, doc: 'Prefix of every Redis key (queues and item records); lets several Yaddaş installations share one Redis.' }),
+  setting({ key: 's3.endpoint', env: ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL'], default: '', parse: url(['http:', 'https:'], true), doc: 'S3-compatible endpoint (MinIO, Ceph RGW, AWS). Empty: the embedded S3 server (s3rver) on 127.0.0.1 with its data under `<dataDir>/s3`.' }),
+  setting({ key: 's3.region', env: ['AWS_REGION', 'AWS_DEFAULT_REGION'], default: 'us-east-1', parse: nonEmpty, doc: 'S3 region.' }),
+  setting({ key: 's3.accessKeyId', env: ['AWS_ACCESS_KEY_ID'], default: 'S3RVER', parse: str, doc: 'S3 access key id (the embedded server accepts any).' }),
+  setting({ key: 's3.secretAccessKey', env: ['AWS_SECRET_ACCESS_KEY'], default: 'S3RVER', parse: str, doc: 'S3 secret key.', secret: true }),
+  setting({ key: 's3.forcePathStyle', env: ['YADDAS_S3_FORCE_PATH_STYLE'], default: true, parse: bool, doc: 'Path-style bucket addressing (needed by MinIO and most self-hosted servers).' }),
+  setting({ key: 's3.preservationBucket', env: ['YADDAS_PRESERVATION_BUCKET'], default: 'yaddas-preservation', parse: bucket, doc: 'The private bucket that is an OCFL 1.1 storage root.' }),
+  setting({ key: 's3.accessBucket', env: ['YADDAS_ACCESS_BUCKET'], default: 'yaddas-access', parse: bucket, doc: 'The public bucket that viewers and websites read.' }),
+  setting({ key: 's3.createBuckets', env: ['YADDAS_S3_CREATE_BUCKETS'], default: false, parse: bool, doc: 'Create missing buckets at start-up. The embedded server always gets its buckets; elsewhere a missing bucket stops start-up unless this is true.' }),
+  setting({ key: 's3.embeddedPort', env: ['YADDAS_S3_PORT'], default: 4568, parse: int(0, 65_535), doc: 'Port of the embedded S3 server (bound to 127.0.0.1 only: it checks no signatures).' }),
+  setting({ key: 's3.partSizeMiB', env: ['YADDAS_S3_PART_SIZE_MIB'], default: 16, parse: int(5, 512), doc: 'Multipart upload part size in MiB; memory per upload is about part size × upload concurrency.' }),
+  setting({ key: 's3.uploadConcurrency', env: ['YADDAS_S3_UPLOAD_CONCURRENCY'], default: 4, parse: int(1, 32), doc: 'Parts of one file uploaded at once.' }),
+  setting({ key: 'jobs.attempts', env: ['YADDAS_JOB_ATTEMPTS'], default: 6, parse: int(1, 100), doc: 'Attempts per job for transient failures (S3 or Redis errors, a stored copy that does not match).' }),
+  setting({ key: 'jobs.backoffSeconds', env: ['YADDAS_JOB_BACKOFF_SECONDS'], default: 5, parse: num(0, 3_600), doc: 'First retry delay; it doubles on each attempt, with random jitter.' }),
+  setting({ key: 'jobs.lockSeconds', env: ['YADDAS_JOB_LOCK_SECONDS'], default: 30, parse: int(2, 3_600), doc: 'A running job holds a lock renewed every half of this; a worker killed mid-job lets its job run again after about this long.' }),
+  setting({ key: 'concurrency.ingest', env: ['YADDAS_CONCURRENCY_INGEST'], default: 50, parse: int(1, 1_000), doc: 'Items orchestrated at once per `ingest` worker process (cheap: they mostly wait).' }),
+  setting({ key: 'concurrency.inspect', env: ['YADDAS_CONCURRENCY_INSPECT'], default: 2, parse: int(1, 64), doc: 'Files format-identified and decode-checked at once per `inspect` worker process.' }),
+  setting({ key: 'concurrency.store', env: ['YADDAS_CONCURRENCY_STORE'], default: 2, parse: int(1, 64), doc: 'Masters checksummed, uploaded and read back at once per `store` worker process.' }),
+  setting({ key: 'concurrency.commit', env: ['YADDAS_CONCURRENCY_COMMIT'], default: 4, parse: int(1, 64), doc: 'OCFL versions written at once per `commit` worker process.' }),
+  setting({ key: 'concurrency.release', env: ['YADDAS_CONCURRENCY_RELEASE'], default: 4, parse: int(1, 64), doc: 'Items moved to the done or rejected area at once per `release` worker process.' }),
+  setting({ key: 'ocfl.userName', env: ['YADDAS_OCFL_USER_NAME'], default: 'Yaddaş', parse: nonEmpty, doc: 'Name recorded as the user of each OCFL version.' }),
+  setting({ key: 'ocfl.userAddress', env: ['YADDAS_OCFL_USER_ADDRESS'], default: '', parse: str, doc: 'URI recorded as the user\'s address in each OCFL version (e.g. mailto:digitization@library.az); empty: none.' }),
+  setting({ key: 'log.level', env: ['YADDAS_LOG_LEVEL'], default: 'info', parse: oneOf('trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'), doc: 'Log level.' }),
+  setting({ key: 'log.format', env: ['YADDAS_LOG_FORMAT'], default: 'auto' as 'auto' | 'json' | 'pretty', parse: oneOf('auto', 'json', 'pretty'), doc: '`json`: pino JSON lines; `pretty`: readable; `auto`: pretty on a terminal, JSON otherwise.' }),
+] as const;

@@ -1,0 +1,68 @@
+/**
+ * Failures with a stable code and a reason in plain words. `permanent` failures are not retried
+ * (the item is kept and the reason shown); everything else is transient and retried with backoff.
+ */
+export const ErrorCodes = {
+  // the item itself is wrong: staff must fix it (rejections)
+  EMPTY_ITEM: 'EMPTY_ITEM',
+  EMPTY_FILE: 'EMPTY_FILE',
+  UNSUPPORTED_FORMAT: 'UNSUPPORTED_FORMAT',
+  CORRUPT_FILE: 'CORRUPT_FILE',
+  TOO_MANY_PIXELS: 'TOO_MANY_PIXELS',
+  SYMLINK: 'SYMLINK',
+  UNSAFE_NAME: 'UNSAFE_NAME',
+  NESTED_FOLDER: 'NESTED_FOLDER',
+  SPECIAL_FILE: 'SPECIAL_FILE',
+  INVALID_METADATA: 'INVALID_METADATA',
+  DUPLICATE_NAME: 'DUPLICATE_NAME',
+  // storage went wrong and retries did not help (failures)
+  STORED_COPY_MISMATCH: 'STORED_COPY_MISMATCH',
+  STAGED_FILE_CHANGED: 'STAGED_FILE_CHANGED',
+  STAGED_FILE_MISSING: 'STAGED_FILE_MISSING',
+  OBJECT_CONFLICT: 'OBJECT_CONFLICT',
+  INVENTORY_INVALID: 'INVENTORY_INVALID',
+  STORAGE_UNAVAILABLE: 'STORAGE_UNAVAILABLE',
+  INTERNAL: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export class YaddasError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly opts: { permanent: boolean; file?: string; hint?: string; cause?: unknown } = { permanent: true },
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'YaddasError';
+  }
+  get permanent(): boolean {
+    return this.opts.permanent;
+  }
+}
+
+/** A problem with an item that staff must fix; the item goes to the rejected area. */
+export interface Problem {
+  code: ErrorCode;
+  /** the file concerned, relative to the item (absent: the item as a whole) */
+  file?: string;
+  /** what is wrong, in plain words */
+  message: string;
+  /** what to do about it */
+  hint: string;
+}
+
+export const rejection = (code: ErrorCode, message: string, hint: string, file?: string): Problem =>
+  file === undefined ? { code, message, hint } : { code, message, hint, file };
+
+/**
+ * BullMQ keeps only a failed job's message, so permanent failures travel as "CODE: reason". This
+ * pair is the one place that format is written and read.
+ */
+export function encodeFailure(code: string, message: string): string {
+  return `${code}: ${message}`;
+}
+
+export function decodeFailure(failedReason: string): { code: string; message: string } {
+  const m = /^([A-Z][A-Z0-9_]+): ([\s\S]*)$/.exec(failedReason);
+  return m ? { code: m[1]!, message: m[2]! } : { code: ErrorCodes.INTERNAL, message: failedReason };
+}

@@ -1,0 +1,77 @@
+/** The values that describe an item on its way through the pipeline. */
+import type { Digests } from '../checksum/digests.js';
+import type { Problem } from './errors.js';
+import type { ItemMetadata } from './metadata.js';
+
+/** A file of the item that will be preserved. */
+export interface IngestFile {
+  role: 'page' | 'metadata';
+  /** 1-based page number (pages only) */
+  page?: number;
+  /** path relative to the staged item folder (for a single-file item: its name) */
+  path: string;
+  size: number;
+}
+
+/**
+ * What intake knew when it took an item: written to the staging folder as .yaddas-ingest.json
+ * and carried by the ingest job.
+ */
+export interface IngestManifest {
+  ingestId: string;
+  itemId: string;
+  /** the item's name in the inbox (folder or file name, exactly as dropped) */
+  sourceName: string;
+  kind: 'folder' | 'file';
+  takenAt: string;
+  /** 'inbox' (watcher) or 'cli' (yaddas ingest PATH) */
+  via: 'inbox' | 'cli';
+  files: IngestFile[];
+  ignored: string[];
+  metadata: ItemMetadata | null;
+}
+
+/** What the inspect stage learned about one file, by content. */
+export interface InspectResult {
+  path: string;
+  mime: string;
+  /** human name of the format, e.g. "TIFF" */
+  format: string;
+  image?: {
+    width: number;
+    height: number;
+    pages: number;
+    /** bits per sample, when known */
+    bitDepth?: number;
+    channels: number;
+    space: string;
+    hasProfile: boolean;
+    hasAlpha: boolean;
+    orientation?: number;
+  };
+  pdf?: { version: string; pages?: number };
+}
+
+/** A file stored in the object, read back and verified. */
+export interface StoreResult {
+  path: string;
+  logicalPath: string;
+  contentPath: string;
+  size: number;
+  digests: Digests;
+  verifiedAt: string;
+}
+
+export type ItemStatus = 'queued' | 'in-progress' | 'preserved' | 'rejected' | 'failed';
+
+export interface Outcome {
+  status: 'preserved' | 'rejected' | 'failed';
+  /** one line in plain words when not preserved */
+  reason?: string;
+  code?: string;
+  problems?: Problem[];
+  version?: string;
+  objectRoot?: string;
+  /** true when the masters were identical to the stored head version (nothing new written) */
+  unchanged?: boolean;
+}

@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { fileURLToPath } from 'node:url';
+
+/** The schema is a published document (schemas/metadata.schema.json); it is read, not duplicated. */
+const schemaPath = fileURLToPath(new URL('../../../schemas/metadata.schema.json', import.meta.url));
+const schemaPathSrc = fileURLToPath(new URL('../../schemas/metadata.schema.json', import.meta.url));
+
+function readSchema(): object {
+  for (const p of [schemaPath, schemaPathSrc]) {
+    try {
+      return JSON.parse(readFileSync(p, 'utf8')) as object;
+    } catch {
+      /* try the next location: compiled (dist/src/domain) or source (src/domain) */
+    }
+  }
+  throw new Error('schemas/metadata.schema.json not found');
+}
+
+export type LanguageMap = Record<string, string>;
+export type TextOrMap = string | LanguageMap;
+
+/** metadata.json as staff write it (validated). */
+export interface ItemMetadata {
+  identifier?: string;
+  type?: 'book' | 'periodical' | 'manuscript' | 'map' | 'photograph';
+  title?: TextOrMap;
+  creator?: string | TextOrMap[];
+  date?: string;
+  language?: string | string[];
+  subject?: string | TextOrMap[];
+  description?: TextOrMap;
+  rights?: string;
+  collections?: string[];
+  ocrLanguages?: string | string[];
+  [extension: `x-${string}`]: unknown;
+}
+
+let validator: ReturnType<Ajv2020['compile']> | undefined;
+function validate(data: unknown): ErrorObject[] {
+  validator ??= new Ajv2020({ allErrors: true, strict: false }).compile(readSchema());
+  return validator(data) ? [] : [...(validator.errors ?? [])];
+}
+
+/** One ajv error in words staff can act on. */
+function describe(e: ErrorObject): string {
+  const where = e.instancePath ? `"${e.instancePath.slice(1).replace(/\//g, '.')}"` : 'the file';
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return `unknown key "${String(e.params.additionalProperty)}" (allowed: identifier, type, title, creator, date, language, subject, description, rights, collections, ocrLanguages, or keys starting with x-)`;
+    case 'enum':
+      return `${where} must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'type':
+      return `${where} must be ${e.params.type === 'object' ? 'an object ({ … })' : e.params.type === 'array' ? 'a list ([ … ])' : `a ${String(e.params.type)}`}`;
+    case 'pattern':
+      return `${where} has an invalid value`;
+    case 'minLength':
+      return `${where} must not be empty`;
+    case 'oneOf':
+      return `${where} has the wrong form`;
+    case 'uniqueItems':
+      return `${where} lists the same value twice`;
+    default:
+      return `${where} ${e.message ?? 'is invalid'}`;
+  }
+}
+
+export type MetadataResult = { ok: true; metadata: ItemMetadata } | { ok: false; errors: string[] };
+
+/** Parses and validates the bytes of a metadata.json. */
+export function parseMetadata(bytes: Buffer): MetadataResult {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return { ok: false, errors: ['the file is not UTF-8 text; save it as UTF-8'] };
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (err) {
+    return { ok: false, errors: [`the file is not valid JSON: ${(err as Error).message}`] };
+  }
+  const errors = validate(data);
+  if (errors.length === 0) return { ok: true, metadata: data as ItemMetadata };
+  // oneOf failures repeat the errors of each branch; the more specific ones say it better.
+  const specific = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'type');
+  const chosen = specific.length > 0 ? specific : errors;
+  return { ok: false, errors: [...new Set(chosen.map(describe))] };
+}
+
+/** ocrLanguages in one form: ["aze", "rus"]. */
+export function ocrLanguageList(m: ItemMetadata): string[] {
+  const v = m.ocrLanguages;
+  if (v === undefined) return [];
+  return typeof v === 'string' ? v.split('+') : v;
+}

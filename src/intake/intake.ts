@@ -1,0 +1,168 @@
+/**
+ * Taking an item: it leaves the inbox at once (a rename into staging), its structure and
+ * metadata.json are checked, and either it is rejected with a REJECTED.txt beside it, or its
+ * ingest flow starts. Used by the inbox watcher and by `yaddas ingest PATH` alike.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { copyVerified, exists, listItem, moveEntry, writeFileAtomic } from '../adapters/local-fs.js';
+import { ErrorCodes, rejection, type Problem } from '../domain/errors.js';
+import { isValidItemId, makeIngestId, makeItemId } from '../domain/ids.js';
+import type { IngestFile, IngestManifest } from '../domain/item.js';
+import { parseMetadata, type ItemMetadata } from '../domain/metadata.js';
+import type { Logger } from '../log.js';
+import type { Queues } from '../pipeline/queues.js';
+import type { StatusStore } from '../pipeline/status-store.js';
+import { layoutItem, rejectionText } from './rules.core.js';
+
+export const MANIFEST_FILE = '.yaddas-ingest.json';
+const MAX_METADATA_BYTES = 1024 * 1024;
+
+export interface IntakeDeps {
+  stagingDir: string;
+  rejectedDir: string;
+  markerName: string;
+  status: StatusStore;
+  queues: Queues;
+  log: Logger;
+  now?: () => Date;
+}
+
+export interface TakeResult {
+  ingestId: string;
+  itemId: string;
+  sourceName: string;
+  status: 'queued' | 'rejected';
+  problems?: Problem[];
+}
+
+export class Intake {
+  constructor(private readonly deps: IntakeDeps) {}
+
+  /**
+   * Takes one item. `source` is its path (a Buffer when its name is not valid UTF-8); `move`
+   * takes it out of the inbox, otherwise it is copied (yaddas ingest PATH leaves the original).
+   */
+  async take(source: string | Buffer, name: string, how: { move: boolean; via: 'inbox' | 'cli' }): Promise<TakeResult> {
+    const now = (this.deps.now ?? (() => new Date()))();
+    const ingestId = makeIngestId(name, now);
+    const stagedDir = path.join(this.deps.stagingDir, ingestId);
+    await fs.mkdir(stagedDir, { recursive: true });
+    const rawName = typeof source === 'string' ? Buffer.from(path.basename(source)) : source.subarray(source.lastIndexOf(0x2f) + 1);
+    const dest = Buffer.concat([Buffer.from(stagedDir + '/'), rawName]);
+    try {
+      if (how.move) await moveEntry(source, dest);
+      else await copyVerified(String(source), dest.toString());
+    } catch (err) {
+      await fs.rm(stagedDir, { recursive: true, force: true }).catch(() => undefined);
+      throw err;
+    }
+    this.deps.log.info({ ingestId, file: name, via: how.via }, 'item taken from the inbox');
+    return this.admit(ingestId, name, dest, now, how.via);
+  }
+
+  /** Checks a staged item and starts its flow, or rejects it. Re-runnable (crash recovery). */
+  private async admit(ingestId: string, name: string, staged: Buffer, now: Date, via: 'inbox' | 'cli'): Promise<TakeResult> {
+    const listing = await listItem(staged);
+    const laid = layoutItem(name, listing.kind, listing.entries, this.deps.markerName);
+    const problems: Problem[] = laid.ok ? [] : laid.problems;
+    let metadata: ItemMetadata | null = null;
+    if (laid.ok && laid.layout.metadataFile) {
+      const file = path.join(staged.toString(), 'metadata.json');
+      const bytes = laid.layout.metadataFile.size > MAX_METADATA_BYTES ? null : await fs.readFile(file);
+      const parsed = bytes ? parseMetadata(bytes) : { ok: false as const, errors: ['the file is larger than 1 MiB'] };
+      if (parsed.ok) metadata = parsed.metadata;
+      else {
+        for (const e of parsed.errors) {
+          problems.push(rejection(ErrorCodes.INVALID_METADATA, `metadata.json: ${e}.`, 'Correct metadata.json (see docs/metadata.md for its keys), or remove it.', 'metadata.json'));
+        }
+      }
+    }
+    const itemId = metadata && isValidItemId(metadata.identifier) ? metadata.identifier : makeItemId(name, now);
+    const takenAt = now.toISOString();
+
+    if (!laid.ok || problems.length > 0) {
+      const stagedDir = path.dirname(staged.toString());
+      await writeFileAtomic(path.join(stagedDir, 'REJECTED.txt'), rejectionText({ name, ingestId, at: now, problems }));
+      const dest = path.join(this.deps.rejectedDir, ingestId);
+      await moveEntry(stagedDir, dest);
+      await this.deps.status.create({ ingestId, itemId, sourceName: name, status: 'rejected', takenAt, problems, code: problems[0]!.code, reason: summarize(problems), location: dest, finishedAt: takenAt });
+      this.deps.log.warn({ ingestId, itemId, file: name, code: problems[0]!.code, problems: problems.length }, `item rejected: ${summarize(problems)}`);
+      return { ingestId, itemId, sourceName: name, status: 'rejected', problems };
+    }
+
+    const layout = laid.layout;
+    const prefix = layout.kind === 'folder' ? `${name}/` : '';
+    const files: IngestFile[] = layout.pages.map((p, i) => ({ role: 'page', page: i + 1, path: layout.kind === 'folder' ? prefix + p.path : name, size: p.size }));
+    if (layout.metadataFile) files.push({ role: 'metadata', path: `${prefix}metadata.json`, size: layout.metadataFile.size });
+    const manifest: IngestManifest = {
+      ingestId,
+      itemId,
+      sourceName: name,
+      kind: layout.kind,
+      takenAt,
+      via,
+      files,
+      ignored: layout.ignored.map((p) => prefix + p),
+      metadata,
+    };
+    await this.start(manifest);
+    return { ingestId, itemId, sourceName: name, status: 'queued' };
+  }
+
+  private async start(manifest: IngestManifest): Promise<void> {
+    const stagedDir = path.join(this.deps.stagingDir, manifest.ingestId);
+    await writeFileAtomic(path.join(stagedDir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+    await this.deps.status.create({
+      ingestId: manifest.ingestId,
+      itemId: manifest.itemId,
+      sourceName: manifest.sourceName,
+      status: 'queued',
+      files: manifest.files.length,
+      takenAt: manifest.takenAt,
+      location: stagedDir,
+    });
+    await this.deps.queues.startIngest(manifest);
+    this.deps.log.info({ ingestId: manifest.ingestId, itemId: manifest.itemId, files: manifest.files.length }, 'ingest queued');
+  }
+
+  /**
+   * After a crash: every staged ingest either has its flow (adding it again is a no-op, the job id
+   * being the ingest id) or is admitted again from its staged files.
+   */
+  async recover(): Promise<number> {
+    if (!(await exists(this.deps.stagingDir))) return 0;
+    let n = 0;
+    for (const ingestId of await fs.readdir(this.deps.stagingDir)) {
+      const dir = path.join(this.deps.stagingDir, ingestId);
+      try {
+        const manifestBytes = await fs.readFile(path.join(dir, MANIFEST_FILE)).catch(() => null);
+        if (manifestBytes) {
+          const manifest = JSON.parse(manifestBytes.toString('utf8')) as IngestManifest;
+          const rec = await this.deps.status.get(ingestId);
+          if (rec && rec.status !== 'queued' && rec.status !== 'in-progress') continue; // finished (failed items wait for an operator)
+          await this.start(manifest);
+          n++;
+          continue;
+        }
+        const entries = (await fs.readdir(dir, { encoding: 'buffer' })).filter((b) => b.toString() !== 'REJECTED.txt');
+        if (entries.length !== 1) continue;
+        const raw = entries[0]!;
+        const staged = Buffer.concat([Buffer.from(dir + '/'), raw]);
+        const stamp = /^(\d{8}T\d{6}Z)/.exec(ingestId)?.[1];
+        const when = stamp ? new Date(`${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}T${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}Z`) : new Date();
+        await this.admit(ingestId, new TextDecoder().decode(raw), staged, when, 'inbox');
+        n++;
+      } catch (err) {
+        this.deps.log.error({ err, ingestId }, 'could not recover a staged ingest; it stays staged');
+      }
+    }
+    return n;
+  }
+}
+
+function summarize(problems: Problem[]): string {
+  const first = problems[0]!;
+  const one = `${first.file ? `${first.file}: ` : ''}${first.message}`;
+  return problems.length === 1 ? one : `${problems.length} problems, first: ${one}`;
+}

@@ -1,0 +1,211 @@
+/**
+ * The inbox contract as pure rules: which entries are items, when an item has fully arrived, and
+ * what an item's files are. The adapter (inbox.ts) turns the file system into the values here.
+ */
+import { ErrorCodes, rejection, type Problem } from '../domain/errors.js';
+import { naturalCompare } from '../domain/ids.js';
+
+export type EntryKind = 'file' | 'dir' | 'symlink' | 'other';
+
+/** One file-system entry inside an item, as listed without following symlinks. */
+export interface ListedEntry {
+  /** path relative to the item folder, '/'-separated; for a single-file item, its name */
+  path: string;
+  kind: EntryKind;
+  size: number;
+  mtimeMs: number;
+  /** the name's bytes were not valid UTF-8 (it cannot be named safely anywhere else) */
+  badEncoding?: boolean;
+}
+
+/** A top-level inbox entry as one scan saw it. */
+export interface InboxSnapshot {
+  name: string;
+  kind: EntryKind;
+  /** changes whenever anything inside changes: names, sizes, times */
+  signature: string;
+  /** marker mode: the marker for this item is present */
+  marked: boolean;
+  /** the name's bytes as on disk (names that are not valid UTF-8 can only be reached this way) */
+  rawName?: Buffer;
+}
+
+const JUNK = new Set(['.ds_store', 'thumbs.db', 'desktop.ini', 'ehthumbs.db']);
+
+/**
+ * Top-level entries that are not items: hidden or temporary names that copy tools use while a
+ * transfer is under way (rsync's ".name.XyZ12", Office's "~$name"), and single-file markers.
+ */
+export function isIgnoredTopLevel(name: string, markerName: string): boolean {
+  return name.startsWith('.') || name.startsWith('~') || name.endsWith(`.${markerName}`);
+}
+
+/** Files inside an item that are kept with it but are not masters (OS litter, the marker). */
+export function isIgnoredInside(name: string, markerName: string): boolean {
+  const base = name.split('/').pop()!;
+  return base.startsWith('.') || base.startsWith('~$') || JUNK.has(base.toLowerCase()) || base === markerName;
+}
+
+/** Names that cannot be stored or shown safely: control characters, backslashes, dot segments. */
+export function unsafeNameReason(name: string): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'contains control characters (such as a line break or tab)';
+  if (name.includes('\\')) return 'contains a backslash';
+  if (name.split('/').some((seg) => seg === '.' || seg === '..' || seg === '')) return 'contains "." or ".." path segments';
+  if (Buffer.byteLength(name, 'utf8') > 512) return 'is longer than 512 bytes';
+  return undefined;
+}
+
+export interface ArrivalState {
+  signature: string;
+  /** when this signature was first seen */
+  since: number;
+}
+
+export interface ArrivalRule {
+  mode: 'quiet' | 'marker';
+  quietMs: number;
+}
+
+/**
+ * Decides which entries have fully arrived. `state` carries what the previous scans saw; the
+ * returned state replaces it. Quiet mode: the signature has not changed for the quiet period.
+ * Marker mode: the marker is present and the signature was the same on two scans in a row (the
+ * marker may be written a moment before the last file's metadata settles).
+ */
+export function decideArrivals(
+  snapshots: InboxSnapshot[],
+  state: ReadonlyMap<string, ArrivalState>,
+  now: number,
+  rule: ArrivalRule,
+): { ready: string[]; state: Map<string, ArrivalState> } {
+  const next = new Map<string, ArrivalState>();
+  const ready: string[] = [];
+  for (const s of snapshots) {
+    const prev = state.get(s.name);
+    const current = prev && prev.signature === s.signature ? prev : { signature: s.signature, since: now };
+    next.set(s.name, current);
+    const stable = current === prev;
+    if (rule.mode === 'quiet' ? stable && now - current.since >= rule.quietMs : s.marked && stable) ready.push(s.name);
+  }
+  return { ready: ready.sort(naturalCompare), state: next };
+}
+
+/** What an item is made of, once its structure is known to be sound. */
+export interface ItemLayout {
+  kind: 'folder' | 'file';
+  /** masters in page order, paths relative to the item */
+  pages: ListedEntry[];
+  metadataFile?: ListedEntry;
+  /** kept with the item in the done area, not preserved */
+  ignored: string[];
+}
+
+/**
+ * Checks an item's structure: the cheap, certain problems found without reading any content.
+ * `entries` for a folder item are everything inside it; for a file item, the file alone.
+ */
+export function layoutItem(
+  name: string,
+  topKind: EntryKind,
+  entries: ListedEntry[],
+  markerName: string,
+): { ok: true; layout: ItemLayout } | { ok: false; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const nameProblem = unsafeNameReason(name);
+  if (nameProblem || entries.some((e) => e.path === name && e.badEncoding)) {
+    problems.push(
+      rejection(ErrorCodes.UNSAFE_NAME, `The name ${nameProblem ?? 'is not valid UTF-8 text'}.`, 'Rename it using ordinary letters, digits, spaces, dots and dashes, then drop it again.'),
+    );
+  }
+  if (topKind === 'symlink') {
+    problems.push(rejection(ErrorCodes.SYMLINK, 'This is a symbolic link, not the scan itself.', 'Copy the real files into the inbox instead of a link to them.'));
+    return { ok: false, problems };
+  }
+  if (topKind === 'other') {
+    problems.push(rejection(ErrorCodes.SPECIAL_FILE, 'This is not a regular file or folder (a device, pipe or socket).', 'Only files and folders can be ingested.'));
+    return { ok: false, problems };
+  }
+
+  if (topKind === 'file') {
+    const file = entries[0];
+    if (file && file.size === 0) problems.push(rejection(ErrorCodes.EMPTY_FILE, 'The file is empty (0 bytes).', 'The copy probably failed: copy the scan again.', name));
+    if (problems.length > 0 || !file) return { ok: false, problems };
+    return { ok: true, layout: { kind: 'file', pages: [file], ignored: [] } };
+  }
+
+  const pages: ListedEntry[] = [];
+  const ignored: string[] = [];
+  let metadataFile: ListedEntry | undefined;
+  for (const e of entries) {
+    if (e.badEncoding) {
+      problems.push(rejection(ErrorCodes.UNSAFE_NAME, 'A file name is not valid UTF-8 text.', 'Rename the file using ordinary letters and digits.', e.path));
+      continue;
+    }
+    const reason = unsafeNameReason(e.path);
+    if (reason) {
+      problems.push(rejection(ErrorCodes.UNSAFE_NAME, `The name ${reason}.`, 'Rename the file using ordinary letters, digits, spaces, dots and dashes.', e.path));
+      continue;
+    }
+    if (e.kind === 'symlink') {
+      problems.push(rejection(ErrorCodes.SYMLINK, 'This is a symbolic link, not a file.', 'Replace the link with the real file.', e.path));
+      continue;
+    }
+    if (e.kind === 'other') {
+      problems.push(rejection(ErrorCodes.SPECIAL_FILE, 'This is not a regular file (a device, pipe or socket).', 'Remove it.', e.path));
+      continue;
+    }
+    if (e.kind === 'dir') {
+      if (!isIgnoredInside(e.path, markerName)) {
+        problems.push(rejection(ErrorCodes.NESTED_FOLDER, 'Folders inside an item are not supported.', 'Put all page images directly in the item folder, or make each sub-folder an item of its own.', e.path));
+      }
+      continue;
+    }
+    if (e.path.includes('/')) continue; // inside a nested folder, already reported
+    if (isIgnoredInside(e.path, markerName)) {
+      ignored.push(e.path);
+      continue;
+    }
+    if (e.path === 'metadata.json') {
+      metadataFile = e;
+      continue;
+    }
+    if (e.size === 0) {
+      problems.push(rejection(ErrorCodes.EMPTY_FILE, 'The file is empty (0 bytes).', 'The copy probably failed: copy this page again.', e.path));
+      continue;
+    }
+    pages.push(e);
+  }
+  if (pages.length === 0 && problems.length === 0) {
+    problems.push(rejection(ErrorCodes.EMPTY_ITEM, 'The folder holds no page images.', 'Put the scanned page images in the folder, then drop it again.'));
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  pages.sort((a, b) => naturalCompare(a.path, b.path));
+  const layout: ItemLayout = { kind: 'folder', pages, ignored: ignored.sort(naturalCompare) };
+  if (metadataFile) layout.metadataFile = metadataFile;
+  return { ok: true, layout };
+}
+
+/** REJECTED.txt: what is wrong, with which file, and what to do, in plain words. */
+export function rejectionText(input: { name: string; ingestId: string; at: Date; problems: Problem[] }): string {
+  const lines = [
+    `Yaddaş did not accept "${input.name}".`,
+    '',
+    `Checked: ${input.at.toISOString()}  (reference ${input.ingestId})`,
+    '',
+    input.problems.length === 1 ? 'What is wrong:' : `What is wrong (${input.problems.length} problems):`,
+    '',
+  ];
+  input.problems.forEach((p, i) => {
+    lines.push(`${i + 1}. ${p.file ? `${p.file}: ` : ''}${p.message}`);
+    lines.push(`   What to do: ${p.hint}`);
+    lines.push(`   (code ${p.code})`);
+    lines.push('');
+  });
+  lines.push(
+    'Nothing was deleted: the item is here exactly as it was dropped.',
+    'To try again, fix the problems above, then move the item (not this text file) back into the inbox.',
+    '',
+  );
+  return lines.join('\n');
+}

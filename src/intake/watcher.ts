@@ -1,0 +1,118 @@
+/**
+ * Polls the inbox and takes each item once it has fully arrived. One watcher per inbox at a time
+ * (a Redis lease), so intake processes can be scaled or restarted without taking an item twice.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import { scanInbox } from '../adapters/local-fs.js';
+import type { Config } from '../config/load.js';
+import type { Logger } from '../log.js';
+import { DONE_STAMP } from '../stages/release/release.processor.js';
+import type { Intake } from './intake.js';
+import { decideArrivals, type ArrivalState } from './rules.core.js';
+
+export interface WatcherDeps {
+  config: Config;
+  redis: Redis;
+  intake: Intake;
+  log: Logger;
+}
+
+export class Watcher {
+  private state = new Map<string, ArrivalState>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private readonly owner = randomUUID();
+  private readonly leaseKey: string;
+  private lastPurge = 0;
+  /** entries whose take failed, by signature, so the same failure is logged once */
+  private readonly failedTakes = new Map<string, string>();
+
+  constructor(private readonly deps: WatcherDeps) {
+    const inboxHash = createHash('sha1').update(deps.config.inbox).digest('hex').slice(0, 12);
+    this.leaseKey = `${deps.config.redis.prefix}:yd:lease:inbox:${inboxHash}`;
+  }
+
+  async start(): Promise<void> {
+    await fs.mkdir(this.deps.config.inbox, { recursive: true });
+    await fs.mkdir(this.deps.config.intake.rejectedDir, { recursive: true });
+    const recovered = await this.deps.intake.recover();
+    if (recovered > 0) this.deps.log.info({ recovered }, 'resumed staged ingests left by an earlier run');
+    this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.tick()
+        .catch((err) => this.deps.log.error({ err }, 'inbox scan failed; trying again'))
+        .finally(() => this.schedule(this.deps.config.intake.pollSeconds * 1000));
+    }, ms);
+  }
+
+  /** Holds the inbox lease for a few poll intervals; true while this watcher holds it. */
+  private async lease(): Promise<boolean> {
+    const ttl = Math.max(5_000, this.deps.config.intake.pollSeconds * 3_000);
+    const r = (await this.deps.redis.eval(
+      "local v = redis.call('get', KEYS[1]) if v == false or v == ARGV[1] then redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end return 0",
+      1,
+      this.leaseKey,
+      this.owner,
+      String(ttl),
+    )) as number;
+    return r === 1;
+  }
+
+  /** One scan: decide arrivals, take what is ready. Public for tests and `--once`. */
+  async tick(): Promise<void> {
+    if (!(await this.lease())) return;
+    const { inbox, intake } = this.deps.config;
+    const snaps = await scanInbox(inbox, intake.markerName, intake.mode);
+    const { ready, state } = decideArrivals(snaps, this.state, Date.now(), { mode: intake.mode, quietMs: intake.quietSeconds * 1000 });
+    this.state = state;
+    for (const name of ready) {
+      if (this.stopped) break;
+      const snap = snaps.find((s) => s.name === name)!;
+      const source = Buffer.concat([Buffer.from(inbox + '/'), snap.rawName ?? Buffer.from(name)]);
+      try {
+        await this.deps.intake.take(source, name, { move: true, via: 'inbox' });
+        this.state.delete(name);
+        this.failedTakes.delete(name);
+      } catch (err) {
+        if (this.failedTakes.get(name) !== snap.signature) this.deps.log.error({ err, file: name }, 'could not take an item from the inbox; it stays there');
+        this.failedTakes.set(name, snap.signature);
+      }
+    }
+    if (Date.now() - this.lastPurge > 3_600_000) {
+      this.lastPurge = Date.now();
+      await this.purgeDone().catch((err) => this.deps.log.error({ err }, 'purging the done area failed'));
+    }
+  }
+
+  /** Removes items from the done area once their retention has passed. */
+  async purgeDone(): Promise<number> {
+    const { doneDir, doneRetentionDays } = this.deps.config.intake;
+    const cutoff = Date.now() - doneRetentionDays * 86_400_000;
+    let n = 0;
+    const names = await fs.readdir(doneDir).catch(() => [] as string[]);
+    for (const name of names) {
+      const stamp = await fs.stat(path.join(doneDir, name, DONE_STAMP)).catch(() => null);
+      if (stamp && stamp.mtimeMs < cutoff) {
+        await fs.rm(path.join(doneDir, name), { recursive: true, force: true });
+        n++;
+      }
+    }
+    if (n > 0) this.deps.log.info({ removed: n, doneRetentionDays }, 'removed items past their retention from the done area');
+    return n;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+    await this.deps.redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0", 1, this.leaseKey, this.owner).catch(() => undefined);
+  }
+}

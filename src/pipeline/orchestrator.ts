@@ -1,0 +1,69 @@
+/**
+ * The ingest job: a BullMQ flow parent that walks the PLAN. For each step it adds the step's
+ * jobs as its children (deterministic ids, so a restart adds nothing twice), waits for them
+ * (moveToWaitingChildren), folds their results into its state, and moves on. Its own work is
+ * bookkeeping, so it can run anywhere.
+ */
+import { WaitingChildrenError, type Job } from 'bullmq';
+import type { Logger } from '../log.js';
+import { PLAN, childJobId, type IngestState, type StageName } from './plan.js';
+import type { Queues } from './queues.js';
+import type { StatusStore } from './status-store.js';
+
+export interface OrchestratorDeps {
+  queues: Queues;
+  status: StatusStore;
+  log: Logger;
+}
+
+/** Children of this step only: the parent's results hash holds every step's children. */
+function forStep(all: Record<string, unknown>, stage: StageName, ingestId: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const marker = `:${stage}:${stage}-${ingestId}-`;
+  for (const [k, v] of Object.entries(all)) {
+    const i = k.indexOf(marker);
+    if (i >= 0) out[k.slice(i + marker.length)] = v;
+  }
+  return out;
+}
+
+export function createOrchestrator(deps: OrchestratorDeps) {
+  return async (job: Job<IngestState>, token?: string): Promise<IngestState['outcome']> => {
+    let s = job.data;
+    const { ingestId, itemId } = s.manifest;
+    const log = deps.log.child({ stage: 'ingest', jobId: job.id, ingestId, itemId });
+
+    while (s.step < PLAN.length) {
+      const stage = PLAN[s.step]!;
+      if (s.outcome && !stage.always) {
+        s = { ...s, step: s.step + 1, spawned: false };
+        continue;
+      }
+      if (!s.spawned) {
+        const children = stage.fanOut(s);
+        if (children.length > 0) {
+          const queue = deps.queues.get(stage.name);
+          const parent = { id: job.id!, queue: job.queueQualifiedName };
+          await queue.addBulk(
+            children.map((c) => ({ name: stage.name, data: c.data, opts: deps.queues.childOptions(childJobId(stage.name, ingestId, c.key), parent) })),
+          );
+        }
+        s = { ...s, spawned: true };
+        await job.updateData(s);
+        await deps.status.update(ingestId, { status: 'in-progress', stage: stage.name });
+        log.info({ step: stage.name, jobs: children.length }, `${stage.label}`);
+      }
+      if (await job.moveToWaitingChildren(token ?? '')) throw new WaitingChildrenError();
+
+      const results = forStep(await job.getChildrenValues(), stage.name, ingestId);
+      const failures = forStep(await job.getIgnoredChildrenFailures(), stage.name, ingestId) as Record<string, string>;
+      s = { ...stage.fold(s, results, failures), step: s.step + 1, spawned: false };
+      await job.updateData(s);
+    }
+
+    const outcome = s.outcome ?? { status: 'failed' as const, reason: 'the pipeline ended without an outcome' };
+    await deps.status.finish(ingestId, itemId, outcome, s.location);
+    log.info({ status: outcome.status, version: outcome.version, code: outcome.code }, `item ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ''}`);
+    return outcome;
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * The one BullMQ wrapper: queues, job options, and the processor wrapper that every stage runs
+ * through (child logger, timing, the mapping of permanent failures to UnrecoverableError).
+ */
+import { Queue, Worker, UnrecoverableError, DelayedError, WaitingChildrenError, type Job, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { YaddasError, encodeFailure, ErrorCodes } from '../domain/errors.js';
+import type { Logger } from '../log.js';
+import type { Config } from '../config/load.js';
+import type { IngestManifest } from '../domain/item.js';
+import { INGEST_QUEUE, ingestJobId, type IngestState } from './plan.js';
+
+export interface QueueDeps {
+  /** a connection for producers (queues); workers get their own blocking connections */
+  connection: Redis;
+  workerConnection: () => Redis;
+  prefix: string;
+  jobs: Config['jobs'];
+}
+
+const DAY = 24 * 3600;
+
+export class Queues {
+  private readonly queues = new Map<string, Queue>();
+  constructor(readonly deps: QueueDeps) {}
+
+  get(name: string): Queue {
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new Queue(name, { connection: this.deps.connection, prefix: this.deps.prefix });
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  /** Options of every stage job: retried with exponential backoff and jitter. */
+  childOptions(jobId: string, parent: { id: string; queue: string }): JobsOptions {
+    return {
+      jobId,
+      parent,
+      attempts: this.deps.jobs.attempts,
+      backoff: { type: 'exponential', delay: this.deps.jobs.backoffSeconds * 1000, jitter: 0.5 },
+      // A child that fails for good does not leave its ingest waiting forever: the ingest
+      // resumes, sees the failure and decides (rejected or failed).
+      ignoreDependencyOnFailure: true,
+      removeOnComplete: { age: 7 * DAY },
+      removeOnFail: { age: 30 * DAY },
+    };
+  }
+
+  /** Starts (or, with the same ingest id, finds) the flow of one ingest. */
+  async startIngest(manifest: IngestManifest): Promise<string> {
+    const state: IngestState = { manifest, step: 0, spawned: false, inspected: {}, stored: {} };
+    const jobId = ingestJobId(manifest.ingestId);
+    await this.get(INGEST_QUEUE).add(INGEST_QUEUE, state, {
+      jobId,
+      // The orchestrator only fails on Redis trouble or a bug; let it try for a long while.
+      attempts: 50,
+      backoff: { type: 'exponential', delay: 2000, jitter: 0.5 },
+      removeOnComplete: { age: 30 * DAY },
+      removeOnFail: false,
+    });
+    return jobId;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+}
+
+export interface StageContext {
+  log: Logger;
+  job: Job;
+  token: string | undefined;
+}
+
+export type StageHandler<P, R> = (data: P, ctx: StageContext) => Promise<R>;
+
+/**
+ * Turns a stage handler into a BullMQ processor. Never swallows an error: permanent failures
+ * become UnrecoverableError (no retry) with "CODE: reason"; everything else is rethrown so BullMQ
+ * retries it with backoff.
+ */
+export function wrapProcessor<P extends { ingestId?: string; itemId?: string; page?: number }, R>(
+  stage: string,
+  handler: StageHandler<P, R>,
+  baseLog: Logger,
+) {
+  return async (job: Job<P>, token?: string): Promise<R> => {
+    const bindings: Record<string, unknown> = { stage, jobId: job.id, attempt: job.attemptsMade + 1 };
+    if (job.data.itemId) bindings.itemId = job.data.itemId;
+    if (job.data.ingestId) bindings.ingestId = job.data.ingestId;
+    if (job.data.page !== undefined) bindings.page = job.data.page;
+    const log = baseLog.child(bindings);
+    const started = performance.now();
+    try {
+      const result = await handler(job.data, { log, job, token });
+      log.debug({ ms: Math.round(performance.now() - started) }, `${stage} done`);
+      return result;
+    } catch (err) {
+      if (err instanceof DelayedError || err instanceof WaitingChildrenError) throw err;
+      const ms = Math.round(performance.now() - started);
+      if (err instanceof YaddasError) {
+        const message = encodeFailure(err.code, err.message);
+        if (err.permanent) {
+          log.error({ err, code: err.code, ms }, `${stage} failed permanently: ${err.message}`);
+          throw new UnrecoverableError(message);
+        }
+        log.warn({ err, code: err.code, ms }, `${stage} failed, will retry: ${err.message}`);
+        throw new Error(message, { cause: err });
+      }
+      log.warn({ err, ms }, `${stage} failed, will retry`);
+      throw new Error(encodeFailure(ErrorCodes.INTERNAL, (err as Error).message ?? String(err)), { cause: err });
+    }
+  };
+}
+
+export interface WorkerOptions {
+  concurrency: number;
+  lockSeconds?: number;
+}
+
+export function createWorker(deps: QueueDeps, queue: string, processor: (job: Job, token?: string) => Promise<unknown>, opts: WorkerOptions, log: Logger): Worker {
+  const lockDuration = (opts.lockSeconds ?? 30) * 1000;
+  const worker = new Worker(queue, processor, {
+    connection: deps.workerConnection(),
+    prefix: deps.prefix,
+    concurrency: opts.concurrency,
+    lockDuration,
+    stalledInterval: lockDuration,
+    // A killed worker's job is "stalled" and runs again; several kills in a row must not fail it.
+    maxStalledCount: 20,
+    autorun: true,
+  });
+  worker.on('error', (err) => log.error({ err, queue }, 'worker error'));
+  worker.on('failed', (job, err) => {
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) log.error({ jobId: job.id, queue, err: { message: err.message } }, 'job failed for good');
+  });
+  return worker;
+}

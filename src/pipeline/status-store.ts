@@ -1,0 +1,123 @@
+/**
+ * What operators, `yaddas ingest --wait` and (later) the dashboard read about each ingest: one
+ * Redis hash per ingest, an index by time, and the latest ingest of each item. The queues hold
+ * the work; this holds the answer to "where is my item and what happened to it".
+ */
+import type { Redis } from 'ioredis';
+import type { ItemStatus, Outcome } from '../domain/item.js';
+import type { Problem } from '../domain/errors.js';
+
+export interface IngestRecord {
+  ingestId: string;
+  itemId: string;
+  sourceName: string;
+  status: ItemStatus;
+  /** the step the ingest is in, while in progress */
+  stage?: string;
+  files?: number;
+  reason?: string;
+  code?: string;
+  problems?: Problem[];
+  version?: string;
+  objectRoot?: string;
+  unchanged?: boolean;
+  /** where the item's files are now on disk (staging, done or rejected) */
+  location?: string;
+  takenAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+}
+
+const TERMINAL: ReadonlySet<ItemStatus> = new Set(['preserved', 'rejected', 'failed']);
+export const isTerminal = (s: ItemStatus): boolean => TERMINAL.has(s);
+
+export class StatusStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private key(ingestId: string) {
+    return `${this.prefix}:yd:ingest:${ingestId}`;
+  }
+  private get index() {
+    return `${this.prefix}:yd:ingests`;
+  }
+  private itemKey(itemId: string) {
+    return `${this.prefix}:yd:item:${itemId}`;
+  }
+  lockKey(itemId: string) {
+    return `${this.prefix}:yd:lock:object:${itemId}`;
+  }
+
+  async create(r: Omit<IngestRecord, 'updatedAt'>): Promise<void> {
+    const now = new Date().toISOString();
+    await this.redis
+      .multi()
+      .hset(this.key(r.ingestId), encode({ ...r, updatedAt: now }))
+      .zadd(this.index, Date.parse(r.takenAt), r.ingestId)
+      .hset(this.itemKey(r.itemId), { lastIngest: r.ingestId })
+      .exec();
+  }
+
+  async update(ingestId: string, patch: Partial<IngestRecord>): Promise<void> {
+    await this.redis.hset(this.key(ingestId), encode({ ...patch, updatedAt: new Date().toISOString() }));
+  }
+
+  async finish(ingestId: string, itemId: string, outcome: Outcome, location?: string): Promise<void> {
+    const patch: Partial<IngestRecord> = { status: outcome.status, stage: '', finishedAt: new Date().toISOString() };
+    if (outcome.reason) patch.reason = outcome.reason;
+    if (outcome.code) patch.code = outcome.code;
+    if (outcome.problems) patch.problems = outcome.problems;
+    if (outcome.version) patch.version = outcome.version;
+    if (outcome.objectRoot) patch.objectRoot = outcome.objectRoot;
+    if (outcome.unchanged !== undefined) patch.unchanged = outcome.unchanged;
+    if (location) patch.location = location;
+    const multi = this.redis.multi().hset(this.key(ingestId), encode({ ...patch, updatedAt: new Date().toISOString() }));
+    if (outcome.status === 'preserved' && outcome.version) multi.hset(this.itemKey(itemId), { version: outcome.version, objectRoot: outcome.objectRoot ?? '' });
+    await multi.exec();
+  }
+
+  async get(ingestId: string): Promise<IngestRecord | null> {
+    const h = await this.redis.hgetall(this.key(ingestId));
+    return Object.keys(h).length === 0 ? null : decode(h);
+  }
+
+  /** The newest ingests first. */
+  async recent(limit = 100): Promise<IngestRecord[]> {
+    const ids = await this.redis.zrevrange(this.index, 0, limit - 1);
+    const out: IngestRecord[] = [];
+    for (const id of ids) {
+      const r = await this.get(id);
+      if (r) out.push(r);
+    }
+    return out;
+  }
+
+  /** Holds an item's object for one ingest at a time; true when this ingest holds it. */
+  async acquireObject(itemId: string, ingestId: string): Promise<{ held: boolean; holder: string | null }> {
+    const key = this.lockKey(itemId);
+    const ok = await this.redis.set(key, ingestId, 'NX');
+    if (ok) return { held: true, holder: ingestId };
+    const holder = await this.redis.get(key);
+    return { held: holder === ingestId, holder };
+  }
+
+  async releaseObject(itemId: string, ingestId: string): Promise<void> {
+    // Only the holder releases: compare-and-delete in one step.
+    await this.redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", 1, this.lockKey(itemId), ingestId);
+  }
+}
+
+function encode(r: Partial<IngestRecord>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(r)) if (v !== undefined) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  return out;
+}
+
+const JSON_FIELDS = new Set(['files', 'problems', 'unchanged']);
+function decode(h: Record<string, string>): IngestRecord {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(h)) out[k] = JSON_FIELDS.has(k) ? JSON.parse(v) : v;
+  return out as unknown as IngestRecord;
+}

@@ -1,0 +1,83 @@
+/**
+ * Running one role as a process: configuration, logger, app, the role itself, and a graceful
+ * drain on SIGTERM (a second signal forces the exit). Every worker entry in workers/ is this.
+ */
+import type { Worker } from 'bullmq';
+import { ConfigError, loadConfig, type Config } from './config/load.js';
+import { createLogger, type Logger } from './log.js';
+import { createApp, createWatcher, startWorker, type App, type Role } from './app.js';
+import { redisAnswers } from './services/embedded.js';
+
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`yaddas: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+export async function waitForRedis(cfg: Config, log: Logger, seconds = 30): Promise<void> {
+  for (let i = 0; i < seconds; i++) {
+    if (await redisAnswers(cfg.redis.url)) return;
+    if (i === 0) log.warn('Redis does not answer yet; waiting');
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  log.fatal(`Redis does not answer at ${new URL(cfg.redis.url).host}; start it or set REDIS_URL`);
+  process.exit(1);
+}
+
+export function onShutdown(log: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now; running jobs will run again elsewhere');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'draining: finishing running jobs, taking no new ones');
+    stop()
+      .then(() => process.exit(0))
+      .catch((err) => {
+        log.error({ err }, 'error while stopping');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => handler('SIGTERM'));
+  if (process.env.YADDAS_SUPERVISED === '1') {
+    // Ctrl-C reaches the whole process group; the supervisor turns it into one SIGTERM each.
+    process.on('SIGINT', () => undefined);
+    // If the supervisor dies, do not run on as an orphan.
+    process.on('disconnect', () => handler('supervisor gone'));
+  } else {
+    process.on('SIGINT', () => handler('SIGINT'));
+  }
+}
+
+/** Runs one role: the inbox watcher ('intake') or the worker of a queue. */
+export async function runRole(role: Role | 'intake'): Promise<void> {
+  const config = loadConfigOrExit();
+  const log = createLogger(config, role);
+  await waitForRedis(config, log);
+  const app: App = createApp(config, log);
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+  if (role === 'intake') {
+    const watcher = createWatcher(app);
+    await watcher.start();
+    log.info({ inbox: config.inbox, mode: config.intake.mode, quietSeconds: config.intake.quietSeconds }, 'watching the inbox');
+    onShutdown(log, async () => {
+      await watcher.stop();
+      await app.close();
+    });
+    return;
+  }
+  const worker: Worker = startWorker(app, role);
+  log.info({ queue: role, concurrency: worker.opts.concurrency }, 'worker started');
+  onShutdown(log, async () => {
+    await worker.close();
+    await app.close();
+  });
+}

@@ -1,0 +1,103 @@
+/**
+ * The item record (item.json inside the OCFL object) and the version it belongs to, as pure
+ * values. Built only from the ingest's data, so that a retried commit writes identical bytes.
+ */
+import { digestBuffer, type Digests } from '../../checksum/digests.js';
+import type { IngestManifest, InspectResult, StoreResult } from '../../domain/item.js';
+import type { Target } from '../../pipeline/plan.js';
+import { LogicalPaths, contentPathFor, nextInventory, type Inventory, type NextVersion, type OcflUser, type VersionFile } from '../../storage/ocfl.core.js';
+
+export const ITEM_RECORD_FORMAT = 'yaddas-item-record/1';
+
+export interface ItemRecord {
+  format: typeof ITEM_RECORD_FORMAT;
+  id: string;
+  objectId: string;
+  version: string;
+  type: string | null;
+  ingest: { ingestId: string; sourceName: string; kind: 'folder' | 'file'; via: string; takenAt: string; storedAt: string };
+  metadata: IngestManifest['metadata'];
+  metadataFile: { logicalPath: string; size: number; digests: Digests } | null;
+  pages: Array<{
+    page: number;
+    name: string;
+    logicalPath: string;
+    size: number;
+    format: { mime: string; name: string };
+    image?: InspectResult['image'];
+    pdf?: InspectResult['pdf'];
+    digests: Digests;
+  }>;
+  ignoredFiles: string[];
+  events: Array<{ type: string; at: string; outcome: 'success'; detail: string; agent: string }>;
+}
+
+export function buildItemRecord(m: IngestManifest, inspected: Record<string, InspectResult>, stored: Record<string, StoreResult>, t: Target): ItemRecord {
+  const pages = m.files
+    .filter((f) => f.role === 'page')
+    .map((f) => {
+      const s = stored[f.path]!;
+      const i = inspected[f.path]!;
+      const page: ItemRecord['pages'][number] = {
+        page: f.page!,
+        name: f.path.split('/').pop()!,
+        logicalPath: s.logicalPath,
+        size: s.size,
+        format: { mime: i.mime, name: i.format },
+        digests: s.digests,
+      };
+      if (i.image) page.image = i.image;
+      if (i.pdf) page.pdf = i.pdf;
+      return page;
+    });
+  const meta = m.files.find((f) => f.role === 'metadata');
+  const metaStored = meta ? stored[meta.path] : undefined;
+  const agent = 'Yaddaş';
+  return {
+    format: ITEM_RECORD_FORMAT,
+    id: m.itemId,
+    objectId: t.objectId,
+    version: t.version,
+    type: m.metadata?.type ?? null,
+    ingest: { ingestId: m.ingestId, sourceName: m.sourceName, kind: m.kind, via: m.via, takenAt: m.takenAt, storedAt: t.created },
+    metadata: m.metadata,
+    metadataFile: metaStored ? { logicalPath: metaStored.logicalPath, size: metaStored.size, digests: metaStored.digests } : null,
+    pages,
+    ignoredFiles: m.ignored,
+    events: [
+      { type: 'format identification', at: m.takenAt, outcome: 'success', detail: `${pages.length} file(s) identified by content and decode-checked`, agent },
+      { type: 'message digest calculation', at: t.created, outcome: 'success', detail: 'SHA-512, SHA-256 and MD5 computed in one pass over each file', agent },
+      { type: 'fixity check', at: t.created, outcome: 'success', detail: 'every stored file read back; SHA-512 matched', agent },
+      { type: 'ingestion', at: t.created, outcome: 'success', detail: `stored as OCFL object ${t.objectId} ${t.version}`, agent },
+    ],
+  };
+}
+
+/** The next version: masters, metadata.json as received, and the item record. */
+export function planVersion(
+  prev: Inventory | null,
+  m: IngestManifest,
+  stored: Record<string, StoreResult>,
+  t: Target,
+  record: Buffer,
+  user: OcflUser,
+): NextVersion {
+  const files: VersionFile[] = Object.values(stored)
+    .sort((a, b) => (a.logicalPath < b.logicalPath ? -1 : 1))
+    .map((s) => ({ logicalPath: s.logicalPath, digests: s.digests, uploadedContentPath: s.contentPath }));
+  // The record is uploaded by the commit itself, so it has no uploadedContentPath yet.
+  files.push({ logicalPath: LogicalPaths.itemRecord, digests: digestBuffer(record) });
+  return nextInventory(prev, {
+    id: t.objectId,
+    files,
+    created: t.created,
+    message: `Ingest ${m.ingestId} of "${m.sourceName}"`,
+    user,
+    compareIgnoring: [LogicalPaths.itemRecord],
+  });
+}
+
+/** Whether an inventory's head version was written by this ingest (a retried commit). */
+export const writtenBy = (inv: Inventory, ingestId: string): boolean => (inv.versions[inv.head]?.message ?? '').startsWith(`Ingest ${ingestId} `);
+
+export const recordContentPath = (version: string) => contentPathFor(version, LogicalPaths.itemRecord);

@@ -1,0 +1,21 @@
+import path from 'node:path';
+import { probeFile } from '../../adapters/image-probe.js';
+import type { InspectPayload, InspectReturn } from '../../pipeline/plan.js';
+import type { StageHandler } from '../../pipeline/queues.js';
+
+/**
+ * Identifies one staged file by content and decode-checks it. A bad file is a result (the item
+ * will be rejected with this problem), not a job failure: retrying would not make it better.
+ */
+export function inspectProcessor(deps: { stagingDir: string; maxPixels: number }): StageHandler<InspectPayload, InspectReturn> {
+  return async (data, { log }) => {
+    const abs = path.join(deps.stagingDir, data.ingestId, data.path);
+    const name = data.path.includes('/') ? data.path.slice(data.path.indexOf('/') + 1) : data.path;
+    const r = await probeFile(abs, name, deps.maxPixels);
+    if (!r.ok) {
+      log.warn({ file: name, code: r.problem.code }, `rejecting: ${r.problem.message}`);
+      return { path: data.path, ok: false, problem: r.problem };
+    }
+    return { path: data.path, ok: true, result: { ...r.result, path: data.path } };
+  };
+}

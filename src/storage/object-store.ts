@@ -1,0 +1,19 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * The port through which storage code reaches one bucket of an S3-compatible store. Adapters
+ * translate vendor errors: a missing object is `null`/`undefined`, anything else that fails is a
+ * transient YaddasError (STORAGE_UNAVAILABLE), retried by the queue.
+ */
+export interface ObjectStore {
+  readonly bucket: string;
+  /** Writes an object. A stream is uploaded in parts and never held whole in memory. */
+  put(key: string, body: Buffer | Readable, opts?: { contentType?: string }): Promise<void>;
+  /** The object's bytes as a stream, or null when there is no such object. */
+  get(key: string): Promise<Readable | null>;
+  getBuffer(key: string): Promise<Buffer | null>;
+  head(key: string): Promise<{ size: number } | null>;
+  /** Every key under a prefix, in key order. */
+  list(prefix: string): AsyncIterable<{ key: string; size: number }>;
+  delete(keys: string[]): Promise<void>;
+}

@@ -1,0 +1,120 @@
+/**
+ * `npm start` / `yaddas start`: brings up the embedded services where nothing is configured,
+ * says where everything is, checks storage, then runs the inbox watcher and every stage as a
+ * process of its own, restarting any that dies, and drains them all on SIGTERM.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import { redactUrl, type Config } from './config/load.js';
+import { createLogger, type Logger } from './log.js';
+import { createApp, ROLES } from './app.js';
+import { ensureBucket } from './adapters/s3-object-store.js';
+import { redisDurabilityWarnings } from './adapters/redis.js';
+import { ensureEmbeddedS3, ensureRedis, type Running } from './services/embedded.js';
+import { loadConfigOrExit } from './process.js';
+
+function workerEntry(role: string): string {
+  const compiled = fileURLToPath(new URL(`../workers/${role}.js`, import.meta.url));
+  if (existsSync(compiled)) return compiled;
+  return fileURLToPath(new URL(`../workers/${role}.ts`, import.meta.url));
+}
+
+/** Brings up what the configuration needs and checks it; returns the services it started. */
+export async function prepareServices(config: Config, log: Logger): Promise<Running[]> {
+  const started: Running[] = [];
+  for (const dir of [config.dataDir, config.inbox, config.intake.stagingDir, config.intake.doneDir, config.intake.rejectedDir]) {
+    await fs.mkdir(dir, { recursive: true });
+  }
+  const redis = await ensureRedis(config, log);
+  if (redis) started.push(redis);
+  const s3 = await ensureEmbeddedS3(config, log);
+  if (s3) started.push(s3);
+
+  const app = createApp(config, log);
+  try {
+    for (const w of await redisDurabilityWarnings(app.redis)) log.warn(`Redis: ${w}`);
+    for (const bucket of [config.s3.preservationBucket, config.s3.accessBucket]) {
+      const r = await ensureBucket(app.s3, bucket, config.embeddedS3 || config.s3.createBuckets);
+      if (r === 'created') log.info({ bucket }, 'bucket created');
+    }
+    if ((await app.preservation.ensureStorageRoot()) === 'created') log.info({ bucket: config.s3.preservationBucket }, 'OCFL storage root created');
+  } finally {
+    await app.close();
+  }
+  return started;
+}
+
+export function describeSetup(config: Config, started: Running[]): string {
+  const lines = [
+    'Yaddaş is starting',
+    `  inbox            ${config.inbox}   (${config.intake.mode === 'quiet' ? `taken after ${config.intake.quietSeconds}s without change` : `taken when the marker "${config.intake.markerName}" appears`}; scanned every ${config.intake.pollSeconds}s)`,
+    `  rejected items   ${config.intake.rejectedDir}`,
+    `  data folder      ${config.dataDir}   (staging ${config.intake.stagingDir}, done ${config.intake.doneDir})`,
+    `  Redis            ${redactUrl(config.redis.url)}   key prefix "${config.redis.prefix}"`,
+    `  S3 endpoint      ${config.s3.endpoint}${config.embeddedS3 ? '   (embedded)' : ''}`,
+    `  buckets          preservation s3://${config.s3.preservationBucket} (OCFL 1.1)   access s3://${config.s3.accessBucket}`,
+  ];
+  for (const s of started) lines.push(`  started          ${s.describe}`);
+  return lines.join('\n');
+}
+
+export async function runSupervisor(): Promise<void> {
+  const config = loadConfigOrExit();
+  const log = createLogger(config, 'yaddas');
+  let started: Running[];
+  try {
+    started = await prepareServices(config, log);
+  } catch (err) {
+    log.fatal({ err }, `cannot start: ${(err as Error).message}`);
+    process.exit(1);
+  }
+  process.stdout.write(describeSetup(config, started) + '\n');
+
+  // Children find the services this process started through the standard variables.
+  const env = { ...process.env, YADDAS_SUPERVISED: '1', REDIS_URL: config.redis.url, ...(config.embeddedS3 ? { AWS_ENDPOINT_URL_S3: config.s3.endpoint } : {}) };
+  const children = new Map<string, ChildProcess>();
+  let stopping = false;
+
+  const launch = (role: string, attempt = 0) => {
+    const entry = workerEntry(role);
+    const args = entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry];
+    const child = spawn(process.execPath, args, { env, stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
+    children.set(role, child);
+    const startedAt = Date.now();
+    child.on('exit', (code, signal) => {
+      children.delete(role);
+      if (stopping) return;
+      const quick = Date.now() - startedAt < 10_000;
+      const delay = quick ? Math.min(30_000, 1000 * 2 ** attempt) : 1000;
+      log.error({ role, code, signal }, `the ${role} process exited; restarting in ${delay / 1000}s`);
+      setTimeout(() => launch(role, quick ? attempt + 1 : 0), delay);
+    });
+  };
+  for (const role of ['intake', ...ROLES]) launch(role);
+  log.info({ processes: ['intake', ...ROLES] }, 'all stages running; stop with Ctrl-C (drains running jobs)');
+
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) {
+      for (const c of children.values()) c.kill('SIGKILL');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'stopping: draining every stage');
+    await Promise.all(
+      [...children.values()].map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            c.once('exit', () => resolve());
+            c.kill('SIGTERM');
+          }),
+      ),
+    );
+    for (const s of started.reverse()) await s.stop().catch((err) => log.error({ err }, 'stopping a service failed'));
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
