@@ -152,7 +152,7 @@ export function layoutItem(
       continue;
     }
     if (e.kind === 'other') {
-      problems.push(rejection(ErrorCodes.SPECIAL_FILE, 'This is not a regular file (a device, pipe or socket).', 'Remove it.', e.path));
+      problems.push(rejection(ErrorCodes.SPECIAL_FILE, 'This is not a regular file (a device, pipe or socket).', 'Remove it from the item folder: only ordinary files can be preserved.', e.path));
       continue;
     }
     if (e.kind === 'dir') {

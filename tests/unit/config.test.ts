@@ -1,0 +1,72 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, redactedConfig } from '../../src/config/load.js';
+import { SETTINGS } from '../../src/config/settings.js';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'yaddas-config-'));
+
+describe('configuration', () => {
+  it('has embedded defaults', () => {
+    const cwd = tmp();
+    const c = loadConfig({ env: {}, cwd });
+    expect(c.inbox).toBe(path.join(cwd, 'inbox'));
+    expect(c.dataDir).toBe(path.join(cwd, 'data'));
+    expect(c.intake.stagingDir).toBe(path.join(cwd, 'data/staging'));
+    expect(c.redis.url).toBe('redis://127.0.0.1:6379');
+    expect(c.embeddedS3).toBe(true);
+    expect(c.s3.endpoint).toBe('http://127.0.0.1:4568');
+  });
+
+  it('layers defaults < config/default.json < config/local.json < environment', () => {
+    const cwd = tmp();
+    fs.mkdirSync(path.join(cwd, 'config'));
+    fs.writeFileSync(path.join(cwd, 'config/default.json'), JSON.stringify({ intake: { quietSeconds: 300, pollSeconds: 20 }, s3: { accessBucket: 'from-default' } }));
+    fs.writeFileSync(path.join(cwd, 'config/local.json'), JSON.stringify({ intake: { quietSeconds: 60 } }));
+    const c = loadConfig({ env: { YADDAS_POLL_SECONDS: '3', AWS_ENDPOINT_URL: 'http://minio:9000' }, cwd });
+    expect(c.intake.quietSeconds).toBe(60);
+    expect(c.intake.pollSeconds).toBe(3);
+    expect(c.s3.accessBucket).toBe('from-default');
+    expect(c.s3.endpoint).toBe('http://minio:9000');
+    expect(c.embeddedS3).toBe(false);
+    expect(c.sources['intake.quietSeconds']).toBe(path.join('config', 'local.json'));
+    expect(c.sources['intake.pollSeconds']).toBe('env YADDAS_POLL_SECONDS');
+  });
+
+  it('prefers AWS_ENDPOINT_URL_S3 over AWS_ENDPOINT_URL', () => {
+    const c = loadConfig({ env: { AWS_ENDPOINT_URL_S3: 'http://s3-specific:9000', AWS_ENDPOINT_URL: 'http://general:9000' }, cwd: tmp() });
+    expect(c.s3.endpoint).toBe('http://s3-specific:9000');
+  });
+
+  it('reports every invalid setting at once, by name', () => {
+    const cwd = tmp();
+    fs.mkdirSync(path.join(cwd, 'config'));
+    fs.writeFileSync(path.join(cwd, 'config/default.json'), JSON.stringify({ intake: { quietSecs: 5 } }));
+    try {
+      loadConfig({ env: { YADDAS_QUIET_SECONDS: 'soon', REDIS_URL: 'http://nope', YADDAS_INTAKE_MODE: 'magic', YADDAS_PRESERVATION_BUCKET: 'Bad_Bucket' }, cwd });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const msg = (err as Error).message;
+      for (const name of ['YADDAS_QUIET_SECONDS', 'REDIS_URL', 'YADDAS_INTAKE_MODE', 'YADDAS_PRESERVATION_BUCKET', 'unknown setting "intake.quietSecs"']) expect(msg).toContain(name);
+    }
+  });
+
+  it('refuses folders inside one another (the watcher would take its own rejected area)', () => {
+    expect(() => loadConfig({ env: { YADDAS_INBOX: '/srv/inbox', YADDAS_REJECTED_DIR: '/srv/inbox/rejected' }, cwd: tmp() })).toThrow(/must be separate folders/);
+  });
+
+  it('redacts secrets', () => {
+    const c = loadConfig({ env: { REDIS_URL: 'redis://:hunter2@redis:6379', AWS_SECRET_ACCESS_KEY: 'topsecret' }, cwd: tmp() });
+    const shown = JSON.stringify(redactedConfig(c));
+    expect(shown).not.toContain('hunter2');
+    expect(shown).not.toContain('topsecret');
+    expect(shown).toContain('[redacted]');
+  });
+
+  it('documents every setting and its variable in the README', () => {
+    const readme = fs.readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
+    for (const s of SETTINGS) for (const v of s.env) expect(readme, v).toContain(v);
+  });
+});
