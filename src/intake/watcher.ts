@@ -80,6 +80,8 @@ export class Watcher {
       try {
         await this.deps.intake.take(source, name, { move: true, via: 'inbox' });
         this.state.delete(name);
+        // A single file's marker sits beside it in the inbox; it has done its job.
+        if (intake.mode === 'marker' && snap.kind !== 'dir') await fs.rm(path.join(inbox, `${name}.${intake.markerName}`), { force: true });
         this.failedTakes.delete(name);
       } catch (err) {
         if (this.failedTakes.get(name) !== snap.signature) this.deps.log.error({ err, file: name }, 'could not take an item from the inbox; it stays there');

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Sets up Yaddaş on a fresh Debian or Ubuntu machine that has Node.js 20 and npm.
+#   scripts/setup.sh          what running Yaddaş needs: redis-server, npm packages, a build
+#   scripts/setup.sh --test   also what the tests use: Debian's awscli (an independent S3 client)
+# It says what it installs; OS packages need root (or sudo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
+
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "setup: Yaddaş needs Node.js 20 or newer (found: $(node --version 2>/dev/null || echo none))." >&2
+  exit 1
+fi
+
+packages=()
+command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
+if [ "$want_test" = 1 ] && [ ! -x /usr/bin/aws ]; then packages+=(awscli); fi
+
+if [ ${#packages[@]} -gt 0 ]; then
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+      echo "setup: please install these Debian packages as root: ${packages[*]}" >&2
+      exit 1
+    fi
+  fi
+  say "installing Debian packages: ${packages[*]}"
+  say "  redis-server: the queue store, run privately under ./data when no Redis answers"
+  [ "$want_test" = 1 ] && say "  awscli: the tests read stored objects back with an independent S3 client"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+  # The package's own service is not needed: Yaddaş starts a private Redis when none answers.
+else
+  say "Debian packages already present (redis-server$([ "$want_test" = 1 ] && echo ', awscli'))"
+fi
+
+say "installing npm packages (npm ci) and building"
+npm ci --no-audit --no-fund --loglevel=error
+say "done"

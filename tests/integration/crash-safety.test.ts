@@ -1,0 +1,98 @@
+/**
+ * A worker killed at any moment loses nothing and duplicates nothing: the store worker runs as a
+ * real process, is killed with SIGKILL in the middle of a large upload, and started again; the
+ * end is exactly one complete, correct OCFL object.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, startHarness, type Harness } from '../helpers/harness.js';
+import { until } from '../helpers/fixtures.js';
+import { validateObject } from '../../src/storage/ocfl-validate.js';
+
+let h: Harness;
+const children: ChildProcess[] = [];
+
+function startStoreProcess(): ChildProcess {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/workers/store.js')], {
+    env: { ...process.env, ...h.env, YADDAS_LOG_LEVEL: 'info', YADDAS_LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.resume();
+  child.stderr!.resume();
+  children.push(child);
+  return child;
+}
+
+beforeAll(async () => {
+  h = await startHarness({ roles: ['ingest', 'inspect', 'prepare', 'commit', 'release'], env: { YADDAS_S3_PART_SIZE_MIB: '5', YADDAS_JOB_LOCK_SECONDS: '3' } });
+});
+afterAll(async () => {
+  for (const c of children) c.kill('SIGKILL');
+  await h?.stop();
+});
+
+/** A large master that passes inspection quickly: a PDF whose body is random bytes. */
+async function bigPdf(file: string, mib: number): Promise<string> {
+  const hash = createHash('sha512');
+  const fh = await fs.open(file, 'w');
+  const write = async (b: Buffer) => {
+    hash.update(b);
+    await fh.write(b);
+  };
+  await write(Buffer.from('%PDF-1.4\n%'));
+  for (let i = 0; i < mib; i++) await write(randomBytes(1024 * 1024));
+  await write(Buffer.from('\n%%EOF\n'));
+  await fh.close();
+  return hash.digest('hex');
+}
+
+describe('crash safety', () => {
+  it('a store worker killed mid-upload and restarted leaves exactly one complete, correct object', async () => {
+    const src = path.join(h.dir, 'src');
+    await fs.mkdir(path.join(src, 'atlas'), { recursive: true });
+    const digest = await bigPdf(path.join(src, 'atlas', 'atlas.pdf'), 400);
+    await fs.writeFile(path.join(src, 'atlas', 'metadata.json'), JSON.stringify({ identifier: 'atlas-1', type: 'map' }));
+
+    let store = startStoreProcess();
+    const taken = await h.app.intake.take(path.join(src, 'atlas'), 'atlas', { move: false, via: 'cli' });
+    const storeQueue = h.app.queues.get('store');
+    // Wait until the big file's upload is under way, then kill the worker without warning.
+    await until(async () => (await storeQueue.getActiveCount()) > 0, 60_000, 'the upload to start');
+    await new Promise((r) => setTimeout(r, 1500));
+    const killedWhile = await h.app.status.get(taken.ingestId);
+    store.kill('SIGKILL');
+    await new Promise((r) => store.once('exit', r));
+    expect(killedWhile?.status).toBe('in-progress');
+
+    store = startStoreProcess();
+    const rec = await h.waitFor(taken.ingestId, 180_000);
+    expect(rec.status, rec.reason).toBe('preserved');
+    expect(rec.version).toBe('v1');
+
+    const root = h.app.preservation.rootOf('atlas-1');
+    const keys: string[] = [];
+    for await (const o of h.app.preservation.store.list(`${root}/`)) keys.push(o.key.slice(root.length + 1));
+    expect(keys.sort()).toEqual([
+      '0=ocfl_object_1.1',
+      'inventory.json',
+      'inventory.json.sha512',
+      'v1/content/item.json',
+      'v1/content/masters/atlas.pdf',
+      'v1/content/metadata.json',
+      'v1/inventory.json',
+      'v1/inventory.json.sha512',
+    ]);
+    const report = await validateObject(h.app.preservation.store, root, { checkDigests: true });
+    expect(report.errors).toEqual([]);
+    const inv = report.inventory!;
+    expect(Object.keys(inv.versions)).toEqual(['v1']);
+    expect(inv.versions.v1!.state[digest]).toEqual(['masters/atlas.pdf']);
+    // The job ran again rather than twice side by side: one completion, at least two attempts.
+    const job = await storeQueue.getJob(`store-${taken.ingestId}-0001`);
+    expect(await job?.getState()).toBe('completed');
+    expect(job!.attemptsStarted).toBeGreaterThanOrEqual(2);
+  });
+});
