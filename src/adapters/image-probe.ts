@@ -57,7 +57,9 @@ async function probeImage(file: string, name: string, mime: string, maxPixels: n
   const opts = { failOn: 'error' as const, limitInputPixels: maxPixels, sequentialRead: true };
   let meta: Metadata;
   try {
-    meta = await sharp(file, opts).metadata();
+    // The header alone, with no pixel limit: its dimensions are compared below, so that a bomb is
+    // reported as too large rather than as damaged.
+    meta = await sharp(file, { ...opts, limitInputPixels: false }).metadata();
   } catch (err) {
     return corrupt(name, vipsDetail(err));
   }
@@ -99,11 +101,36 @@ async function probeImage(file: string, name: string, mime: string, maxPixels: n
   return { ok: true, result: { path: name, mime, format: FORMATS[mime]!, image } };
 }
 
+/**
+ * The signatures of the accepted formats. file-type looks deeper than the first bytes (a TIFF's
+ * directory may sit at the end of the file), so a truncated TIFF is "unknown" to it; by its
+ * signature it is a damaged TIFF, and staff should be told that rather than "unsupported".
+ */
+async function sniffSignature(file: string): Promise<string | undefined> {
+  const fh = await fs.open(file, 'r');
+  try {
+    const b = Buffer.alloc(16);
+    await fh.read(b, 0, 16, 0);
+    if (b.subarray(0, 4).equals(Buffer.from('II*\0', 'latin1')) || b.subarray(0, 4).equals(Buffer.from('MM\0*', 'latin1')) || b.subarray(0, 4).equals(Buffer.from('II+\0', 'latin1'))) return 'image/tiff';
+    if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
+    if (b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
+    if (b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP') return 'image/webp';
+    if (b.toString('latin1', 0, 5) === '%PDF-') return 'application/pdf';
+    return undefined;
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Identifies and checks one staged file. `name` is how the item refers to it. */
 export async function probeFile(file: string, name: string, maxPixels: number): Promise<ProbeResult> {
   let type;
   try {
     type = await fileTypeFromFile(file);
+    if (!type) {
+      const sniffed = await sniffSignature(file);
+      if (sniffed) type = { mime: sniffed, ext: sniffed.split('/')[1]! };
+    }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new YaddasError(ErrorCodes.STAGED_FILE_MISSING, `The staged file ${name} is missing.`, { permanent: true, file: name });

@@ -74,7 +74,7 @@ export class Intake {
       if (parsed.ok) metadata = parsed.metadata;
       else {
         for (const e of parsed.errors) {
-          problems.push(rejection(ErrorCodes.INVALID_METADATA, `metadata.json: ${e}.`, 'Correct metadata.json (see docs/metadata.md for its keys), or remove it.', 'metadata.json'));
+          problems.push(rejection(ErrorCodes.INVALID_METADATA, `${e[0]!.toUpperCase()}${e.slice(1)}.`, 'Correct metadata.json (see docs/metadata.md for its keys), or remove it.', 'metadata.json'));
         }
       }
     }

@@ -35,7 +35,7 @@ export async function pageImage(opts: { width?: number; height?: number; seed?: 
       return img.webp({ quality: 90 }).toBuffer();
     default:
       if (opts.bits16) img = img.toColourspace('rgb16');
-      return img.tiff({ compression: 'lzw', bitdepth: opts.bits16 ? 16 : 8 } as sharp.TiffOptions).toBuffer();
+      return img.tiff({ compression: 'lzw' }).toBuffer();
   }
 }
 

@@ -72,7 +72,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
     YADDAS_PRESERVATION_BUCKET: `${id}-pres`,
     YADDAS_ACCESS_BUCKET: `${id}-acc`,
-    YADDAS_LOG_LEVEL: process.env.YADDAS_TEST_LOG_LEVEL ?? 'warn',
+    YADDAS_LOG_LEVEL: process.env.YADDAS_TEST_LOG_LEVEL ?? 'error',
     YADDAS_LOG_FORMAT: 'json',
     ...opts.env,
   };
