@@ -3,7 +3,8 @@
  * drain on SIGTERM (a second signal forces the exit). Every worker entry in workers/ is this.
  */
 import type { Worker } from 'bullmq';
-import { ConfigError, loadConfig, type Config } from './config/load.js';
+import { ConfigError, loadConfig, redactUrl, type Config } from './config/load.js';
+import { redisDurabilityWarnings } from './adapters/redis.js';
 import { createLogger, type Logger } from './log.js';
 import { createApp, createWatcher, startWorker, type App, type Role } from './app.js';
 import { redisAnswers } from './services/embedded.js';
@@ -64,6 +65,14 @@ export async function runRole(role: Role | 'intake'): Promise<void> {
   await waitForRedis(config, log);
   const app: App = createApp(config, log);
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+  if (process.env.YADDAS_SUPERVISED !== '1') {
+    // Run on its own (docker compose, systemd): say where everything is, as `npm start` does.
+    log.info(
+      { inbox: config.inbox, dataDir: config.dataDir, redis: redactUrl(config.redis.url), s3: config.s3.endpoint, buckets: [config.s3.preservationBucket, config.s3.accessBucket] },
+      `${role} starting`,
+    );
+    if (role === 'intake') for (const w of await redisDurabilityWarnings(app.redis)) log.warn(`Redis: ${w}`);
+  }
   if (role === 'intake') {
     const watcher = createWatcher(app);
     await watcher.start();

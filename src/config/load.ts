@@ -158,9 +158,10 @@ export function loadConfig(opts: LoadOptions = {}): Config {
 /** Redacts a URL's password: redis://:secret@host → redis://:[redacted]@host */
 export function redactUrl(u: string): string {
   try {
-    const parsed = new URL(u);
-    if (parsed.password) parsed.password = '[redacted]';
-    return parsed.toString();
+    const p = new URL(u);
+    if (!p.password) return u;
+    // Built by hand: the URL setter would percent-encode the brackets.
+    return `${p.protocol}//${p.username}:[redacted]@${p.host}${p.pathname === '/' ? '' : p.pathname}${p.search}`;
   } catch {
     return u;
   }

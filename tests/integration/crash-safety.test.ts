@@ -94,5 +94,27 @@ describe('crash safety', () => {
     const job = await storeQueue.getJob(`store-${taken.ingestId}-0001`);
     expect(await job?.getState()).toBe('completed');
     expect(job!.attemptsStarted).toBeGreaterThanOrEqual(2);
+    store.kill('SIGTERM');
+    await new Promise((r) => store.once('exit', r));
+  });
+
+  it('SIGTERM drains: the running upload finishes and is recorded before the process exits', async () => {
+    const src = path.join(h.dir, 'src2');
+    await fs.mkdir(path.join(src, 'plan'), { recursive: true });
+    await bigPdf(path.join(src, 'plan', 'plan.pdf'), 150);
+    const store = startStoreProcess();
+    const taken = await h.app.intake.take(path.join(src, 'plan'), 'plan', { move: false, via: 'cli' });
+    const storeQueue = h.app.queues.get('store');
+    await until(async () => (await storeQueue.getActiveCount()) > 0, 60_000, 'the upload to start');
+    const exited = new Promise<number | null>((r) => store.once('exit', (code) => r(code)));
+    store.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    // The job finished in that process: it is completed, after one attempt, not left to stall.
+    const job = await storeQueue.getJob(`store-${taken.ingestId}-0001`);
+    expect(await job?.getState()).toBe('completed');
+    expect(job!.attemptsStarted).toBe(1);
+    startStoreProcess();
+    const rec = await h.waitFor(taken.ingestId, 120_000);
+    expect(rec.status, rec.reason).toBe('preserved');
   });
 });

@@ -15,7 +15,7 @@ export function prepareProcessor(deps: { status: StatusStore; ocfl: OcflStore; r
     const lock = await deps.status.acquireObject(data.itemId, data.ingestId);
     if (!lock.held) {
       log.info({ holder: lock.holder }, 'another ingest of this item is being stored; waiting for it');
-      await job.moveToDelayed(Date.now() + (deps.retryWhenBusyMs ?? 10_000), token);
+      await job.moveToDelayed(Date.now() + (deps.retryWhenBusyMs ?? 3_000), token);
       throw new DelayedError();
     }
     if (!rootChecked) {
