@@ -29,6 +29,8 @@ export interface IngestManifest {
   files: IngestFile[];
   ignored: string[];
   metadata: ItemMetadata | null;
+  /** problems found on taking (in metadata.json) that reject the item once its pages are inspected */
+  problems?: Problem[];
 }
 
 /** What the inspect stage learned about one file, by content. */

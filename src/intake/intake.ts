@@ -81,7 +81,9 @@ export class Intake {
     const itemId = metadata && isValidItemId(metadata.identifier) ? metadata.identifier : makeItemId(name, now);
     const takenAt = now.toISOString();
 
-    if (!laid.ok || problems.length > 0) {
+    // Problems in the structure stop here; problems in metadata.json alone still let the pages
+    // be inspected, so that REJECTED.txt lists everything wrong with the item at once.
+    if (!laid.ok) {
       const stagedDir = path.dirname(staged.toString());
       await writeFileAtomic(path.join(stagedDir, 'REJECTED.txt'), rejectionText({ name, ingestId, at: now, problems }));
       const dest = path.join(this.deps.rejectedDir, ingestId);
@@ -105,6 +107,7 @@ export class Intake {
       files,
       ignored: layout.ignored.map((p) => prefix + p),
       metadata,
+      ...(problems.length > 0 ? { problems } : {}),
     };
     await this.start(manifest);
     return { ingestId, itemId, sourceName: name, status: 'queued' };

@@ -119,7 +119,7 @@ const inspect: StageSpec<'inspect'> = {
       .map((f) => ({ key: fileKey(f), data: { ingestId: s.manifest.ingestId, itemId: s.manifest.itemId, page: f.page!, path: f.path } })),
   fold(s, results, failures) {
     if (Object.keys(failures).length > 0) return failWith(s, 'inspection', failures);
-    const problems: Problem[] = [];
+    const problems: Problem[] = [...(s.manifest.problems ?? [])];
     const inspected: Record<string, InspectResult> = {};
     for (const r of Object.values(results) as InspectReturn[]) {
       if (r.ok) inspected[r.path] = r.result;

@@ -8,7 +8,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
 
-export const SHARED = path.resolve(import.meta.dirname, '../../../shared/data');
+// The workplace's shared samples sit beside the checkout (../shared/data); YADDAS_SHARED_DATA overrides.
+export const SHARED = process.env.YADDAS_SHARED_DATA ?? path.resolve(import.meta.dirname, '../../../shared/data');
 
 export const sha512 = (b: Buffer) => createHash('sha512').update(b).digest('hex');
 export const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
