@@ -105,6 +105,7 @@ async function startYaddas(): Promise<Yaddas> {
   const log = path.join(WORK, 'yaddas.log');
   const out = await fs.open(log, 'w');
   const child = spawn(process.execPath, [path.join(ROOT, 'dist/workers/all.js')], { env: { ...process.env, ...env }, stdio: ['ignore', out.fd, out.fd] });
+  await out.close(); // the child has its own copy of the descriptor
   // Ready when the watcher and all six workers have said so.
   const deadline = Date.now() + 60_000;
   for (;;) {

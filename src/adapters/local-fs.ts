@@ -4,12 +4,12 @@
  * staging, done and rejected areas without ever losing a byte.
  */
 import { createHash } from 'node:crypto';
-import { constants as fsc } from 'node:fs';
+import { constants as fsc, createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { EntryKind, InboxSnapshot, ListedEntry } from '../intake/rules.core.js';
 import { isIgnoredTopLevel } from '../intake/rules.core.js';
-import { digestFile } from '../checksum/digests.js';
+import { READ_CHUNK, digestStream } from '../checksum/digests.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -103,7 +103,7 @@ export async function exists(p: string | Buffer): Promise<boolean> {
 
 /**
  * Copies a file or folder tree exactly (symlinks copied as links, never followed), then checks
- * every regular file of the copy against the original by SHA-512 before returning.
+ * every regular file of the copy against the original before returning.
  */
 export async function copyVerified(src: string, dest: string): Promise<void> {
   await fs.cp(src, dest, { recursive: true, verbatimSymlinks: true, dereference: false, errorOnExist: true, force: false, preserveTimestamps: true });
@@ -114,8 +114,10 @@ export async function copyVerified(src: string, dest: string): Promise<void> {
     if (e.kind !== 'file') continue;
     const sp = a.kind === 'dir' ? path.join(src, e.path) : src;
     const dp = a.kind === 'dir' ? path.join(dest, e.path) : dest;
-    const [x, y] = await Promise.all([digestFile(sp), digestFile(dp)]);
-    if (x.digests.sha512 !== y.digests.sha512) throw new Error(`copy of ${e.path} differs from the original`);
+    // SHA-256 alone: it runs at several hundred MB/s more than SHA-512 on CPUs with SHA
+    // extensions, and only has to tell a faithful copy from a damaged one.
+    const [x, y] = await Promise.all([sp, dp].map((f) => digestStream(createReadStream(f, { highWaterMark: READ_CHUNK }), ['sha256'])));
+    if (x!.bytes !== y!.bytes || x!.digests.sha256 !== y!.digests.sha256) throw new Error(`copy of ${e.path} differs from the original`);
   }
 }
 

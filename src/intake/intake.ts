@@ -3,6 +3,7 @@
  * metadata.json are checked, and either it is rejected with a REJECTED.txt beside it, or its
  * ingest flow starts. Used by the inbox watcher and by `yaddas ingest PATH` alike.
  */
+import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { copyVerified, exists, listItem, moveEntry, writeFileAtomic } from '../adapters/local-fs.js';
@@ -64,7 +65,8 @@ export class Intake {
   /** Checks a staged item and starts its flow, or rejects it. Re-runnable (crash recovery). */
   private async admit(ingestId: string, name: string, staged: Buffer, now: Date, via: 'inbox' | 'cli'): Promise<TakeResult> {
     const listing = await listItem(staged);
-    const laid = layoutItem(name, listing.kind, listing.entries, this.deps.markerName);
+    const rawName = staged.subarray(staged.lastIndexOf(0x2f) + 1);
+    const laid = layoutItem(name, listing.kind, listing.entries, this.deps.markerName, { nameBadEncoding: !isUtf8(rawName) });
     const problems: Problem[] = laid.ok ? [] : laid.problems;
     let metadata: ItemMetadata | null = null;
     if (laid.ok && laid.layout.metadataFile) {

@@ -110,10 +110,11 @@ export function layoutItem(
   topKind: EntryKind,
   entries: ListedEntry[],
   markerName: string,
+  opts: { nameBadEncoding?: boolean } = {},
 ): { ok: true; layout: ItemLayout } | { ok: false; problems: Problem[] } {
   const problems: Problem[] = [];
   const nameProblem = unsafeNameReason(name);
-  if (nameProblem || entries.some((e) => e.path === name && e.badEncoding)) {
+  if (nameProblem || opts.nameBadEncoding || entries.some((e) => e.path === name && e.badEncoding)) {
     problems.push(
       rejection(ErrorCodes.UNSAFE_NAME, `The name ${nameProblem ?? 'is not valid UTF-8 text'}.`, 'Rename it using ordinary letters, digits, spaces, dots and dashes, then drop it again.'),
     );

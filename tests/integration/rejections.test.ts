@@ -140,6 +140,9 @@ describe('rejections', () => {
     // A name that is not valid UTF-8 (Latin-1 "é"), reachable only as bytes.
     const badName = Buffer.concat([Buffer.from(h.config.inbox + '/caf'), Buffer.from([0xe9]), Buffer.from('.tif')]);
     await fs.writeFile(badName, await pageImage({ seed: 12 }));
+    const badFolder = Buffer.concat([Buffer.from(h.config.inbox + '/kitab'), Buffer.from([0xe7]), Buffer.from('i')]);
+    await fs.mkdir(badFolder);
+    await fs.writeFile(Buffer.concat([badFolder, Buffer.from('/1.tif')]), await pageImage({ seed: 15 }));
     const good = await writeItem(path.join(h.config.inbox, 'good book'), { '1.tif': await pageImage({ seed: 13 }), '2.tif': await pageImage({ seed: 14 }) });
 
     for (const c of cases) {
@@ -157,6 +160,10 @@ describe('rejections', () => {
     const bad = await recordFor('caf\u00e9.tif');
     expect(bad.status).toBe('rejected');
     expect(bad.code).toBe('UNSAFE_NAME');
+
+    const badDir = await recordFor('kitab\u00e7i');
+    expect(badDir.status).toBe('rejected');
+    expect(badDir.code).toBe('UNSAFE_NAME');
 
     const ok = await recordFor('good book');
     expect(ok.status, ok.reason).toBe('preserved');
