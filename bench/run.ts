@@ -210,8 +210,8 @@ async function main(): Promise<void> {
       await exec('sha512sum', [copy]);
     });
     await fs.rm(copy, { force: true });
-    say(`1 GiB master, yaddas ingest --wait (copy into staging, inspect, hash+upload, read back, OCFL commit): ${secs(viaCli.ms)}`);
-    say(`1 GiB master, awscli upload + download + sha512sum: ${secs(peerRun.ms)}`);
+    say(`${GB} GiB master, yaddas ingest --wait (copy into staging, inspect, hash+upload, read back, OCFL commit): ${secs(viaCli.ms)}`);
+    say(`${GB} GiB master, awscli upload + download + sha512sum: ${secs(peerRun.ms)}`);
 
     // The inbox path: a rename into the inbox (what staff's drop becomes), minus the quiet period.
     const big2 = path.join(WORK, 'src/big-2');
@@ -223,13 +223,13 @@ async function main(): Promise<void> {
       await waitPreserved(y, 'big-2', 600_000);
     });
     const inboxMs = viaInbox.ms - 1000;
-    say(`1 GiB master dropped in the inbox (rename), to preserved, minus the 1 s quiet period: ${secs(inboxMs)}`);
-    rows.push({ what: '1 GiB master, inbox drop', value: secs(inboxMs), target: `≤ awscli ${secs(peerRun.ms)}`, verdict: inboxMs <= peerRun.ms ? 'PASS' : 'MISS' });
-    rows.push({ what: '1 GiB master, yaddas ingest (copies first)', value: secs(viaCli.ms), target: `≤ awscli ${secs(peerRun.ms)}`, verdict: viaCli.ms <= peerRun.ms ? 'PASS' : 'MISS' });
+    say(`${GB} GiB master dropped in the inbox (rename), to preserved, minus the 1 s quiet period: ${secs(inboxMs)}`);
+    rows.push({ what: `${GB} GiB master, inbox drop`, value: secs(inboxMs), target: `≤ awscli ${secs(peerRun.ms)}`, verdict: inboxMs <= peerRun.ms ? 'PASS' : 'MISS' });
+    rows.push({ what: `${GB} GiB master, yaddas ingest (copies first)`, value: secs(viaCli.ms), target: `≤ awscli ${secs(peerRun.ms)}`, verdict: viaCli.ms <= peerRun.ms ? 'PASS' : 'MISS' });
 
     // 3. Peak memory so far: the 1 GiB runs are the largest thing these processes did.
     const mem = await peakMemory(y);
-    say('peak memory (VmHWM) of each process while preserving the 1 GiB masters:');
+    say(`peak memory (VmHWM) of each process while preserving the ${GB} GiB masters:`);
     for (const [role, mb] of Object.entries(mem)) {
       say(`  ${role.padEnd(26)} ${mb.toFixed(0)} MB`);
       if (role !== 'supervisor + embedded S3') rows.push({ what: `peak memory, ${role}`, value: `${mb.toFixed(0)} MB`, target: '< 300 MB', verdict: mb < 300 ? 'PASS' : 'MISS' });

@@ -57,7 +57,7 @@ export class S3ObjectStore implements ObjectStore {
     private readonly upload: { partSizeMiB: number; concurrency: number },
   ) {}
 
-  async put(key: string, body: Buffer | Readable, opts: { contentType?: string } = {}): Promise<void> {
+  async put(key: string, body: Buffer | Readable, opts: { contentType?: string; onProgress?: (bytesSent: number) => void } = {}): Promise<void> {
     try {
       if (Buffer.isBuffer(body)) {
         await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: opts.contentType }));
@@ -70,6 +70,8 @@ export class S3ObjectStore implements ObjectStore {
         queueSize: this.upload.concurrency,
         leavePartsOnError: false,
       });
+      const onProgress = opts.onProgress;
+      if (onProgress) up.on('httpUploadProgress', (p) => p.loaded !== undefined && onProgress(p.loaded));
       await up.done();
     } catch (err) {
       if (err instanceof YaddasError) throw err;

@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 export interface ObjectStore {
   readonly bucket: string;
   /** Writes an object. A stream is uploaded in parts and never held whole in memory. */
-  put(key: string, body: Buffer | Readable, opts?: { contentType?: string }): Promise<void>;
+  put(key: string, body: Buffer | Readable, opts?: { contentType?: string; onProgress?: (bytesSent: number) => void }): Promise<void>;
   /** The object's bytes as a stream, or null when there is no such object. */
   get(key: string): Promise<Readable | null>;
   getBuffer(key: string): Promise<Buffer | null>;

@@ -69,10 +69,10 @@ export class OcflStore {
    * CPUs with SHA extensions, which is most of the read-back's cost for large masters.
    * `yaddas verify` checks every digest the inventory records.
    */
-  async putVerified(key: string, open: () => Readable, expectedSize: number, contentType?: string): Promise<Digests> {
+  async putVerified(key: string, open: () => Readable, expectedSize: number, opts: { contentType?: string; onProgress?: (bytesSent: number) => void } = {}): Promise<Digests> {
     const digesting = new DigestingStream();
     const source = open();
-    const uploading = this.store.put(key, digesting, contentType ? { contentType } : {});
+    const uploading = this.store.put(key, digesting, opts);
     await Promise.all([pipeline(source, digesting), uploading]);
     const digests = digesting.result() as Digests;
     if (digesting.bytes !== expectedSize) {

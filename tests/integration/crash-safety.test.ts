@@ -59,9 +59,12 @@ describe('crash safety', () => {
     let store = startStoreProcess();
     const taken = await h.app.intake.take(path.join(src, 'atlas'), 'atlas', { move: false, via: 'cli' });
     const storeQueue = h.app.queues.get('store');
-    // Wait until the big file's upload is under way, then kill the worker without warning.
-    await until(async () => (await storeQueue.getActiveCount()) > 0, 60_000, 'the upload to start');
-    await new Promise((r) => setTimeout(r, 1500));
+    // Wait until the big file is part-way up, then kill the worker without warning.
+    const jobId = `store-${taken.ingestId}-0001`;
+    await until(async () => {
+      const p = (await storeQueue.getJob(jobId))?.progress as { bytes?: number; total?: number } | undefined;
+      return Boolean(p?.bytes && p.total && p.bytes > 0 && p.bytes < p.total);
+    }, 60_000, 'the upload to be under way');
     const killedWhile = await h.app.status.get(taken.ingestId);
     store.kill('SIGKILL');
     await new Promise((r) => store.once('exit', r));
@@ -91,7 +94,7 @@ describe('crash safety', () => {
     expect(Object.keys(inv.versions)).toEqual(['v1']);
     expect(inv.versions.v1!.state[digest]).toEqual(['masters/atlas.pdf']);
     // The job ran again rather than twice side by side: one completion, at least two attempts.
-    const job = await storeQueue.getJob(`store-${taken.ingestId}-0001`);
+    const job = await storeQueue.getJob(jobId);
     expect(await job?.getState()).toBe('completed');
     expect(job!.attemptsStarted).toBeGreaterThanOrEqual(2);
     store.kill('SIGTERM');

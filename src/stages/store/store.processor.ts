@@ -15,7 +15,7 @@ import { contentPathFor } from '../../storage/ocfl.core.js';
  * (a retry, a killed worker) rewrites the same key with the same bytes.
  */
 export function storeProcessor(deps: { stagingDir: string; ocfl: OcflStore }): StageHandler<StorePayload, StoreResult> {
-  return async (data, { log }) => {
+  return async (data, { log, job }) => {
     const abs = path.join(deps.stagingDir, data.ingestId, data.path);
     let size: number;
     try {
@@ -32,7 +32,14 @@ export function storeProcessor(deps: { stagingDir: string; ocfl: OcflStore }): S
     const contentPath = contentPathFor(data.version, data.logicalPath);
     const key = `${data.objectRoot}/${contentPath}`;
     const started = performance.now();
-    const digests = await deps.ocfl.putVerified(key, () => createReadStream(abs, { highWaterMark: READ_CHUNK }), data.size);
+    // Progress for operators (and tests that must catch an upload half-way), at most once a second.
+    let reported = 0;
+    const onProgress = (sent: number) => {
+      if (Date.now() - reported < 1000) return;
+      reported = Date.now();
+      void job.updateProgress({ phase: 'upload', bytes: sent, total: size }).catch(() => undefined);
+    };
+    const digests = await deps.ocfl.putVerified(key, () => createReadStream(abs, { highWaterMark: READ_CHUNK }), data.size, { onProgress });
     const s = (performance.now() - started) / 1000;
     log.info({ file: data.logicalPath, bytes: size, seconds: Number(s.toFixed(3)), mbps: Number((size / 1e6 / s).toFixed(1)) }, 'master stored and verified');
     return { path: data.path, logicalPath: data.logicalPath, contentPath, size, digests, verifiedAt: new Date().toISOString() };
