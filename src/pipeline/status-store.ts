@@ -103,6 +103,18 @@ export class StatusStore {
     return { held: holder === ingestId, holder };
   }
 
+  /** Takes the object over from a holder that is known to be finished (compare-and-set). */
+  async takeOverObject(itemId: string, staleHolder: string, ingestId: string): Promise<{ held: boolean; holder: string | null }> {
+    const r = (await this.redis.eval(
+      "if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('set', KEYS[1], ARGV[2]) return 1 end return 0",
+      1,
+      this.lockKey(itemId),
+      staleHolder,
+      ingestId,
+    )) as number;
+    return r === 1 ? { held: true, holder: ingestId } : { held: false, holder: await this.redis.get(this.lockKey(itemId)) };
+  }
+
   async releaseObject(itemId: string, ingestId: string): Promise<void> {
     // Only the holder releases: compare-and-delete in one step.
     await this.redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", 1, this.lockKey(itemId), ingestId);

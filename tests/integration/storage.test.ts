@@ -101,6 +101,18 @@ describe('versions', () => {
   });
 });
 
+describe('object lock', () => {
+  it('is taken over from an ingest that finished without releasing it', async () => {
+    await h.app.redis.set(h.app.status.lockKey('stale-lock-item'), '20260101T000000Z-ghost-000000');
+    const src = path.join(h.dir, 'src', 'stale');
+    await writeItem(src, { '1.tif': await pageImage({ seed: 91 }), 'metadata.json': JSON.stringify({ identifier: 'stale-lock-item' }) });
+    const t = await h.app.intake.take(src, 'stale', { move: false, via: 'cli' });
+    const rec = await h.waitFor(t.ingestId, 30_000);
+    expect(rec.status, rec.reason).toBe('preserved');
+    expect(await h.app.redis.get(h.app.status.lockKey('stale-lock-item'))).toBeNull();
+  });
+});
+
 describe('storage outages', () => {
   it('retries with backoff while S3 is down and preserves the item once it is back; never reports success early', async () => {
     // A private S3 server for this test alone, so that it can be stopped.
