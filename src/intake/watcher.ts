@@ -91,6 +91,9 @@ export class Watcher {
     if (Date.now() - this.lastPurge > 3_600_000) {
       this.lastPurge = Date.now();
       await this.purgeDone().catch((err) => this.deps.log.error({ err }, 'purging the done area failed'));
+      // A take that failed after its rename (a disk error, say) left the item staged without a
+      // flow; picking such items up now and then means they are not forgotten until a restart.
+      await this.deps.intake.recover().catch((err) => this.deps.log.error({ err }, 'resuming staged ingests failed'));
     }
   }
 
