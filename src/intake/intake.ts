@@ -146,7 +146,10 @@ export class Intake {
           const manifest = JSON.parse(manifestBytes.toString('utf8')) as IngestManifest;
           const rec = await this.deps.status.get(ingestId);
           if (rec && rec.status !== 'queued' && rec.status !== 'in-progress') continue; // finished (failed items wait for an operator)
-          await this.start(manifest);
+          // With a record, only make sure the flow exists (a no-op when it does); without one
+          // (Redis lost it), start afresh.
+          if (rec) await this.deps.queues.startIngest(manifest);
+          else await this.start(manifest);
           n++;
           continue;
         }
