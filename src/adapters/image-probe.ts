@@ -15,7 +15,6 @@ const FORMATS: Record<string, string> = {
   'image/webp': 'WebP',
   'application/pdf': 'PDF',
 };
-export const ACCEPTED_FORMATS = Object.values(FORMATS);
 
 const BIT_DEPTH: Record<string, number> = { uchar: 8, char: 8, ushort: 16, short: 16, uint: 32, int: 32, float: 32, double: 64 };
 

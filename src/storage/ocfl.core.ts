@@ -5,7 +5,6 @@
 import { createHash } from 'node:crypto';
 import type { Digests } from '../checksum/digests.js';
 
-export const OCFL_VERSION = '1.1';
 export const INVENTORY_TYPE = 'https://ocfl.io/1.1/spec/#inventory';
 export const ROOT_NAMASTE = { name: '0=ocfl_1.1', body: 'ocfl_1.1\n' } as const;
 export const OBJECT_NAMASTE = { name: '0=ocfl_object_1.1', body: 'ocfl_object_1.1\n' } as const;
