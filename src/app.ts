@@ -21,6 +21,7 @@ import { prepareProcessor } from './stages/prepare/prepare.processor.js';
 import { storeProcessor } from './stages/store/store.processor.js';
 import { commitProcessor } from './stages/commit/commit.processor.js';
 import { releaseProcessor } from './stages/release/release.processor.js';
+import { deriveProcessor } from './stages/derive/derive.processor.js';
 
 export type Role = StageName | typeof INGEST_QUEUE;
 export const ROLES: readonly Role[] = [INGEST_QUEUE, ...(Object.keys(STAGES) as StageName[])];
@@ -108,6 +109,8 @@ function handlerFor(app: App, stage: StageName): StageHandler<never, unknown> {
         status: app.status,
         ocfl: app.preservation,
       }) as StageHandler<never, unknown>;
+    case 'derive':
+      return deriveProcessor({ ocfl: app.preservation, access: app.access, derive: c.derive, publicBaseUrl: c.access.publicBaseUrl, maxPixels: c.intake.maxPixels }) as StageHandler<never, unknown>;
   }
 }
 

@@ -31,8 +31,10 @@ export interface Config {
     partSizeMiB: number;
     uploadConcurrency: number;
   };
+  access: { publicBaseUrl: string };
+  derive: { thumbnailSize: number; accessSize: number; tileSize: number; maxFullSize: number; jpegQuality: number };
   jobs: { attempts: number; backoffSeconds: number; lockSeconds: number };
-  concurrency: { ingest: number; inspect: number; store: number; commit: number; release: number };
+  concurrency: { ingest: number; inspect: number; store: number; commit: number; release: number; derive: number };
   ocfl: { userName: string; userAddress: string };
   log: { level: string; format: 'auto' | 'json' | 'pretty' };
   /** where each value came from, for `yaddas config` */
@@ -142,6 +144,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   cfg.intake.rejectedDir = path.resolve(cwd, cfg.intake.rejectedDir);
   cfg.embeddedS3 = cfg.s3.endpoint === '';
   if (cfg.embeddedS3) cfg.s3.endpoint = `http://127.0.0.1:${cfg.s3.embeddedPort}`;
+  cfg.access.publicBaseUrl = (cfg.access.publicBaseUrl || `${cfg.s3.endpoint.replace(/\/+$/, '')}/${cfg.s3.accessBucket}`).replace(/\/+$/, '');
 
   const dirs = { inbox: cfg.inbox, 'intake.stagingDir': cfg.intake.stagingDir, 'intake.rejectedDir': cfg.intake.rejectedDir, 'intake.doneDir': cfg.intake.doneDir };
   for (const [a, pa] of Object.entries(dirs)) {

@@ -35,7 +35,8 @@ export function createOrchestrator(deps: OrchestratorDeps) {
 
     while (s.step < PLAN.length) {
       const stage = PLAN[s.step]!;
-      if (s.outcome && !stage.always) {
+      // A rejected or failed item only runs the clean-up steps; a preserved one goes on to publish.
+      if (s.outcome && s.outcome.status !== 'preserved' && !stage.always) {
         s = { ...s, step: s.step + 1, spawned: false };
         continue;
       }
@@ -50,7 +51,9 @@ export function createOrchestrator(deps: OrchestratorDeps) {
         }
         s = { ...s, spawned: true };
         await job.updateData(s);
-        await deps.status.update(ingestId, { status: 'in-progress', stage: stage.name });
+        // Once the item's status is final (preserved), later steps only say where it stands.
+        const statusFinal = PLAN.slice(0, s.step).some((p) => p.endsPreservation);
+        await deps.status.update(ingestId, statusFinal ? { stage: stage.name } : { status: 'in-progress', stage: stage.name });
         log.info({ step: stage.name, jobs: children.length }, `${stage.label}`);
       }
       if (await job.moveToWaitingChildren(token ?? '')) throw new WaitingChildrenError();
@@ -59,11 +62,18 @@ export function createOrchestrator(deps: OrchestratorDeps) {
       const failures = forStep(await job.getIgnoredChildrenFailures(), stage.name, ingestId) as Record<string, string>;
       s = { ...stage.fold(s, results, failures), step: s.step + 1, spawned: false };
       await job.updateData(s);
+      if (stage.endsPreservation) await finish(s);
     }
+    if (s.publication) {
+      await deps.status.update(ingestId, { stage: '', publication: s.publication.status, ...(s.publication.reason ? { publicationReason: s.publication.reason } : {}) });
+      log.info({ publication: s.publication.status }, `access copies ${s.publication.status}${s.publication.reason ? `: ${s.publication.reason}` : ''}`);
+    }
+    return s.outcome;
 
-    const outcome = s.outcome ?? { status: 'failed' as const, reason: 'the pipeline ended without an outcome' };
-    await deps.status.finish(ingestId, itemId, outcome, s.location);
-    log.info({ status: outcome.status, version: outcome.version, code: outcome.code }, `item ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ''}`);
-    return outcome;
+    async function finish(state: IngestState) {
+      const outcome = state.outcome ?? { status: 'failed' as const, reason: 'the pipeline ended without an outcome' };
+      await deps.status.finish(ingestId, itemId, outcome, state.location);
+      log.info({ status: outcome.status, version: outcome.version, code: outcome.code }, `item ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ''}`);
+    }
   };
 }

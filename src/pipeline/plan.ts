@@ -37,6 +37,10 @@ export interface IngestState {
   outcome?: Outcome;
   /** where the item's files are on disk once released */
   location?: string;
+  /** derivatives by page key, once made */
+  derived?: Record<string, DeriveReturn>;
+  /** the access copies: published, or why not (preservation does not depend on it) */
+  publication?: { status: 'published' | 'failed' | 'skipped'; reason?: string };
 }
 
 // ---- payloads: one typed map of stage → job data ------------------------------------------------
@@ -67,6 +71,24 @@ export interface CommitPayload {
 export interface CommitReturn { version: string; unchanged: boolean; objectRoot: string }
 export interface ReleasePayload { ingestId: string; itemId: string; sourceName: string; outcome: Outcome; target?: Target }
 export interface ReleaseReturn { movedTo: string | null; rolledBack: number }
+export interface DerivePayload {
+  ingestId: string;
+  itemId: string;
+  page: number;
+  /** SHA-512 of the master; its content path is looked up in the object's inventory */
+  sha512: string;
+  mime: string;
+}
+export interface DeriveReturn {
+  page: number;
+  skipped?: string;
+  width?: number;
+  height?: number;
+  thumbnail?: string;
+  access?: string;
+  iiif?: string;
+  files?: number;
+}
 
 export interface StagePayloads {
   inspect: InspectPayload;
@@ -74,6 +96,7 @@ export interface StagePayloads {
   store: StorePayload;
   commit: CommitPayload;
   release: ReleasePayload;
+  derive: DerivePayload;
 }
 export type StageName = keyof StagePayloads;
 
@@ -90,6 +113,8 @@ export interface StageSpec<N extends StageName = StageName> {
   label: string;
   /** runs even when an earlier step decided the outcome (clean-up and release) */
   always?: boolean;
+  /** the item's status (preserved, rejected, failed) is final once this step is done */
+  endsPreservation?: boolean;
   /** the jobs of this step; none skips it */
   fanOut(s: IngestState): ChildJob<StagePayloads[N]>[];
   /**
@@ -198,6 +223,7 @@ const release: StageSpec<'release'> = {
   runsOn: 'intake',
   label: 'releasing the inbox copy',
   always: true,
+  endsPreservation: true,
   fanOut: (s) => [
     {
       key: 'item',
@@ -222,8 +248,37 @@ const release: StageSpec<'release'> = {
   },
 };
 
+/**
+ * After preservation: derivatives for viewers, read from the preservation bucket. Their failure
+ * leaves the item preserved and marks its publication failed, to be re-run (yaddas rederive).
+ */
+const derive: StageSpec<'derive'> = {
+  name: 'derive',
+  runsOn: 'any',
+  label: 'making derivatives (thumbnail, access image, IIIF tiles)',
+  fanOut: (s) =>
+    s.outcome?.status !== 'preserved' || s.outcome.unchanged
+      ? []
+      : s.manifest.files
+          .filter((f) => f.role === 'page')
+          .map((f) => ({
+            key: pageKey(f.page!),
+            data: { ingestId: s.manifest.ingestId, itemId: s.manifest.itemId, page: f.page!, sha512: s.stored[f.path]!.digests.sha512, mime: s.inspected[f.path]!.mime },
+          })),
+  fold(s, results, failures) {
+    const derived = results as Record<string, DeriveReturn>;
+    if (Object.keys(failures).length > 0) {
+      const { message } = decodeFailure(Object.values(failures)[0]!);
+      return { ...s, derived, publication: { status: 'failed', reason: `derivatives failed for ${Object.keys(failures).length} page(s): ${message}` } };
+    }
+    if (s.outcome?.status !== 'preserved') return s;
+    if (s.outcome.unchanged) return { ...s, publication: { status: 'skipped', reason: 'identical to the stored version; its access copies stand' } };
+    return { ...s, derived, publication: { status: 'published' } };
+  },
+};
+
 /** The steps of an ingest, in order. */
-export const PLAN: readonly StageSpec[] = [inspect, prepare, store, commit, release] as unknown as StageSpec[];
+export const PLAN: readonly StageSpec[] = [inspect, prepare, store, commit, release, derive] as unknown as StageSpec[];
 
 export const STAGES: Record<StageName, StageSpec> = Object.fromEntries(PLAN.map((s) => [s.name, s])) as Record<StageName, StageSpec>;
 

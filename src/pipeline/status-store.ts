@@ -26,6 +26,9 @@ export interface IngestRecord {
   takenAt: string;
   updatedAt: string;
   finishedAt?: string;
+  /** the access copies (after preservation): published, failed or skipped */
+  publication?: 'published' | 'failed' | 'skipped';
+  publicationReason?: string;
 }
 
 const TERMINAL: ReadonlySet<ItemStatus> = new Set(['preserved', 'rejected', 'failed']);

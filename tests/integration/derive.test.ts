@@ -1,0 +1,140 @@
+/**
+ * Derivatives made from the preserved masters, as viewers will fetch them from the access
+ * bucket: upright for every EXIF orientation, sRGB 8-bit whatever the input's profile, depth or
+ * colour model, flattened alpha, and a IIIF level-0 image whose every promised tile and size
+ * exists at its canonical path.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../helpers/harness.js';
+import { SHARED, pageImage, writeItem } from '../helpers/fixtures.js';
+import type { IngestRecord } from '../../src/pipeline/status-store.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ env: { YADDAS_TILE_SIZE: '256', YADDAS_ACCESS_SIZE: '800', YADDAS_THUMBNAIL_SIZE: '120' } });
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+async function ingestAndPublish(name: string, files: Record<string, Buffer | string>): Promise<IngestRecord> {
+  const src = path.join(h.dir, 'src', String(Math.random()).slice(2), name);
+  await writeItem(src, files);
+  const t = await h.app.intake.take(src, name, { move: false, via: 'cli' });
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const rec = await h.waitFor(t.ingestId);
+    if (rec.status !== 'preserved' || rec.publication) return rec;
+    if (Date.now() > deadline) throw new Error('no publication');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const get = async (key: string) => (await h.app.access.getBuffer(key))!;
+const pageKey = (id: string, n: number, file: string) => `items/${id}/pages/${String(n).padStart(4, '0')}/${file}`;
+
+/** Mean absolute difference of two images at a small common size (0 = identical). */
+async function difference(a: Buffer, b: Buffer): Promise<number> {
+  const norm = (x: Buffer) => sharp(x).resize(48, 32, { fit: 'fill' }).removeAlpha().raw().toBuffer();
+  const [ra, rb] = await Promise.all([norm(a), norm(b)]);
+  let sum = 0;
+  for (let i = 0; i < ra.length; i++) sum += Math.abs(ra[i]! - rb[i]!);
+  return sum / ra.length;
+}
+
+describe('derivatives', () => {
+  it('comes out upright for all eight EXIF orientations', async () => {
+    const files: Record<string, Buffer> = {};
+    for (let o = 1; o <= 8; o++) files[`${o}.jpg`] = await fs.readFile(path.join(SHARED, `exif-orientation/landscape_${o}.jpg`));
+    const rec = await ingestAndPublish('orientations', files);
+    expect(rec.status, rec.reason).toBe('preserved');
+    expect(rec.publication, rec.publicationReason).toBe('published');
+    const upright = await get(pageKey(rec.itemId, 1, 'access.jpg'));
+    const ref = await sharp(upright).metadata();
+    expect(ref.width).toBeGreaterThan(ref.height!);
+    for (let o = 2; o <= 8; o++) {
+      const access = await get(pageKey(rec.itemId, o, 'access.jpg'));
+      const m = await sharp(access).metadata();
+      expect([m.width, m.height], `orientation ${o}`).toEqual([ref.width, ref.height]);
+      expect(m.orientation ?? 1, `orientation ${o} has no EXIF rotation left`).toBe(1);
+      expect(await difference(access, upright), `orientation ${o} looks like orientation 1`).toBeLessThan(12);
+    }
+  });
+
+  it('converts embedded profiles, 16-bit, CMYK and alpha to 8-bit sRGB', async () => {
+    const red = { width: 200, height: 150, channels: 3 as const, background: { r: 255, g: 0, b: 0 } };
+    const p3 = await sharp({ create: red }).withIccProfile('p3').jpeg({ quality: 95 }).toBuffer();
+    const p3Pixel = (await sharp(p3).keepIccProfile().raw().toBuffer()).subarray(0, 3);
+    expect(p3Pixel[1], 'the fixture is really in Display P3').toBeGreaterThan(30);
+    const sixteen = await pageImage({ seed: 3, bits16: true });
+    const cmyk = await sharp({ create: red }).toColourspace('cmyk').jpeg({ quality: 95 }).toBuffer();
+    const alpha = await sharp({ create: { width: 100, height: 100, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer();
+    const rec = await ingestAndPublish('colour', { '1.jpg': p3, '2.tif': sixteen, '3.jpg': cmyk, '4.png': alpha });
+    expect(rec.publication, rec.publicationReason).toBe('published');
+
+    for (let n = 1; n <= 4; n++) {
+      const m = await sharp(await get(pageKey(rec.itemId, n, 'access.jpg'))).metadata();
+      expect([m.format, m.space, m.depth, m.channels], `page ${n}`).toEqual(['jpeg', 'srgb', 'uchar', 3]);
+    }
+    const pixel = async (n: number) => [...(await sharp(await get(pageKey(rec.itemId, n, 'access.jpg'))).extract({ left: 50, top: 50, width: 1, height: 1 }).raw().toBuffer())];
+    const [r1, g1, b1] = await pixel(1);
+    expect(r1).toBeGreaterThan(235);
+    expect(g1, 'Display P3 red converted back to sRGB red').toBeLessThan(25);
+    expect(b1).toBeLessThan(25);
+    const [r3, g3] = await pixel(3);
+    expect(r3).toBeGreaterThan(200);
+    expect(g3).toBeLessThan(80);
+    expect(await pixel(4), 'transparent flattened on white').toEqual([255, 255, 255]);
+  });
+
+  it('publishes a IIIF level-0 image in which every promised tile and size exists', async () => {
+    const rec = await ingestAndPublish('tiles', { '1.tif': await pageImage({ seed: 9, width: 1300, height: 900 }) });
+    expect(rec.publication, rec.publicationReason).toBe('published');
+    const prefix = `items/${rec.itemId}/pages/0001/iiif`;
+    const info = JSON.parse((await get(`${prefix}/info.json`)).toString('utf8'));
+    expect(info).toMatchObject({ '@context': 'http://iiif.io/api/image/3/context.json', type: 'ImageService3', protocol: 'http://iiif.io/api/image', profile: 'level0', width: 1300, height: 900 });
+    expect(info.id).toBe(`${h.config.access.publicBaseUrl}/${prefix}`);
+
+    const keys = new Set<string>();
+    for await (const o of h.app.access.list(`${prefix}/`)) keys.add(o.key.slice(prefix.length + 1));
+    const { width: W, height: H } = info;
+    for (const t of info.tiles as Array<{ width: number; height?: number; scaleFactors: number[] }>) {
+      const tw = t.width;
+      const th = t.height ?? t.width;
+      for (const sf of t.scaleFactors) {
+        for (let y = 0; y < H; y += th * sf) {
+          for (let x = 0; x < W; x += tw * sf) {
+            const rw = Math.min(tw * sf, W - x);
+            const rh = Math.min(th * sf, H - y);
+            const size = `${Math.ceil(rw / sf)},${Math.ceil(rh / sf)}`;
+            const region = rw === W && rh === H ? 'full' : `${x},${y},${rw},${rh}`;
+            expect(keys.has(`${region}/${size}/0/default.jpg`), `tile ${region}/${size} at scale ${sf}`).toBe(true);
+          }
+        }
+      }
+    }
+    expect(info.sizes.length).toBeGreaterThan(0);
+    for (const s of info.sizes as Array<{ width: number; height: number }>) {
+      const file = await get(`${prefix}/full/${s.width},${s.height}/0/default.jpg`);
+      const m = await sharp(file).metadata();
+      expect([m.width, m.height]).toEqual([s.width, s.height]);
+    }
+    const max = await sharp(await get(`${prefix}/full/max/0/default.jpg`)).metadata();
+    expect([max.width, max.height]).toEqual([1300, 900]);
+    // The access bucket is served as it is: an anonymous HTTP GET of the public URL works.
+    const res = await fetch(`${info.id}/info.json`);
+    expect(res.status).toBe(200);
+    expect((await res.json()).id).toBe(info.id);
+  });
+
+  it('makes no image derivatives for a PDF master, and says so', async () => {
+    const pdf = '%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n';
+    const rec = await ingestAndPublish('pdf only', { 'doc.pdf': pdf });
+    expect(rec.status, rec.reason).toBe('preserved');
+    expect(rec.publication).toBe('published');
+    expect(await h.app.access.head(pageKey(rec.itemId, 1, 'access.jpg'))).toBeNull();
+  });
+});
