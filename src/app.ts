@@ -12,7 +12,7 @@ import { S3ObjectStore, createS3Client } from './adapters/s3-object-store.js';
 import { Intake } from './intake/intake.js';
 import { Watcher } from './intake/watcher.js';
 import { createOrchestrator } from './pipeline/orchestrator.js';
-import { INGEST_QUEUE, STAGES, type StageName } from './pipeline/plan.js';
+import { INGEST_QUEUE, STAGES, type DerivePayload, type DeriveReturn, type StageName } from './pipeline/plan.js';
 import { Queues, createWorker, wrapProcessor, type StageHandler } from './pipeline/queues.js';
 import { StatusStore } from './pipeline/status-store.js';
 import { OcflStore } from './storage/ocfl-store.js';
@@ -112,6 +112,11 @@ function handlerFor(app: App, stage: StageName): StageHandler<never, unknown> {
     case 'derive':
       return deriveProcessor({ ocfl: app.preservation, access: app.access, derive: c.derive, publicBaseUrl: c.access.publicBaseUrl, maxPixels: c.intake.maxPixels }) as StageHandler<never, unknown>;
   }
+}
+
+/** The derive handler, for `yaddas rederive` (which runs it in-process, without the queue). */
+export function deriveHandler(app: App) {
+  return handlerFor(app, 'derive') as unknown as StageHandler<DerivePayload, DeriveReturn>;
 }
 
 /** Starts the BullMQ worker of one role (a stage, or the ingest orchestrator). */

@@ -8,6 +8,7 @@ import { createApp } from '../app.js';
 import { configCommand } from './config.cmd.js';
 import { ingestCommand } from './ingest.cmd.js';
 import { verifyCommand } from './verify.cmd.js';
+import { rederiveCommand } from './rederive.cmd.js';
 import { ensureEmbeddedS3, redisAnswers } from '../services/embedded.js';
 import { runSupervisor } from '../supervisor.js';
 
@@ -72,6 +73,16 @@ program
   .option('--no-digests', 'check structure and inventories only, without reading content back')
   .action(async (id: string, opts: { json?: boolean; digests?: boolean }) => {
     await withApp((app) => verifyCommand(app, id, opts), { s3: true });
+  });
+
+program
+  .command('rederive')
+  .description("rebuild items' access copies (thumbnails, access images, IIIF) from their preserved masters alone")
+  .argument('[ids...]', 'item ids')
+  .option('--all', 'every item in the preservation bucket')
+  .option('--json', 'print the results as JSON')
+  .action(async (ids: string[], opts: { all?: boolean; json?: boolean }) => {
+    await withApp((app) => rederiveCommand(app, ids, opts), { s3: true });
   });
 
 await program.parseAsync(process.argv);

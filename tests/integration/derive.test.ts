@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { startHarness, yaddas, type Harness } from '../helpers/harness.js';
 import { SHARED, pageImage, writeItem } from '../helpers/fixtures.js';
 import type { IngestRecord } from '../../src/pipeline/status-store.js';
 
@@ -136,5 +136,30 @@ describe('derivatives', () => {
     expect(rec.status, rec.reason).toBe('preserved');
     expect(rec.publication).toBe('published');
     expect(await h.app.access.head(pageKey(rec.itemId, 1, 'access.jpg'))).toBeNull();
+  });
+
+  it('yaddas rederive rebuilds the access copies from the preservation bucket alone', async () => {
+    const rec = await ingestAndPublish('rebuild me', { '1.tif': await pageImage({ seed: 11, width: 900, height: 700 }), '2.png': await pageImage({ seed: 12, format: 'png' }) });
+    expect(rec.publication).toBe('published');
+    const prefix = `items/${rec.itemId}/`;
+    const before = new Map<string, number>();
+    for await (const o of h.app.access.list(prefix)) before.set(o.key, o.size);
+    const info = (await get(`${prefix}pages/0001/iiif/info.json`)).toString('utf8');
+
+    // Lose every access copy of the item, and leave a stray page behind.
+    await h.app.access.delete([...before.keys()]);
+    await h.app.access.put(`${prefix}pages/0099/thumbnail.jpg`, Buffer.from('stale'));
+
+    const r = await yaddas(h, ['rederive', rec.itemId]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('2 page(s), 1 stale file(s) removed');
+    const after = new Map<string, number>();
+    for await (const o of h.app.access.list(prefix)) after.set(o.key, o.size);
+    expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+    expect((await get(`${prefix}pages/0001/iiif/info.json`)).toString('utf8')).toBe(info);
+
+    const bad = await yaddas(h, ['rederive', 'no-such-item']);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain('no object');
   });
 });

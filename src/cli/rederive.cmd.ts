@@ -1,0 +1,68 @@
+import type { App } from '../app.js';
+import { deriveHandler } from '../app.js';
+import { LogicalPaths, OBJECT_NAMASTE } from '../storage/ocfl.core.js';
+import type { ItemRecord } from '../stages/commit/commit.core.js';
+import { pageKeys } from '../stages/derive/derive.core.js';
+
+/** Item ids of every object in the preservation bucket (found by their OCFL declarations). */
+async function allItemIds(app: App): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const o of app.preservation.store.list('')) {
+    if (!o.key.endsWith(`/${OBJECT_NAMASTE.name}`)) continue;
+    const root = o.key.slice(0, -OBJECT_NAMASTE.name.length - 1);
+    const inv = await app.preservation.store.getBuffer(`${root}/inventory.json`);
+    if (inv) ids.push((JSON.parse(inv.toString('utf8')) as { id: string }).id);
+  }
+  return ids.sort();
+}
+
+/**
+ * Rebuilds an item's access copies from its preserved masters alone: the head version's item
+ * record says which master is which page; each page is derived again as the pipeline does, and
+ * derivatives of pages the item no longer has are removed.
+ */
+async function rederiveItem(app: App, id: string): Promise<{ pages: number; removed: number }> {
+  const inv = await app.preservation.readInventory(id);
+  if (!inv) throw new Error(`no object "${id}" in s3://${app.config.s3.preservationBucket}`);
+  const state = inv.versions[inv.head]!.state;
+  const recordDigest = Object.entries(state).find(([, paths]) => paths.includes(LogicalPaths.itemRecord))?.[0];
+  const recordPath = recordDigest ? inv.manifest[recordDigest]?.[0] : undefined;
+  const bytes = recordPath ? await app.preservation.store.getBuffer(`${app.preservation.rootOf(id)}/${recordPath}`) : null;
+  if (!bytes) throw new Error(`object "${id}" has no item record in its head version ${inv.head}`);
+  const record = JSON.parse(bytes.toString('utf8')) as ItemRecord;
+  const derive = deriveHandler(app);
+  for (const p of record.pages) {
+    await derive(
+      { ingestId: record.ingest.ingestId, itemId: id, page: p.page, sha512: p.digests.sha512, mime: p.format.mime },
+      { log: app.log.child({ itemId: id, page: p.page, stage: 'rederive' }), job: undefined as never, token: undefined },
+    );
+  }
+  const stale: string[] = [];
+  const prefix = `items/${id}/pages/`;
+  const keep = new Set(record.pages.map((p) => `${pageKeys(id, p.page).prefix}/`));
+  for await (const o of app.access.list(prefix)) if (![...keep].some((k) => o.key.startsWith(k))) stale.push(o.key);
+  if (stale.length > 0) await app.access.delete(stale);
+  return { pages: record.pages.length, removed: stale.length };
+}
+
+/** `yaddas rederive ID... | --all` */
+export async function rederiveCommand(app: App, ids: string[], opts: { all?: boolean; json?: boolean }): Promise<number> {
+  const targets = opts.all ? await allItemIds(app) : ids;
+  if (targets.length === 0) {
+    process.stderr.write('yaddas rederive: name item ids, or --all\n');
+    return 2;
+  }
+  const results: Array<{ id: string; ok: boolean; pages?: number; removed?: number; error?: string }> = [];
+  for (const id of targets) {
+    try {
+      const r = await rederiveItem(app, id);
+      results.push({ id, ok: true, ...r });
+      if (!opts.json) process.stdout.write(`rederived  ${id}  ${r.pages} page(s)${r.removed ? `, ${r.removed} stale file(s) removed` : ''}\n`);
+    } catch (err) {
+      results.push({ id, ok: false, error: (err as Error).message });
+      if (!opts.json) process.stdout.write(`failed     ${id}  ${(err as Error).message}\n`);
+    }
+  }
+  if (opts.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+  return results.every((r) => r.ok) ? 0 : 1;
+}
