@@ -1,0 +1,64 @@
+/**
+ * The pixel work of the derive stage, with sharp: decode a master once, upright and in sRGB,
+ * into an uncompressed libvips file, and make every output from that one decode: thumbnail,
+ * access JPEG, and a IIIF Image API 3 level-0 image (tiles, every size in `sizes`, full/max,
+ * info.json). Decoding a 5000×7000 LZW TIFF costs more than all the outputs together, which is
+ * why it happens once (measured in docs/benchmarks.md).
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { Config } from '../config/load.js';
+import { MAX_PATH, fitInside, infoJson, planSizes, sizePath, type Size } from '../stages/derive/derive.core.js';
+
+export type DerivativeOptions = Config['derive'] & {
+  /** the IIIF image service id; it must end in /iiif (the output folder's name) */
+  serviceId: string;
+  maxPixels: number;
+};
+
+/**
+ * Writes `thumbnail.jpg`, `access.jpg` and `iiif/…` into `out` (created). Returns the upright
+ * size of the image.
+ */
+export async function makeDerivatives(master: string, out: string, o: DerivativeOptions): Promise<{ full: Size }> {
+  await fs.mkdir(out, { recursive: true });
+  // The one decode: upright (EXIF orientation), alpha flattened on white, converted to sRGB
+  // (embedded ICC profiles, CMYK and 16-bit included), kept as an uncompressed libvips file that
+  // every output below reads by memory map instead of decoding the master again.
+  const decoded = path.join(out, '..', `${path.basename(out)}.decoded.v`);
+  try {
+    await sharp(master, { failOn: 'error', limitInputPixels: o.maxPixels, page: 0 })
+      .autoOrient()
+      .flatten({ background: '#ffffff' })
+      .toColourspace('srgb')
+      .toFile(decoded);
+    const meta = await sharp(decoded).metadata();
+    const full: Size = { width: meta.width!, height: meta.height! };
+    const q = o.jpegQuality;
+    // The libvips file is already decoded: no pixel limit applies to reading it back.
+    const open = () => sharp(decoded, { limitInputPixels: false });
+
+    const thumb = fitInside(full, o.thumbnailSize);
+    await open().resize(thumb.width, thumb.height).jpeg({ quality: q, mozjpeg: true }).toFile(path.join(out, 'thumbnail.jpg'));
+    const access = fitInside(full, o.accessSize);
+    await open().resize(access.width, access.height).jpeg({ quality: q, mozjpeg: true }).toFile(path.join(out, 'access.jpg'));
+
+    // sharp names the service after the output folder: id = <given id>/iiif.
+    await open().jpeg({ quality: q }).tile({ layout: 'iiif3', size: o.tileSize, id: o.serviceId.replace(/\/iiif$/, '') }).toFile(path.join(out, 'iiif'));
+    const tiled = JSON.parse(await fs.readFile(path.join(out, 'iiif/info.json'), 'utf8')) as { tiles: Array<{ width: number; height?: number; scaleFactors: number[] }> };
+    const { sizes, max } = planSizes(full, tiled.tiles.flatMap((t) => t.scaleFactors), o.maxFullSize);
+    for (const s of sizes) {
+      const file = path.join(out, 'iiif', sizePath(s));
+      if (await fs.stat(file).catch(() => null)) continue; // the tiler writes its smallest level itself
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await open().resize(s.width, s.height, { fit: 'fill' }).jpeg({ quality: q }).toFile(file);
+    }
+    await fs.mkdir(path.dirname(path.join(out, 'iiif', MAX_PATH)), { recursive: true });
+    await fs.copyFile(path.join(out, 'iiif', sizePath(max)), path.join(out, 'iiif', MAX_PATH));
+    await fs.writeFile(path.join(out, 'iiif/info.json'), JSON.stringify(infoJson({ id: o.serviceId, full, tiles: tiled.tiles, sizes, max }), null, 2) + '\n');
+    return { full };
+  } finally {
+    await fs.rm(decoded, { force: true });
+  }
+}
