@@ -1,6 +1,6 @@
 /**
  * The pixel work of the derive stage, with sharp: decode a master once, upright and in sRGB,
- * into an uncompressed libvips file, and make every output from that one decode: thumbnail,
+ * into an uncompressed tiled TIFF, and make every output from that one decode: thumbnail,
  * access JPEG, and a IIIF Image API 3 level-0 image (tiles, every size in `sizes`, full/max,
  * info.json). Decoding a 5000×7000 LZW TIFF costs more than all the outputs together, which is
  * why it happens once (measured in docs/benchmarks.md).
@@ -24,20 +24,23 @@ export type DerivativeOptions = Config['derive'] & {
 export async function makeDerivatives(master: string, out: string, o: DerivativeOptions): Promise<{ full: Size }> {
   await fs.mkdir(out, { recursive: true });
   // The one decode: upright (EXIF orientation), alpha flattened on white, converted to sRGB
-  // (embedded ICC profiles, CMYK and 16-bit included), kept as an uncompressed libvips file that
-  // every output below reads by memory map instead of decoding the master again.
-  const decoded = path.join(out, '..', `${path.basename(out)}.decoded.v`);
+  // (embedded ICC profiles, CMYK and 16-bit included), kept as an uncompressed tiled TIFF that
+  // every output below reads instead of decoding the master again. Tiled TIFF rather than the
+  // libvips .v format: a .v file is memory-mapped, and a 20000×25000 map then counted 1.9 GB
+  // of resident memory; read through tiles it peaked at 450 MB (docs/benchmarks.md).
+  const decoded = path.join(out, '..', `${path.basename(out)}.decoded.tif`);
   try {
     await sharp(master, { failOn: 'error', limitInputPixels: o.maxPixels, page: 0 })
       .autoOrient()
       .flatten({ background: '#ffffff' })
       .toColourspace('srgb')
+      .tiff({ tile: true, tileWidth: 512, tileHeight: 512, compression: 'none' })
       .toFile(decoded);
-    const meta = await sharp(decoded).metadata();
+    // The intermediate is already decoded and checked: no pixel limit applies to reading it back.
+    const open = () => sharp(decoded, { limitInputPixels: false });
+    const meta = await open().metadata();
     const full: Size = { width: meta.width!, height: meta.height! };
     const q = o.jpegQuality;
-    // The libvips file is already decoded: no pixel limit applies to reading it back.
-    const open = () => sharp(decoded, { limitInputPixels: false });
 
     const thumb = fitInside(full, o.thumbnailSize);
     await open().resize(thumb.width, thumb.height).jpeg({ quality: q, mozjpeg: true }).toFile(path.join(out, 'thumbnail.jpg'));

@@ -1,0 +1,12 @@
+import sharp from 'sharp';
+import fs from 'node:fs';
+const src = process.argv[2];
+let t = performance.now();
+await sharp(src, { limitInputPixels: false, failOn: 'error' }).autoOrient().flatten({ background: '#fff' }).toColourspace('srgb').tiff({ tile: true, tileWidth: 512, tileHeight: 512, compression: 'none' }).toFile('/tmp/dec.tif');
+console.log('decode to tiled tiff', ((performance.now() - t) / 1000).toFixed(2));
+const open = () => sharp('/tmp/dec.tif', { limitInputPixels: false });
+t = performance.now(); await open().resize(320, 320, { fit: 'inside' }).jpeg({ quality: 85, mozjpeg: true }).toFile('/tmp/o-th.jpg'); console.log('thumb', ((performance.now() - t) / 1000).toFixed(2));
+t = performance.now(); await open().resize(2000, 2000, { fit: 'inside' }).jpeg({ quality: 85, mozjpeg: true }).toFile('/tmp/o-ac.jpg'); console.log('access', ((performance.now() - t) / 1000).toFixed(2));
+fs.rmSync('/tmp/o-t', { recursive: true, force: true });
+t = performance.now(); await open().jpeg({ quality: 85 }).tile({ layout: 'iiif3', size: 512 }).toFile('/tmp/o-t'); console.log('tiles', ((performance.now() - t) / 1000).toFixed(2));
+fs.rmSync('/tmp/o-t', { recursive: true, force: true }); fs.rmSync('/tmp/dec.tif');
