@@ -30,11 +30,14 @@ export async function makeDerivatives(master: string, out: string, o: Derivative
   // of resident memory; read through tiles it peaked at 450 MB (docs/benchmarks.md).
   const decoded = path.join(out, '..', `${path.basename(out)}.decoded.tif`);
   try {
+    // libvips refuses to read tiles larger than the image: small images are kept in strips.
+    const head = await sharp(master, { limitInputPixels: false, page: 0 }).metadata();
+    const tile = Math.min(head.width ?? 0, head.height ?? 0) >= 1024;
     await sharp(master, { failOn: 'error', limitInputPixels: o.maxPixels, page: 0 })
       .autoOrient()
       .flatten({ background: '#ffffff' })
       .toColourspace('srgb')
-      .tiff({ tile: true, tileWidth: 512, tileHeight: 512, compression: 'none' })
+      .tiff(tile ? { tile: true, tileWidth: 512, tileHeight: 512, compression: 'none' } : { compression: 'none' })
       .toFile(decoded);
     // The intermediate is already decoded and checked: no pixel limit applies to reading it back.
     const open = () => sharp(decoded, { limitInputPixels: false });
