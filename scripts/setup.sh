@@ -2,12 +2,15 @@
 # Sets up Yaddaş on a fresh Debian or Ubuntu machine that has Node.js 20 and npm.
 #   scripts/setup.sh          what running Yaddaş needs: redis-server, npm packages, a build
 #   scripts/setup.sh --test   also what the tests use: Debian's awscli (an independent S3 client)
+#   scripts/setup.sh --bench  also what the benchmark compares against: awscli and libvips-tools
 # It says what it installs; OS packages need root (or sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_test=0
+want_bench=0
 [ "${1:-}" = "--test" ] && want_test=1
+[ "${1:-}" = "--bench" ] && want_test=1 && want_bench=1
 
 say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 
@@ -20,6 +23,7 @@ fi
 packages=()
 command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
 if [ "$want_test" = 1 ] && [ ! -x /usr/bin/aws ]; then packages+=(awscli); fi
+if [ "$want_bench" = 1 ] && ! command -v vips >/dev/null 2>&1; then packages+=(libvips-tools); fi
 
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""
@@ -32,6 +36,7 @@ if [ ${#packages[@]} -gt 0 ]; then
   say "installing Debian packages: ${packages[*]}"
   say "  redis-server: the queue store, run privately under ./data when no Redis answers"
   [ "$want_test" = 1 ] && say "  awscli: the tests read stored objects back with an independent S3 client"
+  [ "$want_bench" = 1 ] && say "  libvips-tools: the vips CLI, the benchmark's peer for derivatives"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
   # The package's own service is not needed: Yaddaş starts a private Redis when none answers.
