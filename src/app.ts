@@ -12,7 +12,7 @@ import { S3ObjectStore, createS3Client } from './adapters/s3-object-store.js';
 import { Intake } from './intake/intake.js';
 import { Watcher } from './intake/watcher.js';
 import { createOrchestrator } from './pipeline/orchestrator.js';
-import { INGEST_QUEUE, STAGES, type DerivePayload, type DeriveReturn, type StageName } from './pipeline/plan.js';
+import { INGEST_QUEUE, STAGES, type DerivePayload, type DeriveReturn, type PublishPayload, type PublishReturn, type StageName } from './pipeline/plan.js';
 import { Queues, createWorker, wrapProcessor, type StageHandler } from './pipeline/queues.js';
 import { StatusStore } from './pipeline/status-store.js';
 import { OcflStore } from './storage/ocfl-store.js';
@@ -22,6 +22,7 @@ import { storeProcessor } from './stages/store/store.processor.js';
 import { commitProcessor } from './stages/commit/commit.processor.js';
 import { releaseProcessor } from './stages/release/release.processor.js';
 import { deriveProcessor } from './stages/derive/derive.processor.js';
+import { publishProcessor } from './stages/publish/publish.processor.js';
 
 export type Role = StageName | typeof INGEST_QUEUE;
 export const ROLES: readonly Role[] = [INGEST_QUEUE, ...(Object.keys(STAGES) as StageName[])];
@@ -111,12 +112,19 @@ function handlerFor(app: App, stage: StageName): StageHandler<never, unknown> {
       }) as StageHandler<never, unknown>;
     case 'derive':
       return deriveProcessor({ ocfl: app.preservation, access: app.access, derive: c.derive, publicBaseUrl: c.access.publicBaseUrl, maxPixels: c.intake.maxPixels }) as StageHandler<never, unknown>;
+    case 'publish':
+      return publishProcessor({ access: app.access, publicBaseUrl: c.access.publicBaseUrl, preservationBucket: c.s3.preservationBucket }) as StageHandler<never, unknown>;
   }
 }
 
 /** The derive handler, for `yaddas rederive` (which runs it in-process, without the queue). */
 export function deriveHandler(app: App) {
   return handlerFor(app, 'derive') as unknown as StageHandler<DerivePayload, DeriveReturn>;
+}
+
+/** The publish handler, for `yaddas rederive`. */
+export function publishHandler(app: App) {
+  return handlerFor(app, 'publish') as unknown as StageHandler<PublishPayload, PublishReturn>;
 }
 
 /** Starts the BullMQ worker of one role (a stage, or the ingest orchestrator). */
@@ -127,7 +135,7 @@ export function startWorker(app: App, role: Role): Worker {
     const processor = createOrchestrator({ queues: app.queues, status: app.status, log });
     return createWorker(app.queues.deps, INGEST_QUEUE, processor as never, { concurrency: c.concurrency.ingest, lockSeconds: c.jobs.lockSeconds }, log);
   }
-  const concurrency = role === 'prepare' ? c.concurrency.commit : c.concurrency[role];
+  const concurrency = role === 'prepare' || role === 'publish' ? c.concurrency.commit : c.concurrency[role];
   const processor = wrapProcessor(role, handlerFor(app, role) as StageHandler<{ ingestId?: string }, unknown>, log);
   return createWorker(app.queues.deps, role, processor as never, { concurrency, lockSeconds: c.jobs.lockSeconds }, log);
 }

@@ -21,7 +21,7 @@ export type DerivativeOptions = Config['derive'] & {
  * Writes `thumbnail.jpg`, `access.jpg` and `iiif/…` into `out` (created). Returns the upright
  * size of the image.
  */
-export async function makeDerivatives(master: string, out: string, o: DerivativeOptions): Promise<{ full: Size }> {
+export async function makeDerivatives(master: string, out: string, o: DerivativeOptions): Promise<{ full: Size; max: Size; thumbnail: Size }> {
   await fs.mkdir(out, { recursive: true });
   // The one decode: upright (EXIF orientation), alpha flattened on white, converted to sRGB
   // (embedded ICC profiles, CMYK and 16-bit included), kept as an uncompressed tiled TIFF that
@@ -63,7 +63,7 @@ export async function makeDerivatives(master: string, out: string, o: Derivative
     await fs.mkdir(path.dirname(path.join(out, 'iiif', MAX_PATH)), { recursive: true });
     await fs.copyFile(path.join(out, 'iiif', sizePath(max)), path.join(out, 'iiif', MAX_PATH));
     await fs.writeFile(path.join(out, 'iiif/info.json'), JSON.stringify(infoJson({ id: o.serviceId, full, tiles: tiled.tiles, sizes, max }), null, 2) + '\n');
-    return { full };
+    return { full, max, thumbnail: thumb };
   } finally {
     await fs.rm(decoded, { force: true });
   }

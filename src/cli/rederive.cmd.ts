@@ -1,5 +1,8 @@
 import type { App } from '../app.js';
-import { deriveHandler } from '../app.js';
+import { deriveHandler, publishHandler } from '../app.js';
+import type { DeriveReturn } from '../pipeline/plan.js';
+import { pageKey } from '../domain/ids.js';
+import type { IngestManifest, InspectResult, StoreResult } from '../domain/item.js';
 import { LogicalPaths, OBJECT_NAMASTE } from '../storage/ocfl.core.js';
 import type { ItemRecord } from '../stages/commit/commit.core.js';
 import { pageKeys } from '../stages/derive/derive.core.js';
@@ -31,12 +34,36 @@ async function rederiveItem(app: App, id: string): Promise<{ pages: number; remo
   if (!bytes) throw new Error(`object "${id}" has no item record in its head version ${inv.head}`);
   const record = JSON.parse(bytes.toString('utf8')) as ItemRecord;
   const derive = deriveHandler(app);
+  const derived: Record<string, DeriveReturn> = {};
   for (const p of record.pages) {
-    await derive(
+    derived[pageKey(p.page)] = await derive(
       { ingestId: record.ingest.ingestId, itemId: id, page: p.page, sha512: p.digests.sha512, mime: p.format.mime },
       { log: app.log.child({ itemId: id, page: p.page, stage: 'rederive' }), job: undefined as never, token: undefined },
     );
   }
+  // item.json and the manifest, from the item record as the pipeline's publish step makes them.
+  const manifest: IngestManifest = {
+    ingestId: record.ingest.ingestId,
+    itemId: id,
+    sourceName: record.ingest.sourceName,
+    kind: record.ingest.kind,
+    takenAt: record.ingest.takenAt,
+    via: record.ingest.via as IngestManifest['via'],
+    files: record.pages.map((p) => ({ role: 'page' as const, page: p.page, path: p.name, size: p.size })),
+    ignored: record.ignoredFiles,
+    metadata: record.metadata,
+  };
+  const inspected: Record<string, InspectResult> = {};
+  const stored: Record<string, StoreResult> = {};
+  for (const p of record.pages) {
+    inspected[p.name] = { path: p.name, mime: p.format.mime, format: p.format.name, ...(p.image ? { image: p.image } : {}), ...(p.pdf ? { pdf: p.pdf } : {}) };
+    stored[p.name] = { path: p.name, logicalPath: p.logicalPath, contentPath: '', size: p.size, digests: p.digests, verifiedAt: record.ingest.storedAt };
+  }
+  const target = { objectId: id, objectRoot: app.preservation.rootOf(id), version: inv.head, headVersion: inv.head, created: record.ingest.storedAt };
+  await publishHandler(app)(
+    { ingestId: record.ingest.ingestId, itemId: id, manifest, inspected, stored, target, derived },
+    { log: app.log.child({ itemId: id, stage: 'rederive' }), job: undefined as never, token: undefined },
+  );
   const stale: string[] = [];
   const prefix = `items/${id}/pages/`;
   const keep = new Set(record.pages.map((p) => `${pageKeys(id, p.page).prefix}/`));

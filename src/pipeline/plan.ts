@@ -82,13 +82,28 @@ export interface DerivePayload {
 export interface DeriveReturn {
   page: number;
   skipped?: string;
+  /** the upright size of the image */
   width?: number;
   height?: number;
+  /** the size of IIIF full/max */
+  max?: { width: number; height: number };
   thumbnail?: string;
+  thumbnailSize?: { width: number; height: number };
   access?: string;
   iiif?: string;
   files?: number;
 }
+
+export interface PublishPayload {
+  ingestId: string;
+  itemId: string;
+  manifest: IngestManifest;
+  inspected: Record<string, InspectResult>;
+  stored: Record<string, StoreResult>;
+  target: Target;
+  derived: Record<string, DeriveReturn>;
+}
+export interface PublishReturn { item: string; manifest: string }
 
 export interface StagePayloads {
   inspect: InspectPayload;
@@ -97,6 +112,7 @@ export interface StagePayloads {
   commit: CommitPayload;
   release: ReleasePayload;
   derive: DerivePayload;
+  publish: PublishPayload;
 }
 export type StageName = keyof StagePayloads;
 
@@ -273,12 +289,36 @@ const derive: StageSpec<'derive'> = {
     }
     if (s.outcome?.status !== 'preserved') return s;
     if (s.outcome.unchanged) return { ...s, publication: { status: 'skipped', reason: 'identical to the stored version; its access copies stand' } };
-    return { ...s, derived, publication: { status: 'published' } };
+    return { ...s, derived };
+  },
+};
+
+/** item.json and the IIIF manifest, once every page has its derivatives. */
+const publish: StageSpec<'publish'> = {
+  name: 'publish',
+  runsOn: 'any',
+  label: 'publishing item.json and the IIIF manifest',
+  fanOut: (s) =>
+    s.outcome?.status !== 'preserved' || s.publication
+      ? []
+      : [
+          {
+            key: 'item',
+            data: { ingestId: s.manifest.ingestId, itemId: s.manifest.itemId, manifest: s.manifest, inspected: s.inspected, stored: s.stored, target: s.target!, derived: s.derived ?? {} },
+          },
+        ],
+  fold(s, _results, failures) {
+    if (Object.keys(failures).length > 0) {
+      const { message } = decodeFailure(Object.values(failures)[0]!);
+      return { ...s, publication: { status: 'failed', reason: `publishing failed: ${message}` } };
+    }
+    if (s.publication || s.outcome?.status !== 'preserved') return s;
+    return { ...s, publication: { status: 'published' } };
   },
 };
 
 /** The steps of an ingest, in order. */
-export const PLAN: readonly StageSpec[] = [inspect, prepare, store, commit, release, derive] as unknown as StageSpec[];
+export const PLAN: readonly StageSpec[] = [inspect, prepare, store, commit, release, derive, publish] as unknown as StageSpec[];
 
 export const STAGES: Record<StageName, StageSpec> = Object.fromEntries(PLAN.map((s) => [s.name, s])) as Record<StageName, StageSpec>;
 

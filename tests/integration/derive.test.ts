@@ -162,4 +162,53 @@ describe('derivatives', () => {
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain('no object');
   });
+
+  it('publishes item.json and a IIIF Presentation 3 manifest with multilingual labels, one canvas per page', async () => {
+    const metadata = {
+      identifier: 'nagillar-1935',
+      type: 'book',
+      title: { az: 'Azərbaycan nağılları', 'az-Cyrl': 'Азәрбајҹан нағыллары', ru: 'Азербайджанские сказки', en: 'Azerbaijani tales' },
+      creator: ['Hənəfi Zeynallı'],
+      date: '1935',
+      description: { az: 'Nağıllar toplusu', en: 'A collection of tales' },
+      rights: 'http://rightsstatements.org/vocab/NoC-NC/1.0/',
+      language: 'az',
+    };
+    const rec = await ingestAndPublish('Nağıllar', {
+      '1.tif': await pageImage({ seed: 21, width: 700, height: 1000 }),
+      '2.tif': await pageImage({ seed: 22, width: 700, height: 1000 }),
+      '3.jpg': await pageImage({ seed: 23, format: 'jpeg', width: 700, height: 1000 }),
+      'metadata.json': JSON.stringify(metadata),
+    });
+    expect(rec.publication, rec.publicationReason).toBe('published');
+    const base = `${h.config.access.publicBaseUrl}/items/nagillar-1935`;
+    const res = await fetch(`${base}/manifest.json`);
+    expect(res.status).toBe(200);
+    const m = await res.json();
+    expect(m).toMatchObject({
+      '@context': 'http://iiif.io/api/presentation/3/context.json',
+      id: `${base}/manifest.json`,
+      type: 'Manifest',
+      label: { az: ['Azərbaycan nağılları'], 'az-Cyrl': ['Азәрбајҹан нағыллары'], ru: ['Азербайджанские сказки'], en: ['Azerbaijani tales'] },
+      summary: { az: ['Nağıllar toplusu'], en: ['A collection of tales'] },
+      rights: 'http://rightsstatements.org/vocab/NoC-NC/1.0/',
+      behavior: ['paged'],
+    });
+    expect(m.metadata).toContainEqual({ label: { en: ['Creator'] }, value: { none: ['Hənəfi Zeynallı'] } });
+    expect(m.items).toHaveLength(3);
+    for (const [i, canvas] of (m.items as Array<Record<string, any>>).entries()) {
+      expect(canvas).toMatchObject({ type: 'Canvas', width: 700, height: 1000, label: { none: [String(i + 1)] } });
+      const anno = canvas.items[0].items[0];
+      expect(anno).toMatchObject({ type: 'Annotation', motivation: 'painting', target: canvas.id });
+      const info = await (await fetch(`${anno.body.service[0].id}/info.json`)).json();
+      expect(info.id).toBe(anno.body.service[0].id);
+      expect((await fetch(anno.body.id)).status, 'the painted image exists').toBe(200);
+      expect((await fetch(canvas.thumbnail[0].id)).status, 'the canvas thumbnail exists').toBe(200);
+    }
+    const item = await (await fetch(m.seeAlso[0].id)).json();
+    expect(item).toMatchObject({ format: 'yaddas-access-item/1', id: 'nagillar-1935', type: 'book', preservation: { objectId: 'nagillar-1935', version: 'v1' }, manifest: m.id });
+    expect(item.pages.map((p: { name: string }) => p.name)).toEqual(['1.tif', '2.tif', '3.jpg']);
+    expect(item.pages[0].master.digests.sha512).toMatch(/^[0-9a-f]{128}$/);
+    expect((await fetch(item.pages[2].access)).status).toBe(200);
+  });
 });

@@ -61,8 +61,10 @@ export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, D
       const keys = pageKeys(data.itemId, data.page);
       const serviceId = `${deps.publicBaseUrl}/${keys.iiif}`;
       let full: Size;
+      let max: Size;
+      let thumbnail: Size;
       try {
-        ({ full } = await makeDerivatives(master, out, { ...deps.derive, serviceId, maxPixels: deps.maxPixels }));
+        ({ full, max, thumbnail } = await makeDerivatives(master, out, { ...deps.derive, serviceId, maxPixels: deps.maxPixels }));
       } catch (err) {
         // File-system errors (a full disk) are transient; what libvips refuses is the master.
         if (err instanceof YaddasError || (err as NodeJS.ErrnoException).code) throw err;
@@ -76,7 +78,17 @@ export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, D
         await deps.access.put(key, await fs.readFile(f), { contentType: TYPES[path.extname(f)] ?? 'application/octet-stream' });
       });
       log.info({ width: full.width, height: full.height, files: files.length }, 'derivatives published');
-      return { page: data.page, width: full.width, height: full.height, thumbnail: keys.thumbnail, access: keys.access, iiif: serviceId, files: files.length };
+      return {
+        page: data.page,
+        width: full.width,
+        height: full.height,
+        max,
+        thumbnail: keys.thumbnail,
+        thumbnailSize: thumbnail,
+        access: keys.access,
+        iiif: serviceId,
+        files: files.length,
+      };
     } finally {
       await fs.rm(work, { recursive: true, force: true });
     }

@@ -1,0 +1,160 @@
+/**
+ * What an item publishes beside its page derivatives, as pure values: item.json (the record
+ * catalogues and search indexes read) and its IIIF Presentation 3 manifest. Built from the
+ * ingest's data and the derive results; URLs start with the public base URL.
+ */
+import type { IngestManifest, InspectResult, StoreResult } from '../../domain/item.js';
+import type { LanguageMap, TextOrMap } from '../../domain/metadata.js';
+import type { DeriveReturn, Target } from '../../pipeline/plan.js';
+
+export const ACCESS_ITEM_FORMAT = 'yaddas-access-item/1';
+
+type IiifLanguageMap = Record<string, string[]>;
+
+export interface PublishInput {
+  manifest: IngestManifest;
+  inspected: Record<string, InspectResult>;
+  stored: Record<string, StoreResult>;
+  target: Target;
+  /** derive results by page key ("0001") */
+  derived: Record<string, DeriveReturn>;
+  publicBaseUrl: string;
+  preservationBucket: string;
+}
+
+export const itemKeys = (id: string) => ({ item: `items/${id}/item.json`, manifest: `items/${id}/manifest.json` });
+
+/** A IIIF language map from a metadata value: text has no language ("none"), maps keep theirs. */
+export function languageMap(v: TextOrMap | undefined): IiifLanguageMap | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === 'string') return { none: [v] };
+  return Object.fromEntries(Object.entries(v as LanguageMap).map(([lang, text]) => [lang, [text]]));
+}
+
+function listMap(v: string | TextOrMap[] | undefined): IiifLanguageMap | undefined {
+  if (v === undefined) return undefined;
+  const items = typeof v === 'string' ? [v] : v;
+  const out: IiifLanguageMap = {};
+  for (const item of items) for (const [lang, texts] of Object.entries(languageMap(item)!)) (out[lang] ??= []).push(...texts);
+  return out;
+}
+
+const RIGHTS_URI = /^https?:\/\/(creativecommons\.org\/(licenses|publicdomain)|rightsstatements\.org\/vocab)\//;
+
+/** The pages in order with everything the records need. */
+function pages(input: PublishInput) {
+  const url = (key: string) => `${input.publicBaseUrl}/${key}`;
+  return input.manifest.files
+    .filter((f) => f.role === 'page')
+    .map((f) => {
+      const key = String(f.page).padStart(4, '0');
+      const d = input.derived[key];
+      const s = input.stored[f.path]!;
+      const i = input.inspected[f.path]!;
+      return {
+        page: f.page!,
+        name: f.path.split('/').pop()!,
+        master: { size: s.size, mime: i.mime, format: i.format, digests: s.digests, logicalPath: s.logicalPath },
+        derived: d && !d.skipped ? d : undefined,
+        thumbnailUrl: d?.thumbnail ? url(d.thumbnail) : undefined,
+        accessUrl: d?.access ? url(d.access) : undefined,
+        skipped: d?.skipped,
+      };
+    });
+}
+
+/** items/{id}/item.json: descriptive and technical metadata, pages, checksums, links. */
+export function accessItem(input: PublishInput): Record<string, unknown> {
+  const m = input.manifest;
+  const keys = itemKeys(m.itemId);
+  return {
+    format: ACCESS_ITEM_FORMAT,
+    id: m.itemId,
+    type: m.metadata?.type ?? null,
+    title: m.metadata?.title ?? m.sourceName,
+    metadata: m.metadata,
+    preservation: { bucket: input.preservationBucket, objectId: input.target.objectId, objectRoot: input.target.objectRoot, version: input.target.version },
+    manifest: `${input.publicBaseUrl}/${keys.manifest}`,
+    pages: pages(input).map((p) => ({
+      page: p.page,
+      name: p.name,
+      master: p.master,
+      ...(p.derived
+        ? {
+            width: p.derived.width,
+            height: p.derived.height,
+            thumbnail: p.thumbnailUrl,
+            access: p.accessUrl,
+            iiif: p.derived.iiif,
+          }
+        : { derivatives: p.skipped ?? 'none' }),
+    })),
+    updatedAt: input.target.created,
+  };
+}
+
+/** items/{id}/manifest.json: IIIF Presentation 3, one canvas per page with an image. */
+export function iiifManifest(input: PublishInput): Record<string, unknown> {
+  const m = input.manifest;
+  const md = m.metadata ?? {};
+  const keys = itemKeys(m.itemId);
+  const id = `${input.publicBaseUrl}/${keys.manifest}`;
+  const base = id.replace(/\/manifest\.json$/, '');
+  const meta: Array<{ label: IiifLanguageMap; value: IiifLanguageMap }> = [];
+  const add = (label: string, value: IiifLanguageMap | undefined) => value && meta.push({ label: { en: [label] }, value });
+  add('Creator', listMap(md.creator));
+  add('Date', md.date ? { none: [md.date] } : undefined);
+  add('Subject', listMap(md.subject));
+  add('Language', md.language ? { none: typeof md.language === 'string' ? [md.language] : md.language } : undefined);
+  add('Type', md.type ? { en: [md.type] } : undefined);
+  add('Identifier', { none: [md.identifier ?? m.itemId] });
+
+  const canvases = pages(input)
+    .filter((p) => p.derived)
+    .map((p) => {
+      const d = p.derived!;
+      const canvasId = `${base}/canvas/p${p.page}`;
+      const service = [{ id: d.iiif!, type: 'ImageService3', profile: 'level0' }];
+      return {
+        id: canvasId,
+        type: 'Canvas',
+        label: { none: [String(p.page)] },
+        width: d.width!,
+        height: d.height!,
+        thumbnail: [{ id: p.thumbnailUrl!, type: 'Image', format: 'image/jpeg', ...(d.thumbnailSize ?? {}) }],
+        items: [
+          {
+            id: `${base}/page/p${p.page}/1`,
+            type: 'AnnotationPage',
+            items: [
+              {
+                id: `${base}/annotation/p${p.page}-image`,
+                type: 'Annotation',
+                motivation: 'painting',
+                body: { id: `${d.iiif}/full/max/0/default.jpg`, type: 'Image', format: 'image/jpeg', width: d.max!.width, height: d.max!.height, service },
+                target: canvasId,
+              },
+            ],
+          },
+        ],
+      };
+    });
+
+  const manifest: Record<string, unknown> = {
+    '@context': 'http://iiif.io/api/presentation/3/context.json',
+    id,
+    type: 'Manifest',
+    label: languageMap(md.title) ?? { none: [m.sourceName] },
+  };
+  const summary = languageMap(md.description);
+  if (summary) manifest.summary = summary;
+  manifest.metadata = meta;
+  if (md.rights && RIGHTS_URI.test(md.rights)) manifest.rights = md.rights;
+  else if (md.rights) manifest.requiredStatement = { label: { en: ['Rights'] }, value: { none: [md.rights] } };
+  const first = canvases[0];
+  if (first) manifest.thumbnail = first.thumbnail;
+  if (md.type === 'book' || md.type === 'periodical') manifest.behavior = ['paged'];
+  manifest.seeAlso = [{ id: `${input.publicBaseUrl}/${keys.item}`, type: 'Dataset', format: 'application/json', label: { en: ['Item record'] } }];
+  manifest.items = canvases;
+  return manifest;
+}
