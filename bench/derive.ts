@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { scanLikePage } from './lib/page.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const WORK = path.resolve(HERE, HERE.includes(`${path.sep}dist${path.sep}`) ? '../../bench/.work-derive' : '.work-derive');
@@ -36,30 +37,13 @@ function measure(cmd: string, args: string[]): Promise<{ s: number; mb: number }
   });
 }
 
-async function page(file: string, width: number, height: number): Promise<void> {
-  const lines: string[] = [];
-  for (let y = 600; y < height - 600; y += 140) {
-    for (let x = 500; x < width - 600; ) {
-      const w = 80 + ((x * 3 + y) % 320);
-      lines.push(`<rect x="${x}" y="${y}" width="${w}" height="68" fill="#2a2520"/>`);
-      x += w + 50;
-    }
-  }
-  const svg = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${lines.join('')}</svg>`);
-  await sharp({ create: { width, height, channels: 3, background: '#efe6d2', noise: { type: 'gaussian', mean: 228, sigma: 10 } } })
-    .composite([{ input: svg }])
-    .withMetadata({ density: 600 })
-    .tiff({ compression: 'lzw' })
-    .toFile(file);
-}
-
 async function main(): Promise<void> {
   await fs.rm(WORK, { recursive: true, force: true });
   await fs.mkdir(WORK, { recursive: true });
   say(`Yaddaş derivative benchmark — ${os.cpus().length} CPUs, Node ${process.version}, ${new Date().toISOString()}`);
   const one = path.resolve(HERE, 'derive-one.js');
   const a4 = path.join(WORK, 'a4.tif');
-  await page(a4, 4960, 7016);
+  await scanLikePage({ width: 4960, height: 7016, seed: 1, dpi: 600, file: a4 });
   const ours = await measure(process.execPath, [one, a4, path.join(WORK, 'ours')]);
   const v1 = await measure('vipsthumbnail', [a4, '-s', '320', '-o', `${path.join(WORK, 'v-thumb.jpg')}[Q=85]`]);
   const v2 = await measure('vipsthumbnail', [a4, '-s', '2000', '-o', `${path.join(WORK, 'v-access.jpg')}[Q=85]`]);

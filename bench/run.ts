@@ -17,8 +17,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import sharp from 'sharp';
 import { digestFile } from '../src/checksum/digests.js';
+import { scanLikePage } from './lib/page.js';
 
 const exec = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), fileURLToPath(import.meta.url).includes('/dist/') ? '../..' : '..');
@@ -57,27 +57,6 @@ async function bigPdf(file: string, bytes: number): Promise<void> {
   for (let done = 0; done < bytes; done += MiB) await write(randomBytes(Math.min(MiB, bytes - done)));
   await write(Buffer.from('\n%%EOF\n'));
   await new Promise<void>((r) => out.end(() => r()));
-}
-
-/** A 300-dpi A4 colour page that compresses like a scan: paper grain plus lines of "text". */
-async function scanPage(seed: number): Promise<Buffer> {
-  const width = 2480;
-  const height = 3508;
-  const lines: string[] = [];
-  for (let y = 300; y < height - 300; y += 70) {
-    let x = 250;
-    while (x < width - 300) {
-      const w = 40 + ((seed * 7 + x * 3 + y) % 160);
-      lines.push(`<rect x="${x}" y="${y}" width="${w}" height="34" fill="#2a2520"/>`);
-      x += w + 25;
-    }
-  }
-  const svg = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${lines.join('')}</svg>`);
-  return sharp({ create: { width, height, channels: 3, background: '#efe6d2', noise: { type: 'gaussian', mean: 228, sigma: 10 } } })
-    .composite([{ input: svg }])
-    .withMetadata({ density: 300 })
-    .tiff({ compression: 'lzw' })
-    .toBuffer();
 }
 
 function awsEnv() {
@@ -240,7 +219,7 @@ async function main(): Promise<void> {
     await fs.mkdir(pagesDir, { recursive: true });
     let total = 0;
     for (let i = 1; i <= PAGES; i++) {
-      const page = await scanPage(i);
+      const page = (await scanLikePage({ width: 2480, height: 3508, seed: i, dpi: 300 }))!;
       total += page.length;
       await fs.writeFile(path.join(pagesDir, `${String(i).padStart(4, '0')}.tif`), page);
     }

@@ -94,13 +94,8 @@ export interface DeriveReturn {
   files?: number;
 }
 
-export interface PublishPayload {
-  ingestId: string;
-  itemId: string;
-  manifest: IngestManifest;
-  inspected: Record<string, InspectResult>;
-  stored: Record<string, StoreResult>;
-  target: Target;
+/** What commit had, and the pages' derivatives. */
+export interface PublishPayload extends CommitPayload {
   derived: Record<string, DeriveReturn>;
 }
 export interface PublishReturn { item: string; manifest: string }
