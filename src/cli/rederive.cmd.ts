@@ -56,7 +56,7 @@ async function rederiveItem(app: App, id: string): Promise<{ pages: number; remo
   const inspected: Record<string, InspectResult> = {};
   const stored: Record<string, StoreResult> = {};
   for (const p of record.pages) {
-    inspected[p.name] = { path: p.name, mime: p.format.mime, format: p.format.name, ...(p.image ? { image: p.image } : {}), ...(p.pdf ? { pdf: p.pdf } : {}) };
+    inspected[p.name] = { path: p.name, mime: p.format.mime, format: p.format.name, ...(p.image ? { image: p.image } : {}), ...(p.pdf ? { pdf: p.pdf } : {}), ...(p.embedded ? { embedded: p.embedded } : {}) };
     stored[p.name] = { path: p.name, logicalPath: p.logicalPath, contentPath: '', size: p.size, digests: p.digests, verifiedAt: record.ingest.storedAt };
   }
   const target = { objectId: id, objectRoot: app.preservation.rootOf(id), version: inv.head, headVersion: inv.head, created: record.ingest.storedAt };

@@ -33,6 +33,19 @@ export interface IngestManifest {
   problems?: Problem[];
 }
 
+/** What a photograph says about itself (EXIF, IPTC, XMP), reduced to what catalogues use. */
+export interface EmbeddedMetadata {
+  /** make and model */
+  camera?: string;
+  /** when it was taken, local time as recorded (EXIF has no time zone): "1965-05-12T10:20:30" */
+  dateTaken?: string;
+  gps?: { latitude: number; longitude: number; altitude?: number };
+  title?: string;
+  caption?: string;
+  creator?: string;
+  copyright?: string;
+}
+
 /** What the inspect stage learned about one file, by content. */
 export interface InspectResult {
   path: string;
@@ -52,6 +65,7 @@ export interface InspectResult {
     orientation?: number;
   };
   pdf?: { version: string; pages?: number };
+  embedded?: EmbeddedMetadata;
 }
 
 /** A file stored in the object, read back and verified. */

@@ -211,4 +211,37 @@ describe('derivatives', () => {
     expect(item.pages[0].master.digests.sha512).toMatch(/^[0-9a-f]{128}$/);
     expect((await fetch(item.pages[2].access)).status).toBe(200);
   });
+
+  it('reads EXIF from a photograph into item.json and fills what metadata.json leaves empty', async () => {
+    const exif = {
+      IFD0: { Make: 'Zenit', Model: 'E', Artist: 'Rashid Mammadov', Copyright: 'National Library', ImageDescription: 'Baku boulevard, 1965' },
+      IFD2: { DateTimeOriginal: '1965:05:12 10:20:30' },
+      IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '40/1 22/1 0/1', GPSLongitudeRef: 'E', GPSLongitude: '49/1 50/1 0/1' },
+    };
+    const photo = await sharp(await pageImage({ seed: 31, format: 'png', width: 640, height: 480 })).withExif(exif).jpeg().toBuffer();
+
+    const bare = await ingestAndPublish('bulvar', { 'bulvar.jpg': photo });
+    expect(bare.publication, bare.publicationReason).toBe('published');
+    const item = JSON.parse((await get(`items/${bare.itemId}/item.json`)).toString('utf8'));
+    expect(item.pages[0].embedded).toMatchObject({ camera: 'Zenit E', dateTaken: '1965-05-12T10:20:30', creator: 'Rashid Mammadov', copyright: 'National Library', caption: 'Baku boulevard, 1965' });
+    expect(item.pages[0].embedded.gps.latitude).toBeCloseTo(40.3667, 3);
+    expect(item.pages[0].embedded.gps.longitude).toBeCloseTo(49.8333, 3);
+    expect(item.metadata).toMatchObject({ title: 'Baku boulevard, 1965', creator: 'Rashid Mammadov', date: '1965-05-12', rights: 'National Library' });
+    expect(item.filledFromEmbedded.sort()).toEqual(['creator', 'date', 'rights', 'title']);
+    const manifest = JSON.parse((await get(`items/${bare.itemId}/manifest.json`)).toString('utf8'));
+    expect(manifest.label).toEqual({ none: ['Baku boulevard, 1965'] });
+    expect(manifest.requiredStatement.value).toEqual({ none: ['National Library'] });
+
+    // What staff wrote in metadata.json wins over what the camera recorded.
+    const described = await ingestAndPublish('bulvar described', { 'bulvar.jpg': photo, 'metadata.json': JSON.stringify({ type: 'photograph', title: { az: 'Bakı bulvarı' } }) });
+    const item2 = JSON.parse((await get(`items/${described.itemId}/item.json`)).toString('utf8'));
+    expect(item2.metadata.title).toEqual({ az: 'Bakı bulvarı' });
+    expect(item2.metadata.creator).toBe('Rashid Mammadov');
+    expect(item2.filledFromEmbedded).not.toContain('title');
+    // The preserved item record carries it too.
+    const inv = await h.app.preservation.readInventory(described.itemId);
+    const recordPath = inv!.manifest[Object.entries(inv!.versions.v1!.state).find(([, p]) => p.includes('item.json'))![0]]![0]!;
+    const record = JSON.parse((await h.app.preservation.store.getBuffer(`${h.app.preservation.rootOf(described.itemId)}/${recordPath}`))!.toString('utf8'));
+    expect(record.pages[0].embedded.camera).toBe('Zenit E');
+  });
 });

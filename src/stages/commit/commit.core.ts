@@ -26,6 +26,8 @@ export interface ItemRecord {
     format: { mime: string; name: string };
     image?: InspectResult['image'];
     pdf?: InspectResult['pdf'];
+    /** EXIF / IPTC / XMP, as far as it could be read */
+    embedded?: InspectResult['embedded'];
     digests: Digests;
   }>;
   ignoredFiles: string[];
@@ -48,6 +50,7 @@ export function buildItemRecord(m: IngestManifest, inspected: Record<string, Ins
       };
       if (i.image) page.image = i.image;
       if (i.pdf) page.pdf = i.pdf;
+      if (i.embedded) page.embedded = i.embedded;
       return page;
     });
   const meta = m.files.find((f) => f.role === 'metadata');

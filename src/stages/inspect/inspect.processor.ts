@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { probeFile } from '../../adapters/image-probe.js';
+import { readEmbeddedMetadata } from '../../adapters/embedded-metadata.js';
 import type { InspectPayload, InspectReturn } from '../../pipeline/plan.js';
 import type { StageHandler } from '../../pipeline/queues.js';
 
 /**
- * Identifies one staged file by content and decode-checks it. A bad file is a result (the item
+ * Identifies one staged file by content, decode-checks it, and reads its embedded metadata. A bad file is a result (the item
  * will be rejected with this problem), not a job failure: retrying would not make it better.
  */
 export function inspectProcessor(deps: { stagingDir: string; maxPixels: number }): StageHandler<InspectPayload, InspectReturn> {
@@ -16,6 +17,7 @@ export function inspectProcessor(deps: { stagingDir: string; maxPixels: number }
       log.warn({ file: name, code: r.problem.code }, `rejecting: ${r.problem.message}`);
       return { path: data.path, ok: false, problem: r.problem };
     }
-    return { path: data.path, ok: true, result: { ...r.result, path: data.path } };
+    const embedded = r.result.image ? await readEmbeddedMetadata(abs) : undefined;
+    return { path: data.path, ok: true, result: { ...r.result, path: data.path, ...(embedded ? { embedded } : {}) } };
   };
 }

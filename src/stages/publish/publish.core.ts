@@ -4,7 +4,7 @@
  * ingest's data and the derive results; URLs start with the public base URL.
  */
 import type { IngestManifest, InspectResult, StoreResult } from '../../domain/item.js';
-import type { LanguageMap, TextOrMap } from '../../domain/metadata.js';
+import type { ItemMetadata, LanguageMap, TextOrMap } from '../../domain/metadata.js';
 import type { DeriveReturn, Target } from '../../pipeline/plan.js';
 
 export const ACCESS_ITEM_FORMAT = 'yaddas-access-item/1';
@@ -39,6 +39,30 @@ function listMap(v: string | TextOrMap[] | undefined): IiifLanguageMap | undefin
   return out;
 }
 
+/**
+ * The descriptive metadata to publish: metadata.json's, with what a single image says about
+ * itself (EXIF, IPTC, XMP) filling the fields metadata.json leaves empty. Multi-page items are
+ * described by metadata.json alone: one page's camera data does not describe a book.
+ */
+export function descriptiveMetadata(input: PublishInput): { metadata: ItemMetadata; filledFromEmbedded: string[] } {
+  const given: ItemMetadata = { ...(input.manifest.metadata ?? {}) };
+  const pages = input.manifest.files.filter((f) => f.role === 'page');
+  const e = pages.length === 1 ? input.inspected[pages[0]!.path]?.embedded : undefined;
+  const filled: string[] = [];
+  if (!e) return { metadata: given, filledFromEmbedded: filled };
+  const fill = <K extends keyof ItemMetadata>(key: K, value: ItemMetadata[K] | undefined) => {
+    if (given[key] !== undefined || value === undefined) return;
+    given[key] = value;
+    filled.push(key);
+  };
+  fill('title', e.title ?? e.caption);
+  fill('description', e.title && e.caption ? e.caption : undefined);
+  fill('creator', e.creator);
+  fill('date', e.dateTaken?.slice(0, 10));
+  fill('rights', e.copyright);
+  return { metadata: given, filledFromEmbedded: filled };
+}
+
 const RIGHTS_URI = /^https?:\/\/(creativecommons\.org\/(licenses|publicdomain)|rightsstatements\.org\/vocab)\//;
 
 /** The pages in order with everything the records need. */
@@ -55,6 +79,7 @@ function pages(input: PublishInput) {
         page: f.page!,
         name: f.path.split('/').pop()!,
         master: { size: s.size, mime: i.mime, format: i.format, digests: s.digests, logicalPath: s.logicalPath },
+        embedded: i.embedded,
         derived: d && !d.skipped ? d : undefined,
         thumbnailUrl: d?.thumbnail ? url(d.thumbnail) : undefined,
         accessUrl: d?.access ? url(d.access) : undefined,
@@ -67,18 +92,21 @@ function pages(input: PublishInput) {
 export function accessItem(input: PublishInput): Record<string, unknown> {
   const m = input.manifest;
   const keys = itemKeys(m.itemId);
+  const d = descriptiveMetadata(input);
   return {
     format: ACCESS_ITEM_FORMAT,
     id: m.itemId,
-    type: m.metadata?.type ?? null,
-    title: m.metadata?.title ?? m.sourceName,
-    metadata: m.metadata,
+    type: d.metadata.type ?? null,
+    title: d.metadata.title ?? m.sourceName,
+    metadata: d.metadata,
+    filledFromEmbedded: d.filledFromEmbedded,
     preservation: { bucket: input.preservationBucket, objectId: input.target.objectId, objectRoot: input.target.objectRoot, version: input.target.version },
     manifest: `${input.publicBaseUrl}/${keys.manifest}`,
     pages: pages(input).map((p) => ({
       page: p.page,
       name: p.name,
       master: p.master,
+      ...(p.embedded ? { embedded: p.embedded } : {}),
       ...(p.derived
         ? {
             width: p.derived.width,
@@ -96,7 +124,7 @@ export function accessItem(input: PublishInput): Record<string, unknown> {
 /** items/{id}/manifest.json: IIIF Presentation 3, one canvas per page with an image. */
 export function iiifManifest(input: PublishInput): Record<string, unknown> {
   const m = input.manifest;
-  const md = m.metadata ?? {};
+  const md = descriptiveMetadata(input).metadata;
   const keys = itemKeys(m.itemId);
   const id = `${input.publicBaseUrl}/${keys.manifest}`;
   const base = id.replace(/\/manifest\.json$/, '');
