@@ -23,6 +23,7 @@ import { commitProcessor } from './stages/commit/commit.processor.js';
 import { releaseProcessor } from './stages/release/release.processor.js';
 import { deriveProcessor } from './stages/derive/derive.processor.js';
 import { publishProcessor } from './stages/publish/publish.processor.js';
+import { Collections } from './stages/publish/collections.js';
 
 export type Role = StageName | typeof INGEST_QUEUE;
 export const ROLES: readonly Role[] = [INGEST_QUEUE, ...(Object.keys(STAGES) as StageName[])];
@@ -113,7 +114,12 @@ function handlerFor(app: App, stage: StageName): StageHandler<never, unknown> {
     case 'derive':
       return deriveProcessor({ ocfl: app.preservation, access: app.access, derive: c.derive, publicBaseUrl: c.access.publicBaseUrl, maxPixels: c.intake.maxPixels }) as StageHandler<never, unknown>;
     case 'publish':
-      return publishProcessor({ access: app.access, publicBaseUrl: c.access.publicBaseUrl, preservationBucket: c.s3.preservationBucket }) as StageHandler<never, unknown>;
+      return publishProcessor({
+        access: app.access,
+        publicBaseUrl: c.access.publicBaseUrl,
+        preservationBucket: c.s3.preservationBucket,
+        collections: new Collections({ redis: app.redis, prefix: c.redis.prefix, access: app.access, defs: c.collections, publicBaseUrl: c.access.publicBaseUrl, log: app.log }),
+      }) as StageHandler<never, unknown>;
   }
 }
 

@@ -31,7 +31,9 @@ export interface Config {
     partSizeMiB: number;
     uploadConcurrency: number;
   };
-  access: { publicBaseUrl: string };
+  access: { publicBaseUrl: string; collectionsFile: string };
+  /** exhibitions and collections, from access.collectionsFile */
+  collections: CollectionDef[];
   derive: { thumbnailSize: number; accessSize: number; tileSize: number; maxFullSize: number; jpegQuality: number };
   jobs: { attempts: number; backoffSeconds: number; lockSeconds: number };
   concurrency: { ingest: number; inspect: number; store: number; commit: number; release: number; derive: number };
@@ -41,6 +43,43 @@ export interface Config {
   sources: Record<string, string>;
   /** true when s3.endpoint was empty and the embedded S3 server is meant */
   embeddedS3: boolean;
+}
+
+/** An exhibition or collection that items join through metadata.json's `collections`. */
+export interface CollectionDef {
+  slug: string;
+  /** text or a language map: {"az": …, "ru": …, "en": …} */
+  label: string | Record<string, string>;
+  summary?: string | Record<string, string>;
+  /** URL of an image */
+  thumbnail?: string;
+}
+
+const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+const isText = (v: unknown) => (typeof v === 'string' && v.trim() !== '') || (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length > 0 && Object.values(v).every((x) => typeof x === 'string'));
+
+/** Reads and checks the collections file; every problem is returned, named by slug or index. */
+export function loadCollections(file: string): { collections: CollectionDef[]; problems: string[] } {
+  const problems: string[] = [];
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    return { collections: [], problems: [`${file}: ${(err as Error).message}`] };
+  }
+  const list = Array.isArray(data) ? data : (data as { collections?: unknown })?.collections;
+  if (!Array.isArray(list)) return { collections: [], problems: [`${file}: expected {"collections": [ … ]}`] };
+  const seen = new Set<string>();
+  list.forEach((c: Record<string, unknown>, i) => {
+    const where = `${file}: collection ${typeof c?.slug === 'string' ? `"${c.slug}"` : `#${i + 1}`}`;
+    if (typeof c?.slug !== 'string' || !SLUG.test(c.slug)) problems.push(`${where}: "slug" must be lowercase letters, digits and hyphens`);
+    else if (seen.has(c.slug)) problems.push(`${where}: defined twice`);
+    else seen.add(c.slug);
+    if (!isText(c?.label)) problems.push(`${where}: "label" must be text or a language map`);
+    if (c?.summary !== undefined && !isText(c.summary)) problems.push(`${where}: "summary" must be text or a language map`);
+    if (c?.thumbnail !== undefined && (typeof c.thumbnail !== 'string' || !/^https?:\/\//.test(c.thumbnail))) problems.push(`${where}: "thumbnail" must be an http(s) URL`);
+  });
+  return { collections: problems.length ? [] : (list as CollectionDef[]), problems };
 }
 
 export class ConfigError extends Error {
@@ -145,6 +184,14 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   cfg.embeddedS3 = cfg.s3.endpoint === '';
   if (cfg.embeddedS3) cfg.s3.endpoint = `http://127.0.0.1:${cfg.s3.embeddedPort}`;
   cfg.access.publicBaseUrl = (cfg.access.publicBaseUrl || `${cfg.s3.endpoint.replace(/\/+$/, '')}/${cfg.s3.accessBucket}`).replace(/\/+$/, '');
+  cfg.collections = [];
+  const collectionsFile = cfg.access.collectionsFile ? path.resolve(cwd, cfg.access.collectionsFile) : path.join(configDir, 'collections.json');
+  if (cfg.access.collectionsFile || existsSync(collectionsFile)) {
+    cfg.access.collectionsFile = collectionsFile;
+    const c = loadCollections(collectionsFile);
+    problems.push(...c.problems.map((p) => `access.collectionsFile (YADDAS_COLLECTIONS_FILE) ${p}`));
+    cfg.collections = c.collections;
+  }
 
   const dirs = { inbox: cfg.inbox, 'intake.stagingDir': cfg.intake.stagingDir, 'intake.rejectedDir': cfg.intake.rejectedDir, 'intake.doneDir': cfg.intake.doneDir };
   for (const [a, pa] of Object.entries(dirs)) {

@@ -132,6 +132,7 @@ export const SETTINGS = [
   setting({ key: 's3.partSizeMiB', env: ['YADDAS_S3_PART_SIZE_MIB'], default: 16, parse: int(5, 512), doc: 'Multipart upload part size in MiB; memory per upload is about part size × upload concurrency.' }),
   setting({ key: 's3.uploadConcurrency', env: ['YADDAS_S3_UPLOAD_CONCURRENCY'], default: 4, parse: int(1, 32), doc: 'Parts of one file uploaded at once.' }),
   setting({ key: 'access.publicBaseUrl', env: ['YADDAS_PUBLIC_BASE_URL'], default: '', parse: url(['http:', 'https:'], true), doc: 'The public URL at which the access bucket is served (a CDN or web server in front of it); IIIF ids are built from it. Empty: `<S3 endpoint>/<access bucket>` (path-style), which suits the embedded server.' }),
+  setting({ key: 'access.collectionsFile', env: ['YADDAS_COLLECTIONS_FILE'], default: '', parse: str, doc: 'JSON file that defines the exhibitions and collections items join through metadata.json (see docs/collections.md). Empty: `<config folder>/collections.json` when it exists, otherwise none.' }),
   setting({ key: 'derive.thumbnailSize', env: ['YADDAS_THUMBNAIL_SIZE'], default: 320, parse: int(32, 2048), doc: 'Long edge of thumbnail.jpg in pixels.' }),
   setting({ key: 'derive.accessSize', env: ['YADDAS_ACCESS_SIZE'], default: 2000, parse: int(256, 20_000), doc: 'Long edge of access.jpg in pixels (never enlarged).' }),
   setting({ key: 'derive.tileSize', env: ['YADDAS_TILE_SIZE'], default: 512, parse: int(64, 4096), doc: 'IIIF tile size in pixels.' }),

@@ -70,3 +70,23 @@ describe('configuration', () => {
     for (const s of SETTINGS) for (const v of s.env) expect(readme, v).toContain(v);
   });
 });
+
+describe('collections file', () => {
+  it('is read from config/collections.json and checked, every problem at once', () => {
+    const cwd = tmp();
+    fs.mkdirSync(path.join(cwd, 'config'));
+    fs.writeFileSync(path.join(cwd, 'config/collections.json'), JSON.stringify({ collections: [{ slug: 'ok-one', label: { az: 'Sərgi' } }] }));
+    expect(loadConfig({ env: {}, cwd }).collections).toEqual([{ slug: 'ok-one', label: { az: 'Sərgi' } }]);
+    fs.writeFileSync(path.join(cwd, 'config/collections.json'), JSON.stringify({ collections: [{ slug: 'Bad Slug', label: 'x' }, { slug: 'a', label: '' }, { slug: 'a', label: 'y', thumbnail: 'ftp://x' }] }));
+    try {
+      loadConfig({ env: {}, cwd });
+      expect.unreachable();
+    } catch (err) {
+      const msg = (err as Error).message;
+      expect(msg).toContain('"slug" must be lowercase');
+      expect(msg).toContain('"label" must be text');
+      expect(msg).toContain('defined twice');
+      expect(msg).toContain('"thumbnail" must be an http(s) URL');
+    }
+  });
+});

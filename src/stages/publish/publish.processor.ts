@@ -1,19 +1,26 @@
 import type { PublishPayload, PublishReturn } from '../../pipeline/plan.js';
 import type { StageHandler } from '../../pipeline/queues.js';
 import type { ObjectStore } from '../../storage/object-store.js';
-import { accessItem, iiifManifest, itemKeys } from './publish.core.js';
+import type { Collections, CollectionEntry } from './collections.js';
+import { accessItem, descriptiveMetadata, iiifManifest, itemKeys } from './publish.core.js';
 
-/** Writes the item's item.json and IIIF manifest to the access bucket (idempotent: same bytes). */
-export function publishProcessor(deps: { access: ObjectStore; publicBaseUrl: string; preservationBucket: string }): StageHandler<PublishPayload, PublishReturn> {
+/**
+ * Writes the item's item.json and IIIF manifest to the access bucket (same input, same bytes),
+ * then its membership of exhibitions and collections.
+ */
+export function publishProcessor(deps: { access: ObjectStore; publicBaseUrl: string; preservationBucket: string; collections: Collections }): StageHandler<PublishPayload, PublishReturn> {
   return async (data, { log }) => {
     const input = { ...data, publicBaseUrl: deps.publicBaseUrl, preservationBucket: deps.preservationBucket };
     const keys = itemKeys(data.itemId);
+    const manifest = iiifManifest(input);
     await deps.access.put(keys.item, Buffer.from(JSON.stringify(accessItem(input), null, 2) + '\n'), { contentType: 'application/json' });
-    // The manifest last: a viewer that finds it finds everything it points to.
-    await deps.access.put(keys.manifest, Buffer.from(JSON.stringify(iiifManifest(input), null, 2) + '\n'), {
+    // The manifest after what it points to: a viewer that finds it finds everything it names.
+    await deps.access.put(keys.manifest, Buffer.from(JSON.stringify(manifest, null, 2) + '\n'), {
       contentType: 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"',
     });
-    log.info({ manifest: keys.manifest }, 'item.json and manifest published');
+    const entry: CollectionEntry = { id: manifest.id as string, type: 'Manifest', label: manifest.label as CollectionEntry['label'], ...(manifest.thumbnail ? { thumbnail: manifest.thumbnail as unknown[] } : {}) };
+    const { joined } = await deps.collections.setMembership(data.itemId, descriptiveMetadata(input).metadata.collections ?? [], entry);
+    log.info({ manifest: keys.manifest, collections: joined }, 'item.json and manifest published');
     return { item: keys.item, manifest: keys.manifest };
   };
 }
