@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { Collection } from '@iiif/presentation-3';
 import type { CollectionDef } from '../../config/load.js';
 import type { Logger } from '../../log.js';
 import type { ObjectStore } from '../../storage/object-store.js';
@@ -29,22 +30,23 @@ export const collectionKey = (slug: string) => `collections/${slug}/collection.j
 export const ROOT_COLLECTION_KEY = 'collections/collection.json';
 
 /** A IIIF Collection of one exhibition / collection (pure). */
-export function collectionJson(def: CollectionDef, entries: CollectionEntry[], base: string): Record<string, unknown> {
-  const c: Record<string, unknown> = { '@context': CONTEXT, id: `${base}/${collectionKey(def.slug)}`, type: 'Collection', label: langMap(def.label) };
+export function collectionJson(def: CollectionDef, entries: CollectionEntry[], base: string): Collection {
+  const c: Collection = { '@context': CONTEXT, id: `${base}/${collectionKey(def.slug)}`, type: 'Collection', label: langMap(def.label), items: [] };
   if (def.summary) c.summary = langMap(def.summary);
   if (def.thumbnail) c.thumbnail = [{ id: def.thumbnail, type: 'Image', format: def.thumbnail.endsWith('.png') ? 'image/png' : 'image/jpeg' }];
-  c.items = entries;
+  c.items = entries as unknown as Collection['items'];
   return c;
 }
 
 /** The collection of all collections (pure): every configured one, in configuration order. */
-export function rootCollectionJson(defs: CollectionDef[], base: string): Record<string, unknown> {
+export function rootCollectionJson(defs: CollectionDef[], base: string): Collection {
   return {
     '@context': CONTEXT,
     id: `${base}/${ROOT_COLLECTION_KEY}`,
     type: 'Collection',
     label: { en: ['Collections and exhibitions'], az: ['Kolleksiyalar və sərgilər'] },
-    items: defs.map((d) => ({ id: `${base}/${collectionKey(d.slug)}`, type: 'Collection', label: langMap(d.label) })),
+    // References, not embedded collections (the types only model the embedded form).
+    items: defs.map((d) => ({ id: `${base}/${collectionKey(d.slug)}`, type: 'Collection', label: langMap(d.label) })) as unknown as Collection['items'],
   };
 }
 

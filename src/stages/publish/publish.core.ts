@@ -6,6 +6,7 @@
 import type { IngestManifest, InspectResult, StoreResult } from '../../domain/item.js';
 import type { ItemMetadata, LanguageMap, TextOrMap } from '../../domain/metadata.js';
 import type { DeriveReturn, Target } from '../../pipeline/plan.js';
+import type { Canvas, Manifest } from '@iiif/presentation-3';
 
 export const ACCESS_ITEM_FORMAT = 'yaddas-access-item/1';
 
@@ -122,7 +123,7 @@ export function accessItem(input: PublishInput): Record<string, unknown> {
 }
 
 /** items/{id}/manifest.json: IIIF Presentation 3, one canvas per page with an image. */
-export function iiifManifest(input: PublishInput): Record<string, unknown> {
+export function iiifManifest(input: PublishInput): Manifest {
   const m = input.manifest;
   const md = descriptiveMetadata(input).metadata;
   const keys = itemKeys(m.itemId);
@@ -137,7 +138,7 @@ export function iiifManifest(input: PublishInput): Record<string, unknown> {
   add('Type', md.type ? { en: [md.type] } : undefined);
   add('Identifier', { none: [md.identifier ?? m.itemId] });
 
-  const canvases = pages(input)
+  const canvases: Canvas[] = pages(input)
     .filter((p) => p.derived)
     .map((p) => {
       const d = p.derived!;
@@ -168,11 +169,14 @@ export function iiifManifest(input: PublishInput): Record<string, unknown> {
       };
     });
 
-  const manifest: Record<string, unknown> = {
+  // Typed with @iiif/presentation-3, the IIIF community's types for the specification, so that
+  // the compiler checks the shape of every manifest this builds.
+  const manifest: Manifest = {
     '@context': 'http://iiif.io/api/presentation/3/context.json',
     id,
     type: 'Manifest',
     label: languageMap(md.title) ?? { none: [m.sourceName] },
+    items: [],
   };
   const summary = languageMap(md.description);
   if (summary) manifest.summary = summary;
@@ -182,7 +186,9 @@ export function iiifManifest(input: PublishInput): Record<string, unknown> {
   const first = canvases[0];
   if (first) manifest.thumbnail = first.thumbnail;
   if (md.type === 'book' || md.type === 'periodical') manifest.behavior = ['paged'];
-  manifest.seeAlso = [{ id: `${input.publicBaseUrl}/${keys.item}`, type: 'Dataset', format: 'application/json', label: { en: ['Item record'] } }];
+  // The specification says a seeAlso resource SHOULD have a label; the types omit it.
+  const record = { id: `${input.publicBaseUrl}/${keys.item}`, type: 'Dataset', format: 'application/json', label: { en: ['Item record'] } };
+  manifest.seeAlso = [record as unknown as NonNullable<Manifest['seeAlso']>[number]];
   manifest.items = canvases;
   return manifest;
 }
