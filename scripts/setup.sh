@@ -2,6 +2,7 @@
 # Sets up Yaddaş on a fresh Debian or Ubuntu machine that has Node.js 20 and npm.
 #   scripts/setup.sh          what running Yaddaş needs: redis-server, npm packages, a build
 #   scripts/setup.sh --test   also what the tests use: Debian's awscli (an independent S3 client)
+#                             and chromium (a real IIIF viewer, Mirador, runs in it headless)
 #   scripts/setup.sh --bench  also what the benchmark compares against: awscli and libvips-tools
 # It says what it installs; OS packages need root (or sudo).
 set -euo pipefail
@@ -23,6 +24,7 @@ fi
 packages=()
 command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
 if [ "$want_test" = 1 ] && [ ! -x /usr/bin/aws ]; then packages+=(awscli); fi
+if [ "$want_test" = 1 ] && [ ! -x /usr/bin/chromium ]; then packages+=(chromium); fi
 if [ "$want_bench" = 1 ] && ! command -v vips >/dev/null 2>&1; then packages+=(libvips-tools); fi
 
 if [ ${#packages[@]} -gt 0 ]; then
@@ -36,12 +38,13 @@ if [ ${#packages[@]} -gt 0 ]; then
   say "installing Debian packages: ${packages[*]}"
   say "  redis-server: the queue store, run privately under ./data when no Redis answers"
   [ "$want_test" = 1 ] && say "  awscli: the tests read stored objects back with an independent S3 client"
+  [ "$want_test" = 1 ] && say "  chromium: the tests open published manifests in Mirador, headless"
   [ "$want_bench" = 1 ] && say "  libvips-tools: the vips CLI, the benchmark's peer for derivatives"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
   # The package's own service is not needed: Yaddaş starts a private Redis when none answers.
 else
-  say "Debian packages already present (redis-server$([ "$want_test" = 1 ] && echo ', awscli'))"
+  say "Debian packages already present (redis-server$([ "$want_test" = 1 ] && echo ', awscli, chromium'))"
 fi
 
 say "installing npm packages (npm ci) and building"
