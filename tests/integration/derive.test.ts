@@ -136,6 +136,11 @@ describe('derivatives', () => {
     expect(rec.status, rec.reason).toBe('preserved');
     expect(rec.publication).toBe('published');
     expect(await h.app.access.head(pageKey(rec.itemId, 1, 'access.jpg'))).toBeNull();
+    // item.json says what there is; a manifest without a single canvas would not be valid IIIF.
+    const item = JSON.parse((await get(`items/${rec.itemId}/item.json`)).toString('utf8'));
+    expect(item.manifest).toBeNull();
+    expect(item.pages[0].derivatives).toMatch(/no image derivatives for application\/pdf/);
+    expect(await h.app.access.head(`items/${rec.itemId}/manifest.json`)).toBeNull();
   });
 
   it('yaddas rederive rebuilds the access copies from the preservation bucket alone', async () => {

@@ -102,7 +102,8 @@ export function accessItem(input: PublishInput): Record<string, unknown> {
     metadata: d.metadata,
     filledFromEmbedded: d.filledFromEmbedded,
     preservation: { bucket: input.preservationBucket, objectId: input.target.objectId, objectRoot: input.target.objectRoot, version: input.target.version },
-    manifest: `${input.publicBaseUrl}/${keys.manifest}`,
+    // A IIIF manifest needs at least one canvas: items without images (PDF masters) have none yet.
+    manifest: pages(input).some((p) => p.derived) ? `${input.publicBaseUrl}/${keys.manifest}` : null,
     pages: pages(input).map((p) => ({
       page: p.page,
       name: p.name,

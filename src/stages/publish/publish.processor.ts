@@ -13,7 +13,12 @@ export function publishProcessor(deps: { access: ObjectStore; publicBaseUrl: str
     const input = { ...data, publicBaseUrl: deps.publicBaseUrl, preservationBucket: deps.preservationBucket };
     const keys = itemKeys(data.itemId);
     const manifest = iiifManifest(input);
-    await deps.access.put(keys.item, Buffer.from(JSON.stringify(accessItem(input), null, 2) + '\n'), { contentType: 'application/json' });
+    const item = accessItem(input);
+    await deps.access.put(keys.item, Buffer.from(JSON.stringify(item, null, 2) + '\n'), { contentType: 'application/json' });
+    if (item.manifest === null) {
+      log.info('no images to show: item.json published, no manifest');
+      return { item: keys.item, manifest: '' };
+    }
     // The manifest after what it points to: a viewer that finds it finds everything it names.
     await deps.access.put(keys.manifest, Buffer.from(JSON.stringify(manifest, null, 2) + '\n'), {
       contentType: 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"',
