@@ -12,6 +12,8 @@ import type { Config } from '../config/load.js';
 import { MAX_PATH, fitInside, infoJson, planSizes, sizePath, type Size } from '../stages/derive/derive.core.js';
 
 export type DerivativeOptions = Config['derive'] & {
+  /** the page inside a multi-page master (0-based) */
+  subpage?: number;
   /** the IIIF image service id; it must end in /iiif (the output folder's name) */
   serviceId: string;
   maxPixels: number;
@@ -31,9 +33,9 @@ export async function makeDerivatives(master: string, out: string, o: Derivative
   const decoded = path.join(out, '..', `${path.basename(out)}.decoded.tif`);
   try {
     // libvips refuses to read tiles larger than the image: small images are kept in strips.
-    const head = await sharp(master, { limitInputPixels: false, page: 0 }).metadata();
+    const head = await sharp(master, { limitInputPixels: false, page: o.subpage ?? 0 }).metadata();
     const tile = Math.min(head.width ?? 0, head.height ?? 0) >= 1024;
-    await sharp(master, { failOn: 'error', limitInputPixels: o.maxPixels, page: 0 })
+    await sharp(master, { failOn: 'error', limitInputPixels: o.maxPixels, page: o.subpage ?? 0 })
       .autoOrient()
       .flatten({ background: '#ffffff' })
       .toColourspace('srgb')

@@ -5,7 +5,7 @@ import { pageKey } from '../domain/ids.js';
 import type { IngestManifest, InspectResult, StoreResult } from '../domain/item.js';
 import { LogicalPaths, OBJECT_NAMASTE } from '../storage/ocfl.core.js';
 import type { ItemRecord } from '../stages/commit/commit.core.js';
-import { pageKeys } from '../stages/derive/derive.core.js';
+import { pageKeys, viewUnits } from '../stages/derive/derive.core.js';
 
 /** Item ids of every object in the preservation bucket (found by their OCFL declarations). */
 async function allItemIds(app: App): Promise<string[]> {
@@ -35,10 +35,13 @@ async function rederiveItem(app: App, id: string): Promise<{ pages: number; remo
   const record = JSON.parse(bytes.toString('utf8')) as ItemRecord;
   const derive = deriveHandler(app);
   const derived: Record<string, DeriveReturn> = {};
-  for (const p of record.pages) {
-    derived[pageKey(p.page)] = await derive(
-      { ingestId: record.ingest.ingestId, itemId: id, page: p.page, sha512: p.digests.sha512, mime: p.format.mime },
-      { log: app.log.child({ itemId: id, page: p.page, stage: 'rederive' }), job: undefined as never, token: undefined },
+  const byPage = new Map(record.pages.map((p) => [p.page, p]));
+  const units = viewUnits(record.pages.map((p) => ({ page: p.page, mime: p.format.mime, pages: p.image?.pages })));
+  for (const u of units) {
+    const p = byPage.get(u.masterPage)!;
+    derived[pageKey(u.view)] = await derive(
+      { ingestId: record.ingest.ingestId, itemId: id, page: u.view, masterPage: u.masterPage, subpage: u.subpage, sha512: p.digests.sha512, mime: p.format.mime },
+      { log: app.log.child({ itemId: id, page: u.view, stage: 'rederive' }), job: undefined as never, token: undefined },
     );
   }
   // item.json and the manifest, from the item record as the pipeline's publish step makes them.
@@ -66,10 +69,10 @@ async function rederiveItem(app: App, id: string): Promise<{ pages: number; remo
   );
   const stale: string[] = [];
   const prefix = `items/${id}/pages/`;
-  const keep = new Set(record.pages.map((p) => `${pageKeys(id, p.page).prefix}/`));
+  const keep = new Set(units.map((u) => `${pageKeys(id, u.view).prefix}/`));
   for await (const o of app.access.list(prefix)) if (![...keep].some((k) => o.key.startsWith(k))) stale.push(o.key);
   if (stale.length > 0) await app.access.delete(stale);
-  return { pages: record.pages.length, removed: stale.length };
+  return { pages: units.length, removed: stale.length };
 }
 
 /** `yaddas rederive ID... | --all` */

@@ -8,6 +8,7 @@ import { decodeFailure, ErrorCodes, type Problem } from '../domain/errors.js';
 import { pageKey } from '../domain/ids.js';
 import type { IngestManifest, InspectResult, Outcome, StoreResult } from '../domain/item.js';
 import { LogicalPaths } from '../storage/ocfl.core.js';
+import { viewUnits } from '../stages/derive/derive.core.js';
 
 /** Where a stage's worker must run: `intake` stages read the staged files on local disk. */
 export type Host = 'intake' | 'any';
@@ -74,13 +75,19 @@ export interface ReleaseReturn { movedTo: string | null; rolledBack: number }
 export interface DerivePayload {
   ingestId: string;
   itemId: string;
+  /** the view number ({nnnn}) */
   page: number;
+  /** which master, and which page inside it (multi-page TIFF) */
+  masterPage: number;
+  subpage: number;
   /** SHA-512 of the master; its content path is looked up in the object's inventory */
   sha512: string;
   mime: string;
 }
 export interface DeriveReturn {
   page: number;
+  masterPage?: number;
+  subpage?: number;
   skipped?: string;
   /** the upright size of the image */
   width?: number;
@@ -270,12 +277,17 @@ const derive: StageSpec<'derive'> = {
   fanOut: (s) =>
     s.outcome?.status !== 'preserved' || s.outcome.unchanged
       ? []
-      : s.manifest.files
-          .filter((f) => f.role === 'page')
-          .map((f) => ({
-            key: pageKey(f.page!),
-            data: { ingestId: s.manifest.ingestId, itemId: s.manifest.itemId, page: f.page!, sha512: s.stored[f.path]!.digests.sha512, mime: s.inspected[f.path]!.mime },
-          })),
+      : (() => {
+          const files = s.manifest.files.filter((f) => f.role === 'page');
+          const byPage = new Map(files.map((f) => [f.page!, f]));
+          return viewUnits(files.map((f) => ({ page: f.page!, mime: s.inspected[f.path]!.mime, pages: s.inspected[f.path]!.image?.pages }))).map((u) => {
+            const f = byPage.get(u.masterPage)!;
+            return {
+              key: pageKey(u.view),
+              data: { ingestId: s.manifest.ingestId, itemId: s.manifest.itemId, page: u.view, masterPage: u.masterPage, subpage: u.subpage, sha512: s.stored[f.path]!.digests.sha512, mime: s.inspected[f.path]!.mime },
+            };
+          });
+        })(),
   fold(s, results, failures) {
     const derived = results as Record<string, DeriveReturn>;
     if (Object.keys(failures).length > 0) {

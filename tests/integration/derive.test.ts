@@ -9,7 +9,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, yaddas, type Harness } from '../helpers/harness.js';
-import { SHARED, pageImage, writeItem } from '../helpers/fixtures.js';
+import { SHARED, multiPageTiff, pageImage, writeItem } from '../helpers/fixtures.js';
 import type { IngestRecord } from '../../src/pipeline/status-store.js';
 
 let h: Harness;
@@ -248,5 +248,21 @@ describe('derivatives', () => {
     const recordPath = inv!.manifest[Object.entries(inv!.versions.v1!.state).find(([, p]) => p.includes('item.json'))![0]]![0]!;
     const record = JSON.parse((await h.app.preservation.store.getBuffer(`${h.app.preservation.rootOf(described.itemId)}/${recordPath}`))!.toString('utf8'));
     expect(record.pages[0].embedded.camera).toBe('Zenit E');
+  });
+
+  it('gives each page of a multi-page TIFF a view of its own', async () => {
+    const rec = await ingestAndPublish('leaf and verso', { '1.tif': await multiPageTiff(), '2.jpg': await pageImage({ seed: 41, format: 'jpeg' }) });
+    expect(rec.publication, rec.publicationReason).toBe('published');
+    const item = JSON.parse((await get(`items/${rec.itemId}/item.json`)).toString('utf8'));
+    expect(item.pages.map((p: { page: number; name: string; pageInMaster?: number }) => [p.page, p.name, p.pageInMaster])).toEqual([
+      [1, '1.tif', 1],
+      [2, '1.tif', 2],
+      [3, '2.jpg', undefined],
+    ]);
+    const manifest = JSON.parse((await get(`items/${rec.itemId}/manifest.json`)).toString('utf8'));
+    expect(manifest.items).toHaveLength(3);
+    const recto = await get(pageKey(rec.itemId, 1, 'access.jpg'));
+    const verso = await get(pageKey(rec.itemId, 2, 'access.jpg'));
+    expect(await difference(recto, verso), 'the verso is not the recto again').toBeGreaterThan(1);
   });
 });

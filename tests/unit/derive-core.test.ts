@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitInside, infoJson, pageKeys, planSizes, sizePath } from '../../src/stages/derive/derive.core.js';
+import { fitInside, infoJson, pageKeys, planSizes, sizePath, viewUnits } from '../../src/stages/derive/derive.core.js';
 
 describe('derivative plans', () => {
   it.each([
@@ -39,5 +39,18 @@ describe('derivative plans', () => {
   it('puts page derivatives at the paths of the access layout', () => {
     expect(pageKeys('kitab-1', 3)).toMatchObject({ thumbnail: 'items/kitab-1/pages/0003/thumbnail.jpg', access: 'items/kitab-1/pages/0003/access.jpg', info: 'items/kitab-1/pages/0003/iiif/info.json' });
     expect(sizePath({ width: 625, height: 875 })).toBe('full/625,875/0/default.jpg');
+  });
+
+  it('gives each page of a multi-page TIFF a view, and every other master one', () => {
+    expect(viewUnits([
+      { page: 2, mime: 'image/jpeg' },
+      { page: 1, mime: 'image/tiff', pages: 2 },
+      { page: 3, mime: 'application/pdf' },
+    ])).toEqual([
+      { view: 1, masterPage: 1, subpage: 0 },
+      { view: 2, masterPage: 1, subpage: 1 },
+      { view: 3, masterPage: 2, subpage: 0 },
+      { view: 4, masterPage: 3, subpage: 0 },
+    ]);
   });
 });

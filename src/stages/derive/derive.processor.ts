@@ -44,7 +44,7 @@ async function eachLimit<T>(items: T[], n: number, fn: (t: T) => Promise<void>):
 
 export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, DeriveReturn> {
   return async (data, { log }) => {
-    if (!data.mime.startsWith('image/')) return { page: data.page, skipped: `no image derivatives for ${data.mime} masters` };
+    if (!data.mime.startsWith('image/')) return { page: data.page, masterPage: data.masterPage ?? data.page, subpage: 0, skipped: `no image derivatives for ${data.mime} masters` };
     const inv = await deps.ocfl.readInventory(data.itemId);
     const contentPath = inv?.manifest[data.sha512]?.[0];
     if (!inv || !contentPath) {
@@ -64,7 +64,7 @@ export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, D
       let max: Size;
       let thumbnail: Size;
       try {
-        ({ full, max, thumbnail } = await makeDerivatives(master, out, { ...deps.derive, serviceId, maxPixels: deps.maxPixels }));
+        ({ full, max, thumbnail } = await makeDerivatives(master, out, { ...deps.derive, serviceId, maxPixels: deps.maxPixels, subpage: data.subpage ?? 0 }));
       } catch (err) {
         // File-system errors (a full disk) are transient; what libvips refuses is the master.
         if (err instanceof YaddasError || (err as NodeJS.ErrnoException).code) throw err;
@@ -80,6 +80,8 @@ export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, D
       log.info({ width: full.width, height: full.height, files: files.length }, 'derivatives published');
       return {
         page: data.page,
+        masterPage: data.masterPage ?? data.page,
+        subpage: data.subpage ?? 0,
         width: full.width,
         height: full.height,
         max,

@@ -7,6 +7,7 @@ import type { IngestManifest, InspectResult, StoreResult } from '../../domain/it
 import type { ItemMetadata, LanguageMap, TextOrMap } from '../../domain/metadata.js';
 import type { DeriveReturn, Target } from '../../pipeline/plan.js';
 import type { Canvas, Manifest } from '@iiif/presentation-3';
+import { viewUnits } from '../derive/derive.core.js';
 
 export const ACCESS_ITEM_FORMAT = 'yaddas-access-item/1';
 
@@ -66,27 +67,32 @@ export function descriptiveMetadata(input: PublishInput): { metadata: ItemMetada
 
 const RIGHTS_URI = /^https?:\/\/(creativecommons\.org\/(licenses|publicdomain)|rightsstatements\.org\/vocab)\//;
 
-/** The pages in order with everything the records need. */
+/**
+ * The item's views in order (a multi-page TIFF master gives one per page inside it) with
+ * everything the records need.
+ */
 function pages(input: PublishInput) {
   const url = (key: string) => `${input.publicBaseUrl}/${key}`;
-  return input.manifest.files
-    .filter((f) => f.role === 'page')
-    .map((f) => {
-      const key = String(f.page).padStart(4, '0');
-      const d = input.derived[key];
-      const s = input.stored[f.path]!;
-      const i = input.inspected[f.path]!;
-      return {
-        page: f.page!,
-        name: f.path.split('/').pop()!,
-        master: { size: s.size, mime: i.mime, format: i.format, digests: s.digests, logicalPath: s.logicalPath },
-        embedded: i.embedded,
-        derived: d && !d.skipped ? d : undefined,
-        thumbnailUrl: d?.thumbnail ? url(d.thumbnail) : undefined,
-        accessUrl: d?.access ? url(d.access) : undefined,
-        skipped: d?.skipped,
-      };
-    });
+  const files = input.manifest.files.filter((f) => f.role === 'page');
+  const byPage = new Map(files.map((f) => [f.page!, f]));
+  const units = viewUnits(files.map((f) => ({ page: f.page!, mime: input.inspected[f.path]!.mime, pages: input.inspected[f.path]!.image?.pages })));
+  return units.map((u) => {
+    const f = byPage.get(u.masterPage)!;
+    const d = input.derived[String(u.view).padStart(4, '0')];
+    const s = input.stored[f.path]!;
+    const i = input.inspected[f.path]!;
+    return {
+      page: u.view,
+      name: f.path.split('/').pop()!,
+      subpage: (i.image?.pages ?? 1) > 1 ? u.subpage : undefined,
+      master: { size: s.size, mime: i.mime, format: i.format, digests: s.digests, logicalPath: s.logicalPath },
+      embedded: i.embedded,
+      derived: d && !d.skipped ? d : undefined,
+      thumbnailUrl: d?.thumbnail ? url(d.thumbnail) : undefined,
+      accessUrl: d?.access ? url(d.access) : undefined,
+      skipped: d?.skipped,
+    };
+  });
 }
 
 /** items/{id}/item.json: descriptive and technical metadata, pages, checksums, links. */
@@ -107,6 +113,7 @@ export function accessItem(input: PublishInput): Record<string, unknown> {
     pages: pages(input).map((p) => ({
       page: p.page,
       name: p.name,
+      ...(p.subpage !== undefined ? { pageInMaster: p.subpage + 1 } : {}),
       master: p.master,
       ...(p.embedded ? { embedded: p.embedded } : {}),
       ...(p.derived
