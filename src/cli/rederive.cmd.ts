@@ -5,7 +5,7 @@ import { pageKey } from '../domain/ids.js';
 import type { IngestManifest, InspectResult, StoreResult } from '../domain/item.js';
 import { LogicalPaths, OBJECT_NAMASTE } from '../storage/ocfl.core.js';
 import type { ItemRecord } from '../stages/commit/commit.core.js';
-import { pageKeys, viewUnits } from '../stages/derive/derive.core.js';
+import { viewUnits } from '../stages/derive/derive.core.js';
 
 /** Item ids of every object in the preservation bucket (found by their OCFL declarations). */
 async function allItemIds(app: App): Promise<string[]> {
@@ -21,8 +21,8 @@ async function allItemIds(app: App): Promise<string[]> {
 
 /**
  * Rebuilds an item's access copies from its preserved masters alone: the head version's item
- * record says which master is which page; each page is derived again as the pipeline does, and
- * derivatives of pages the item no longer has are removed.
+ * record says which master is which page; each view is derived and the item published again as
+ * the pipeline does (which also removes derivatives of pages the item no longer has).
  */
 async function rederiveItem(app: App, id: string): Promise<{ pages: number; removed: number }> {
   const inv = await app.preservation.readInventory(id);
@@ -63,16 +63,11 @@ async function rederiveItem(app: App, id: string): Promise<{ pages: number; remo
     stored[p.name] = { path: p.name, logicalPath: p.logicalPath, contentPath: '', size: p.size, digests: p.digests, verifiedAt: record.ingest.storedAt };
   }
   const target = { objectId: id, objectRoot: app.preservation.rootOf(id), version: inv.head, headVersion: inv.head, created: record.ingest.storedAt };
-  await publishHandler(app)(
+  const published = await publishHandler(app)(
     { ingestId: record.ingest.ingestId, itemId: id, manifest, inspected, stored, target, derived },
     { log: app.log.child({ itemId: id, stage: 'rederive' }), job: undefined as never, token: undefined },
   );
-  const stale: string[] = [];
-  const prefix = `items/${id}/pages/`;
-  const keep = new Set(units.map((u) => `${pageKeys(id, u.view).prefix}/`));
-  for await (const o of app.access.list(prefix)) if (![...keep].some((k) => o.key.startsWith(k))) stale.push(o.key);
-  if (stale.length > 0) await app.access.delete(stale);
-  return { pages: units.length, removed: stale.length };
+  return { pages: units.length, removed: published.removed };
 }
 
 /** `yaddas rederive ID... | --all` */

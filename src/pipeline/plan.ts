@@ -105,7 +105,7 @@ export interface DeriveReturn {
 export interface PublishPayload extends CommitPayload {
   derived: Record<string, DeriveReturn>;
 }
-export interface PublishReturn { item: string; manifest: string }
+export interface PublishReturn { item: string; manifest: string; removed: number }
 
 export interface StagePayloads {
   inspect: InspectPayload;

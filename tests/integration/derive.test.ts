@@ -265,4 +265,16 @@ describe('derivatives', () => {
     const verso = await get(pageKey(rec.itemId, 2, 'access.jpg'));
     expect(await difference(recto, verso), 'the verso is not the recto again').toBeGreaterThan(1);
   });
+
+  it('removes the access copies of pages a new version no longer has', async () => {
+    const meta = JSON.stringify({ identifier: 'shrinking-book', type: 'book' });
+    const v1 = await ingestAndPublish('three pages', { '1.png': await pageImage({ seed: 51, format: 'png' }), '2.png': await pageImage({ seed: 52, format: 'png' }), '3.png': await pageImage({ seed: 53, format: 'png' }), 'metadata.json': meta });
+    expect(v1.publication).toBe('published');
+    expect(await h.app.access.head(pageKey('shrinking-book', 3, 'access.jpg'))).not.toBeNull();
+    const v2 = await ingestAndPublish('one page', { '1.png': await pageImage({ seed: 54, format: 'png' }), 'metadata.json': meta });
+    expect([v2.version, v2.publication]).toEqual(['v2', 'published']);
+    const left: string[] = [];
+    for await (const o of h.app.access.list('items/shrinking-book/pages/')) left.push(o.key.split('/')[3]!);
+    expect([...new Set(left)]).toEqual(['0001']);
+  });
 });

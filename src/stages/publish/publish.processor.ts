@@ -14,10 +14,18 @@ export function publishProcessor(deps: { access: ObjectStore; publicBaseUrl: str
     const keys = itemKeys(data.itemId);
     const manifest = iiifManifest(input);
     const item = accessItem(input);
+    // Access copies of views the item no longer has (a re-scan with fewer pages) go.
+    const views = new Set((item.pages as Array<{ page: number }>).map((p) => `items/${data.itemId}/pages/${String(p.page).padStart(4, '0')}/`));
+    const stale: string[] = [];
+    for await (const o of deps.access.list(`items/${data.itemId}/pages/`)) if (![...views].some((v) => o.key.startsWith(v))) stale.push(o.key);
+    if (stale.length > 0) {
+      await deps.access.delete(stale);
+      log.info({ removed: stale.length }, 'removed access copies of pages the item no longer has');
+    }
     await deps.access.put(keys.item, Buffer.from(JSON.stringify(item, null, 2) + '\n'), { contentType: 'application/json' });
     if (item.manifest === null) {
       log.info('no images to show: item.json published, no manifest');
-      return { item: keys.item, manifest: '' };
+      return { item: keys.item, manifest: '', removed: stale.length };
     }
     // The manifest after what it points to: a viewer that finds it finds everything it names.
     await deps.access.put(keys.manifest, Buffer.from(JSON.stringify(manifest, null, 2) + '\n'), {
@@ -26,6 +34,6 @@ export function publishProcessor(deps: { access: ObjectStore; publicBaseUrl: str
     const entry: CollectionEntry = { id: manifest.id as string, type: 'Manifest', label: manifest.label as CollectionEntry['label'], ...(manifest.thumbnail ? { thumbnail: manifest.thumbnail as unknown[] } : {}) };
     const { joined } = await deps.collections.setMembership(data.itemId, descriptiveMetadata(input).metadata.collections ?? [], entry);
     log.info({ manifest: keys.manifest, collections: joined }, 'item.json and manifest published');
-    return { item: keys.item, manifest: keys.manifest };
+    return { item: keys.item, manifest: keys.manifest, removed: stale.length };
   };
 }
