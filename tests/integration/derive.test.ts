@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, yaddas, type Harness } from '../helpers/harness.js';
 import { SHARED, multiPageTiff, pageImage, writeItem } from '../helpers/fixtures.js';
 import type { IngestRecord } from '../../src/pipeline/status-store.js';
+import { normalize } from '@iiif/parser';
 
 let h: Harness;
 beforeAll(async () => {
@@ -210,6 +211,16 @@ describe('derivatives', () => {
       expect((await fetch(anno.body.id)).status, 'the painted image exists').toBe(200);
       expect((await fetch(canvas.thumbnail[0].id)).status, 'the canvas thumbnail exists').toBe(200);
     }
+    // A second IIIF client's reading: @iiif/parser (the IIIF community's parser) normalizes the
+    // manifest into its entities; everything we wrote must come through.
+    const parsed = normalize(m);
+    expect(parsed.resource).toMatchObject({ id: m.id, type: 'Manifest' });
+    expect(Object.keys(parsed.entities.Canvas)).toHaveLength(3);
+    expect(Object.keys(parsed.entities.Annotation)).toHaveLength(3);
+    const parsedManifest = (parsed.entities.Manifest as Record<string, unknown>)[m.id as string] as { label: Record<string, string[]>; behavior: string[] };
+    expect(parsedManifest.label.az).toEqual(['Azərbaycan nağılları']);
+    expect(parsedManifest.behavior).toEqual(['paged']);
+
     const item = await (await fetch(m.seeAlso[0].id)).json();
     expect(item).toMatchObject({ format: 'yaddas-access-item/1', id: 'nagillar-1935', type: 'book', preservation: { objectId: 'nagillar-1935', version: 'v1' }, manifest: m.id });
     expect(item.pages.map((p: { name: string }) => p.name)).toEqual(['1.tif', '2.tif', '3.jpg']);
