@@ -117,6 +117,7 @@ function handlerFor(app: App, stage: StageName): StageHandler<never, unknown> {
       return publishProcessor({
         access: app.access,
         publicBaseUrl: c.access.publicBaseUrl,
+        attribution: c.access.attribution,
         preservationBucket: c.s3.preservationBucket,
         collections: new Collections({ redis: app.redis, prefix: c.redis.prefix, access: app.access, defs: c.collections, publicBaseUrl: c.access.publicBaseUrl, log: app.log }),
       }) as StageHandler<never, unknown>;

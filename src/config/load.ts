@@ -31,7 +31,7 @@ export interface Config {
     partSizeMiB: number;
     uploadConcurrency: number;
   };
-  access: { publicBaseUrl: string; collectionsFile: string };
+  access: { publicBaseUrl: string; attribution: string; collectionsFile: string };
   /** exhibitions and collections, from access.collectionsFile */
   collections: CollectionDef[];
   derive: { thumbnailSize: number; accessSize: number; tileSize: number; maxFullSize: number; jpegQuality: number };

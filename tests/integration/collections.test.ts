@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, yaddas, type Harness } from '../helpers/harness.js';
 import { pageImage, writeItem } from '../helpers/fixtures.js';
+import { expectValidPresentation } from '../helpers/iiif-schema.js';
 
 let h: Harness;
 let collectionsFile: string;
@@ -60,6 +61,7 @@ describe('collections', () => {
     const dekabr = await read('collections/31-dekabr/collection.json');
     expect(dekabr.items).toHaveLength(3);
     const root = await read('collections/collection.json');
+    for (const c of [yanvar, dekabr, root]) expectValidPresentation('collection', c);
     expect(root.items.map((c: { id: string }) => c.id)).toEqual([
       `${h.config.access.publicBaseUrl}/collections/20-yanvar/collection.json`,
       `${h.config.access.publicBaseUrl}/collections/31-dekabr/collection.json`,

@@ -12,6 +12,7 @@ import { startHarness, yaddas, type Harness } from '../helpers/harness.js';
 import { SHARED, multiPageTiff, pageImage, writeItem } from '../helpers/fixtures.js';
 import type { IngestRecord } from '../../src/pipeline/status-store.js';
 import { normalize } from '@iiif/parser';
+import { expectValidPresentation } from '../helpers/iiif-schema.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -200,6 +201,7 @@ describe('derivatives', () => {
       rights: 'http://rightsstatements.org/vocab/NoC-NC/1.0/',
       behavior: ['paged'],
     });
+    expectValidPresentation('manifest', m);
     expect(m.metadata).toContainEqual({ label: { en: ['Creator'] }, value: { none: ['Hənəfi Zeynallı'] } });
     expect(m.items).toHaveLength(3);
     for (const [i, canvas] of (m.items as Array<Record<string, any>>).entries()) {
@@ -213,7 +215,7 @@ describe('derivatives', () => {
     }
     // A second IIIF client's reading: @iiif/parser (the IIIF community's parser) normalizes the
     // manifest into its entities; everything we wrote must come through.
-    const parsed = normalize(m);
+    const parsed = normalize(structuredClone(m));
     expect(parsed.resource).toMatchObject({ id: m.id, type: 'Manifest' });
     expect(Object.keys(parsed.entities.Canvas)).toHaveLength(3);
     expect(Object.keys(parsed.entities.Annotation)).toHaveLength(3);
@@ -245,6 +247,7 @@ describe('derivatives', () => {
     expect(item.metadata).toMatchObject({ title: 'Baku boulevard, 1965', creator: 'Rashid Mammadov', date: '1965-05-12', rights: 'National Library' });
     expect(item.filledFromEmbedded.sort()).toEqual(['creator', 'date', 'rights', 'title']);
     const manifest = JSON.parse((await get(`items/${bare.itemId}/manifest.json`)).toString('utf8'));
+    expectValidPresentation('manifest', manifest);
     expect(manifest.label).toEqual({ none: ['Baku boulevard, 1965'] });
     expect(manifest.requiredStatement.value).toEqual({ none: ['National Library'] });
 

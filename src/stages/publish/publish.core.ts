@@ -21,6 +21,8 @@ export interface PublishInput {
   /** derive results by page key ("0001") */
   derived: Record<string, DeriveReturn>;
   publicBaseUrl: string;
+  /** who provides the items (config access.attribution), shown as the manifest's requiredStatement */
+  attribution?: string;
   preservationBucket: string;
 }
 
@@ -66,6 +68,16 @@ export function descriptiveMetadata(input: PublishInput): { metadata: ItemMetada
 }
 
 const RIGHTS_URI = /^https?:\/\/(creativecommons\.org\/(licenses|publicdomain)|rightsstatements\.org\/vocab)\//;
+
+/**
+ * The manifest's `rights` value for a rights text, if it is one the specification allows: a
+ * Creative Commons or RightsStatements.org URI. Both publish their URIs with http, and the
+ * IIIF validator's schema accepts only those, so an https form is written as http.
+ */
+export function rightsUri(rights: string | undefined): string | undefined {
+  if (!rights || !RIGHTS_URI.test(rights.trim())) return undefined;
+  return rights.trim().replace(/^https:/, 'http:');
+}
 
 /**
  * The item's views in order (a multi-page TIFF master gives one per page inside it) with
@@ -189,8 +201,12 @@ export function iiifManifest(input: PublishInput): Manifest {
   const summary = languageMap(md.description);
   if (summary) manifest.summary = summary;
   manifest.metadata = meta;
-  if (md.rights && RIGHTS_URI.test(md.rights)) manifest.rights = md.rights;
-  else if (md.rights) manifest.requiredStatement = { label: { en: ['Rights'] }, value: { none: [md.rights] } };
+  const rights = rightsUri(md.rights);
+  if (rights) manifest.rights = rights;
+  // requiredStatement is what a viewer must show: the provider's attribution and, when the
+  // rights are not a URI a viewer can link, their text.
+  const statement = [input.attribution?.trim(), rights ? undefined : md.rights?.trim()].filter((s): s is string => !!s);
+  if (statement.length > 0) manifest.requiredStatement = { label: { en: [input.attribution?.trim() ? 'Attribution' : 'Rights'] }, value: { none: statement } };
   const first = canvases[0];
   if (first) manifest.thumbnail = first.thumbnail;
   if (md.type === 'book' || md.type === 'periodical') manifest.behavior = ['paged'];

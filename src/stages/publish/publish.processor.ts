@@ -8,9 +8,9 @@ import { accessItem, descriptiveMetadata, iiifManifest, itemKeys } from './publi
  * Writes the item's item.json and IIIF manifest to the access bucket (same input, same bytes),
  * then its membership of exhibitions and collections.
  */
-export function publishProcessor(deps: { access: ObjectStore; publicBaseUrl: string; preservationBucket: string; collections: Collections }): StageHandler<PublishPayload, PublishReturn> {
+export function publishProcessor(deps: { access: ObjectStore; publicBaseUrl: string; attribution?: string; preservationBucket: string; collections: Collections }): StageHandler<PublishPayload, PublishReturn> {
   return async (data, { log }) => {
-    const input = { ...data, publicBaseUrl: deps.publicBaseUrl, preservationBucket: deps.preservationBucket };
+    const input = { ...data, publicBaseUrl: deps.publicBaseUrl, attribution: deps.attribution, preservationBucket: deps.preservationBucket };
     const keys = itemKeys(data.itemId);
     const manifest = iiifManifest(input);
     const item = accessItem(input);
