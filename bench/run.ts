@@ -1,247 +1,321 @@
 /**
  * `npm run bench`: issue 2's measurements, on input it generates, against the real processes.
  *   1. the checksum pass (SHA-512 + SHA-256 + MD5 in one read) in MB/s, beside sha512sum;
- *   2. preserving a 1 GiB master end to end, beside awscli upload + download + sha512sum;
- *   3. the peak memory (VmHWM) of every Yaddaş process while doing it;
+ *   2. preserving a 1 GiB master end to end, beside awscli upload + download + sha512sum on the
+ *      same S3 server in the same run; through `yaddas ingest` (copies) and the inbox (renames);
+ *   3. the peak memory (VmHWM) of every Yaddaş process after those runs;
  *   4. preserving 50 pages of 300-dpi A4 TIFFs.
  * A measurement, not a test: it exits 0 when a target is missed, non-zero when something broke.
- * Knobs: BENCH_GB (default 1), BENCH_PAGES (default 50); --keep keeps bench/.work.
+ * Knobs: BENCH_GB (default 1), BENCH_PAGES (default 50); --keep (or BENCH_KEEP=1) keeps bench/.work.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import sharp from 'sharp';
 import { digestFile } from '../src/checksum/digests.js';
-import { scanLikePage } from './lib/page.js';
+import { writeMetadata, writePages, writeRandomPdf } from './lib/input.js';
+import { peakRss, run } from './lib/proc.js';
+import { MB, MiB, mbps, say, secs, summaryTable, table, verdict, type Row } from './lib/report.js';
+import {
+  AWS,
+  REDIS_URL,
+  ROLES,
+  IngestWatch,
+  aws,
+  cleanRedis,
+  ingestViaCli,
+  logProblems,
+  rolePids,
+  startYaddas,
+  stopYaddas,
+  waitUntilUp,
+  type Yaddas,
+} from './lib/yaddas.js';
 
-const exec = promisify(execFile);
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), fileURLToPath(import.meta.url).includes('/dist/') ? '../..' : '..');
+// dist/bench/run.js or bench/run.ts: either way the project root is found from here.
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, HERE.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..');
 const WORK = path.join(ROOT, 'bench/.work');
-const GB = Number(process.env.BENCH_GB ?? 1);
+const GIB = Number(process.env.BENCH_GB ?? 1);
 const PAGES = Number(process.env.BENCH_PAGES ?? 50);
-const AWS = '/usr/bin/aws';
-const MiB = 1024 * 1024;
+const KEEP = process.argv.includes('--keep') || process.env.BENCH_KEEP === '1';
+const QUIET_SECONDS = 1;
+const MEMORY_TARGET = 300 * MB;
 
-interface Row { what: string; value: string; target: string; verdict: 'PASS' | 'MISS' | '' }
 const rows: Row[] = [];
-const say = (s: string) => process.stdout.write(s + '\n');
-const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+/** things worth a second look that did not stop the run */
+const odd: string[] = [];
+const tag = () => randomBytes(3).toString('hex');
 
-async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+async function machineFacts(): Promise<void> {
+  const cpus = os.cpus();
+  const debian = readFileSync('/etc/debian_version', 'utf8').trim();
+  const fsType = (await run('stat', ['-f', '-c', '%T', WORK])).stdout.trim();
+  const awsVersion = (await run(AWS, ['--version'])).stdout.trim().split(' ')[0] ?? '?';
+  const s3rver = (JSON.parse(readFileSync(path.join(ROOT, 'node_modules/s3rver/package.json'), 'utf8')) as { version: string }).version;
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  const redisVersion = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? '?';
+  redis.disconnect();
+  say(`Yaddaş benchmark (issue 2), ${new Date().toISOString()}`);
+  say(`machine: ${cpus.length} CPUs (${cpus[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, Linux ${os.release()}, Debian ${debian}`);
+  say(`software: Node ${process.version}, ${awsVersion} (${AWS}), s3rver ${s3rver} embedded, Redis ${redisVersion}, libvips ${sharp.versions.vips}`);
+  say(`work folder: ${WORK} (${fsType}); 1 MB = 10^6 bytes throughout`);
+  say(`input: a ${GIB} GiB master (PDF of random bytes), ${PAGES} pages of 2480×3508 (300-dpi A4) 8-bit RGB LZW TIFF\n`);
+}
+
+/** 1. The checksum pass on a warm page cache, beside coreutils' sha512sum on the same file. */
+async function checksumPass(big: string, size: number): Promise<string> {
+  say('== 1. checksum pass');
+  await run('sync', []); // so that writing back the new file does not compete with the reads
+  await run('sh', ['-c', 'cat "$1" > /dev/null', 'sh', big]); // warm the page cache
   const t = performance.now();
-  const value = await fn();
-  return { ms: performance.now() - t, value };
+  const { digests } = await digestFile(big);
+  const oursMs = performance.now() - t;
+  const ref = await run('sha512sum', [big]);
+  if (ref.code !== 0) throw new Error(`sha512sum failed: ${ref.stderr}`);
+  if (ref.stdout.split(' ')[0] !== digests.sha512) throw new Error('digestFile and sha512sum disagree on the SHA-512');
+  const ours = mbps(size, oursMs);
+  const theirs = mbps(size, ref.ms);
+  say(`file read once with cat first: the page cache is warm for both`);
+  say(`digestFile (SHA-512 + SHA-256 + MD5, one read)  ${ours.toFixed(0)} MB/s  (${secs(oursMs)})`);
+  say(`sha512sum (SHA-512 only, reference)             ${theirs.toFixed(0)} MB/s  (${secs(ref.ms)})\n`);
+  rows.push({ what: 'checksum pass, 3 digests, warm cache', value: `${ours.toFixed(0)} MB/s`, target: '≥ 200 MB/s', verdict: verdict(ours >= 200) });
+  rows.push({ what: '  sha512sum alone (reference)', value: `${theirs.toFixed(0)} MB/s`, target: '', verdict: '' });
+  return digests.sha512;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** A large master that inspects in no time: a PDF whose body is random (incompressible) bytes. */
-async function bigPdf(file: string, bytes: number): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const out = createWriteStream(file);
-  const write = (b: Buffer) => new Promise<void>((r) => (out.write(b) ? r() : out.once('drain', () => r())));
-  await write(Buffer.from('%PDF-1.4\n%'));
-  for (let done = 0; done < bytes; done += MiB) await write(randomBytes(Math.min(MiB, bytes - done)));
-  await write(Buffer.from('\n%%EOF\n'));
-  await new Promise<void>((r) => out.end(() => r()));
-}
-
-function awsEnv() {
-  return { ...process.env, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '' };
-}
-
-interface Yaddas { child: ChildProcess; env: Record<string, string>; endpoint: string; prefix: string; log: string }
-
-async function startYaddas(): Promise<Yaddas> {
-  const port = await freePort();
-  const prefix = `bench-${randomBytes(3).toString('hex')}`;
-  const env: Record<string, string> = {
-    YADDAS_DATA_DIR: path.join(WORK, 'data'),
-    YADDAS_INBOX: path.join(WORK, 'inbox'),
-    YADDAS_REJECTED_DIR: path.join(WORK, 'rejected'),
-    YADDAS_CONFIG_DIR: path.join(WORK, 'no-config'),
-    YADDAS_REDIS_PREFIX: prefix,
-    YADDAS_S3_PORT: String(port),
-    YADDAS_QUIET_SECONDS: '1',
-    YADDAS_POLL_SECONDS: '0.25',
-    YADDAS_DONE_RETENTION_DAYS: '0',
-    YADDAS_LOG_FORMAT: 'json',
-    YADDAS_LOG_LEVEL: 'info',
-  };
-  const log = path.join(WORK, 'yaddas.log');
-  const out = await fs.open(log, 'w');
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/workers/all.js')], { env: { ...process.env, ...env }, stdio: ['ignore', out.fd, out.fd] });
-  await out.close(); // the child has its own copy of the descriptor
-  // Ready when the watcher and all six workers have said so.
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const text = readFileSync(log, 'utf8');
-    const started = (text.match(/"worker started"/g) ?? []).length;
-    if (started >= 6 && text.includes('watching the inbox')) break;
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`Yaddaş did not start; see ${log}`);
-    await new Promise((r) => setTimeout(r, 200));
+/** 2a. The big master through `yaddas ingest --wait` (which copies it into staging first). */
+async function bigViaCli(y: Yaddas, dir: string): Promise<number> {
+  const watch = new IngestWatch(y.prefix, path.basename(dir));
+  let done = false;
+  const following = watch.follow(3_600_000, () => done).catch(() => watch.record);
+  try {
+    const r = await ingestViaCli(y, ROOT, dir);
+    done = true;
+    await following;
+    const item = r.items[0];
+    if (!item || item.status !== 'preserved') throw new Error(`yaddas ingest: ${dir} not preserved: ${JSON.stringify(r.items)}`);
+    if (r.stderr.trim()) odd.push(`yaddas ingest (1 GiB) wrote to stderr: ${r.stderr.trim().slice(0, 300)}`);
+    say(`yaddas ingest --wait --json: ${item.status} ${item.id} ${item.version}, ${secs(r.ms)} from start to exit`);
+    say(`  steps seen in Redis: ${watch.breakdown()} s`);
+    say(`  (includes starting the CLI and copying the ${GIB} GiB folder into staging, with a check of the copy;`);
+    say(`   "taken" is when the copied item's record appeared)`);
+    return r.ms;
+  } finally {
+    done = true;
+    watch.close();
   }
-  return { child, env, endpoint: `http://127.0.0.1:${port}`, prefix, log };
 }
 
-async function yaddasIngest(y: Yaddas, dir: string): Promise<Array<{ id: string; status: string; reason?: string }>> {
-  const { stdout } = await exec(process.execPath, [path.join(ROOT, 'bin/yaddas.js'), 'ingest', dir, '--wait', '--json'], {
-    env: { ...process.env, ...y.env, AWS_ENDPOINT_URL_S3: y.endpoint, YADDAS_LOG_LEVEL: 'warn' },
-    maxBuffer: 64 * MiB,
-  }).catch((e: { stdout?: string; stderr?: string }) => ({ stdout: e.stdout ?? '[]', stderr: e.stderr }));
-  const results = JSON.parse(stdout) as Array<{ id: string; status: string; reason?: string }>;
-  for (const r of results) if (r.status !== 'preserved') throw new Error(`not preserved: ${JSON.stringify(r)}`);
-  return results;
+/** 2b. The peer on the same S3 server: awscli upload, awscli download, sha512sum of the copy. */
+async function peer(y: Yaddas, big: string, sha512: string): Promise<number> {
+  const key = `s3://${y.accessBucket}/bench/peer.bin`;
+  const copy = path.join(WORK, 'peer-copy.bin');
+  const up = await aws(y, ['s3', 'cp', big, key, '--only-show-errors']);
+  if (up.code !== 0) throw new Error(`aws s3 cp (upload) failed: ${up.stderr}`);
+  const down = await aws(y, ['s3', 'cp', key, copy, '--only-show-errors']);
+  if (down.code !== 0) throw new Error(`aws s3 cp (download) failed: ${down.stderr}`);
+  const sum = await run('sha512sum', [copy]);
+  if (sum.code !== 0) throw new Error(`sha512sum failed: ${sum.stderr}`);
+  if (sum.stdout.split(' ')[0] !== sha512) odd.push('awscli: the downloaded copy differs from the original (SHA-512)');
+  const total = up.ms + down.ms + sum.ms;
+  say(`awscli peer: upload ${secs(up.ms)} + download ${secs(down.ms)} + sha512sum ${secs(sum.ms)} = ${secs(total)}`);
+  // Free the space and the server's memory of it before the next run.
+  await aws(y, ['s3', 'rm', key, '--only-show-errors']);
+  await fs.rm(copy, { force: true });
+  return total;
 }
 
-/** Peak resident memory (VmHWM) of the supervisor and each stage process, by role. */
-async function peakMemory(y: Yaddas): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  const read = async (pid: number) => {
-    const status = await fs.readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-    return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
-  };
-  out['supervisor + embedded S3'] = await read(y.child.pid!);
-  for (const pid of await fs.readdir('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (ppid !== y.child.pid) continue;
-    const cmd = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').join(' ');
-    const role = /workers\/(\w+)\.js/.exec(cmd)?.[1];
-    if (role) out[role] = await read(Number(pid));
+/** 2c. The big master dropped into the inbox: a rename on the same file system, then preserved. */
+async function bigViaInbox(y: Yaddas, dir: string): Promise<{ ms: number; detail: string }> {
+  const name = path.basename(dir);
+  const watch = new IngestWatch(y.prefix, name);
+  try {
+    const t = performance.now();
+    await fs.rename(dir, path.join(y.inbox, name));
+    const rec = await watch.follow(3_600_000);
+    const ms = performance.now() - t;
+    if (rec.status !== 'preserved') throw new Error(`inbox: ${name} ${rec.status}: ${rec.reason ?? ''}`);
+    say(`inbox drop (rename): ${rec.status} ${rec.itemId} ${rec.version}, ${secs(ms)} from the rename to preserved`);
+    say(`  steps seen in Redis: ${watch.breakdown()} s`);
+    say(`  ("taken" includes the ${QUIET_SECONDS} s quiet period and up to two 0.5 s scan intervals)`);
+    return { ms: ms - QUIET_SECONDS * 1000, detail: watch.breakdown() };
+  } finally {
+    watch.close();
   }
+}
+
+/** 3. Peak RSS (VmHWM) of the supervisor and of each stage process, by role. */
+async function peakMemory(y: Yaddas): Promise<Map<string, number | null>> {
+  const now = await rolePids(y.pid);
+  const out = new Map<string, number | null>();
+  for (const role of ROLES) {
+    const pid = now.get(role);
+    if (pid !== y.pids.get(role)) odd.push(`the ${role} process was restarted (pid ${y.pids.get(role)} → ${pid ?? 'none'}); its peak covers only the new one`);
+    out.set(role, pid === undefined ? null : await peakRss(pid));
+  }
+  out.set('supervisor', await peakRss(y.pid));
   return out;
 }
 
-async function waitPreserved(y: Yaddas, sourceName: string, timeoutMs: number): Promise<void> {
-  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+const fmtMB = (b: number | null | undefined) => (b == null ? '-' : `${(b / MB).toFixed(0)} MB`);
+
+function printMemory(y: Yaddas, mem: Map<string, number | null>): void {
+  say(`peak resident memory (VmHWM from /proc/<pid>/status) after the ${GIB} GiB runs; target < 300 MB per stage process:`);
+  const rowsOf = ROLES.map((r) => [r, String(y.pids.get(r) ?? '-'), fmtMB(mem.get(r)), verdict((mem.get(r) ?? Infinity) < MEMORY_TARGET)]);
+  say(table(['process', 'pid', 'peak RSS', ''], [...rowsOf, ['supervisor + embedded S3 server', String(y.pid), fmtMB(mem.get('supervisor')), '']]));
+  say('');
+}
+
+/** 4. BENCH_PAGES scan-like TIFF pages through `yaddas ingest --wait`. */
+async function pages(y: Yaddas): Promise<void> {
+  say(`== 4. ${PAGES} pages of 300-dpi A4 TIFF`);
+  const dir = path.join(WORK, 'src/pages');
+  const t = performance.now();
+  const bytes = await writePages(dir, PAGES, (n) => n % 10 === 0 && say(`  generated ${n}/${PAGES} pages`));
+  await writeMetadata(dir, { identifier: `bench-book-${tag()}`, type: 'book' });
+  say(`generated ${PAGES} pages, ${(bytes / MB).toFixed(0)} MB (${(bytes / PAGES / MB).toFixed(1)} MB a page) in ${secs(performance.now() - t)}`);
+  const watch = new IngestWatch(y.prefix, 'pages');
+  let done = false;
+  const following = watch.follow(3_600_000, () => done).catch(() => watch.record);
   try {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      for (const id of await redis.zrevrange(`${y.prefix}:yd:ingests`, 0, 20)) {
-        const rec = await redis.hgetall(`${y.prefix}:yd:ingest:${id}`);
-        if (rec.sourceName !== sourceName) continue;
-        if (rec.status === 'preserved') return;
-        if (rec.status === 'rejected' || rec.status === 'failed') throw new Error(`${sourceName}: ${rec.status}: ${rec.reason}`);
-      }
-      if (Date.now() > deadline) throw new Error(`${sourceName} not preserved in time`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const r = await ingestViaCli(y, ROOT, dir);
+    done = true;
+    await following;
+    const item = r.items[0];
+    if (!item || item.status !== 'preserved') throw new Error(`yaddas ingest: pages not preserved: ${JSON.stringify(r.items)}`);
+    if (r.stderr.trim()) odd.push(`yaddas ingest (pages) wrote to stderr: ${r.stderr.trim().slice(0, 300)}`);
+    const ppm = PAGES / (r.ms / 60_000);
+    const rate = mbps(bytes, r.ms);
+    say(`yaddas ingest --wait --json: ${item.status} ${item.id} ${item.version}, ${secs(r.ms)}, ${ppm.toFixed(0)} pages/min, ${rate.toFixed(0)} MB/s`);
+    say(`  steps seen in Redis: ${watch.breakdown()} s`);
+    rows.push({ what: `${PAGES} pages A4 300 dpi (${(bytes / MB).toFixed(0)} MB), yaddas ingest`, value: `${secs(r.ms)}, ${ppm.toFixed(0)} pages/min, ${rate.toFixed(0)} MB/s`, target: '(reported)', verdict: '' });
   } finally {
-    redis.disconnect();
+    done = true;
+    watch.close();
   }
 }
 
-async function cleanRedis(prefix: string): Promise<void> {
-  const r = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  let cursor = '0';
-  do {
-    const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await r.unlink(...keys);
-  } while (cursor !== '0');
-  r.disconnect();
+/** 2 and 3: the big master three ways, then every process's peak memory. */
+async function bigMaster(y: Yaddas, big: string, size: number, sha512: string): Promise<Map<string, number | null>> {
+  say(`== 2. preserving the ${GIB} GiB master end to end`);
+  const viaCliMs = await bigViaCli(y, path.dirname(big));
+  const peerMs = await peer(y, big, sha512);
+
+  // The same bytes as a second item (another identifier, so another OCFL object), renamed in.
+  const second = path.join(WORK, 'src/big-inbox');
+  await writeMetadata(second, { identifier: `bench-big-${tag()}`, type: 'map' });
+  await fs.rename(big, path.join(second, path.basename(big)));
+  const inbox = await bigViaInbox(y, second);
+
+  const ratio = (ms: number) => `${(ms / peerMs).toFixed(2)}× awscli`;
+  say('');
+  say(
+    table(
+      ['', 'seconds', 'MB/s', 'vs awscli'],
+      [
+        ['awscli upload + download + sha512sum', (peerMs / 1000).toFixed(1), mbps(size, peerMs).toFixed(0), '1.00×'],
+        ['Yaddaş, yaddas ingest --wait (copies into staging first)', (viaCliMs / 1000).toFixed(1), mbps(size, viaCliMs).toFixed(0), ratio(viaCliMs)],
+        [`Yaddaş, inbox (rename) path, minus the ${QUIET_SECONDS} s quiet period`, (inbox.ms / 1000).toFixed(1), mbps(size, inbox.ms).toFixed(0), ratio(inbox.ms)],
+      ],
+    ),
+  );
+  say('Yaddaş: hashed (3 digests) while uploading, read back and compared, OCFL version written, item released.');
+  say('`yaddas ingest` copies the item into staging (the original stays); a drop into the inbox is renamed.\n');
+  const target = `≤ awscli ${secs(peerMs)}`;
+  rows.push({ what: `${GIB} GiB master, awscli up + down + sha512sum`, value: secs(peerMs), target: '(peer)', verdict: '' });
+  rows.push({ what: `${GIB} GiB master, yaddas ingest (incl. copy)`, value: `${secs(viaCliMs)} (${ratio(viaCliMs)})`, target, verdict: verdict(viaCliMs <= peerMs) });
+  rows.push({ what: `${GIB} GiB master, inbox (rename) path`, value: `${secs(inbox.ms)} (${ratio(inbox.ms)})`, target, verdict: verdict(inbox.ms <= peerMs) });
+
+  say('== 3. peak memory');
+  const mem = await peakMemory(y);
+  printMemory(y, mem);
+  return mem;
 }
 
-async function main(): Promise<void> {
+function memoryRows(mem: Map<string, number | null>): void {
+  for (const role of ROLES) {
+    const b = mem.get(role);
+    if (b == null) continue;
+    rows.push({ what: `peak RSS, ${role}`, value: `${(b / MB).toFixed(0)} MB`, target: '< 300 MB', verdict: verdict(b < MEMORY_TARGET) });
+  }
+  const sup = mem.get('supervisor');
+  if (sup != null) rows.push({ what: 'peak RSS, supervisor + embedded S3 server', value: `${(sup / MB).toFixed(0)} MB`, target: '(not a stage)', verdict: '' });
+}
+
+let yaddas: Yaddas | undefined;
+
+/** Stops Yaddaş and removes its Redis keys; says what it found. */
+async function shutDown(): Promise<void> {
+  const y = yaddas;
+  if (!y) return;
+  yaddas = undefined;
+  say('== 5. stopping Yaddaş (SIGTERM to the supervisor; it drains every stage)');
+  const stop = await stopYaddas(y);
+  say(`stopped in ${secs(stop.ms)}${stop.forced ? ' (forced: it had not drained in time)' : ''}`);
+  if (stop.forced) odd.push('Yaddaş did not drain within 180 s of SIGTERM; a second SIGTERM forced it');
+  if (stop.orphans.length > 0) odd.push(`stage processes outlived the supervisor (pids ${stop.orphans.join(', ')}); sent them SIGTERM`);
+  if (y.child.exitCode !== null && y.child.exitCode !== 0) odd.push(`the supervisor exited with status ${y.child.exitCode}`);
+  const removed = await cleanRedis(y.prefix);
+  say(`removed ${removed} Redis keys of prefix ${y.prefix}\n`);
+  const problems = logProblems(y.logFile);
+  if (problems.length > 0) odd.push(`Yaddaş logged ${problems.length} warnings/errors (${y.logFile}), first ones:\n      ${problems.slice(0, 8).join('\n      ')}`);
+}
+
+async function main(): Promise<number> {
+  if (!(GIB > 0) || !Number.isInteger(PAGES) || PAGES < 1) throw new Error('BENCH_GB must be > 0 and BENCH_PAGES a whole number ≥ 1');
   await fs.rm(WORK, { recursive: true, force: true });
   await fs.mkdir(WORK, { recursive: true });
-  const bytes = Math.round(GB * 1024 * MiB);
-  say(`Yaddaş benchmark — ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString()}`);
-  say(`input: a ${GB} GiB master, ${PAGES} pages of 2480×3508 (300 dpi A4) LZW TIFF; embedded S3 (s3rver) and Redis on this machine\n`);
+  await machineFacts();
 
-  // 1. Checksum pass, page cache warm (the file was just written).
-  const big = path.join(WORK, 'src/big-1/atlas.pdf');
-  await bigPdf(big, bytes);
-  await fs.writeFile(path.join(WORK, 'src/big-1/metadata.json'), JSON.stringify({ identifier: `bench-big-${randomBytes(3).toString('hex')}`, type: 'map' }));
-  await exec('sh', ['-c', `cat "${big}" > /dev/null`]);
-  const size = (await fs.stat(big)).size;
-  const ours = await timed(() => digestFile(big));
-  const peer = await timed(() => exec('sha512sum', [big]));
-  const mbps = size / 1e6 / (ours.ms / 1000);
-  say(`checksum pass: SHA-512+SHA-256+MD5 in one read ${mbps.toFixed(0)} MB/s; sha512sum alone ${(size / 1e6 / (peer.ms / 1000)).toFixed(0)} MB/s (warm page cache)`);
-  rows.push({ what: 'checksum pass, 3 digests', value: `${mbps.toFixed(0)} MB/s`, target: '≥ 200 MB/s', verdict: mbps >= 200 ? 'PASS' : 'MISS' });
+  const big = path.join(WORK, 'src/big-cli/atlas.pdf');
+  say(`generating the ${GIB} GiB master…`);
+  const size = await writeRandomPdf(big, Math.round(GIB * 1024 * MiB));
+  await writeMetadata(path.dirname(big), { identifier: `bench-big-${tag()}`, type: 'map' });
+  const sha512 = await checksumPass(big, size);
 
-  const y = await startYaddas();
-  let failed = false;
+  let broken: string | undefined;
+  const t = performance.now();
+  yaddas = await startYaddas(WORK, ROOT, QUIET_SECONDS);
   try {
-    // 2. The 1 GiB master through `yaddas ingest --wait`, then the peer on the same S3.
-    const viaCli = await timed(() => yaddasIngest(y, path.join(WORK, 'src/big-1')));
-    const env = awsEnv();
-    const copy = path.join(WORK, 'peer-copy.bin');
-    const peerRun = await timed(async () => {
-      await exec(AWS, ['--endpoint-url', y.endpoint, 's3', 'cp', big, 's3://yaddas-access/bench/peer.bin', '--only-show-errors'], { env });
-      await exec(AWS, ['--endpoint-url', y.endpoint, 's3', 'cp', 's3://yaddas-access/bench/peer.bin', copy, '--only-show-errors'], { env });
-      await exec('sha512sum', [copy]);
-    });
-    await fs.rm(copy, { force: true });
-    say(`${GB} GiB master, yaddas ingest --wait (copy into staging, inspect, hash+upload, read back, OCFL commit): ${secs(viaCli.ms)}`);
-    say(`${GB} GiB master, awscli upload + download + sha512sum: ${secs(peerRun.ms)}`);
-
-    // The inbox path: a rename into the inbox (what staff's drop becomes), minus the quiet period.
-    const big2 = path.join(WORK, 'src/big-2');
-    await fs.mkdir(big2, { recursive: true });
-    await fs.rename(big, path.join(big2, 'atlas.pdf'));
-    await fs.writeFile(path.join(big2, 'metadata.json'), JSON.stringify({ identifier: `bench-big-${randomBytes(3).toString('hex')}`, type: 'map' }));
-    const viaInbox = await timed(async () => {
-      await fs.rename(big2, path.join(WORK, 'inbox/big-2'));
-      await waitPreserved(y, 'big-2', 600_000);
-    });
-    const inboxMs = viaInbox.ms - 1000;
-    say(`${GB} GiB master dropped in the inbox (rename), to preserved, minus the 1 s quiet period: ${secs(inboxMs)}`);
-    rows.push({ what: `${GB} GiB master, inbox drop`, value: secs(inboxMs), target: `≤ awscli ${secs(peerRun.ms)}`, verdict: inboxMs <= peerRun.ms ? 'PASS' : 'MISS' });
-    rows.push({ what: `${GB} GiB master, yaddas ingest (copies first)`, value: secs(viaCli.ms), target: `≤ awscli ${secs(peerRun.ms)}`, verdict: viaCli.ms <= peerRun.ms ? 'PASS' : 'MISS' });
-
-    // 3. Peak memory so far: the 1 GiB runs are the largest thing these processes did.
-    const mem = await peakMemory(y);
-    say(`peak memory (VmHWM) of each process while preserving the ${GB} GiB masters:`);
-    for (const [role, mb] of Object.entries(mem)) {
-      say(`  ${role.padEnd(26)} ${mb.toFixed(0)} MB`);
-      if (role !== 'supervisor + embedded S3') rows.push({ what: `peak memory, ${role}`, value: `${mb.toFixed(0)} MB`, target: '< 300 MB', verdict: mb < 300 ? 'PASS' : 'MISS' });
-    }
-
-    // 4. Fifty pages of 300-dpi A4 TIFFs.
-    const pagesDir = path.join(WORK, 'src/pages');
-    await fs.mkdir(pagesDir, { recursive: true });
-    let total = 0;
-    for (let i = 1; i <= PAGES; i++) {
-      const page = (await scanLikePage({ width: 2480, height: 3508, seed: i, dpi: 300 }))!;
-      total += page.length;
-      await fs.writeFile(path.join(pagesDir, `${String(i).padStart(4, '0')}.tif`), page);
-    }
-    await fs.writeFile(path.join(pagesDir, 'metadata.json'), JSON.stringify({ identifier: `bench-book-${randomBytes(3).toString('hex')}`, type: 'book' }));
-    const book = await timed(() => yaddasIngest(y, pagesDir));
-    const ppm = PAGES / (book.ms / 60_000);
-    say(`${PAGES} pages (${(total / 1e6).toFixed(0)} MB of LZW TIFF): ${secs(book.ms)}, ${ppm.toFixed(0)} pages/min, ${(total / 1e6 / (book.ms / 1000)).toFixed(0)} MB/s`);
-    rows.push({ what: `${PAGES} pages of 300-dpi A4 TIFF`, value: `${secs(book.ms)} (${ppm.toFixed(0)} pages/min)`, target: '(reported)', verdict: '' });
+    await waitUntilUp(yaddas);
+    say(`Yaddaş up in ${secs(performance.now() - t)}: supervisor pid ${yaddas.pid}, S3 ${yaddas.endpoint}, Redis prefix ${yaddas.prefix}, log ${yaddas.logFile}\n`);
+    memoryRows(await bigMaster(yaddas, big, size, sha512));
+    await pages(yaddas);
+    // For information: inspecting and storing pages is a different load from one big file.
+    const mem = await peakMemory(yaddas);
+    say(`peak RSS after the pages too (for information): ${[...mem].map(([r, b]) => `${r === 'supervisor' ? 'supervisor + S3' : r} ${fmtMB(b)}`).join(', ')}\n`);
   } catch (err) {
-    failed = true;
-    say(`benchmark broke: ${(err as Error).message}`);
+    broken = (err as Error).message;
   } finally {
-    const exited = new Promise((r) => y.child.once('exit', r));
-    y.child.kill('SIGTERM');
-    await exited;
-    await cleanRedis(y.prefix);
+    await shutDown();
   }
 
-  say('\nsummary');
-  for (const r of rows) say(`  ${r.what.padEnd(44)} ${r.value.padEnd(26)} ${r.target.padEnd(22)} ${r.verdict}`);
-  if (!process.argv.includes('--keep')) await fs.rm(WORK, { recursive: true, force: true });
-  process.exit(failed ? 1 : 0);
+  say('== summary');
+  say(summaryTable(rows));
+  if (odd.length > 0) {
+    say('\nworth a look:');
+    for (const o of new Set(odd)) say(`  - ${o}`);
+  }
+  if (broken) say(`\nBROKEN: ${broken}`);
+  if (KEEP) say(`\nkept ${WORK}`);
+  else await fs.rm(WORK, { recursive: true, force: true });
+  return broken ? 1 : 0;
 }
 
-await main();
+// Ctrl-C: stop Yaddaş and remove its keys rather than leave them in the shared Redis.
+process.once('SIGINT', () => {
+  say('\ninterrupted: stopping Yaddaş');
+  void shutDown()
+    .then(() => (KEEP ? undefined : fs.rm(WORK, { recursive: true, force: true })))
+    .finally(() => process.exit(130));
+});
+
+process.exit(await main().catch((err) => {
+  say(`BROKEN: ${(err as Error).stack ?? err}`);
+  return shutDown().then(() => 1);
+}));
