@@ -24,6 +24,13 @@ import { releaseProcessor } from './stages/release/release.processor.js';
 import { deriveProcessor } from './stages/derive/derive.processor.js';
 import { publishProcessor } from './stages/publish/publish.processor.js';
 import { Collections } from './stages/publish/collections.js';
+import { ocrProcessor } from './stages/ocr/ocr.processor.js';
+import { textProcessor } from './stages/text/text.processor.js';
+import { pdfProcessor } from './stages/pdf/pdf.processor.js';
+import { OcrPool } from './adapters/ocr-engine.js';
+import { prepareTessdata } from './adapters/tessdata.js';
+import { languageHint } from './domain/ocr-languages.js';
+import { createRequire } from 'node:module';
 
 export type Role = StageName | typeof INGEST_QUEUE;
 export const ROLES: readonly Role[] = [INGEST_QUEUE, ...(Object.keys(STAGES) as StageName[])];
@@ -38,7 +45,43 @@ export interface App {
   preservation: OcflStore;
   access: S3ObjectStore;
   intake: Intake;
+  /** the OCR engines of this process and the languages found, started on first use */
+  ocr(): Promise<OcrEngines>;
   close(): Promise<void>;
+}
+
+export interface OcrEngines {
+  pool: OcrPool;
+  languages: ReadonlySet<string>;
+  engine: { name: string; version: string };
+  tessdataDir: string;
+}
+
+/** The languages every OCR process should have: the configured default and the region's four. */
+const EXPECTED_LANGUAGES = ['aze', 'aze_cyrl', 'rus', 'eng'];
+
+function ocrEngines(config: Config, log: Logger): { get(): Promise<OcrEngines>; close(): Promise<void> } {
+  let made: Promise<OcrEngines> | undefined;
+  return {
+    get() {
+      made ??= (async () => {
+        const td = await prepareTessdata(config.dataDir, config.ocr.tessdataDir);
+        const languages = new Set(td.languages.keys());
+        const wanted = [...new Set([...config.ocr.languages.split('+'), ...EXPECTED_LANGUAGES])];
+        const missing = wanted.filter((c) => !languages.has(c));
+        if (missing.length > 0) log.warn({ missing }, `OCR languages missing: ${missing.map((c) => `${c} (${languageHint(c)})`).join('; ')}; items in them are preserved without text until they are installed`);
+        log.info({ languages: [...td.languages.values()].map((l) => `${l.code} (${l.kind})`), dir: td.dir, engines: config.ocr.engines }, 'OCR language data ready');
+        const require = createRequire(import.meta.url);
+        const version = `${(require('tesseract.js/package.json') as { version: string }).version} (tesseract.js-core ${(require('tesseract.js-core/package.json') as { version: string }).version})`;
+        const pool = new OcrPool({ langPath: td.dir, engines: config.ocr.engines, recycleAfter: config.ocr.recycleAfterPages, pageTimeoutMs: config.ocr.pageTimeoutSeconds * 1000, log });
+        return { pool, languages, engine: { name: 'tesseract.js', version }, tessdataDir: td.dir };
+      })();
+      return made;
+    },
+    async close() {
+      if (made) await (await made.catch(() => undefined))?.pool.close();
+    },
+  };
 }
 
 export function createApp(config: Config, log: Logger): App {
@@ -68,7 +111,9 @@ export function createApp(config: Config, log: Logger): App {
     status,
     queues,
     log,
+    ocr: { enabled: config.ocr.enabled, languages: config.ocr.languages },
   });
+  const engines = ocrEngines(config, log);
   return {
     config,
     log,
@@ -79,7 +124,9 @@ export function createApp(config: Config, log: Logger): App {
     preservation,
     access,
     intake,
+    ocr: engines.get,
     async close() {
+      await engines.close();
       await queues.close();
       await Promise.all(workerConnections.map((c) => c.quit().catch(() => c.disconnect())));
       await redis.quit().catch(() => redis.disconnect());
@@ -113,6 +160,14 @@ function handlerFor(app: App, stage: StageName): StageHandler<never, unknown> {
       }) as StageHandler<never, unknown>;
     case 'derive':
       return deriveProcessor({ ocfl: app.preservation, access: app.access, derive: c.derive, publicBaseUrl: c.access.publicBaseUrl, maxPixels: c.intake.maxPixels }) as StageHandler<never, unknown>;
+    case 'ocr':
+      return ocrProcessor({ ocfl: app.preservation, engines: app.ocr, maxPixels: c.intake.maxPixels }) as StageHandler<never, unknown>;
+    case 'text': {
+      const user = c.ocfl.userAddress ? { name: c.ocfl.userName, address: c.ocfl.userAddress } : { name: c.ocfl.userName };
+      return textProcessor({ ocfl: app.preservation, access: app.access, status: app.status, user, ...(c.access.attribution ? { agency: c.access.attribution } : {}) }) as StageHandler<never, unknown>;
+    }
+    case 'pdf':
+      return pdfProcessor({ access: app.access }) as StageHandler<never, unknown>;
     case 'publish':
       return publishProcessor({
         access: app.access,
@@ -142,7 +197,10 @@ export function startWorker(app: App, role: Role): Worker {
     const processor = createOrchestrator({ queues: app.queues, status: app.status, log });
     return createWorker(app.queues.deps, INGEST_QUEUE, processor as never, { concurrency: c.concurrency.ingest, lockSeconds: c.jobs.lockSeconds }, log);
   }
-  const concurrency = role === 'prepare' || role === 'publish' ? c.concurrency.commit : c.concurrency[role];
+  // One OCR job per engine: the pool's size is the worker's concurrency.
+  const concurrency = role === 'prepare' || role === 'publish' ? c.concurrency.commit : role === 'ocr' ? c.ocr.engines : c.concurrency[role];
+  // The OCR engines start with the worker, so missing languages are reported at start-up.
+  if (role === 'ocr') void app.ocr().catch((err: Error) => log.error({ err: { message: err.message } }, 'OCR engines could not be prepared'));
   const processor = wrapProcessor(role, handlerFor(app, role) as StageHandler<{ ingestId?: string }, unknown>, log);
   return createWorker(app.queues.deps, role, processor as never, { concurrency, lockSeconds: c.jobs.lockSeconds }, log);
 }

@@ -97,6 +97,7 @@ async function probeImage(file: string, name: string, mime: string, maxPixels: n
   const depth = meta.depth ? BIT_DEPTH[meta.depth] : undefined;
   if (depth) image.bitDepth = depth;
   if (meta.orientation) image.orientation = meta.orientation;
+  if (meta.density) image.density = Math.round(meta.density * 100) / 100;
   return { ok: true, result: { path: name, mime, format: FORMATS[mime]!, image } };
 }
 

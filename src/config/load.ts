@@ -1,5 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import { SETTINGS, type Setting } from './settings.js';
 
 /** The effective configuration. Paths are absolute once loaded. */
@@ -36,7 +37,8 @@ export interface Config {
   collections: CollectionDef[];
   derive: { thumbnailSize: number; accessSize: number; tileSize: number; maxFullSize: number; jpegQuality: number };
   jobs: { attempts: number; backoffSeconds: number; lockSeconds: number };
-  concurrency: { ingest: number; inspect: number; store: number; commit: number; release: number; derive: number };
+  ocr: { enabled: boolean; languages: string; tessdataDir: string; engines: number; recycleAfterPages: number; pageTimeoutSeconds: number };
+  concurrency: { ingest: number; inspect: number; store: number; commit: number; release: number; derive: number; text: number; pdf: number };
   ocfl: { userName: string; userAddress: string };
   log: { level: string; format: 'auto' | 'json' | 'pretty' };
   /** where each value came from, for `yaddas config` */
@@ -178,6 +180,9 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   cfg.sources = sources;
   cfg.inbox = path.resolve(cwd, cfg.inbox);
   cfg.dataDir = path.resolve(cwd, cfg.dataDir);
+  if (cfg.ocr.tessdataDir) cfg.ocr.tessdataDir = path.resolve(cwd, cfg.ocr.tessdataDir);
+  // 0: one OCR engine per core, as each engine uses one core at a time.
+  if (cfg.ocr.engines === 0) cfg.ocr.engines = Math.max(1, os.availableParallelism());
   cfg.intake.stagingDir = path.resolve(cwd, cfg.intake.stagingDir || path.join(cfg.dataDir, 'staging'));
   cfg.intake.doneDir = path.resolve(cwd, cfg.intake.doneDir || path.join(cfg.dataDir, 'done'));
   cfg.intake.rejectedDir = path.resolve(cwd, cfg.intake.rejectedDir);

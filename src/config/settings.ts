@@ -67,6 +67,13 @@ function oneOf<T extends string>(...values: T[]): Parser<T> {
       : fail(`must be one of ${values.join(', ')}, got ${JSON.stringify(raw)}`);
 }
 
+/** Tesseract language codes joined with +: `aze+rus+eng`. */
+const tesseractLanguages: Parser<string> = (raw) => {
+  const r = str(raw);
+  if (!r.ok) return r;
+  return /^[a-z]{3}(_[a-z]+)*(\+[a-z]{3}(_[a-z]+)*)*$/.test(r.value) ? ok(r.value) : fail(`expected Tesseract codes joined with +, such as aze+rus+eng, got ${JSON.stringify(r.value)}`);
+};
+
 const url = (protocols: string[], allowEmpty: boolean): Parser<string> => (raw) => {
   const r = str(raw);
   if (!r.ok) return r;
@@ -139,6 +146,12 @@ export const SETTINGS = [
   setting({ key: 'derive.tileSize', env: ['YADDAS_TILE_SIZE'], default: 512, parse: int(64, 4096), doc: 'IIIF tile size in pixels.' }),
   setting({ key: 'derive.maxFullSize', env: ['YADDAS_IIIF_MAX_SIZE'], default: 4096, parse: int(256, 65_536), doc: 'Largest whole-image rendition (IIIF `full/max` and the `sizes` list) in pixels on the long edge; larger images are still zoomable to full resolution through tiles.' }),
   setting({ key: 'derive.jpegQuality', env: ['YADDAS_JPEG_QUALITY'], default: 85, parse: int(30, 100), doc: 'JPEG quality of thumbnails, access images and tiles.' }),
+  setting({ key: 'ocr.enabled', env: ['YADDAS_OCR'], default: true, parse: bool, doc: 'OCR books, periodicals, manuscripts and maps (photographs only when metadata.json names `ocrLanguages`). `false`: no item is OCRed on ingest (`yaddas reocr` still works).' }),
+  setting({ key: 'ocr.languages', env: ['YADDAS_OCR_LANGUAGES'], default: 'aze+rus+eng', parse: tesseractLanguages, doc: 'OCR languages of items whose metadata.json names neither `ocrLanguages` nor `language`: Tesseract codes joined with `+`. Fewer languages read faster and better.' }),
+  setting({ key: 'ocr.tessdataDir', env: ['YADDAS_TESSDATA_DIR'], default: '', parse: str, doc: 'A folder of `<code>.traineddata` files (plain or .gz) used before the npm packages (@tesseract.js-data/eng, aze) and the system\'s tessdata (Debian\'s tesseract-ocr-*). Empty: only those.' }),
+  setting({ key: 'ocr.engines', env: ['YADDAS_OCR_ENGINES'], default: 0, parse: int(0, 64), doc: 'OCR engines (tesseract.js workers, about 300 MB each) per `ocr` worker process; 0: one per CPU core.' }),
+  setting({ key: 'ocr.recycleAfterPages', env: ['YADDAS_OCR_RECYCLE_PAGES'], default: 100, parse: int(1, 100_000), doc: 'An engine is replaced by a fresh one after this many pages (tesseract.js grows in memory).' }),
+  setting({ key: 'ocr.pageTimeoutSeconds', env: ['YADDAS_OCR_PAGE_TIMEOUT_SECONDS'], default: 300, parse: int(5, 86_400), doc: 'A page whose OCR takes longer is stopped (its engine replaced) and recorded as failed.' }),
   setting({ key: 'jobs.attempts', env: ['YADDAS_JOB_ATTEMPTS'], default: 6, parse: int(1, 100), doc: 'Attempts per job for transient failures (S3 or Redis errors, a stored copy that does not match).' }),
   setting({ key: 'jobs.backoffSeconds', env: ['YADDAS_JOB_BACKOFF_SECONDS'], default: 5, parse: num(0, 3_600), doc: 'First retry delay; it doubles on each attempt, with random jitter.' }),
   setting({ key: 'jobs.lockSeconds', env: ['YADDAS_JOB_LOCK_SECONDS'], default: 30, parse: int(2, 3_600), doc: 'A running job holds a lock renewed every half of this; a worker killed mid-job lets its job run again after about this long.' }),
@@ -147,6 +160,8 @@ export const SETTINGS = [
   setting({ key: 'concurrency.store', env: ['YADDAS_CONCURRENCY_STORE'], default: 2, parse: int(1, 64), doc: 'Masters checksummed, uploaded and read back at once per `store` worker process.' }),
   setting({ key: 'concurrency.commit', env: ['YADDAS_CONCURRENCY_COMMIT'], default: 4, parse: int(1, 64), doc: 'OCFL versions written at once per `commit` worker process.' }),
   setting({ key: 'concurrency.derive', env: ['YADDAS_CONCURRENCY_DERIVE'], default: 1, parse: int(1, 64), doc: 'Pages derived at once per `derive` worker process (each already uses every core through libvips).' }),
+  setting({ key: 'concurrency.text', env: ['YADDAS_CONCURRENCY_TEXT'], default: 2, parse: int(1, 64), doc: 'Items whose OCR is kept (OCFL version) and published at once per `text` worker process.' }),
+  setting({ key: 'concurrency.pdf', env: ['YADDAS_CONCURRENCY_PDF'], default: 1, parse: int(1, 64), doc: 'Searchable PDFs assembled at once per `pdf` worker process (each holds its page images in memory).' }),
   setting({ key: 'concurrency.release', env: ['YADDAS_CONCURRENCY_RELEASE'], default: 4, parse: int(1, 64), doc: 'Items moved to the done or rejected area at once per `release` worker process.' }),
   setting({ key: 'ocfl.userName', env: ['YADDAS_OCFL_USER_NAME'], default: 'Yaddaş', parse: nonEmpty, doc: 'Name recorded as the user of each OCFL version.' }),
   setting({ key: 'ocfl.userAddress', env: ['YADDAS_OCFL_USER_ADDRESS'], default: '', parse: str, doc: 'URI recorded as the user\'s address in each OCFL version (e.g. mailto:digitization@library.az); empty: none.' }),

@@ -23,6 +23,10 @@ export const ErrorCodes = {
   INVENTORY_INVALID: 'INVENTORY_INVALID',
   STORAGE_UNAVAILABLE: 'STORAGE_UNAVAILABLE',
   INTERNAL: 'INTERNAL',
+  // OCR went wrong for a page: recorded on the item, which stays preserved (yaddas reocr)
+  OCR_LANGUAGE_MISSING: 'OCR_LANGUAGE_MISSING',
+  OCR_TIMEOUT: 'OCR_TIMEOUT',
+  OCR_FAILED: 'OCR_FAILED',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 

@@ -1,4 +1,5 @@
 /** The values that describe an item on its way through the pipeline. */
+import type { OcrChoice } from './ocr-languages.js';
 import type { Digests } from '../checksum/digests.js';
 import type { Problem } from './errors.js';
 import type { ItemMetadata } from './metadata.js';
@@ -31,6 +32,8 @@ export interface IngestManifest {
   metadata: ItemMetadata | null;
   /** problems found on taking (in metadata.json) that reject the item once its pages are inspected */
   problems?: Problem[];
+  /** whether and in which languages to OCR it, decided on taking (absent: not OCRed) */
+  ocr?: OcrChoice;
 }
 
 /** What a photograph says about itself (EXIF, IPTC, XMP), reduced to what catalogues use. */
@@ -63,6 +66,8 @@ export interface InspectResult {
     hasProfile: boolean;
     hasAlpha: boolean;
     orientation?: number;
+    /** resolution recorded in the file, pixels per inch (cameras write 72 whatever they saw) */
+    density?: number;
   };
   pdf?: { version: string; pages?: number };
   embedded?: EmbeddedMetadata;

@@ -3,6 +3,7 @@
  * metadata.json are checked, and either it is rejected with a REJECTED.txt beside it, or its
  * ingest flow starts. Used by the inbox watcher and by `yaddas ingest PATH` alike.
  */
+import { ocrChoice } from '../domain/ocr-languages.js';
 import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -26,6 +27,8 @@ export interface IntakeDeps {
   status: StatusStore;
   queues: Queues;
   log: Logger;
+  /** OCR on by default, and its default languages (config ocr.*) */
+  ocr: { enabled: boolean; languages: string };
   now?: () => Date;
 }
 
@@ -110,6 +113,7 @@ export class Intake {
       ignored: layout.ignored.map((p) => prefix + p),
       metadata,
       ...(problems.length > 0 ? { problems } : {}),
+      ocr: this.deps.ocr.enabled ? ocrChoice(metadata, this.deps.ocr.languages) : { run: false, reason: 'OCR is turned off (ocr.enabled, YADDAS_OCR)' },
     };
     await this.start(manifest);
     return { ingestId, itemId, sourceName: name, status: 'queued' };

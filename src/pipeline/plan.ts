@@ -9,6 +9,7 @@ import { pageKey } from '../domain/ids.js';
 import type { IngestManifest, InspectResult, Outcome, StoreResult } from '../domain/item.js';
 import { LogicalPaths } from '../storage/ocfl.core.js';
 import { viewUnits } from '../stages/derive/derive.core.js';
+import type { OcrPage } from '../stages/ocr/ocr.core.js';
 
 /** Where a stage's worker must run: `intake` stages read the staged files on local disk. */
 export type Host = 'intake' | 'any';
@@ -40,8 +41,27 @@ export interface IngestState {
   location?: string;
   /** derivatives by page key, once made */
   derived?: Record<string, DeriveReturn>;
+  /** OCR: the languages, each page's result until the text step has kept them, and what failed */
+  ocr?: OcrState;
+  /** the searchable PDF, once made */
+  pdf?: PdfReturn;
   /** the access copies: published, or why not (preservation does not depend on it) */
   publication?: { status: 'published' | 'failed' | 'skipped'; reason?: string };
+}
+
+export interface OcrState {
+  languages: string;
+  /** where the languages came from: metadata.json's ocrLanguages or language, or the default */
+  from: string;
+  /** full page results by page key, between the ocr and text steps */
+  pages?: Record<string, OcrPage>;
+  /** failed pages by page key: "CODE: reason" */
+  failed: Record<string, string>;
+  /** the engine and when it read the pages */
+  engine?: { name: string; version: string };
+  at?: string;
+  /** what the text step made of them */
+  text?: TextReturn;
 }
 
 // ---- payloads: one typed map of stage → job data ------------------------------------------------
@@ -101,9 +121,79 @@ export interface DeriveReturn {
   files?: number;
 }
 
-/** What commit had, and the pages' derivatives. */
+export interface OcrPayload {
+  ingestId: string;
+  itemId: string;
+  page: number;
+  masterPage: number;
+  subpage: number;
+  sha512: string;
+  mime: string;
+  /** the master's file name (recorded in ALTO and hOCR) */
+  source: string;
+  /** Tesseract codes joined with + */
+  languages: string;
+}
+export interface OcrReturn {
+  page: OcrPage;
+  engine: { name: string; version: string };
+  at: string;
+  ms: number;
+}
+
+/** Keeps the OCR in the preservation bucket (a new OCFL version) and puts it in the access bucket. */
+export interface TextPayload {
+  ingestId: string;
+  itemId: string;
+  /** the version whose masters were OCRed: a newer version with other masters makes this moot */
+  mastersVersion: string;
+  languages: string;
+  engine: { name: string; version: string };
+  at: string;
+  pages: Record<string, OcrPage>;
+  failed: Record<string, string>;
+}
+export interface TextPageSummary {
+  page: number;
+  languages: string;
+  meanConfidence: number | null;
+  words: number;
+  /** access keys */
+  text: string;
+  alto: string;
+  hocr: string;
+}
+export interface TextReturn {
+  /** the OCFL version that holds the OCR; null when none was written */
+  version: string | null;
+  /** why no version was written */
+  skipped?: string;
+  pages: TextPageSummary[];
+  /** access key of the full text */
+  fullText: string | null;
+}
+
+export interface PdfPayload {
+  ingestId: string;
+  itemId: string;
+  title: string;
+  languages: string | null;
+  created: string;
+  pages: Array<{ page: number; access: string; width: number; height: number; dpi: number | null; alto: string | null }>;
+}
+export interface PdfReturn {
+  key: string;
+  pages: number;
+  bytes: number;
+  /** pages with a text layer */
+  withText: number;
+}
+
+/** What commit had, the pages' derivatives, and the OCR and PDF when there are. */
 export interface PublishPayload extends CommitPayload {
   derived: Record<string, DeriveReturn>;
+  ocr?: { languages: string; failed: Record<string, string>; text?: TextReturn } | undefined;
+  pdf?: PdfReturn | undefined;
 }
 export interface PublishReturn { item: string; manifest: string; removed: number }
 
@@ -114,6 +204,9 @@ export interface StagePayloads {
   commit: CommitPayload;
   release: ReleasePayload;
   derive: DerivePayload;
+  ocr: OcrPayload;
+  text: TextPayload;
+  pdf: PdfPayload;
   publish: PublishPayload;
 }
 export type StageName = keyof StagePayloads;
@@ -300,6 +393,130 @@ const derive: StageSpec<'derive'> = {
   },
 };
 
+/** The item's image views (one per page of a multi-page TIFF), with their masters. */
+function imageViews(s: IngestState) {
+  const files = s.manifest.files.filter((f) => f.role === 'page');
+  const byPage = new Map(files.map((f) => [f.page!, f]));
+  return viewUnits(files.map((f) => ({ page: f.page!, mime: s.inspected[f.path]!.mime, pages: s.inspected[f.path]!.image?.pages })))
+    .map((u) => ({ u, f: byPage.get(u.masterPage)! }))
+    .filter(({ f }) => s.inspected[f.path]!.mime.startsWith('image/'));
+}
+
+/** Whether the OCR steps have work: a newly preserved version whose intake asked for OCR. */
+const wantsOcr = (s: IngestState) => s.outcome?.status === 'preserved' && !s.outcome.unchanged && s.manifest.ocr?.run === true;
+
+/**
+ * OCR of each image view, in its own queue with a pool of engines. A page whose OCR fails is
+ * recorded and leaves the item preserved and published; `yaddas reocr` runs it again.
+ */
+const ocr: StageSpec<'ocr'> = {
+  name: 'ocr',
+  runsOn: 'any',
+  label: 'reading the text (OCR)',
+  fanOut: (s) => {
+    if (!wantsOcr(s) || s.manifest.ocr?.run !== true) return [];
+    const languages = s.manifest.ocr.languages;
+    return imageViews(s).map(({ u, f }) => ({
+      key: pageKey(u.view),
+      data: {
+        ingestId: s.manifest.ingestId,
+        itemId: s.manifest.itemId,
+        page: u.view,
+        masterPage: u.masterPage,
+        subpage: u.subpage,
+        sha512: s.stored[f.path]!.digests.sha512,
+        mime: s.inspected[f.path]!.mime,
+        source: f.path.split('/').pop()!,
+        languages,
+      },
+    }));
+  },
+  fold(s, results, failures) {
+    if (!wantsOcr(s) || s.manifest.ocr?.run !== true) return s;
+    const pages: Record<string, OcrPage> = {};
+    let engine: OcrReturn['engine'] | undefined;
+    let at = '';
+    for (const [key, r] of Object.entries(results as Record<string, OcrReturn>)) {
+      pages[key] = r.page;
+      engine ??= r.engine;
+      if (r.at > at) at = r.at;
+    }
+    return { ...s, ocr: { languages: s.manifest.ocr.languages, from: s.manifest.ocr.from, pages, failed: failures, ...(engine ? { engine, at } : {}) } };
+  },
+};
+
+/** OCR kept: a new OCFL version with text, ALTO and hOCR per page, and the same in the access bucket. */
+const text: StageSpec<'text'> = {
+  name: 'text',
+  runsOn: 'any',
+  label: 'keeping the text (new OCFL version) and publishing it',
+  fanOut: (s) => {
+    const o = s.ocr;
+    if (!o?.pages || Object.keys(o.pages).length === 0 || !o.engine) return [];
+    return [
+      {
+        key: 'item',
+        data: { ingestId: s.manifest.ingestId, itemId: s.manifest.itemId, mastersVersion: s.outcome!.version!, languages: o.languages, engine: o.engine, at: o.at!, pages: o.pages, failed: o.failed },
+      },
+    ];
+  },
+  fold(s, results, failures) {
+    if (!s.ocr) return s;
+    // The page results are kept now (or failed to be): drop them from the ingest's state.
+    const { pages: _pages, ...rest } = s.ocr;
+    if (Object.keys(failures).length > 0) {
+      const { code, message } = decodeFailure(Object.values(failures)[0]!);
+      const failed = Object.fromEntries(Object.keys(s.ocr.pages ?? {}).map((k) => [k, `${code}: keeping the OCR failed: ${message}`]));
+      return { ...s, ocr: { ...rest, failed: { ...rest.failed, ...failed } } };
+    }
+    const r = results.item as TextReturn | undefined;
+    return { ...s, ocr: { ...rest, ...(r ? { text: r } : {}) } };
+  },
+};
+
+/** The searchable PDF: page images at access resolution with an invisible text layer. */
+const pdf: StageSpec<'pdf'> = {
+  name: 'pdf',
+  runsOn: 'any',
+  label: 'assembling the searchable PDF',
+  fanOut: (s) => {
+    if (s.outcome?.status !== 'preserved' || s.outcome.unchanged || s.publication) return [];
+    const textPages = new Map((s.ocr?.text?.pages ?? []).map((p) => [p.page, p]));
+    const views = Object.values(s.derived ?? {})
+      .filter((d) => d.access && d.width && d.height)
+      .sort((a, b) => a.page - b.page);
+    // A PDF for books and other multi-page items, and for any item with text.
+    if (views.length === 0 || (views.length < 2 && textPages.size === 0)) return [];
+    const md = s.manifest.metadata;
+    const title = typeof md?.title === 'string' ? md.title : md?.title ? Object.values(md.title)[0] ?? s.manifest.sourceName : s.manifest.sourceName;
+    return [
+      {
+        key: 'item',
+        data: {
+          ingestId: s.manifest.ingestId,
+          itemId: s.manifest.itemId,
+          title,
+          languages: s.ocr?.languages ?? null,
+          created: s.target?.created ?? s.manifest.takenAt,
+          pages: views.map((d) => {
+            const f = s.manifest.files.find((x) => x.role === 'page' && x.page === (d.masterPage ?? d.page));
+            const image = f ? s.inspected[f.path]?.image : undefined;
+            return { page: d.page, access: d.access!, width: d.width!, height: d.height!, dpi: image?.density ?? null, alto: textPages.get(d.page)?.alto ?? null };
+          }),
+        },
+      },
+    ];
+  },
+  fold(s, results, failures) {
+    if (Object.keys(failures).length > 0) {
+      const { message } = decodeFailure(Object.values(failures)[0]!);
+      return { ...s, publication: { status: 'failed', reason: `the searchable PDF failed: ${message}` } };
+    }
+    const r = results.item as PdfReturn | undefined;
+    return r ? { ...s, pdf: r } : s;
+  },
+};
+
 /** item.json and the IIIF manifest, once every page has its derivatives. */
 const publish: StageSpec<'publish'> = {
   name: 'publish',
@@ -311,7 +528,17 @@ const publish: StageSpec<'publish'> = {
       : [
           {
             key: 'item',
-            data: { ingestId: s.manifest.ingestId, itemId: s.manifest.itemId, manifest: s.manifest, inspected: s.inspected, stored: s.stored, target: s.target!, derived: s.derived ?? {} },
+            data: {
+              ingestId: s.manifest.ingestId,
+              itemId: s.manifest.itemId,
+              manifest: s.manifest,
+              inspected: s.inspected,
+              stored: s.stored,
+              target: s.target!,
+              derived: s.derived ?? {},
+              ...(s.ocr ? { ocr: { languages: s.ocr.languages, failed: s.ocr.failed, ...(s.ocr.text ? { text: s.ocr.text } : {}) } } : {}),
+              ...(s.pdf ? { pdf: s.pdf } : {}),
+            },
           },
         ],
   fold(s, _results, failures) {
@@ -325,7 +552,7 @@ const publish: StageSpec<'publish'> = {
 };
 
 /** The steps of an ingest, in order. */
-export const PLAN: readonly StageSpec[] = [inspect, prepare, store, commit, release, derive, publish] as unknown as StageSpec[];
+export const PLAN: readonly StageSpec[] = [inspect, prepare, store, commit, release, derive, ocr, text, pdf, publish] as unknown as StageSpec[];
 
 export const STAGES: Record<StageName, StageSpec> = Object.fromEntries(PLAN.map((s) => [s.name, s])) as Record<StageName, StageSpec>;
 

@@ -5,7 +5,7 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
-import { DigestingStream, digestStream, type Digests } from '../checksum/digests.js';
+import { DigestingStream, digestBuffer, digestStream, type Digests } from '../checksum/digests.js';
 import { ErrorCodes, YaddasError } from '../domain/errors.js';
 import type { ObjectStore } from './object-store.js';
 import {
@@ -99,6 +99,19 @@ export class OcflStore {
   private async putSmallVerified(key: string, body: Buffer, contentType: string): Promise<void> {
     await this.store.put(key, body, { contentType });
     await this.verifyStored(key, 'sha512', createHash('sha512').update(body).digest('hex'), body.length);
+  }
+
+  /** The bytes of a logical path in a version (the head by default), or null when it has none. */
+  async readLogical(inv: Inventory, logicalPath: string, version = inv.head): Promise<Buffer | null> {
+    const digest = Object.entries(inv.versions[version]?.state ?? {}).find(([, paths]) => paths.includes(logicalPath))?.[0];
+    const contentPath = digest ? inv.manifest[digest]?.[0] : undefined;
+    return contentPath ? this.store.getBuffer(`${this.rootOf(inv.id)}/${contentPath}`) : null;
+  }
+
+  /** Puts a small file made in memory (OCR output), reads it back and compares; its digests. */
+  async putBufferVerified(key: string, body: Buffer, contentType: string): Promise<Digests> {
+    await this.putSmallVerified(key, body, contentType);
+    return digestBuffer(body);
   }
 
   /**

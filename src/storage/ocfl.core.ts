@@ -76,7 +76,8 @@ export const versionNumber = (v: string): number => Number(v.slice(1));
 /** A file of the new version: where it logically is, its digests, and where its bytes were put. */
 export interface VersionFile {
   logicalPath: string;
-  digests: Digests;
+  /** all three for new content; SHA-512 alone for content the object already holds */
+  digests: Digests | { sha512: string; sha256?: undefined; md5?: undefined };
   /** content path (relative to the object root) that the new version uploaded, if any */
   uploadedContentPath?: string;
 }
@@ -130,6 +131,7 @@ export function nextInventory(
       if (f.uploadedContentPath) redundant.push(f.uploadedContentPath);
       continue;
     }
+    if (!f.digests.sha256 || !f.digests.md5) throw new Error(`new content ${f.logicalPath} needs all three digests`);
     const cp = f.uploadedContentPath ?? contentPathFor(version, f.logicalPath);
     manifest[d] = [cp];
     (fixity.sha256[f.digests.sha256] ??= []).push(cp);
@@ -172,4 +174,10 @@ export const LogicalPaths = {
   master: (name: string) => `masters/${name}`,
   metadata: 'metadata.json',
   itemRecord: 'item.json',
+  /** OCR outputs, costly to make again: per view ({nnnn}) and the item's full text */
+  ocrDir: 'ocr/',
+  ocrText: (key: string) => `ocr/${key}.txt`,
+  ocrAlto: (key: string) => `ocr/${key}.alto.xml`,
+  ocrHocr: (key: string) => `ocr/${key}.hocr`,
+  ocrFullText: 'ocr/text.txt',
 } as const;

@@ -74,6 +74,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     YADDAS_ACCESS_BUCKET: `${id}-acc`,
     YADDAS_LOG_LEVEL: process.env.YADDAS_TEST_LOG_LEVEL ?? 'error',
     YADDAS_LOG_FORMAT: 'json',
+    // OCR takes seconds a page: only the tests about it turn it on.
+    YADDAS_OCR: 'false',
     ...opts.env,
   };
   const config = loadConfig({ env, cwd: dir });

@@ -18,6 +18,9 @@ export function pageKeys(itemId: string, page: number) {
     access: `${prefix}/access.jpg`,
     iiif: `${prefix}/iiif`,
     info: `${prefix}/iiif/info.json`,
+    ocrText: `${prefix}/ocr.txt`,
+    hocr: `${prefix}/ocr.hocr`,
+    alto: `${prefix}/ocr.alto.xml`,
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import type { IngestManifest, InspectResult, StoreResult } from '../../domain/item.js';
 import type { ItemMetadata, LanguageMap, TextOrMap } from '../../domain/metadata.js';
-import type { DeriveReturn, Target } from '../../pipeline/plan.js';
+import type { DeriveReturn, PublishPayload, Target, TextPageSummary } from '../../pipeline/plan.js';
 import type { Canvas, Manifest } from '@iiif/presentation-3';
 import { viewUnits } from '../derive/derive.core.js';
 
@@ -24,9 +24,11 @@ export interface PublishInput {
   /** who provides the items (config access.attribution), shown as the manifest's requiredStatement */
   attribution?: string;
   preservationBucket: string;
+  ocr?: PublishPayload['ocr'];
+  pdf?: PublishPayload['pdf'];
 }
 
-export const itemKeys = (id: string) => ({ item: `items/${id}/item.json`, manifest: `items/${id}/manifest.json` });
+export const itemKeys = (id: string) => ({ item: `items/${id}/item.json`, manifest: `items/${id}/manifest.json`, pdf: `items/${id}/document.pdf`, text: `items/${id}/text.txt` });
 
 /** A IIIF language map from a metadata value: text has no language ("none"), maps keep theirs. */
 export function languageMap(v: TextOrMap | undefined): IiifLanguageMap | undefined {
@@ -88,6 +90,7 @@ function pages(input: PublishInput) {
   const files = input.manifest.files.filter((f) => f.role === 'page');
   const byPage = new Map(files.map((f) => [f.page!, f]));
   const units = viewUnits(files.map((f) => ({ page: f.page!, mime: input.inspected[f.path]!.mime, pages: input.inspected[f.path]!.image?.pages })));
+  const ocrPages = new Map<number, TextPageSummary>((input.ocr?.text?.pages ?? []).map((p) => [p.page, p]));
   return units.map((u) => {
     const f = byPage.get(u.masterPage)!;
     const d = input.derived[String(u.view).padStart(4, '0')];
@@ -103,12 +106,35 @@ function pages(input: PublishInput) {
       thumbnailUrl: d?.thumbnail ? url(d.thumbnail) : undefined,
       accessUrl: d?.access ? url(d.access) : undefined,
       skipped: d?.skipped,
+      ocr: ocrPages.get(u.view),
+      ocrFailed: input.ocr?.failed[String(u.view).padStart(4, '0')],
     };
   });
 }
 
+/** The item's OCR at a glance: whether it ran, in which languages, how well, what failed. */
+function ocrSection(input: PublishInput): Record<string, unknown> {
+  const choice = input.manifest.ocr;
+  if (!choice?.run) return { status: 'not requested', reason: choice && !choice.run ? choice.reason : 'not requested' };
+  const o = input.ocr;
+  const failed = Object.keys(o?.failed ?? {}).length;
+  const read = o?.text?.pages ?? [];
+  const confs = read.map((p) => p.meanConfidence).filter((c): c is number => c !== null);
+  return {
+    status: !o ? 'not run' : o.text?.skipped ? 'superseded' : failed > 0 ? (read.length > 0 ? 'partial' : 'failed') : 'done',
+    languages: choice.languages,
+    languagesFrom: choice.from,
+    version: o?.text?.version ?? null,
+    pagesRead: read.length,
+    pagesFailed: failed,
+    meanConfidence: confs.length ? Math.round((confs.reduce((a, b) => a + b, 0) / confs.length) * 100) / 100 : null,
+    ...(o?.text?.skipped ? { reason: o.text.skipped } : failed > 0 ? { reason: Object.values(o!.failed)[0] } : {}),
+  };
+}
+
 /** items/{id}/item.json: descriptive and technical metadata, pages, checksums, links. */
 export function accessItem(input: PublishInput): Record<string, unknown> {
+  const url = (key: string) => `${input.publicBaseUrl}/${key}`;
   const m = input.manifest;
   const keys = itemKeys(m.itemId);
   const d = descriptiveMetadata(input);
@@ -137,7 +163,15 @@ export function accessItem(input: PublishInput): Record<string, unknown> {
             iiif: p.derived.iiif,
           }
         : { derivatives: p.skipped ?? 'none' }),
+      ...(p.ocr
+        ? { ocr: { languages: p.ocr.languages, meanConfidence: p.ocr.meanConfidence, words: p.ocr.words, text: url(p.ocr.text), alto: url(p.ocr.alto), hocr: url(p.ocr.hocr) } }
+        : p.ocrFailed
+          ? { ocr: { failed: p.ocrFailed } }
+          : {}),
     })),
+    ocr: ocrSection(input),
+    text: input.ocr?.text?.fullText ? url(input.ocr.text.fullText) : null,
+    pdf: input.pdf ? url(input.pdf.key) : null,
     updatedAt: input.target.created,
   };
 }
@@ -157,6 +191,17 @@ export function iiifManifest(input: PublishInput): Manifest {
   add('Language', md.language ? { none: typeof md.language === 'string' ? [md.language] : md.language } : undefined);
   add('Type', md.type ? { en: [md.type] } : undefined);
   add('Identifier', { none: [md.identifier ?? m.itemId] });
+
+  const url = (key: string) => `${input.publicBaseUrl}/${key}`;
+  // Each page's OCR: ALTO and hOCR as seeAlso (machine-readable, with word positions), its plain
+  // text as rendering (an alternative a person can read). Labels are what viewers show.
+  const canvasText = (o: TextPageSummary): Pick<Canvas, 'seeAlso' | 'rendering'> => ({
+    seeAlso: ([
+      { id: url(o.alto), type: 'Dataset', format: 'application/xml', profile: 'http://www.loc.gov/standards/alto/v4/alto.xsd', label: { en: ['ALTO XML (OCR with word positions)'] } },
+      { id: url(o.hocr), type: 'Dataset', format: 'text/vnd.hocr+html', profile: 'http://kba.cloud/hocr-spec/1.2/', label: { en: ['hOCR (OCR with word positions)'] } },
+    ] as unknown) as NonNullable<Canvas['seeAlso']>,
+    rendering: ([{ id: url(o.text), type: 'Text', format: 'text/plain', label: { en: ['Text of this page (OCR)'] } }] as unknown) as NonNullable<Canvas['rendering']>,
+  });
 
   const canvases: Canvas[] = pages(input)
     .filter((p) => p.derived)
@@ -186,6 +231,7 @@ export function iiifManifest(input: PublishInput): Manifest {
             ],
           },
         ],
+        ...(p.ocr ? canvasText(p.ocr) : {}),
       };
     });
 
@@ -213,6 +259,10 @@ export function iiifManifest(input: PublishInput): Manifest {
   // The specification says a seeAlso resource SHOULD have a label; the types omit it.
   const record = { id: `${input.publicBaseUrl}/${keys.item}`, type: 'Dataset', format: 'application/json', label: { en: ['Item record'] } };
   manifest.seeAlso = [record as unknown as NonNullable<Manifest['seeAlso']>[number]];
+  const rendering: Array<Record<string, unknown>> = [];
+  if (input.pdf) rendering.push({ id: url(input.pdf.key), type: 'Text', format: 'application/pdf', label: { en: [input.pdf.withText > 0 ? 'Searchable PDF' : 'PDF'] } });
+  if (input.ocr?.text?.fullText && input.ocr.text.pages.length > 0) rendering.push({ id: url(input.ocr.text.fullText), type: 'Text', format: 'text/plain', label: { en: ['Full text (OCR)'] } });
+  if (rendering.length > 0) manifest.rendering = rendering as unknown as NonNullable<Manifest['rendering']>;
   manifest.items = canvases;
   return manifest;
 }

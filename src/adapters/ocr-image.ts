@@ -1,0 +1,42 @@
+/**
+ * The image OCR reads: the master upright (EXIF orientation) in greyscale, brought down to about
+ * 300 dpi when it is scanned finer (Tesseract is trained on text of that size; more pixels only
+ * cost time). Returned with the scale, so word boxes can be mapped back to the master's grid.
+ */
+import sharp from 'sharp';
+
+export interface OcrImage {
+  png: Buffer;
+  /** the master's upright size: the grid ALTO and hOCR coordinates are given in */
+  width: number;
+  height: number;
+  ocrWidth: number;
+  ocrHeight: number;
+  /** the master's resolution as recorded in it, when plausible */
+  dpi: number | null;
+}
+
+/** Above this a scan is brought down to TARGET_DPI. */
+const MAX_DPI = 330;
+const TARGET_DPI = 300;
+/** Without a plausible resolution: the long edge of an A4 page at 300 dpi, with some margin. */
+const MAX_LONG_EDGE_UNKNOWN = 3600;
+
+export async function prepareOcrImage(master: string | Buffer, o: { subpage?: number; maxPixels: number }): Promise<OcrImage> {
+  const meta = await sharp(master, { limitInputPixels: o.maxPixels, page: o.subpage ?? 0 }).metadata();
+  const swap = (meta.orientation ?? 1) >= 5;
+  const width = swap ? meta.height! : meta.width!;
+  const height = swap ? meta.width! : meta.height!;
+  // Cameras write 72 dpi whatever they photographed: such values say nothing about text size.
+  const dpi = meta.density && meta.density > 100 ? meta.density : null;
+  let scale = 1;
+  if (dpi && dpi > MAX_DPI) scale = TARGET_DPI / dpi;
+  else if (!dpi && Math.max(width, height) > MAX_LONG_EDGE_UNKNOWN) scale = MAX_LONG_EDGE_UNKNOWN / Math.max(width, height);
+  const ocrWidth = Math.max(1, Math.round(width * scale));
+  const ocrHeight = Math.max(1, Math.round(height * scale));
+  let img = sharp(master, { failOn: 'error', limitInputPixels: o.maxPixels, page: o.subpage ?? 0 }).autoOrient().flatten({ background: '#ffffff' }).greyscale();
+  if (scale !== 1) img = img.resize(ocrWidth, ocrHeight, { fit: 'fill', kernel: 'lanczos3' });
+  // Fast PNG: it is read once, by the OCR engine in this process.
+  const png = await img.png({ compressionLevel: 1, adaptiveFiltering: false }).toBuffer();
+  return { png, width, height, ocrWidth, ocrHeight, dpi };
+}

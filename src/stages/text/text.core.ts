@@ -1,0 +1,92 @@
+/**
+ * Keeping OCR, as pure values: the files it becomes (text, ALTO, hOCR per view, and the full
+ * text), the item record of the version that holds them, and that version's inventory. The new
+ * version carries everything of the head version forward (masters are referenced, not copied)
+ * and replaces earlier OCR, which stays in the older versions: re-OCR keeps history.
+ */
+import type { Digests } from '../../checksum/digests.js';
+import { pageKey } from '../../domain/ids.js';
+import type { TextPageSummary } from '../../pipeline/plan.js';
+import { LogicalPaths, nextInventory, type Inventory, type NextVersion, type OcflUser, type VersionFile } from '../../storage/ocfl.core.js';
+import type { ItemRecord } from '../commit/commit.core.js';
+import { pageKeys } from '../derive/derive.core.js';
+import { itemKeys } from '../publish/publish.core.js';
+import { altoXml, fullText, hocrXhtml, pageText, type OcrPage, type OcrSoftware } from '../ocr/ocr.core.js';
+
+export interface OcrFile {
+  logicalPath: string;
+  accessKey: string;
+  body: Buffer;
+  contentType: string;
+}
+
+/** BCP 47 for a hOCR page in one language; none for several. */
+const BCP47: Record<string, string> = { aze: 'az', aze_cyrl: 'az-Cyrl', rus: 'ru', eng: 'en' };
+
+export function ocrFiles(itemId: string, pages: OcrPage[], sw: OcrSoftware): { files: OcrFile[]; summaries: TextPageSummary[] } {
+  const files: OcrFile[] = [];
+  const summaries: TextPageSummary[] = [];
+  const sorted = [...pages].sort((a, b) => a.page - b.page);
+  for (const p of sorted) {
+    const key = pageKey(p.page);
+    const k = pageKeys(itemId, p.page);
+    const lang = BCP47[p.languages];
+    files.push(
+      { logicalPath: LogicalPaths.ocrText(key), accessKey: k.ocrText, body: Buffer.from(pageText(p), 'utf8'), contentType: 'text/plain; charset=utf-8' },
+      { logicalPath: LogicalPaths.ocrAlto(key), accessKey: k.alto, body: Buffer.from(altoXml(p, sw), 'utf8'), contentType: 'application/xml' },
+      { logicalPath: LogicalPaths.ocrHocr(key), accessKey: k.hocr, body: Buffer.from(hocrXhtml(p, sw, lang), 'utf8'), contentType: 'application/xhtml+xml; charset=utf-8' },
+    );
+    summaries.push({ page: p.page, languages: p.languages, meanConfidence: p.meanConfidence, words: p.words, text: k.ocrText, alto: k.alto, hocr: k.hocr });
+  }
+  files.push({ logicalPath: LogicalPaths.ocrFullText, accessKey: itemKeys(itemId).text, body: Buffer.from(fullText(sorted), 'utf8'), contentType: 'text/plain; charset=utf-8' });
+  return { files, summaries };
+}
+
+/** The masters of a version as "logical path → digest", to tell whether OCR still fits it. */
+export function mastersOf(inv: Inventory, version: string): string {
+  const state = inv.versions[version]?.state ?? {};
+  return Object.entries(state)
+    .flatMap(([d, paths]) => paths.filter((p) => p.startsWith('masters/')).map((p) => `${p}\u0000${d}`))
+    .sort()
+    .join('\n');
+}
+
+export interface OcrSummary {
+  languages: string;
+  engine: { name: string; version: string };
+  at: string;
+  pages: Array<Omit<TextPageSummary, 'text' | 'alto' | 'hocr'> & { logicalPaths: { text: string; alto: string; hocr: string } }>;
+  failed: Array<{ page: number; reason: string }>;
+  fullText: string;
+}
+
+/** The item record of the OCR version: the head's, with its OCR described and an event added. */
+export function recordWithOcr(head: ItemRecord, version: string, ocr: OcrSummary): ItemRecord & { ocr: OcrSummary } {
+  const detail = `${ocr.pages.length} page(s) read in ${ocr.languages} by ${ocr.engine.name} ${ocr.engine.version}${ocr.failed.length ? `; ${ocr.failed.length} page(s) failed` : ''}`;
+  return {
+    ...head,
+    version,
+    ocr,
+    events: [...head.events, { type: 'optical character recognition', at: ocr.at, outcome: 'success', detail, agent: 'Yaddaş' }],
+  };
+}
+
+export const ocrMessage = (ingestId: string, languages: string) => `OCR ${ingestId} (${languages})`;
+export const writtenByOcr = (inv: Inventory, ingestId: string): boolean => (inv.versions[inv.head]?.message ?? '').startsWith(`OCR ${ingestId} `);
+
+/** The next version: the head's files minus its OCR and record, the new OCR, the new record. */
+export function planOcrVersion(
+  head: Inventory,
+  uploaded: Array<{ logicalPath: string; digests: Digests; contentPath: string }>,
+  record: { digests: Digests },
+  o: { ingestId: string; languages: string; created: string; user: OcflUser },
+): NextVersion {
+  const files: VersionFile[] = [];
+  for (const [sha512, paths] of Object.entries(head.versions[head.head]!.state)) {
+    for (const p of paths) if (!p.startsWith(LogicalPaths.ocrDir) && p !== LogicalPaths.itemRecord) files.push({ logicalPath: p, digests: { sha512 } });
+  }
+  for (const u of uploaded) files.push({ logicalPath: u.logicalPath, digests: u.digests, uploadedContentPath: u.contentPath });
+  files.push({ logicalPath: LogicalPaths.itemRecord, digests: record.digests });
+  files.sort((a, b) => (a.logicalPath < b.logicalPath ? -1 : 1));
+  return nextInventory(head, { id: head.id, files, created: o.created, message: ocrMessage(o.ingestId, o.languages), user: o.user });
+}
