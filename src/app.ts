@@ -135,8 +135,8 @@ export function createApp(config: Config, log: Logger): App {
   };
 }
 
-/** Each stage's handler, wired to its adapters. */
-function handlerFor(app: App, stage: StageName): StageHandler<never, unknown> {
+/** Each stage's handler, wired to its adapters (also run in-process by `yaddas rederive`). */
+export function handlerFor(app: App, stage: StageName): StageHandler<never, unknown> {
   const c = app.config;
   switch (stage) {
     case 'inspect':
@@ -177,16 +177,6 @@ function handlerFor(app: App, stage: StageName): StageHandler<never, unknown> {
         collections: new Collections({ redis: app.redis, prefix: c.redis.prefix, access: app.access, defs: c.collections, publicBaseUrl: c.access.publicBaseUrl, log: app.log }),
       }) as StageHandler<never, unknown>;
   }
-}
-
-/** The derive handler, for `yaddas rederive` (which runs it in-process, without the queue). */
-export function deriveHandler(app: App) {
-  return handlerFor(app, 'derive') as unknown as StageHandler<DerivePayload, DeriveReturn>;
-}
-
-/** The publish handler, for `yaddas rederive`. */
-export function publishHandler(app: App) {
-  return handlerFor(app, 'publish') as unknown as StageHandler<PublishPayload, PublishReturn>;
 }
 
 /** Starts the BullMQ worker of one role (a stage, or the ingest orchestrator). */

@@ -7,7 +7,7 @@
  *    never the process: the next page gets a fresh one.
  * Every start is bounded in time too: tesseract.js can hang when language data is unreadable.
  */
-import { createWorker, OEM, type Page, type Worker } from 'tesseract.js';
+import { createWorker, OEM, PSM, type Page, type Worker } from 'tesseract.js';
 import { ErrorCodes, YaddasError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
 
@@ -49,6 +49,11 @@ export class OcrPool {
     return this.opts.engines;
   }
 
+  /** engines running now (for tests and metrics) */
+  get running(): number {
+    return this.engines.length;
+  }
+
   private async start(languages: string): Promise<Engine> {
     let failure: unknown;
     const worker = await withTimeout(
@@ -64,8 +69,6 @@ export class OcrPool {
       this.opts.startTimeoutMs ?? 60_000,
       () => new YaddasError(ErrorCodes.OCR_FAILED, `The OCR engine did not start with ${languages} within ${(this.opts.startTimeoutMs ?? 60_000) / 1000} s${failure ? `: ${String(failure)}` : ''}.`, { permanent: false }),
     );
-    // Keep inter-word spaces as Tesseract found them; keep tesseract.js's default page segmentation.
-    await worker.setParameters({ preserve_interword_spaces: '1' });
     return { worker, languages, pages: 0, busy: true };
   }
 
@@ -116,14 +119,21 @@ export class OcrPool {
     this.waiting.shift()?.();
   }
 
-  /** Reads one page image (PNG, JPEG, …) in the given languages (`aze+rus`). */
-  async recognize(image: Buffer, languages: string): Promise<Page> {
+  /**
+   * Reads one page image (PNG, JPEG, …) in the given languages (`aze+rus`). `dpi` is the image's
+   * resolution: without it Tesseract guesses one from the text, and guesses differently.
+   */
+  async recognize(image: Buffer, languages: string, o: { dpi?: number | null; timeoutMs?: number } = {}): Promise<Page> {
+    const timeoutMs = o.timeoutMs ?? this.opts.pageTimeoutMs;
     const e = await this.acquire(languages);
     let ok = false;
     try {
-      const t = this.opts.pageTimeoutMs;
+      const t = timeoutMs;
       const r = await withTimeout(
-        e.worker.recognize(image, {}, { text: true, blocks: true }),
+        // Per page, because reinitializing for other languages resets parameters. Tesseract's
+        // library defaults to one uniform block of text (PSM 6); its CLI, and Yaddaş, find the
+        // page's layout (PSM 3): columns, headings, captions.
+        e.worker.recognize(image, { tessedit_pageseg_mode: PSM.AUTO, ...(o.dpi ? { user_defined_dpi: String(Math.round(o.dpi)) } : {}) } as object, { text: true, blocks: true }),
         t,
         () => new YaddasError(ErrorCodes.OCR_TIMEOUT, `OCR of the page took longer than ${t / 1000} s and was stopped.`, { permanent: true }),
       );

@@ -11,6 +11,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import fontkit from '@pdf-lib/fontkit';
 import {
+  PDFArray,
+  PDFDict,
   PDFDocument,
   PDFHexString,
   PDFName,
@@ -150,6 +152,19 @@ export async function buildSearchablePdf(pages: PdfPageInput[], meta: PdfMeta): 
       const sx = p.width / p.ocr.width;
       page.pushOperators(...textLayer(font, fontKey, p.ocr, k * sx, h));
     }
+  }
+
+  if (font) {
+    // Embed the subset now, then name it as a subset must be named (ISO 32000-1, 9.6.4: a tag of
+    // six capitals and "+"), which pdf-lib does not do and PDF/A validators check.
+    await font.embed();
+    const tag = [...createHash('sha256').update(meta.title).update(isoSeconds(meta.created)).digest()].slice(0, 6).map((b) => String.fromCharCode(65 + (b % 26))).join('');
+    const name = PDFName.of(`${tag}+DejaVuSans`);
+    const type0 = doc.context.lookup(font.ref, PDFDict);
+    type0.set(PDFName.of('BaseFont'), name);
+    const cid = doc.context.lookup(type0.lookup(PDFName.of('DescendantFonts'), PDFArray).get(0), PDFDict);
+    cid.set(PDFName.of('BaseFont'), name);
+    cid.lookup(PDFName.of('FontDescriptor'), PDFDict).set(PDFName.of('FontName'), name);
   }
 
   doc.setTitle(meta.title, { showInWindowTitleBar: true });

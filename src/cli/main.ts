@@ -8,6 +8,7 @@ import { createApp } from '../app.js';
 import { configCommand } from './config.cmd.js';
 import { ingestCommand } from './ingest.cmd.js';
 import { verifyCommand } from './verify.cmd.js';
+import { reocrCommand } from './reocr.cmd.js';
 import { rederiveCommand } from './rederive.cmd.js';
 import { ensureEmbeddedS3, redisAnswers } from '../services/embedded.js';
 import { runSupervisor } from '../supervisor.js';
@@ -83,6 +84,19 @@ program
   .option('--json', 'print the results as JSON')
   .action(async (ids: string[], opts: { all?: boolean; json?: boolean }) => {
     await withApp((app) => rederiveCommand(app, ids, opts), { s3: true });
+  });
+
+program
+  .command('reocr')
+  .description('OCR items again from their preserved masters (a new OCFL version; earlier OCR stays in older versions)')
+  .argument('[ids...]', 'item ids')
+  .option('--all', 'every item in the preservation bucket')
+  .option('--languages <codes>', 'Tesseract languages joined with + (default: those of its last OCR, else metadata.json, else YADDAS_OCR_LANGUAGES)')
+  .option('--wait', 'wait until each is read, kept and published')
+  .option('--json', 'print the results as JSON')
+  .addOption(new Option('--timeout <seconds>', 'with --wait: give up waiting after this long').argParser(Number))
+  .action(async (ids: string[], opts: { all?: boolean; languages?: string; wait?: boolean; json?: boolean; timeout?: number }) => {
+    await withApp((app) => reocrCommand(app, ids, opts), { s3: true });
   });
 
 await program.parseAsync(process.argv);

@@ -63,6 +63,19 @@ export class Queues {
     return jobId;
   }
 
+  /** Queues an ingest that starts at a later step, with the state it needs there (yaddas reocr). */
+  async startFrom(state: IngestState): Promise<string> {
+    const jobId = ingestJobId(state.manifest.ingestId);
+    await this.get(INGEST_QUEUE).add(INGEST_QUEUE, state, {
+      jobId,
+      attempts: 50,
+      backoff: { type: 'exponential', delay: 2000, jitter: 0.5 },
+      removeOnComplete: { age: 30 * DAY },
+      removeOnFail: false,
+    });
+    return jobId;
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
   }

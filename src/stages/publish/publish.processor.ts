@@ -22,6 +22,9 @@ export function publishProcessor(deps: { access: ObjectStore; publicBaseUrl: str
       await deps.access.delete(stale);
       log.info({ removed: stale.length }, 'removed access copies of pages the item no longer has');
     }
+    // A PDF or full text of an earlier version that this one does not have.
+    const gone = [...(data.pdf ? [] : [keys.pdf]), ...(data.ocr?.text?.pages.length ? [] : [keys.text])];
+    if (gone.length > 0) await deps.access.delete(gone);
     await deps.access.put(keys.item, Buffer.from(JSON.stringify(item, null, 2) + '\n'), { contentType: 'application/json' });
     if (item.manifest === null) {
       log.info('no images to show: item.json published, no manifest');

@@ -1,0 +1,48 @@
+/**
+ * An ingest's state rebuilt from what the preservation bucket holds: the head version's item
+ * record. `yaddas rederive` replays the access steps from it in-process, `yaddas reocr` queues
+ * it as an ingest that starts after preservation, so that both run exactly the steps the
+ * pipeline runs.
+ */
+import type { IngestManifest, InspectResult, StoreResult } from '../domain/item.js';
+import type { OcrChoice } from '../domain/ocr-languages.js';
+import type { ItemRecord } from '../stages/commit/commit.core.js';
+import type { OcrSummary } from '../stages/text/text.core.js';
+import { PLAN, type IngestState, type StageName } from './plan.js';
+
+export type StoredRecord = ItemRecord & { ocr?: OcrSummary };
+
+export const stepOf = (stage: StageName): number => PLAN.findIndex((s) => s.name === stage);
+
+export function stateFromRecord(record: StoredRecord, o: { ingestId: string; objectRoot: string; head: string; ocr: OcrChoice; startAt: StageName }): IngestState {
+  const manifest: IngestManifest = {
+    ingestId: o.ingestId,
+    itemId: record.id,
+    sourceName: record.ingest.sourceName,
+    kind: record.ingest.kind,
+    takenAt: record.ingest.takenAt,
+    via: record.ingest.via as IngestManifest['via'],
+    files: record.pages.map((p) => ({ role: 'page' as const, page: p.page, path: p.name, size: p.size })),
+    ignored: record.ignoredFiles,
+    metadata: record.metadata,
+    ocr: o.ocr,
+  };
+  const inspected: Record<string, InspectResult> = {};
+  const stored: Record<string, StoreResult> = {};
+  for (const p of record.pages) {
+    inspected[p.name] = { path: p.name, mime: p.format.mime, format: p.format.name, ...(p.image ? { image: p.image } : {}), ...(p.pdf ? { pdf: p.pdf } : {}), ...(p.embedded ? { embedded: p.embedded } : {}) };
+    stored[p.name] = { path: p.name, logicalPath: p.logicalPath, contentPath: '', size: p.size, digests: p.digests, verifiedAt: record.ingest.storedAt };
+  }
+  // The masters' version: OCR versions carry the masters forward, so the record's version is
+  // where they are now (the text step compares masters, not version names).
+  const target = { objectId: record.objectId, objectRoot: o.objectRoot, version: o.head, headVersion: o.head, created: record.ingest.storedAt };
+  return {
+    manifest,
+    step: stepOf(o.startAt),
+    spawned: false,
+    inspected,
+    stored,
+    target,
+    outcome: { status: 'preserved', version: o.head, objectRoot: o.objectRoot },
+  };
+}
