@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Sets up Yaddaş on a fresh Debian or Ubuntu machine that has Node.js 20 and npm.
-#   scripts/setup.sh          what running Yaddaş needs: redis-server, npm packages, a build
-#   scripts/setup.sh --test   also what the tests use: Debian's awscli (an independent S3 client)
-#                             and chromium (a real IIIF viewer, Mirador, runs in it headless)
-#   scripts/setup.sh --bench  also what the benchmark compares against: awscli and libvips-tools
+#   scripts/setup.sh          what running Yaddaş needs: redis-server, the OCR languages Debian
+#                             provides (Russian, Azerbaijani in Cyrillic script), npm packages
+#                             (English and Azerbaijani come from npm), a build
+#   scripts/setup.sh --test   also what the tests use: Debian's awscli (an independent S3 client),
+#                             chromium (Mirador, a real IIIF viewer, runs in it headless), the
+#                             tesseract CLI (the OCR peer), poppler-utils, qpdf and xmllint (to read
+#                             our PDFs and XML as users would) and the DejaVu fonts (test pages)
+#   scripts/setup.sh --bench  also what the benchmark compares against: libvips-tools, ocrmypdf
 # It says what it installs; OS packages need root (or sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,9 +27,20 @@ fi
 
 packages=()
 command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
+tessdata=/usr/share/tesseract-ocr/5/tessdata
+[ -f "$tessdata/rus.traineddata" ] || [ -f /usr/share/tesseract-ocr/4.00/tessdata/rus.traineddata ] || packages+=(tesseract-ocr-rus)
+[ -f "$tessdata/aze_cyrl.traineddata" ] || [ -f /usr/share/tesseract-ocr/4.00/tessdata/aze_cyrl.traineddata ] || packages+=(tesseract-ocr-aze-cyrl)
 if [ "$want_test" = 1 ] && [ ! -x /usr/bin/aws ]; then packages+=(awscli); fi
 if [ "$want_test" = 1 ] && [ ! -x /usr/bin/chromium ]; then packages+=(chromium); fi
+if [ "$want_test" = 1 ]; then
+  command -v tesseract >/dev/null 2>&1 || packages+=(tesseract-ocr)
+  command -v pdftotext >/dev/null 2>&1 || packages+=(poppler-utils)
+  command -v qpdf >/dev/null 2>&1 || packages+=(qpdf)
+  command -v xmllint >/dev/null 2>&1 || packages+=(libxml2-utils)
+  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf ] || packages+=(fonts-dejavu-core)
+fi
 if [ "$want_bench" = 1 ] && ! command -v vips >/dev/null 2>&1; then packages+=(libvips-tools); fi
+if [ "$want_bench" = 1 ] && ! command -v ocrmypdf >/dev/null 2>&1; then packages+=(ocrmypdf); fi
 
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""
@@ -37,14 +52,17 @@ if [ ${#packages[@]} -gt 0 ]; then
   fi
   say "installing Debian packages: ${packages[*]}"
   say "  redis-server: the queue store, run privately under ./data when no Redis answers"
+  say "  tesseract-ocr-rus, tesseract-ocr-aze-cyrl: OCR language data (read offline)"
   [ "$want_test" = 1 ] && say "  awscli: the tests read stored objects back with an independent S3 client"
   [ "$want_test" = 1 ] && say "  chromium: the tests open published manifests in Mirador, headless"
-  [ "$want_bench" = 1 ] && say "  libvips-tools: the vips CLI, the benchmark's peer for derivatives"
+  [ "$want_test" = 1 ] && say "  tesseract-ocr, poppler-utils, qpdf, libxml2-utils, fonts-dejavu-core: OCR peer, PDF and XML checks, test pages"
+  [ "$want_bench" = 1 ] && say "  libvips-tools, ocrmypdf: the benchmark's peers for derivatives and searchable PDFs"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
   # The package's own service is not needed: Yaddaş starts a private Redis when none answers.
 else
-  say "Debian packages already present (redis-server$([ "$want_test" = 1 ] && echo ', awscli, chromium'))"
+  say "Debian packages already present"
+
 fi
 
 say "installing npm packages (npm ci) and building"

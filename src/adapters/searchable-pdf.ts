@@ -144,7 +144,9 @@ export async function buildSearchablePdf(pages: PdfPageInput[], meta: PdfMeta): 
     const w = p.width * k;
     const h = p.height * k;
     const page = doc.addPage([w, h]);
-    const img = await doc.embedJpg(p.jpeg);
+    // A copy with its own ArrayBuffer: pdf-lib reads JPEG markers through `.buffer` from offset 0,
+    // and small Node Buffers are slices of a shared pool (found with a 100×100 page).
+    const img = await doc.embedJpg(new Uint8Array(p.jpeg));
     page.drawImage(img, { x: 0, y: 0, width: w, height: h });
     if (font && p.ocr && p.ocr.words > 0) {
       const fontKey = page.node.newFontDictionary(font.name, font.ref);

@@ -2,7 +2,7 @@ import type { App } from '../app.js';
 import { handlerFor } from '../app.js';
 import { encodeFailure, YaddasError } from '../domain/errors.js';
 import { pageKey } from '../domain/ids.js';
-import { STAGES, type IngestState, type StageName, type TextPageSummary } from '../pipeline/plan.js';
+import { STAGES, type IngestState, type PublishReturn, type StageName, type TextPageSummary } from '../pipeline/plan.js';
 import { stateFromRecord, type StoredRecord } from '../pipeline/from-record.js';
 import { LogicalPaths, OBJECT_NAMASTE } from '../storage/ocfl.core.js';
 import { pageKeys } from '../stages/derive/derive.core.js';
@@ -30,14 +30,14 @@ export async function readHead(app: App, id: string) {
 }
 
 /** Runs one step of the plan in this process: its jobs one after another, then its fold. */
-async function runStep(app: App, stage: StageName, s: IngestState): Promise<IngestState> {
+async function runStep(app: App, stage: StageName, s: IngestState, out: Record<string, unknown> = {}): Promise<IngestState> {
   const spec = STAGES[stage];
   const handler = handlerFor(app, stage);
   const results: Record<string, unknown> = {};
   const failures: Record<string, string> = {};
   for (const child of spec.fanOut(s)) {
     try {
-      results[child.key] = await handler(child.data as never, { log: app.log.child({ itemId: s.manifest.itemId, stage: `rederive:${stage}`, key: child.key }), job: undefined as never, token: undefined });
+      results[child.key] = out[child.key] = await handler(child.data as never, { log: app.log.child({ itemId: s.manifest.itemId, stage: `rederive:${stage}`, key: child.key }), job: undefined as never, token: undefined });
     } catch (err) {
       failures[child.key] = err instanceof YaddasError ? encodeFailure(err.code, err.message) : (err as Error).message;
     }
@@ -73,7 +73,7 @@ async function restoreOcr(app: App, s: IngestState, record: StoredRecord, inv: A
  * steps: derivatives of every view, the preserved OCR copied back, the searchable PDF, then
  * item.json and the manifest (which also removes copies of pages the item no longer has).
  */
-async function rederiveItem(app: App, id: string): Promise<{ pages: number; ocrPages: number; pdf: boolean }> {
+async function rederiveItem(app: App, id: string): Promise<{ pages: number; removed: number; ocrPages: number; pdf: boolean }> {
   const { inv, record } = await readHead(app, id);
   let s = stateFromRecord(record, {
     ingestId: record.ingest.ingestId,
@@ -88,9 +88,10 @@ async function rederiveItem(app: App, id: string): Promise<{ pages: number; ocrP
   s = await runStep(app, 'pdf', s);
   if (s.publication?.status === 'failed') throw new Error(s.publication.reason);
   const before = s;
-  s = await runStep(app, 'publish', s);
+  const published: Record<string, unknown> = {};
+  s = await runStep(app, 'publish', s, published);
   if (s.publication?.status === 'failed') throw new Error(s.publication.reason);
-  return { pages: Object.keys(before.derived ?? {}).length, ocrPages: record.ocr?.pages.length ?? 0, pdf: !!s.pdf };
+  return { pages: Object.keys(before.derived ?? {}).length, removed: (published.item as PublishReturn | undefined)?.removed ?? 0, ocrPages: record.ocr?.pages.length ?? 0, pdf: !!s.pdf };
 }
 
 /** `yaddas rederive ID... | --all` */
@@ -100,12 +101,12 @@ export async function rederiveCommand(app: App, ids: string[], opts: { all?: boo
     process.stderr.write('yaddas rederive: name item ids, or --all\n');
     return 2;
   }
-  const results: Array<{ id: string; ok: boolean; pages?: number; ocrPages?: number; pdf?: boolean; error?: string }> = [];
+  const results: Array<{ id: string; ok: boolean; pages?: number; removed?: number; ocrPages?: number; pdf?: boolean; error?: string }> = [];
   for (const id of targets) {
     try {
       const r = await rederiveItem(app, id);
       results.push({ id, ok: true, ...r });
-      if (!opts.json) process.stdout.write(`rederived  ${id}  ${r.pages} page(s)${r.ocrPages ? `, OCR of ${r.ocrPages}` : ''}${r.pdf ? ', PDF' : ''}\n`);
+      if (!opts.json) process.stdout.write(`rederived  ${id}  ${r.pages} page(s)${r.ocrPages ? `, OCR of ${r.ocrPages}` : ''}${r.pdf ? ', PDF' : ''}${r.removed ? `, ${r.removed} stale file(s) removed` : ''}\n`);
     } catch (err) {
       results.push({ id, ok: false, error: (err as Error).message });
       if (!opts.json) process.stdout.write(`failed     ${id}  ${(err as Error).message}\n`);

@@ -159,7 +159,7 @@ describe('derivatives', () => {
 
     const r = await yaddas(h, ['rederive', rec.itemId]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain('2 page(s), 1 stale file(s) removed');
+    expect(r.stdout).toContain('2 page(s), PDF, 1 stale file(s) removed');
     const after = new Map<string, number>();
     for await (const o of h.app.access.list(prefix)) after.set(o.key, o.size);
     expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
