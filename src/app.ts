@@ -74,6 +74,7 @@ function ocrEngines(config: Config, log: Logger): { get(): Promise<OcrEngines>; 
         const require = createRequire(import.meta.url);
         const version = `${(require('tesseract.js/package.json') as { version: string }).version} (tesseract.js-core ${(require('tesseract.js-core/package.json') as { version: string }).version})`;
         const pool = new OcrPool({ langPath: td.dir, engines: config.ocr.engines, recycleAfter: config.ocr.recycleAfterPages, pageTimeoutMs: config.ocr.pageTimeoutSeconds * 1000, log });
+        if (!missing.some((c) => config.ocr.languages.split('+').includes(c))) pool.warm(config.ocr.languages);
         return { pool, languages, engine: { name: 'tesseract.js', version }, tessdataDir: td.dir };
       })();
       return made;

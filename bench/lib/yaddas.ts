@@ -40,7 +40,7 @@ function cleanEnv(): NodeJS.ProcessEnv {
 }
 
 /** Starts the supervisor (which starts the embedded S3 server, then one process per role). */
-export async function startYaddas(work: string, root: string, quietSeconds: number): Promise<Yaddas> {
+export async function startYaddas(work: string, root: string, quietSeconds: number, extraEnv: Record<string, string> = {}): Promise<Yaddas> {
   const port = await freePort();
   const prefix = `bench-${randomBytes(4).toString('hex')}`;
   const inbox = path.join(work, 'inbox');
@@ -56,6 +56,9 @@ export async function startYaddas(work: string, root: string, quietSeconds: numb
     YADDAS_POLL_SECONDS: '0.5',
     YADDAS_LOG_FORMAT: 'json',
     YADDAS_LOG_LEVEL: 'warn',
+    // Issue 2's figures are about preservation; the OCR benchmark (bench/ocr.ts) turns OCR on.
+    YADDAS_OCR: 'false',
+    ...extraEnv,
   };
   const env = { ...cleanEnv(), ...yaddasEnv };
   const logFile = path.join(work, 'yaddas.log');

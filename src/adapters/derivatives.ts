@@ -1,5 +1,6 @@
 /**
- * The pixel work of the derive stage, with sharp: decode a master once, upright and in sRGB,
+ * The pixel work of the derive stage, with sharp: decode a master once, upright and in sRGB
+ * (greyscale masters in grey),
  * into an uncompressed tiled TIFF, and make every output from that one decode: thumbnail,
  * access JPEG, and a IIIF Image API 3 level-0 image (tiles, every size in `sizes`, full/max,
  * info.json). Decoding a 5000×7000 LZW TIFF costs more than all the outputs together, which is
@@ -35,10 +36,13 @@ export async function makeDerivatives(master: string, out: string, o: Derivative
     // libvips refuses to read tiles larger than the image: small images are kept in strips.
     const head = await sharp(master, { limitInputPixels: false, page: o.subpage ?? 0 }).metadata();
     const tile = Math.min(head.width ?? 0, head.height ?? 0) >= 1024;
+    // Greyscale scans (most printed text) stay greyscale: one channel instead of three makes
+    // every output about three times cheaper, and viewers show grey JPEGs as they are.
+    const grey = (head.space === 'b-w' || head.space === 'grey16') && !head.hasAlpha;
     await sharp(master, { failOn: 'error', limitInputPixels: o.maxPixels, page: o.subpage ?? 0 })
       .autoOrient()
       .flatten({ background: '#ffffff' })
-      .toColourspace('srgb')
+      .toColourspace(grey ? 'b-w' : 'srgb')
       .tiff(tile ? { tile: true, tileWidth: 512, tileHeight: 512, compression: 'none' } : { compression: 'none' })
       .toFile(decoded);
     // The intermediate is already decoded and checked: no pixel limit applies to reading it back.
@@ -50,7 +54,9 @@ export async function makeDerivatives(master: string, out: string, o: Derivative
     const thumb = fitInside(full, o.thumbnailSize);
     await open().resize(thumb.width, thumb.height).jpeg({ quality: q, mozjpeg: true }).toFile(path.join(out, 'thumbnail.jpg'));
     const access = fitInside(full, o.accessSize);
-    await open().resize(access.width, access.height).jpeg({ quality: q, mozjpeg: true }).toFile(path.join(out, 'access.jpg'));
+    // mozjpeg (trellis quantisation) only for the small thumbnail: on a 2000-pixel access image it
+    // costs more time than its few per cent of size are worth.
+    await open().resize(access.width, access.height).jpeg({ quality: q }).toFile(path.join(out, 'access.jpg'));
 
     // sharp names the service after the output folder: id = <given id>/iiif.
     await open().jpeg({ quality: q }).tile({ layout: 'iiif3', size: o.tileSize, id: o.serviceId.replace(/\/iiif$/, '') }).toFile(path.join(out, 'iiif'));

@@ -107,6 +107,24 @@ export class OcrPool {
     }
   }
 
+  /**
+   * Starts every engine now, with the languages most items use, so that the first pages do not
+   * wait for language data to load. Errors are the first page's to report.
+   */
+  warm(languages: string): void {
+    while (!this.closed && this.engines.length + this.starting < this.opts.engines) {
+      this.starting++;
+      this.start(languages)
+        .then((e) => {
+          if (this.closed) return void e.worker.terminate().catch(() => undefined);
+          this.engines.push(e);
+          this.releaseEngine(e);
+        })
+        .catch((err: Error) => this.opts.log.warn({ err: { message: err.message }, languages }, 'an OCR engine did not start ahead of work'))
+        .finally(() => this.starting--);
+    }
+  }
+
   private releaseEngine(e: Engine): void {
     e.busy = false;
     this.waiting.shift()?.();

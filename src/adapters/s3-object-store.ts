@@ -6,7 +6,7 @@ import {
   S3Client,
   GetObjectCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
+  ListObjectsCommand,
   DeleteObjectsCommand,
   PutObjectCommand,
   HeadBucketCommand,
@@ -109,18 +109,48 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  /**
+   * ListObjects (version 1) with Marker = the last key seen. Not ListObjectsV2: s3rver, the
+   * embedded server, makes V2 continuation tokens with DES, which Node 20's OpenSSL 3 refuses, so
+   * every V2 listing of more than 1000 keys failed there with HTTP 500 (StartAfter does not help:
+   * it still makes a token for the next page). Version 1 with markers works the same on AWS,
+   * MinIO, Ceph RGW and s3rver.
+   */
   async *list(prefix: string): AsyncIterable<{ key: string; size: number }> {
-    let token: string | undefined;
-    do {
+    let after: string | undefined;
+    for (;;) {
       let res;
       try {
-        res = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+        res = await this.client.send(new ListObjectsCommand({ Bucket: this.bucket, Prefix: prefix, ...(after ? { Marker: after } : {}) }));
       } catch (err) {
         throw unavailable('LIST', this.bucket, prefix, err);
       }
-      for (const o of res.Contents ?? []) if (o.Key) yield { key: o.Key, size: o.Size ?? 0 };
-      token = res.IsTruncated ? res.NextContinuationToken : undefined;
-    } while (token);
+      const contents = res.Contents ?? [];
+      for (const o of contents) if (o.Key) yield { key: o.Key, size: o.Size ?? 0 };
+      const last = contents.at(-1)?.Key;
+      if (!res.IsTruncated || !last) return;
+      after = last;
+    }
+  }
+
+  /** The "folders" directly under a prefix ending in "/" (S3 common prefixes), in key order. */
+  async listFolders(prefix: string): Promise<string[]> {
+    const out: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      let res;
+      try {
+        res = await this.client.send(new ListObjectsCommand({ Bucket: this.bucket, Prefix: prefix, Delimiter: '/', ...(after ? { Marker: after } : {}) }));
+      } catch (err) {
+        throw unavailable('LIST', this.bucket, prefix, err);
+      }
+      const folders = (res.CommonPrefixes ?? []).map((p) => p.Prefix!).filter(Boolean);
+      out.push(...folders);
+      const keys = (res.Contents ?? []).map((o) => o.Key!).filter(Boolean);
+      const last = res.NextMarker ?? [...folders, ...keys].sort().at(-1);
+      if (!res.IsTruncated || !last) return out;
+      after = last;
+    }
   }
 
   async delete(keys: string[]): Promise<void> {

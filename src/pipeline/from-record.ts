@@ -8,11 +8,11 @@ import type { IngestManifest, InspectResult, StoreResult } from '../domain/item.
 import type { OcrChoice } from '../domain/ocr-languages.js';
 import type { ItemRecord } from '../stages/commit/commit.core.js';
 import type { OcrSummary } from '../stages/text/text.core.js';
-import { PLAN, type IngestState, type StageName } from './plan.js';
+import { STEPS, type IngestState, type StageName } from './plan.js';
 
 export type StoredRecord = ItemRecord & { ocr?: OcrSummary };
 
-export const stepOf = (stage: StageName): number => PLAN.findIndex((s) => s.name === stage);
+export const stepOf = (stage: StageName): number => STEPS.findIndex((g) => g.some((s) => s.name === stage));
 
 export function stateFromRecord(record: StoredRecord, o: { ingestId: string; objectRoot: string; head: string; ocr: OcrChoice; startAt: StageName }): IngestState {
   const manifest: IngestManifest = {

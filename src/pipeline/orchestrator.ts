@@ -1,12 +1,12 @@
 /**
- * The ingest job: a BullMQ flow parent that walks the PLAN. For each step it adds the step's
+ * The ingest job: a BullMQ flow parent that walks the STEPS. For each step it adds the step's
  * jobs as its children (deterministic ids, so a restart adds nothing twice), waits for them
  * (moveToWaitingChildren), folds their results into its state, and moves on. Its own work is
  * bookkeeping, so it can run anywhere.
  */
 import { WaitingChildrenError, type Job } from 'bullmq';
 import type { Logger } from '../log.js';
-import { PLAN, childJobId, type IngestState, type StageName } from './plan.js';
+import { STEPS, childJobId, type IngestState, type StageName } from './plan.js';
 import type { Queues } from './queues.js';
 import type { StatusStore } from './status-store.js';
 
@@ -33,16 +33,20 @@ export function createOrchestrator(deps: OrchestratorDeps) {
     const { ingestId, itemId } = s.manifest;
     const log = deps.log.child({ stage: 'ingest', jobId: job.id, ingestId, itemId });
 
-    while (s.step < PLAN.length) {
-      const stage = PLAN[s.step]!;
+    while (s.step < STEPS.length) {
+      const step = STEPS[s.step]!;
+      const name = step.map((st) => st.name).join('+');
       // A rejected or failed item only runs the clean-up steps; a preserved one goes on to publish.
-      if (s.outcome && s.outcome.status !== 'preserved' && !stage.always) {
+      if (s.outcome && s.outcome.status !== 'preserved' && !step.some((st) => st.always)) {
         s = { ...s, step: s.step + 1, spawned: false };
         continue;
       }
       if (!s.spawned) {
-        const children = stage.fanOut(s);
-        if (children.length > 0) {
+        const counts: number[] = [];
+        for (const stage of step) {
+          const children = stage.fanOut(s);
+          counts.push(children.length);
+          if (children.length === 0) continue;
           const queue = deps.queues.get(stage.name);
           const parent = { id: job.id!, queue: job.queueQualifiedName };
           await queue.addBulk(
@@ -52,17 +56,20 @@ export function createOrchestrator(deps: OrchestratorDeps) {
         s = { ...s, spawned: true };
         await job.updateData(s);
         // Once the item's status is final (preserved), later steps only say where it stands.
-        const statusFinal = PLAN.slice(0, s.step).some((p) => p.endsPreservation);
-        await deps.status.update(ingestId, statusFinal ? { stage: stage.name } : { status: 'in-progress', stage: stage.name });
-        log.info({ step: stage.name, jobs: children.length }, `${stage.label}`);
+        const statusFinal = STEPS.slice(0, s.step).some((g) => g.some((p) => p.endsPreservation));
+        await deps.status.update(ingestId, statusFinal ? { stage: name } : { status: 'in-progress', stage: name });
+        log.info({ step: name, jobs: counts.reduce((a, b) => a + b, 0) }, step.map((st) => st.label).join('; '));
       }
       if (await job.moveToWaitingChildren(token ?? '')) throw new WaitingChildrenError();
 
-      const results = forStep(await job.getChildrenValues(), stage.name, ingestId);
-      const failures = forStep(await job.getIgnoredChildrenFailures(), stage.name, ingestId) as Record<string, string>;
-      s = { ...stage.fold(s, results, failures), step: s.step + 1, spawned: false };
+      const all = await job.getChildrenValues();
+      const ignored = await job.getIgnoredChildrenFailures();
+      for (const stage of step) {
+        s = stage.fold(s, forStep(all, stage.name, ingestId), forStep(ignored, stage.name, ingestId) as Record<string, string>);
+      }
+      s = { ...s, step: s.step + 1, spawned: false };
       await job.updateData(s);
-      if (stage.endsPreservation) await finish(s);
+      if (step.some((st) => st.endsPreservation)) await finish(s);
     }
     if (s.publication) {
       await deps.status.update(ingestId, { stage: '', publication: s.publication.status, ...(s.publication.reason ? { publicationReason: s.publication.reason } : {}) });

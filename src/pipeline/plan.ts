@@ -551,8 +551,15 @@ const publish: StageSpec<'publish'> = {
   },
 };
 
-/** The steps of an ingest, in order. */
-export const PLAN: readonly StageSpec[] = [inspect, prepare, store, commit, release, derive, ocr, text, pdf, publish] as unknown as StageSpec[];
+/**
+ * The steps of an ingest, in order. The stages of one step run at the same time: derivatives and
+ * OCR both read only the preserved masters, and together they keep every core busy (libvips
+ * works a page with one or two threads, each OCR engine with one).
+ */
+export const STEPS: readonly (readonly StageSpec[])[] = [[inspect], [prepare], [store], [commit], [release], [derive, ocr], [text], [pdf], [publish]] as unknown as StageSpec[][];
+
+/** Every stage, in plan order. */
+export const PLAN: readonly StageSpec[] = STEPS.flat();
 
 export const STAGES: Record<StageName, StageSpec> = Object.fromEntries(PLAN.map((s) => [s.name, s])) as Record<StageName, StageSpec>;
 

@@ -15,5 +15,7 @@ export interface ObjectStore {
   head(key: string): Promise<{ size: number } | null>;
   /** Every key under a prefix, in key order. */
   list(prefix: string): AsyncIterable<{ key: string; size: number }>;
+  /** The "folders" directly under a prefix that ends in "/", each ending in "/". */
+  listFolders(prefix: string): Promise<string[]>;
   delete(keys: string[]): Promise<void>;
 }

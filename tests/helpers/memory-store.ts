@@ -64,6 +64,16 @@ export class MemoryObjectStore implements ObjectStore {
     }
   }
 
+  async listFolders(prefix: string): Promise<string[]> {
+    const folders = new Set<string>();
+    for (const k of this.objects.keys()) {
+      if (!k.startsWith(prefix)) continue;
+      const i = k.indexOf('/', prefix.length);
+      if (i >= 0) folders.add(k.slice(0, i + 1));
+    }
+    return [...folders].sort(byUtf8);
+  }
+
   async delete(keys: string[]): Promise<void> {
     for (const k of keys) this.objects.delete(k);
   }

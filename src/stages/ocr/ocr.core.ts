@@ -211,7 +211,8 @@ export function hocrXhtml(p: OcrPage, sw: OcrSoftware, lang?: string): string {
       }
     }
   }
-  return doc.end({ prettyPrint: true });
+  // No self-closing elements: a reader that parses hOCR as HTML would take <div/> as an opening tag.
+  return doc.end({ prettyPrint: true, allowEmptyTags: true });
 }
 
 type Attrs = Record<string, string>;

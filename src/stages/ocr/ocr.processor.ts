@@ -47,7 +47,7 @@ export function ocrProcessor(deps: OcrDeps): StageHandler<OcrPayload, OcrReturn>
     }
     let result;
     try {
-      result = await pool.recognize(img.png, data.languages, { dpi: img.dpi ? img.dpi * (img.ocrWidth / img.width) : null });
+      result = await pool.recognize(img.image, data.languages, { dpi: img.dpi ? img.dpi * (img.ocrWidth / img.width) : null });
     } catch (err) {
       if (err instanceof YaddasError) throw err;
       throw new YaddasError(ErrorCodes.OCR_FAILED, `OCR of page ${data.page} failed: ${(err as Error).message ?? String(err)}`, { permanent: false, cause: err });

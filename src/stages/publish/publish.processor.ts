@@ -16,8 +16,13 @@ export function publishProcessor(deps: { access: ObjectStore; publicBaseUrl: str
     const item = accessItem(input);
     // Access copies of views the item no longer has (a re-scan with fewer pages) go.
     const views = new Set((item.pages as Array<{ page: number }>).map((p) => `items/${data.itemId}/pages/${String(p.page).padStart(4, '0')}/`));
+    // Listed folder by folder: a book's pages hold thousands of tiles, and only whole page
+    // folders can be stale.
     const stale: string[] = [];
-    for await (const o of deps.access.list(`items/${data.itemId}/pages/`)) if (![...views].some((v) => o.key.startsWith(v))) stale.push(o.key);
+    for (const folder of await deps.access.listFolders(`items/${data.itemId}/pages/`)) {
+      if (views.has(folder)) continue;
+      for await (const o of deps.access.list(folder)) stale.push(o.key);
+    }
     if (stale.length > 0) {
       await deps.access.delete(stale);
       log.info({ removed: stale.length }, 'removed access copies of pages the item no longer has');

@@ -1,0 +1,233 @@
+/**
+ * `npm run bench:ocr` (also part of `npm run bench`): issue 4's measurements, in one run.
+ *   1. tesseract.js alone: the pages, already prepared for OCR, through an OcrPool of the size
+ *      the pipeline uses (one engine per core): raw pages per minute;
+ *   2. the whole Yaddaş pipeline on the same pages, dropped into the inbox as one book: inspect,
+ *      store and verify, OCFL, derivatives and IIIF, OCR, the OCR's OCFL version, the searchable
+ *      PDF and publication; from the drop until the item is published;
+ *   3. OCRmyPDF (Debian's), `--jobs 2 --output-type pdfa`, the same languages, on a PDF of the
+ *      same page images, making only a searchable PDF;
+ *   4. peak memory of every process, and the character error rate of Yaddaş and of OCRmyPDF.
+ * Pages: BENCH_OCR_PAGES (default 24) 300-dpi A4 pages of Azerbaijani, Russian and English text
+ * in two fonts, read in aze+rus+eng. A measurement, not a test: exit 0 when a target is missed.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { PDFDocument } from 'pdf-lib';
+import pino from 'pino';
+import sharp from 'sharp';
+import { OcrPool } from '../src/adapters/ocr-engine.js';
+import { prepareOcrImage, type OcrImage } from '../src/adapters/ocr-image.js';
+import { prepareTessdata } from '../src/adapters/tessdata.js';
+import { FONTS, TEXTS, cer, textPage } from '../tests/helpers/text-pages.js';
+import { peakRss, run, sleep } from './lib/proc.js';
+import { MB, say, secs, summaryTable, table, verdict, type Row } from './lib/report.js';
+import { REDIS_URL, ROLES, cleanRedis, logProblems, rolePids, startYaddas, stopYaddas, waitUntilUp, type Yaddas } from './lib/yaddas.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, HERE.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..');
+const WORK = path.join(ROOT, 'bench/.work-ocr');
+const N = Number(process.env.BENCH_OCR_PAGES ?? 24);
+const LANGS = 'aze+rus+eng';
+const ENGINES = Math.max(1, os.availableParallelism());
+const QUIET_SECONDS = 1;
+const rows: Row[] = [];
+const odd: string[] = [];
+const ppm = (pages: number, ms: number) => pages / (ms / 60_000);
+
+interface Page {
+  file: string;
+  truth: string;
+  lang: string;
+}
+
+/** The book: pages cycling through Azerbaijani, Russian and English, and both fonts. */
+async function writeBook(dir: string): Promise<Page[]> {
+  await fs.mkdir(dir, { recursive: true });
+  const langs = ['aze', 'rus', 'eng'] as const;
+  const pages: Page[] = [];
+  for (let i = 0; i < N; i++) {
+    const lang = langs[i % langs.length]!;
+    const p = await textPage(TEXTS[lang], { font: FONTS[Math.floor(i / langs.length) % FONTS.length], repeat: 3 });
+    const file = path.join(dir, `${String(i + 1).padStart(4, '0')}.tif`);
+    await fs.writeFile(file, p.image);
+    pages.push({ file, truth: p.text, lang });
+  }
+  await fs.writeFile(path.join(dir, 'metadata.json'), JSON.stringify({ identifier: `bench-ocr-${Date.now()}`, type: 'book', title: 'OCR benchmark', ocrLanguages: LANGS }, null, 2));
+  return pages;
+}
+
+/** OCRmyPDF's input: the same page images, losslessly, one per PDF page at 300 dpi (not timed). */
+async function writeInputPdf(pages: Page[], file: string): Promise<void> {
+  const doc = await PDFDocument.create();
+  for (const p of pages) {
+    const png = await sharp(p.file).png({ compressionLevel: 6 }).toBuffer();
+    const img = await doc.embedPng(png);
+    const page = doc.addPage([(img.width * 72) / 300, (img.height * 72) / 300]);
+    page.drawImage(img, { x: 0, y: 0, width: page.getWidth(), height: page.getHeight() });
+  }
+  await fs.writeFile(file, await doc.save());
+}
+
+/** 1. tesseract.js alone with the pipeline's pool size, on images already prepared for OCR. */
+async function rawOcr(pages: Page[]): Promise<{ ms: number; peak: number | null }> {
+  const td = await prepareTessdata(path.join(WORK, 'raw'), '');
+  const images: OcrImage[] = [];
+  for (const p of pages) images.push(await prepareOcrImage(await fs.readFile(p.file), { maxPixels: 1e9 }));
+  const pool = new OcrPool({ langPath: td.dir, engines: ENGINES, recycleAfter: 100, pageTimeoutMs: 600_000, log: pino({ level: 'warn' }) });
+  try {
+    // Warm the engines (language loading is start-up, not reading), then time the pages.
+    await Promise.all(Array.from({ length: ENGINES }, () => pool.recognize(images[0]!.image, LANGS, { dpi: 300 })));
+    const t = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: ENGINES }, async () => {
+        while (next < images.length) {
+          const img = images[next++]!;
+          await pool.recognize(img.image, LANGS, { dpi: 300 });
+        }
+      }),
+    );
+    return { ms: performance.now() - t, peak: await peakRss(process.pid) };
+  } finally {
+    await pool.close();
+  }
+}
+
+/** 2. The book dropped into the inbox, until it is published with its OCR and PDF. */
+async function pipeline(y: Yaddas, bookDir: string): Promise<{ ms: number; record: Record<string, string>; stages: string }> {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    const since = Date.now() - 1_000;
+    const t = performance.now();
+    await fs.rename(bookDir, path.join(y.inbox, path.basename(bookDir)));
+    let ingestId: string | undefined;
+    const seen: Array<{ stage: string; at: number }> = [];
+    for (;;) {
+      if (!ingestId) ingestId = (await redis.zrangebyscore(`${y.prefix}:yd:ingests`, since, '+inf'))[0];
+      if (ingestId) {
+        const rec = await redis.hgetall(`${y.prefix}:yd:ingest:${ingestId}`);
+        const at = performance.now() - t;
+        if (rec.stage && seen.at(-1)?.stage !== rec.stage) seen.push({ stage: rec.stage, at });
+        if (rec.status === 'rejected' || rec.status === 'failed') throw new Error(`the book was ${rec.status}: ${rec.reason}`);
+        if (rec.status === 'preserved' && rec.publication && !rec.stage) {
+          const stages = seen.map((s, i) => `${s.stage} ${(((seen[i + 1]?.at ?? at) - s.at) / 1000).toFixed(1)}`).join(' | ');
+          return { ms: at - QUIET_SECONDS * 1000, record: rec, stages };
+        }
+      }
+      if (performance.now() - t > 3_600_000) throw new Error('the book was not published within an hour');
+      await sleep(100);
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function main(): Promise<number> {
+  if (!Number.isInteger(N) || N < 1) throw new Error('BENCH_OCR_PAGES must be a whole number ≥ 1');
+  await fs.rm(WORK, { recursive: true, force: true });
+  await fs.mkdir(WORK, { recursive: true });
+  const ocrmypdf = await run('ocrmypdf', ['--version']);
+  const tess = await run('tesseract', ['--version']);
+  say(`Yaddaş OCR benchmark (issue 4), ${new Date().toISOString()}`);
+  say(`machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`);
+  say(`peers: OCRmyPDF ${ocrmypdf.stdout.trim() || '(missing: apt-get install ocrmypdf)'} with ${tess.stdout.split('\n')[0] ?? 'tesseract ?'}; tesseract.js pool of ${ENGINES}`);
+  say(`input: ${N} pages of 300-dpi A4 (2480×3508, 8-bit grey LZW TIFF), Azerbaijani, Russian and English text in DejaVu Sans and Serif, read in ${LANGS}\n`);
+
+  const bookDir = path.join(WORK, 'src', 'ocr-book');
+  const pages = await writeBook(bookDir);
+  const inputPdf = path.join(WORK, 'ocrmypdf-in.pdf');
+  await writeInputPdf(pages, inputPdf);
+
+  say('== 1. tesseract.js alone (same pool size, images prepared beforehand)');
+  const raw = await rawOcr(pages);
+  const rawPpm = ppm(N, raw.ms);
+  say(`${secs(raw.ms)} for ${N} pages: ${rawPpm.toFixed(1)} pages/min; this process peaked at ${((raw.peak ?? 0) / MB).toFixed(0)} MB\n`);
+
+  say('== 2. the Yaddaş pipeline, the book dropped into the inbox');
+  const y = await startYaddas(WORK, ROOT, QUIET_SECONDS, { YADDAS_OCR: 'true', YADDAS_OCR_ENGINES: String(ENGINES) });
+  let broken: string | undefined;
+  let pipeMs = 0;
+  const mem = new Map<string, number | null>();
+  let yaddasCer: number | undefined;
+  try {
+    await waitUntilUp(y);
+    const r = await pipeline(y, bookDir);
+    pipeMs = r.ms;
+    say(`${secs(pipeMs)} from the drop to published (quiet period subtracted): ${ppm(N, pipeMs).toFixed(1)} pages/min`);
+    say(`  steps: ${r.stages}`);
+    if (r.record.publication !== 'published') odd.push(`publication ${r.record.publication}: ${r.record.publicationReason}`);
+    // What it read, from the access bucket through the public URL.
+    const base = `${y.endpoint}/${y.accessBucket}/items/${r.record.itemId}`;
+    const item = (await (await fetch(`${base}/item.json`)).json()) as { ocr?: { status?: string; meanConfidence?: number }; pdf?: string | null };
+    say(`  item.json: OCR ${item.ocr?.status}, mean confidence ${item.ocr?.meanConfidence}; PDF ${item.pdf ? 'published' : 'missing'}`);
+    let edits = 0;
+    let chars = 0;
+    for (const [i, p] of pages.entries()) {
+      const read = await (await fetch(`${base}/pages/${String(i + 1).padStart(4, '0')}/ocr.txt`)).text();
+      const c = cer(p.truth, read);
+      edits += (c * p.truth.length) / 100;
+      chars += p.truth.length;
+    }
+    yaddasCer = (100 * edits) / chars;
+    const pids = await rolePids(y.pid);
+    for (const role of ROLES) mem.set(role, pids.has(role) ? await peakRss(pids.get(role)!) : null);
+    mem.set('supervisor + S3', await peakRss(y.pid));
+  } catch (err) {
+    broken = (err as Error).message;
+  } finally {
+    const stop = await stopYaddas(y);
+    if (stop.forced) odd.push('Yaddaş did not drain within 180 s of SIGTERM');
+    await cleanRedis(y.prefix);
+    const problems = logProblems(y.logFile);
+    if (problems.length > 0) odd.push(`Yaddaş logged ${problems.length} warnings/errors, first: ${problems.slice(0, 5).join(' / ')}`);
+  }
+  say('');
+
+  say(`== 3. OCRmyPDF --jobs 2 --output-type pdfa -l ${LANGS}`);
+  const out = path.join(WORK, 'ocrmypdf-out.pdf');
+  const o = await run('ocrmypdf', ['--jobs', '2', '--output-type', 'pdfa', '-l', LANGS, inputPdf, out], { ...process.env, OMP_THREAD_LIMIT: '1' });
+  let theirCer: number | undefined;
+  if (o.code !== 0) odd.push(`ocrmypdf exited ${o.code}: ${o.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+  else {
+    const text = (await run('pdftotext', ['-enc', 'UTF-8', out, '-'])).stdout.split('\f');
+    let edits = 0;
+    let chars = 0;
+    for (const [i, p] of pages.entries()) {
+      edits += (cer(p.truth, text[i] ?? '') * p.truth.length) / 100;
+      chars += p.truth.length;
+    }
+    theirCer = (100 * edits) / chars;
+  }
+  const theirPpm = ppm(N, o.ms);
+  say(`${secs(o.ms)} for ${N} pages: ${theirPpm.toFixed(1)} pages/min\n`);
+
+  say('== 4. peak resident memory (VmHWM) of each Yaddaş process after the book');
+  say(table(['process', 'peak RSS'], [...mem].map(([r, b]) => [r, b == null ? '-' : `${(b / MB).toFixed(0)} MB`])));
+  say('');
+
+  const yPpm = pipeMs ? ppm(N, pipeMs) : 0;
+  const overhead = pipeMs ? (pipeMs / raw.ms - 1) * 100 : NaN;
+  rows.push({ what: `tesseract.js alone, pool of ${ENGINES}`, value: `${rawPpm.toFixed(1)} pages/min (${secs(raw.ms)})`, target: '(reference)', verdict: '' });
+  rows.push({ what: 'OCRmyPDF --jobs 2 --output-type pdfa', value: `${theirPpm.toFixed(1)} pages/min (${secs(o.ms)})`, target: '(peer)', verdict: '' });
+  rows.push({ what: 'Yaddaş whole pipeline, inbox to published', value: `${yPpm.toFixed(1)} pages/min (${secs(pipeMs)})`, target: `≥ 1.5× OCRmyPDF = ${(1.5 * theirPpm).toFixed(1)}`, verdict: verdict(yPpm >= 1.5 * theirPpm) });
+  rows.push({ what: '  Yaddaş ÷ OCRmyPDF', value: `${(yPpm / theirPpm).toFixed(2)}×`, target: '≥ 1.5×', verdict: '' });
+  rows.push({ what: 'pipeline time over raw OCR time', value: `+${overhead.toFixed(0)} %`, target: '< 10 %', verdict: verdict(overhead < 10) });
+  for (const [r, b] of mem) if (b != null) rows.push({ what: `peak RSS, ${r}`, value: `${(b / MB).toFixed(0)} MB`, target: '(reported)', verdict: '' });
+  if (yaddasCer !== undefined) rows.push({ what: 'character error rate, Yaddaş', value: `${yaddasCer.toFixed(2)} %`, target: '(reported)', verdict: '' });
+  if (theirCer !== undefined) rows.push({ what: 'character error rate, OCRmyPDF', value: `${theirCer.toFixed(2)} %`, target: '(reported)', verdict: '' });
+  say('== summary');
+  say(summaryTable(rows));
+  if (odd.length) say(`\nworth a look:\n${odd.map((x) => `  - ${x}`).join('\n')}`);
+  if (broken) say(`\nBROKEN: ${broken}`);
+  if (process.env.BENCH_KEEP !== '1') await fs.rm(WORK, { recursive: true, force: true });
+  return broken ? 1 : 0;
+}
+
+process.exit(await main().catch((err) => {
+  say(`BROKEN: ${(err as Error).stack ?? err}`);
+  return 1;
+}));
