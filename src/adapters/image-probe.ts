@@ -50,8 +50,12 @@ async function probePdf(file: string, name: string): Promise<ProbeResult> {
 
 /**
  * Full decode of every page: a header can be intact while the pixel data is truncated, and only
- * decoding finds that. stats() decodes the whole image but keeps only a few numbers.
+ * decoding finds that. A page-sized image is decoded into memory and dropped (0.17 s for a
+ * 300-dpi A4 page); a larger one goes through stats(), which decodes in pieces and keeps only a
+ * few numbers, but computes for every pixel (0.7 s for the same page).
  */
+const DECODE_IN_MEMORY_BYTES = 64 * 1024 * 1024;
+
 async function probeImage(file: string, name: string, mime: string, maxPixels: number): Promise<ProbeResult> {
   const opts = { failOn: 'error' as const, limitInputPixels: maxPixels, sequentialRead: true };
   let meta: Metadata;
@@ -77,7 +81,11 @@ async function probeImage(file: string, name: string, mime: string, maxPixels: n
     };
   }
   try {
-    for (let page = 0; page < pages; page++) await sharp(file, { ...opts, page }).stats();
+    const inMemory = width * height * (meta.channels ?? 4) * (meta.depth === 'ushort' ? 2 : 1) <= DECODE_IN_MEMORY_BYTES;
+    for (let page = 0; page < pages; page++) {
+      if (inMemory) await sharp(file, { ...opts, page }).raw().toBuffer();
+      else await sharp(file, { ...opts, page }).stats();
+    }
   } catch (err) {
     const detail = vipsDetail(err);
     if (/pixel limit/i.test(detail)) {
