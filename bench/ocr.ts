@@ -23,7 +23,7 @@ import { OcrPool } from '../src/adapters/ocr-engine.js';
 import { prepareOcrImage, type OcrImage } from '../src/adapters/ocr-image.js';
 import { prepareTessdata } from '../src/adapters/tessdata.js';
 import { FONTS, TEXTS, cer, textPage } from '../tests/helpers/text-pages.js';
-import { peakRss, run, sleep } from './lib/proc.js';
+import { cpuSeconds, peakRss, run, sleep } from './lib/proc.js';
 import { MB, say, secs, summaryTable, table, verdict, type Row } from './lib/report.js';
 import { REDIS_URL, ROLES, cleanRedis, logProblems, rolePids, startYaddas, stopYaddas, waitUntilUp, type Yaddas } from './lib/yaddas.js';
 
@@ -152,10 +152,16 @@ async function main(): Promise<number> {
   let broken: string | undefined;
   let pipeMs = 0;
   const mem = new Map<string, number | null>();
+  const cpu = new Map<string, number>();
   let yaddasCer: number | undefined;
   try {
     await waitUntilUp(y);
+    const before = new Map<string, number>();
+    for (const [role, pid] of await rolePids(y.pid)) before.set(role, (await cpuSeconds(pid)) ?? 0);
+    before.set('supervisor + S3', (await cpuSeconds(y.pid)) ?? 0);
     const r = await pipeline(y, bookDir);
+    for (const [role, pid] of await rolePids(y.pid)) cpu.set(role, ((await cpuSeconds(pid)) ?? 0) - (before.get(role) ?? 0));
+    cpu.set('supervisor + S3', ((await cpuSeconds(y.pid)) ?? 0) - (before.get('supervisor + S3') ?? 0));
     pipeMs = r.ms;
     say(`${secs(pipeMs)} from the drop to published (quiet period subtracted): ${ppm(N, pipeMs).toFixed(1)} pages/min`);
     say(`  steps: ${r.stages}`);
@@ -205,8 +211,10 @@ async function main(): Promise<number> {
   const theirPpm = ppm(N, o.ms);
   say(`${secs(o.ms)} for ${N} pages: ${theirPpm.toFixed(1)} pages/min\n`);
 
-  say('== 4. peak resident memory (VmHWM) of each Yaddaş process after the book');
-  say(table(['process', 'peak RSS'], [...mem].map(([r, b]) => [r, b == null ? '-' : `${(b / MB).toFixed(0)} MB`])));
+  say('== 4. each Yaddaş process: peak resident memory (VmHWM) and CPU time spent on the book');
+  say(table(['process', 'peak RSS', 'CPU'], [...mem].map(([r, b]) => [r, b == null ? '-' : `${(b / MB).toFixed(0)} MB`, cpu.has(r) ? `${cpu.get(r)!.toFixed(1)} s` : '-'])));
+  const total = [...cpu.values()].reduce((a, b) => a + b, 0);
+  say(`  CPU in all: ${total.toFixed(1)} s on ${ENGINES} cores; tesseract.js alone used about ${((raw.ms / 1000) * ENGINES).toFixed(1)} s`);
   say('');
 
   const yPpm = pipeMs ? ppm(N, pipeMs) : 0;

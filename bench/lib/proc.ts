@@ -73,3 +73,12 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/** CPU time (user + system) a process has used so far, in seconds, or null when it is gone. */
+export async function cpuSeconds(pid: number): Promise<number | null> {
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  if (!stat) return null;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 a second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
