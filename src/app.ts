@@ -12,7 +12,7 @@ import { S3ObjectStore, createS3Client } from './adapters/s3-object-store.js';
 import { Intake } from './intake/intake.js';
 import { Watcher } from './intake/watcher.js';
 import { createOrchestrator } from './pipeline/orchestrator.js';
-import { INGEST_QUEUE, STAGES, type DerivePayload, type DeriveReturn, type PublishPayload, type PublishReturn, type StageName } from './pipeline/plan.js';
+import { INGEST_QUEUE, NOTIFY_QUEUE, STAGES, type DerivePayload, type DeriveReturn, type PublishPayload, type PublishReturn, type StageName } from './pipeline/plan.js';
 import { Queues, createWorker, wrapProcessor, type StageHandler } from './pipeline/queues.js';
 import { StatusStore } from './pipeline/status-store.js';
 import { OcflStore } from './storage/ocfl-store.js';
@@ -25,6 +25,9 @@ import { deriveProcessor } from './stages/derive/derive.processor.js';
 import { publishProcessor } from './stages/publish/publish.processor.js';
 import { Collections } from './stages/publish/collections.js';
 import { ocrProcessor } from './stages/ocr/ocr.processor.js';
+import { announceProcessor } from './stages/announce/announce.processor.js';
+import { notifyProcessor } from './stages/announce/notify.processor.js';
+import { EventStream } from './adapters/event-stream.js';
 import { textProcessor } from './stages/text/text.processor.js';
 import { pdfProcessor } from './stages/pdf/pdf.processor.js';
 import { OcrPool } from './adapters/ocr-engine.js';
@@ -32,8 +35,8 @@ import { prepareTessdata } from './adapters/tessdata.js';
 import { languageHint } from './domain/ocr-languages.js';
 import { createRequire } from 'node:module';
 
-export type Role = StageName | typeof INGEST_QUEUE;
-export const ROLES: readonly Role[] = [INGEST_QUEUE, ...(Object.keys(STAGES) as StageName[])];
+export type Role = StageName | typeof INGEST_QUEUE | typeof NOTIFY_QUEUE;
+export const ROLES: readonly Role[] = [INGEST_QUEUE, ...(Object.keys(STAGES) as StageName[]), NOTIFY_QUEUE];
 
 export interface App {
   config: Config;
@@ -169,6 +172,15 @@ export function handlerFor(app: App, stage: StageName): StageHandler<never, unkn
     }
     case 'pdf':
       return pdfProcessor({ access: app.access }) as StageHandler<never, unknown>;
+    case 'announce':
+      return announceProcessor({
+        events: new EventStream(app.redis, c.redis.prefix, c.events.maxLength),
+        queues: app.queues,
+        webhooks: c.webhooks,
+        preservationBucket: c.s3.preservationBucket,
+        accessBucket: c.s3.accessBucket,
+        publicBaseUrl: c.access.publicBaseUrl,
+      }) as StageHandler<never, unknown>;
     case 'publish':
       return publishProcessor({
         access: app.access,
@@ -188,8 +200,12 @@ export function startWorker(app: App, role: Role): Worker {
     const processor = createOrchestrator({ queues: app.queues, status: app.status, log });
     return createWorker(app.queues.deps, INGEST_QUEUE, processor as never, { concurrency: c.concurrency.ingest, lockSeconds: c.jobs.lockSeconds }, log);
   }
+  if (role === NOTIFY_QUEUE) {
+    const processor = wrapProcessor(role, notifyProcessor({ secret: c.webhooks.secret, timeoutMs: c.webhooks.timeoutSeconds * 1000 }) as StageHandler<{ ingestId?: string }, unknown>, log);
+    return createWorker(app.queues.deps, role, processor as never, { concurrency: c.concurrency.notify, lockSeconds: c.jobs.lockSeconds }, log);
+  }
   // One OCR job per engine: the pool's size is the worker's concurrency.
-  const concurrency = role === 'prepare' || role === 'publish' ? c.concurrency.commit : role === 'ocr' ? c.ocr.engines : c.concurrency[role];
+  const concurrency = role === 'prepare' || role === 'publish' || role === 'announce' ? c.concurrency.commit : role === 'ocr' ? c.ocr.engines : c.concurrency[role];
   // The OCR engines start with the worker, so missing languages are reported at start-up.
   if (role === 'ocr') void app.ocr().catch((err: Error) => log.error({ err: { message: err.message } }, 'OCR engines could not be prepared'));
   const processor = wrapProcessor(role, handlerFor(app, role) as StageHandler<{ ingestId?: string }, unknown>, log);

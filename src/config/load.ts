@@ -37,8 +37,10 @@ export interface Config {
   collections: CollectionDef[];
   derive: { thumbnailSize: number; accessSize: number; tileSize: number; maxFullSize: number; jpegQuality: number };
   jobs: { attempts: number; backoffSeconds: number; lockSeconds: number };
+  events: { maxLength: number };
+  webhooks: { urls: string[]; secret: string; attempts: number; backoffSeconds: number; timeoutSeconds: number };
   ocr: { enabled: boolean; languages: string; tessdataDir: string; engines: number; recycleAfterPages: number; pageTimeoutSeconds: number };
-  concurrency: { ingest: number; inspect: number; store: number; commit: number; release: number; derive: number; text: number; pdf: number };
+  concurrency: { ingest: number; inspect: number; store: number; commit: number; release: number; derive: number; text: number; pdf: number; notify: number };
   ocfl: { userName: string; userAddress: string };
   log: { level: string; format: 'auto' | 'json' | 'pretty' };
   /** where each value came from, for `yaddas config` */

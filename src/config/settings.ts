@@ -67,6 +67,20 @@ function oneOf<T extends string>(...values: T[]): Parser<T> {
       : fail(`must be one of ${values.join(', ')}, got ${JSON.stringify(raw)}`);
 }
 
+/** URLs separated by spaces or commas, each http(s). */
+const urlList: Parser<string[]> = (raw) => {
+  if (Array.isArray(raw)) raw = raw.join(' ');
+  const r = str(raw);
+  if (!r.ok) return r;
+  const out: string[] = [];
+  for (const u of r.value.split(/[\s,]+/).filter(Boolean)) {
+    const p = url(['http:', 'https:'], false)(u);
+    if (!p.ok) return p;
+    out.push(u);
+  }
+  return ok(out);
+};
+
 /** Tesseract language codes joined with +: `aze+rus+eng`. */
 const tesseractLanguages: Parser<string> = (raw) => {
   const r = str(raw);
@@ -152,6 +166,12 @@ export const SETTINGS = [
   setting({ key: 'ocr.engines', env: ['YADDAS_OCR_ENGINES'], default: 0, parse: int(0, 64), doc: 'OCR engines (tesseract.js workers, about 300 MB each) per `ocr` worker process; 0: one per CPU core.' }),
   setting({ key: 'ocr.recycleAfterPages', env: ['YADDAS_OCR_RECYCLE_PAGES'], default: 100, parse: int(1, 100_000), doc: 'An engine is replaced by a fresh one after this many pages (tesseract.js grows in memory).' }),
   setting({ key: 'ocr.pageTimeoutSeconds', env: ['YADDAS_OCR_PAGE_TIMEOUT_SECONDS'], default: 300, parse: int(5, 86_400), doc: 'A page whose OCR takes longer is stopped (its engine replaced) and recorded as failed.' }),
+  setting({ key: 'events.maxLength', env: ['YADDAS_EVENTS_MAX_LENGTH'], default: 1_000_000, parse: int(1_000, 1_000_000_000), doc: 'About how many events the Redis stream `<prefix>:yd:events` keeps (older ones are trimmed); see docs/events.md.' }),
+  setting({ key: 'webhooks.urls', env: ['YADDAS_WEBHOOK_URLS'], default: [] as string[], parse: urlList, doc: 'Space- or comma-separated URLs that every `item.published` event is POSTed to (signed when a secret is set). Empty: the event stream only.' }),
+  setting({ key: 'webhooks.secret', env: ['YADDAS_WEBHOOK_SECRET'], default: '', parse: str, secret: true, doc: 'Key of the HMAC-SHA256 signature in `X-Yaddas-Signature` (see docs/events.md). Empty: deliveries are not signed.' }),
+  setting({ key: 'webhooks.attempts', env: ['YADDAS_WEBHOOK_ATTEMPTS'], default: 15, parse: int(1, 100), doc: 'Delivery attempts per event and webhook (exponential backoff) before the delivery is left failed for an operator.' }),
+  setting({ key: 'webhooks.backoffSeconds', env: ['YADDAS_WEBHOOK_BACKOFF_SECONDS'], default: 5, parse: num(0, 3_600), doc: 'First delay before a delivery is tried again; it doubles each time (15 attempts from 5 s span about a day).' }),
+  setting({ key: 'webhooks.timeoutSeconds', env: ['YADDAS_WEBHOOK_TIMEOUT_SECONDS'], default: 10, parse: num(0.1, 600), doc: 'A receiver that has not answered within this is tried again later.' }),
   setting({ key: 'jobs.attempts', env: ['YADDAS_JOB_ATTEMPTS'], default: 6, parse: int(1, 100), doc: 'Attempts per job for transient failures (S3 or Redis errors, a stored copy that does not match).' }),
   setting({ key: 'jobs.backoffSeconds', env: ['YADDAS_JOB_BACKOFF_SECONDS'], default: 5, parse: num(0, 3_600), doc: 'First retry delay; it doubles on each attempt, with random jitter.' }),
   setting({ key: 'jobs.lockSeconds', env: ['YADDAS_JOB_LOCK_SECONDS'], default: 30, parse: int(2, 3_600), doc: 'A running job holds a lock renewed every half of this; a worker killed mid-job lets its job run again after about this long.' }),
@@ -162,6 +182,7 @@ export const SETTINGS = [
   setting({ key: 'concurrency.derive', env: ['YADDAS_CONCURRENCY_DERIVE'], default: 1, parse: int(1, 64), doc: 'Pages derived at once per `derive` worker process (each already uses every core through libvips).' }),
   setting({ key: 'concurrency.text', env: ['YADDAS_CONCURRENCY_TEXT'], default: 2, parse: int(1, 64), doc: 'Items whose OCR is kept (OCFL version) and published at once per `text` worker process.' }),
   setting({ key: 'concurrency.pdf', env: ['YADDAS_CONCURRENCY_PDF'], default: 1, parse: int(1, 64), doc: 'Searchable PDFs assembled at once per `pdf` worker process (each holds its page images in memory).' }),
+  setting({ key: 'concurrency.notify', env: ['YADDAS_CONCURRENCY_NOTIFY'], default: 8, parse: int(1, 256), doc: 'Webhook deliveries in flight at once per `notify` worker process.' }),
   setting({ key: 'concurrency.release', env: ['YADDAS_CONCURRENCY_RELEASE'], default: 4, parse: int(1, 64), doc: 'Items moved to the done or rejected area at once per `release` worker process.' }),
   setting({ key: 'ocfl.userName', env: ['YADDAS_OCFL_USER_NAME'], default: 'Yaddaş', parse: nonEmpty, doc: 'Name recorded as the user of each OCFL version.' }),
   setting({ key: 'ocfl.userAddress', env: ['YADDAS_OCFL_USER_ADDRESS'], default: '', parse: str, doc: 'URI recorded as the user\'s address in each OCFL version (e.g. mailto:digitization@library.az); empty: none.' }),

@@ -27,6 +27,8 @@ export const ErrorCodes = {
   OCR_LANGUAGE_MISSING: 'OCR_LANGUAGE_MISSING',
   OCR_TIMEOUT: 'OCR_TIMEOUT',
   OCR_FAILED: 'OCR_FAILED',
+  // a downstream webhook did not take an event (retried with backoff)
+  WEBHOOK_FAILED: 'WEBHOOK_FAILED',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 

@@ -10,6 +10,8 @@ import type { IngestManifest, InspectResult, Outcome, StoreResult } from '../dom
 import { LogicalPaths } from '../storage/ocfl.core.js';
 import { viewUnits } from '../stages/derive/derive.core.js';
 import type { OcrPage } from '../stages/ocr/ocr.core.js';
+import type { AnnounceFacts } from '../stages/announce/announce.core.js';
+import { itemKeys as itemKeysOf } from '../stages/publish/publish.core.js';
 
 /** Where a stage's worker must run: `intake` stages read the staged files on local disk. */
 export type Host = 'intake' | 'any';
@@ -196,6 +198,8 @@ export interface PublishPayload extends CommitPayload {
   pdf?: PdfReturn | undefined;
 }
 export interface PublishReturn { item: string; manifest: string; removed: number }
+export type AnnouncePayload = AnnounceFacts;
+export interface AnnounceReturn { eventId: string; added: boolean }
 
 export interface StagePayloads {
   inspect: InspectPayload;
@@ -208,6 +212,7 @@ export interface StagePayloads {
   text: TextPayload;
   pdf: PdfPayload;
   publish: PublishPayload;
+  announce: AnnouncePayload;
 }
 export type StageName = keyof StagePayloads;
 
@@ -552,11 +557,48 @@ const publish: StageSpec<'publish'> = {
 };
 
 /**
+ * Downstream systems learn of the version only now: stored and verified, then published. Not for
+ * an unchanged re-scan (nothing new) nor when publishing failed (the access copies are not there).
+ */
+const announce: StageSpec<'announce'> = {
+  name: 'announce',
+  runsOn: 'any',
+  label: 'announcing the published version (event stream, webhooks)',
+  fanOut: (s) => {
+    if (s.outcome?.status !== 'preserved' || s.publication?.status !== 'published') return [];
+    const keys = itemKeysOf(s.manifest.itemId);
+    const hasManifest = Object.values(s.derived ?? {}).some((d) => d.iiif);
+    const masters = s.manifest.files
+      .filter((f) => f.role === 'page')
+      .map((f) => ({ page: f.page!, name: f.path.split('/').pop()!, logicalPath: s.stored[f.path]!.logicalPath, size: s.stored[f.path]!.size, digests: s.stored[f.path]!.digests }));
+    const o = s.ocr;
+    const version = o?.text?.version ?? s.outcome.version!;
+    return [
+      {
+        key: 'item',
+        data: {
+          ingestId: s.manifest.ingestId,
+          itemId: s.manifest.itemId,
+          objectId: s.target!.objectId,
+          objectRoot: s.target!.objectRoot,
+          version,
+          masters,
+          keys: { item: keys.item, manifest: hasManifest ? keys.manifest : null, pdf: s.pdf ? s.pdf.key : null, text: o?.text?.pages.length ? o.text.fullText : null },
+          ocr: s.manifest.ocr?.run ? { status: o?.text?.version ? (Object.keys(o.failed).length ? 'partial' : 'done') : 'failed', languages: s.manifest.ocr.languages, version: o?.text?.version ?? null } : null,
+        },
+      },
+    ];
+  },
+  // Announcing changes nothing in the item's state; a failure is in the job's record and logs.
+  fold: (s) => s,
+};
+
+/**
  * The steps of an ingest, in order. The stages of one step run at the same time: derivatives and
  * OCR both read only the preserved masters, and together they keep every core busy (libvips
  * works a page with one or two threads, each OCR engine with one).
  */
-export const STEPS: readonly (readonly StageSpec[])[] = [[inspect], [prepare], [store], [commit], [release], [derive, ocr], [text], [pdf], [publish]] as unknown as StageSpec[][];
+export const STEPS: readonly (readonly StageSpec[])[] = [[inspect], [prepare], [store], [commit], [release], [derive, ocr], [text], [pdf], [publish], [announce]] as unknown as StageSpec[][];
 
 /** Every stage, in plan order. */
 export const PLAN: readonly StageSpec[] = STEPS.flat();
@@ -565,7 +607,9 @@ export const STAGES: Record<StageName, StageSpec> = Object.fromEntries(PLAN.map(
 
 /** The orchestrating queue: one job per ingest. */
 export const INGEST_QUEUE = 'ingest';
-export const QUEUE_NAMES = [INGEST_QUEUE, ...PLAN.map((s) => s.name)] as const;
+/** Webhook deliveries: not a step of an ingest, but a queue with a worker of its own. */
+export const NOTIFY_QUEUE = 'notify';
+export const QUEUE_NAMES = [INGEST_QUEUE, ...PLAN.map((s) => s.name), NOTIFY_QUEUE] as const;
 
 export const childJobId = (stage: StageName, ingestId: string, key: string): string => `${stage}-${ingestId}-${key}`;
 export const ingestJobId = (ingestId: string): string => `ingest-${ingestId}`;
