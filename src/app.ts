@@ -28,6 +28,7 @@ import { ocrProcessor } from './stages/ocr/ocr.processor.js';
 import { announceProcessor } from './stages/announce/announce.processor.js';
 import { notifyProcessor } from './stages/announce/notify.processor.js';
 import { EventStream } from './adapters/event-stream.js';
+import { MetricsStore } from './metrics/metrics-store.js';
 import { textProcessor } from './stages/text/text.processor.js';
 import { pdfProcessor } from './stages/pdf/pdf.processor.js';
 import { OcrPool } from './adapters/ocr-engine.js';
@@ -48,6 +49,7 @@ export interface App {
   preservation: OcflStore;
   access: S3ObjectStore;
   intake: Intake;
+  metrics: MetricsStore;
   /** the OCR engines of this process and the languages found, started on first use */
   ocr(): Promise<OcrEngines>;
   close(): Promise<void>;
@@ -108,6 +110,7 @@ export function createApp(config: Config, log: Logger): App {
   const upload = { partSizeMiB: config.s3.partSizeMiB, concurrency: config.s3.uploadConcurrency };
   const preservation = new OcflStore(new S3ObjectStore(s3, config.s3.preservationBucket, upload));
   const access = new S3ObjectStore(s3, config.s3.accessBucket, upload);
+  const metrics = new MetricsStore(redis, config.redis.prefix);
   const intake = new Intake({
     stagingDir: config.intake.stagingDir,
     rejectedDir: config.intake.rejectedDir,
@@ -116,6 +119,7 @@ export function createApp(config: Config, log: Logger): App {
     queues,
     log,
     ocr: { enabled: config.ocr.enabled, languages: config.ocr.languages },
+    metrics,
   });
   const engines = ocrEngines(config, log);
   return {
@@ -128,6 +132,7 @@ export function createApp(config: Config, log: Logger): App {
     preservation,
     access,
     intake,
+    metrics,
     ocr: engines.get,
     async close() {
       await engines.close();
@@ -165,7 +170,7 @@ export function handlerFor(app: App, stage: StageName): StageHandler<never, unkn
     case 'derive':
       return deriveProcessor({ ocfl: app.preservation, access: app.access, derive: c.derive, publicBaseUrl: c.access.publicBaseUrl, maxPixels: c.intake.maxPixels }) as StageHandler<never, unknown>;
     case 'ocr':
-      return ocrProcessor({ ocfl: app.preservation, engines: app.ocr, maxPixels: c.intake.maxPixels }) as StageHandler<never, unknown>;
+      return ocrProcessor({ ocfl: app.preservation, engines: app.ocr, maxPixels: c.intake.maxPixels, metrics: app.metrics }) as StageHandler<never, unknown>;
     case 'text': {
       const user = c.ocfl.userAddress ? { name: c.ocfl.userName, address: c.ocfl.userAddress } : { name: c.ocfl.userName };
       return textProcessor({ ocfl: app.preservation, access: app.access, status: app.status, user, ...(c.access.attribution ? { agency: c.access.attribution } : {}) }) as StageHandler<never, unknown>;
@@ -197,18 +202,18 @@ export function startWorker(app: App, role: Role): Worker {
   const c = app.config;
   const log = app.log;
   if (role === INGEST_QUEUE) {
-    const processor = createOrchestrator({ queues: app.queues, status: app.status, log });
+    const processor = createOrchestrator({ queues: app.queues, status: app.status, log, metrics: app.metrics });
     return createWorker(app.queues.deps, INGEST_QUEUE, processor as never, { concurrency: c.concurrency.ingest, lockSeconds: c.jobs.lockSeconds }, log);
   }
   if (role === NOTIFY_QUEUE) {
-    const processor = wrapProcessor(role, notifyProcessor({ secret: c.webhooks.secret, timeoutMs: c.webhooks.timeoutSeconds * 1000 }) as StageHandler<{ ingestId?: string }, unknown>, log);
+    const processor = wrapProcessor(role, notifyProcessor({ secret: c.webhooks.secret, timeoutMs: c.webhooks.timeoutSeconds * 1000 }) as StageHandler<{ ingestId?: string }, unknown>, log, app.metrics);
     return createWorker(app.queues.deps, role, processor as never, { concurrency: c.concurrency.notify, lockSeconds: c.jobs.lockSeconds }, log);
   }
   // One OCR job per engine: the pool's size is the worker's concurrency.
   const concurrency = role === 'prepare' || role === 'publish' || role === 'announce' ? c.concurrency.commit : role === 'ocr' ? c.ocr.engines : c.concurrency[role];
   // The OCR engines start with the worker, so missing languages are reported at start-up.
   if (role === 'ocr') void app.ocr().catch((err: Error) => log.error({ err: { message: err.message } }, 'OCR engines could not be prepared'));
-  const processor = wrapProcessor(role, handlerFor(app, role) as StageHandler<{ ingestId?: string }, unknown>, log);
+  const processor = wrapProcessor(role, handlerFor(app, role) as StageHandler<{ ingestId?: string }, unknown>, log, app.metrics);
   return createWorker(app.queues.deps, role, processor as never, { concurrency, lockSeconds: c.jobs.lockSeconds }, log);
 }
 

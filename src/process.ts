@@ -2,6 +2,7 @@
  * Running one role as a process: configuration, logger, app, the role itself, and a graceful
  * drain on SIGTERM (a second signal forces the exit). Every worker entry in workers/ is this.
  */
+import { startConsole } from './console/server.js';
 import type { Worker } from 'bullmq';
 import { ConfigError, loadConfig, redactUrl, type Config } from './config/load.js';
 import { redisDurabilityWarnings } from './adapters/redis.js';
@@ -59,7 +60,7 @@ export function onShutdown(log: Logger, stop: () => Promise<void>): void {
 }
 
 /** Runs one role: the inbox watcher ('intake') or the worker of a queue. */
-export async function runRole(role: Role | 'intake'): Promise<void> {
+export async function runRole(role: Role | 'intake' | 'console'): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger(config, role);
   await waitForRedis(config, log);
@@ -79,6 +80,15 @@ export async function runRole(role: Role | 'intake'): Promise<void> {
     log.info({ inbox: config.inbox, mode: config.intake.mode, quietSeconds: config.intake.quietSeconds }, 'watching the inbox');
     onShutdown(log, async () => {
       await watcher.stop();
+      await app.close();
+    });
+    return;
+  }
+  if (role === 'console') {
+    const { server, url } = await startConsole(app);
+    log.info({ url, readOnly: !(config.console.user && config.console.password) }, `console at ${url} (/metrics, /health, /ready)`);
+    onShutdown(log, async () => {
+      await server.close();
       await app.close();
     });
     return;

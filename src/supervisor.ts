@@ -55,6 +55,8 @@ export function describeSetup(config: Config, started: Running[]): string {
     `  Redis            ${redactUrl(config.redis.url)}   key prefix "${config.redis.prefix}"`,
     `  S3 endpoint      ${config.s3.endpoint}${config.embeddedS3 ? '   (embedded)' : ''}`,
     `  buckets          preservation s3://${config.s3.preservationBucket} (OCFL 1.1)   access s3://${config.s3.accessBucket}`,
+    `  console          http://${config.console.host.includes(':') ? `[${config.console.host}]` : config.console.host}:${config.console.port}/metrics, /health, /ready${config.console.user && config.console.password ? '' : '   (read-only: no YADDAS_CONSOLE_USER/PASSWORD)'}`,
+    `  OCR              ${config.ocr.enabled ? `on, default languages ${config.ocr.languages}, ${config.ocr.engines} engine(s)` : 'off (YADDAS_OCR=false)'}; webhooks: ${config.webhooks.urls.length || 'none'}`,
   ];
   for (const s of started) lines.push(`  started          ${s.describe}`);
   return lines.join('\n');
@@ -92,8 +94,8 @@ export async function runSupervisor(): Promise<void> {
       setTimeout(() => launch(role, quick ? attempt + 1 : 0), delay);
     });
   };
-  for (const role of ['intake', ...ROLES]) launch(role);
-  log.info({ processes: ['intake', ...ROLES] }, 'all stages running; stop with Ctrl-C (drains running jobs)');
+  for (const role of ['intake', ...ROLES, 'console']) launch(role);
+  log.info({ processes: ['intake', ...ROLES, 'console'] }, 'all stages running; stop with Ctrl-C (drains running jobs)');
 
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) {

@@ -25,7 +25,7 @@ export class EventStream {
   }
 
   /** Appends unless an event with this id was appended before; returns the event as stored. */
-  async append(ev: { id: string; type: string; itemId: string }): Promise<{ added: boolean; json: string }> {
+  async append<E extends { id: string; type: string; itemId: string }>(ev: E): Promise<{ added: boolean; json: string }> {
     const marker = `${this.prefix}:yd:event:${ev.id}`;
     const json = JSON.stringify(ev);
     // The marker outlives any retry by far (30 days).

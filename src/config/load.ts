@@ -37,6 +37,7 @@ export interface Config {
   collections: CollectionDef[];
   derive: { thumbnailSize: number; accessSize: number; tileSize: number; maxFullSize: number; jpegQuality: number };
   jobs: { attempts: number; backoffSeconds: number; lockSeconds: number };
+  console: { host: string; port: number; user: string; password: string; stuckMinutes: number };
   events: { maxLength: number };
   webhooks: { urls: string[]; secret: string; attempts: number; backoffSeconds: number; timeoutSeconds: number };
   ocr: { enabled: boolean; languages: string; tessdataDir: string; engines: number; recycleAfterPages: number; pageTimeoutSeconds: number };

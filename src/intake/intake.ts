@@ -4,6 +4,7 @@
  * ingest flow starts. Used by the inbox watcher and by `yaddas ingest PATH` alike.
  */
 import { ocrChoice } from '../domain/ocr-languages.js';
+import type { MetricsStore } from '../metrics/metrics-store.js';
 import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -27,6 +28,7 @@ export interface IntakeDeps {
   status: StatusStore;
   queues: Queues;
   log: Logger;
+  metrics?: MetricsStore;
   /** OCR on by default, and its default languages (config ocr.*) */
   ocr: { enabled: boolean; languages: string };
   now?: () => Date;
@@ -95,6 +97,7 @@ export class Intake {
       await moveEntry(stagedDir, dest);
       await this.deps.status.create({ ingestId, itemId, sourceName: name, status: 'rejected', takenAt, problems, code: problems[0]!.code, reason: summarize(problems), location: dest, finishedAt: takenAt });
       this.deps.log.warn({ ingestId, itemId, file: name, code: problems[0]!.code, problems: problems.length }, `item rejected: ${summarize(problems)}`);
+      await this.deps.metrics?.inc('items_total', { status: 'rejected', code: problems[0]!.code }).catch(() => undefined);
       return { ingestId, itemId, sourceName: name, status: 'rejected', problems };
     }
 

@@ -9,11 +9,13 @@ import type { Logger } from '../log.js';
 import { STEPS, childJobId, type IngestState, type StageName } from './plan.js';
 import type { Queues } from './queues.js';
 import type { StatusStore } from './status-store.js';
+import type { MetricsStore } from '../metrics/metrics-store.js';
 
 export interface OrchestratorDeps {
   queues: Queues;
   status: StatusStore;
   log: Logger;
+  metrics?: MetricsStore;
 }
 
 /** Children of this step only: the parent's results hash holds every step's children. */
@@ -80,6 +82,18 @@ export function createOrchestrator(deps: OrchestratorDeps) {
     async function finish(state: IngestState) {
       const outcome = state.outcome ?? { status: 'failed' as const, reason: 'the pipeline ended without an outcome' };
       await deps.status.finish(ingestId, itemId, outcome, state.location);
+      if (deps.metrics) {
+        const m = deps.metrics;
+        const stored = Object.values(state.stored);
+        const pages = state.manifest.files.filter((f) => f.role === 'page').length;
+        await Promise.all([
+          m.inc('items_total', { status: outcome.status, ...(outcome.code ? { code: outcome.code } : {}) }),
+          // A new version only: an identical re-scan preserved nothing new.
+          ...(outcome.status === 'preserved' && !outcome.unchanged
+            ? [m.inc('pages_preserved_total', {}, pages), m.inc('bytes_preserved_total', {}, stored.reduce((a, f) => a + f.size, 0))]
+            : []),
+        ]).catch((err: Error) => log.warn({ err: { message: err.message } }, 'could not record item metrics'));
+      }
       log.info({ status: outcome.status, version: outcome.version, code: outcome.code }, `item ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ''}`);
     }
   };

@@ -8,6 +8,7 @@ import { YaddasError, encodeFailure, ErrorCodes } from '../domain/errors.js';
 import type { Logger } from '../log.js';
 import type { Config } from '../config/load.js';
 import type { IngestManifest } from '../domain/item.js';
+import { DURATION_BUCKETS, type MetricsStore } from '../metrics/metrics-store.js';
 import { INGEST_QUEUE, ingestJobId, type IngestState } from './plan.js';
 
 export interface QueueDeps {
@@ -98,7 +99,12 @@ export function wrapProcessor<P extends { ingestId?: string; itemId?: string; pa
   stage: string,
   handler: StageHandler<P, R>,
   baseLog: Logger,
+  metrics?: MetricsStore,
 ) {
+  // Metrics never fail the work they describe.
+  const record = (log: Logger, fn: (m: MetricsStore) => Promise<void>) => {
+    if (metrics) fn(metrics).catch((err: Error) => log.warn({ err: { message: err.message } }, 'could not record a metric'));
+  };
   return async (job: Job<P>, token?: string): Promise<R> => {
     const bindings: Record<string, unknown> = { stage, jobId: job.id, attempt: job.attemptsMade + 1 };
     if (job.data.itemId) bindings.itemId = job.data.itemId;
@@ -109,10 +115,17 @@ export function wrapProcessor<P extends { ingestId?: string; itemId?: string; pa
     try {
       const result = await handler(job.data, { log, job, token });
       log.debug({ ms: Math.round(performance.now() - started) }, `${stage} done`);
+      record(log, (m) => m.observe('stage_duration_seconds', DURATION_BUCKETS, { stage, outcome: 'success' }, (performance.now() - started) / 1000));
       return result;
     } catch (err) {
       if (err instanceof DelayedError || err instanceof WaitingChildrenError) throw err;
       const ms = Math.round(performance.now() - started);
+      const last = (err instanceof YaddasError && err.permanent) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const code = err instanceof YaddasError ? err.code : ErrorCodes.INTERNAL;
+      record(log, async (m) => {
+        await m.observe('stage_duration_seconds', DURATION_BUCKETS, { stage, outcome: last ? 'failure' : 'retry' }, ms / 1000);
+        if (last) await m.inc('failures_total', { stage, code });
+      });
       if (err instanceof YaddasError) {
         const message = encodeFailure(err.code, err.message);
         if (err.permanent) {

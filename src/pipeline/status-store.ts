@@ -49,6 +49,10 @@ export class StatusStore {
   private itemKey(itemId: string) {
     return `${this.prefix}:yd:item:${itemId}`;
   }
+  /** ingests in flight (not ended), scored by the time they last moved (ms): for "stuck" */
+  private get inflightKey() {
+    return `${this.prefix}:yd:inflight`;
+  }
   lockKey(itemId: string) {
     return `${this.prefix}:yd:lock:object:${itemId}`;
   }
@@ -61,10 +65,28 @@ export class StatusStore {
       .zadd(this.index, Date.parse(r.takenAt), r.ingestId)
       .hset(this.itemKey(r.itemId), { lastIngest: r.ingestId })
       .exec();
+    if (!isTerminal(r.status) || r.stage) await this.redis.zadd(this.inflightKey, Date.now(), r.ingestId);
   }
 
   async update(ingestId: string, patch: Partial<IngestRecord>): Promise<void> {
-    await this.redis.hset(this.key(ingestId), encode({ ...patch, updatedAt: new Date().toISOString() }));
+    const multi = this.redis.multi().hset(this.key(ingestId), encode({ ...patch, updatedAt: new Date().toISOString() }));
+    // Every step that starts is progress; an empty stage means the ingest has ended.
+    if (patch.stage === '') multi.zrem(this.inflightKey, ingestId);
+    else if (patch.stage !== undefined) multi.zadd(this.inflightKey, Date.now(), ingestId);
+    await multi.exec();
+  }
+
+  /** Ingests in flight, oldest progress first, with when they last moved (ms). */
+  async inflight(): Promise<Array<{ ingestId: string; movedAt: number }>> {
+    const raw = await this.redis.zrange(this.inflightKey, '0', '-1', 'WITHSCORES');
+    const out: Array<{ ingestId: string; movedAt: number }> = [];
+    for (let i = 0; i < raw.length; i += 2) out.push({ ingestId: raw[i]!, movedAt: Number(raw[i + 1]) });
+    return out;
+  }
+
+  /** Ingests in flight that have not moved for `ms`. */
+  async stuck(ms: number, now = Date.now()): Promise<string[]> {
+    return this.redis.zrangebyscore(this.inflightKey, '-inf', String(now - ms));
   }
 
   async finish(ingestId: string, itemId: string, outcome: Outcome, location?: string): Promise<void> {
@@ -76,7 +98,7 @@ export class StatusStore {
     if (outcome.objectRoot) patch.objectRoot = outcome.objectRoot;
     if (outcome.unchanged !== undefined) patch.unchanged = outcome.unchanged;
     if (location) patch.location = location;
-    const multi = this.redis.multi().hset(this.key(ingestId), encode({ ...patch, updatedAt: new Date().toISOString() }));
+    const multi = this.redis.multi().hset(this.key(ingestId), encode({ ...patch, updatedAt: new Date().toISOString() })).zrem(this.inflightKey, ingestId);
     if (outcome.status === 'preserved' && outcome.version) multi.hset(this.itemKey(itemId), { version: outcome.version, objectRoot: outcome.objectRoot ?? '' });
     await multi.exec();
   }

@@ -11,12 +11,14 @@ import type { OcflStore } from '../../storage/ocfl-store.js';
 import type { OcrPool } from '../../adapters/ocr-engine.js';
 import { prepareOcrImage } from '../../adapters/ocr-image.js';
 import { fromTesseract, type TesseractPage } from './ocr.core.js';
+import { CONFIDENCE_BUCKETS, type MetricsStore } from '../../metrics/metrics-store.js';
 
 export interface OcrDeps {
   ocfl: OcflStore;
   /** the engines and the languages they can read; made on first use */
   engines: () => Promise<{ pool: OcrPool; languages: ReadonlySet<string>; engine: { name: string; version: string } }>;
   maxPixels: number;
+  metrics?: MetricsStore;
 }
 
 export function ocrProcessor(deps: OcrDeps): StageHandler<OcrPayload, OcrReturn> {
@@ -64,6 +66,9 @@ export function ocrProcessor(deps: OcrDeps): StageHandler<OcrPayload, OcrReturn>
     });
     const ms = Math.round(performance.now() - t0);
     log.info({ words: page.words, meanConfidence: page.meanConfidence, ms, scale: +(img.ocrWidth / img.width).toFixed(3) }, `page ${data.page} read: ${page.words} words`);
+    if (deps.metrics && page.meanConfidence !== null) {
+      await deps.metrics.observe('ocr_page_confidence', CONFIDENCE_BUCKETS, { languages: data.languages }, page.meanConfidence).catch(() => undefined);
+    }
     return { page, engine, at: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), ms };
   };
 }

@@ -1,0 +1,97 @@
+/**
+ * `/metrics`: the Prometheus text format, through prom-client. Everything is read at scrape time
+ * from Redis, where every process of every machine records: queue depths from BullMQ, counters
+ * and histograms from the MetricsStore, in-flight and stuck items from the status store.
+ * prom-client's own Histogram cannot be given bucket counts made elsewhere, so the histograms
+ * are registered as objects that give prom-client their values in its own shape.
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Queues } from '../pipeline/queues.js';
+import type { StatusStore } from '../pipeline/status-store.js';
+import { QUEUE_NAMES } from '../pipeline/plan.js';
+import { CONFIDENCE_BUCKETS, DURATION_BUCKETS, type MetricsStore } from './metrics-store.js';
+
+const JOB_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'prioritized', 'failed', 'completed'] as const;
+
+export interface PrometheusDeps {
+  queues: Queues;
+  status: StatusStore;
+  metrics: MetricsStore;
+  stuckAfterMs: number;
+}
+
+function histogram(registry: Registry, name: string, help: string, read: () => ReturnType<MetricsStore['histogram']>): void {
+  registry.registerMetric({
+    name,
+    help,
+    type: 'histogram',
+    async get() {
+      const h = await read();
+      const values = h.series.flatMap((s) => [
+        ...h.buckets.map((le, i) => ({ metricName: `${name}_bucket`, labels: { ...s.labels, le }, value: s.counts[i]! })),
+        { metricName: `${name}_bucket`, labels: { ...s.labels, le: '+Inf' }, value: s.count },
+        { metricName: `${name}_sum`, labels: s.labels, value: s.sum },
+        { metricName: `${name}_count`, labels: s.labels, value: s.count },
+      ]);
+      return { name, help, type: 'histogram', values, aggregator: 'sum' };
+    },
+  } as never);
+}
+
+export function createRegistry(deps: PrometheusDeps): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'yaddas_console_' });
+
+  new Gauge({
+    name: 'yaddas_queue_jobs',
+    help: 'Jobs in each queue, by state (BullMQ).',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      await Promise.all(
+        QUEUE_NAMES.map(async (q) => {
+          const counts = await deps.queues.get(q).getJobCounts(...JOB_STATES);
+          for (const state of JOB_STATES) this.set({ queue: q, state }, counts[state] ?? 0);
+        }),
+      );
+    },
+  });
+
+  const counter = (name: string, help: string, source: string, labelNames: string[] = []) =>
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const c of await deps.metrics.counters(source)) this.inc(c.labels, c.value);
+      },
+    });
+  counter('yaddas_items_total', 'Ingests ended, by status (preserved, rejected, failed) and failure code.', 'items_total', ['status', 'code']);
+  counter('yaddas_pages_preserved_total', 'Pages (masters) stored and verified in new versions.', 'pages_preserved_total');
+  counter('yaddas_bytes_preserved_total', 'Bytes of masters stored and verified in new versions.', 'bytes_preserved_total');
+  counter('yaddas_failures_total', 'Jobs that failed for good (permanent, or out of attempts), by stage and code.', 'failures_total', ['stage', 'code']);
+
+  new Gauge({
+    name: 'yaddas_items_in_flight',
+    help: 'Ingests taken and not yet ended.',
+    registers: [registry],
+    async collect() {
+      this.set((await deps.status.inflight()).length);
+    },
+  });
+  new Gauge({
+    name: 'yaddas_items_stuck',
+    help: 'Ingests in flight that have not moved for YADDAS_STUCK_MINUTES.',
+    registers: [registry],
+    async collect() {
+      this.set((await deps.status.stuck(deps.stuckAfterMs)).length);
+    },
+  });
+
+  histogram(registry, 'yaddas_stage_duration_seconds', 'How long stage jobs took, by stage and outcome (success, retry, failure).', () => deps.metrics.histogram('stage_duration_seconds', DURATION_BUCKETS));
+  histogram(registry, 'yaddas_ocr_page_confidence', 'Mean word confidence (0–100) of each page read, by languages.', () => deps.metrics.histogram('ocr_page_confidence', CONFIDENCE_BUCKETS));
+  return registry;
+}
