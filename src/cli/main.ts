@@ -9,6 +9,7 @@ import { configCommand } from './config.cmd.js';
 import { ingestCommand } from './ingest.cmd.js';
 import { verifyCommand } from './verify.cmd.js';
 import { reocrCommand } from './reocr.cmd.js';
+import { itemsCommand, pauseCommand, retryCommand, showCommand, statusCommand } from './ops.cmd.js';
 import { rederiveCommand } from './rederive.cmd.js';
 import { ensureEmbeddedS3, redisAnswers } from '../services/embedded.js';
 import { runSupervisor } from '../supervisor.js';
@@ -98,5 +99,56 @@ program
   .action(async (ids: string[], opts: { all?: boolean; languages?: string; wait?: boolean; json?: boolean; timeout?: number }) => {
     await withApp((app) => reocrCommand(app, ids, opts), { s3: true });
   });
+
+program
+  .command('status')
+  .description('queues, workers alive, items in flight, failures and stuck items')
+  .option('--json', 'as JSON')
+  .action(async (opts: { json?: boolean }) => {
+    await withApp((app) => statusCommand(app, opts));
+  });
+
+program
+  .command('items')
+  .description('recent items, newest first, with where each stands')
+  .option('--failed', 'only items whose preservation or access copies failed')
+  .option('--stuck', 'only items in flight with no progress for YADDAS_STUCK_MINUTES')
+  .option('--rejected', 'only rejected items')
+  .option('--in-flight', 'only items not yet ended')
+  .addOption(new Option('--limit <n>', 'at most this many').argParser(Number).default(50))
+  .option('--json', 'as JSON')
+  .action(async (opts: { failed?: boolean; stuck?: boolean; rejected?: boolean; inFlight?: boolean; limit?: number; json?: boolean }) => {
+    await withApp((app) => itemsCommand(app, opts), { redis: true, s3: false });
+  });
+
+program
+  .command('show')
+  .description('one item (by item id or ingest id): status, reasons, failed jobs, pages, links')
+  .argument('<id>', 'item id or ingest id')
+  .option('--json', 'as JSON')
+  .action(async (id: string, opts: { json?: boolean }) => {
+    await withApp((app) => showCommand(app, id, opts), { redis: true, s3: true });
+  });
+
+program
+  .command('retry')
+  .description('retry failed items: a failed preservation takes the staged copy again; failed access copies are made again from the preserved object')
+  .argument('[ids...]', 'item ids or ingest ids')
+  .option('--all-failed', 'every failed item among the recent ones')
+  .option('--json', 'as JSON')
+  .action(async (ids: string[], opts: { allFailed?: boolean; json?: boolean }) => {
+    await withApp((app) => retryCommand(app, ids, opts), { redis: true, s3: true });
+  });
+
+for (const [name, paused] of [['pause', true], ['resume', false]] as const) {
+  program
+    .command(name)
+    .description(paused ? 'pause a stage: running jobs finish, no new ones start (everywhere)' : 'resume a paused stage')
+    .argument('<stage>', 'ingest, inspect, prepare, store, commit, release, derive, ocr, text, pdf, publish, announce or notify')
+    .option('--json', 'as JSON')
+    .action(async (stage: string, opts: { json?: boolean }) => {
+      await withApp((app) => pauseCommand(app, stage, paused, opts));
+    });
+}
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,85 @@
+/**
+ * Operator commands: `yaddas status`, `items`, `show`, `retry`, `pause`, `resume`. Plain lines
+ * for people, `--json` for scripts; all of it from src/ops/operations.ts, which the dashboard
+ * uses too.
+ */
+import type { App } from '../app.js';
+import { listItems, queueStates, retry, setPaused, showItem, type ItemFilter, type ItemRow, type RetryResult } from '../ops/operations.js';
+
+const out = (s: string) => process.stdout.write(s + '\n');
+const json = (v: unknown) => out(JSON.stringify(v, null, 2));
+
+export async function statusCommand(app: App, opts: { json?: boolean }): Promise<number> {
+  const queues = await queueStates(app);
+  const inflight = await app.status.inflight();
+  const stuck = await app.status.stuck(app.config.console.stuckMinutes * 60_000);
+  const failed = await listItems(app, 'failed', 1000);
+  const report = { queues, inFlight: inflight.length, stuck: stuck.length, failedItems: failed.length };
+  if (opts.json) return json(report), 0;
+  out('queue      workers  waiting  active  delayed  failed  completed');
+  for (const q of queues) {
+    const c = q.counts;
+    out(`${q.name.padEnd(10)} ${String(q.workers).padStart(7)}  ${String((c.waiting ?? 0) + (c.prioritized ?? 0)).padStart(7)}  ${String(c.active ?? 0).padStart(6)}  ${String(c.delayed ?? 0).padStart(7)}  ${String(c.failed ?? 0).padStart(6)}  ${String(c.completed ?? 0).padStart(9)}${q.paused ? '  PAUSED' : ''}${q.workers === 0 ? '  (no worker)' : ''}`);
+  }
+  out(`\nitems in flight: ${inflight.length}; stuck (no progress for ${app.config.console.stuckMinutes} min): ${stuck.length}; failed among the recent: ${failed.length}`);
+  return 0;
+}
+
+function row(r: ItemRow): string {
+  const where = r.failedWhere === 'publication' ? `preserved ${r.version ?? ''}, access copies failed` : r.status === 'preserved' ? `preserved ${r.version ?? ''}${r.publication ? `, ${r.publication}` : ''}` : r.status;
+  const reason = r.failedWhere === 'publication' ? r.publicationReason : r.reason;
+  return `${r.takenAt.slice(0, 19).replace('T', ' ')}  ${r.itemId.padEnd(30)} ${(r.stage ? `${where} [${r.stage}]` : where).padEnd(40)}${r.stuck ? ' STUCK' : ''}  ${r.ingestId}${reason ? `\n    ${reason}` : ''}`;
+}
+
+export async function itemsCommand(app: App, opts: { failed?: boolean; stuck?: boolean; rejected?: boolean; inFlight?: boolean; limit?: number; json?: boolean }): Promise<number> {
+  const filter: ItemFilter = opts.failed ? 'failed' : opts.stuck ? 'stuck' : opts.rejected ? 'rejected' : opts.inFlight ? 'in-flight' : 'all';
+  const rows = await listItems(app, filter, opts.limit ?? 50);
+  if (opts.json) return json(rows), 0;
+  if (rows.length === 0) out(`no ${filter === 'all' ? '' : `${filter} `}items`);
+  for (const r of rows) out(row(r));
+  return 0;
+}
+
+export async function showCommand(app: App, id: string, opts: { json?: boolean }): Promise<number> {
+  const d = await showItem(app, id);
+  if (!d) {
+    process.stderr.write(`yaddas show: no item or ingest "${id}"\n`);
+    return 1;
+  }
+  if (opts.json) return json(d), 0;
+  const r = d.record;
+  out(`${r.itemId}  (ingest ${r.ingestId}, "${r.sourceName}", taken ${r.takenAt})`);
+  out(`  status      ${r.status}${r.version ? ` ${r.version}` : ''}${r.unchanged ? ' (unchanged)' : ''}${r.stage ? `, now: ${r.stage}` : ''}${d.stuck ? '  STUCK' : ''}`);
+  if (r.reason) out(`  reason      ${r.code ? `${r.code}: ` : ''}${r.reason}`);
+  for (const p of r.problems ?? []) out(`  problem     ${p.file ?? '(item)'}: ${p.message} ${p.hint}`);
+  if (r.publication) out(`  access      ${r.publication}${r.publicationReason ? `: ${r.publicationReason}` : ''}`);
+  if (r.location) out(`  files       ${r.location}`);
+  for (const f of d.failures) out(`  failed job  ${f.job}: ${f.code}: ${f.reason}`);
+  const a = d.access as { pages?: Array<{ page: number; name: string; master: { digests: { sha512: string } }; ocr?: { meanConfidence?: number; failed?: string } }>; ocr?: { status?: string; languages?: string } } | null;
+  if (a) {
+    out(`  OCR         ${a.ocr?.status ?? '-'}${a.ocr?.languages ? ` (${a.ocr.languages})` : ''}`);
+    for (const p of a.pages ?? []) out(`  page ${String(p.page).padStart(4)}   ${p.name}  sha512 ${p.master.digests.sha512.slice(0, 16)}…${p.ocr?.meanConfidence !== undefined ? `  OCR ${p.ocr.meanConfidence}` : p.ocr?.failed ? `  OCR failed: ${p.ocr.failed}` : ''}`);
+    out(`  item.json   ${d.urls.item}\n  manifest    ${d.urls.manifest}`);
+  }
+  return 0;
+}
+
+export async function retryCommand(app: App, ids: string[], opts: { allFailed?: boolean; json?: boolean }): Promise<number> {
+  const targets = opts.allFailed ? (await listItems(app, 'failed', 10_000)).map((r) => r.ingestId) : ids;
+  if (targets.length === 0) {
+    process.stderr.write(opts.allFailed ? 'yaddas retry: no failed items\n' : 'yaddas retry: name items (or ingests), or --all-failed\n');
+    return opts.allFailed ? 0 : 2;
+  }
+  const results: RetryResult[] = [];
+  for (const id of targets) results.push(await retry(app, id).catch((err: Error) => ({ ok: false as const, id, reason: err.message })));
+  if (opts.json) json(results);
+  else for (const r of results) out(r.ok ? `retrying  ${r.id}  as ${r.ingestId}: ${r.how}` : `not retried  ${r.id}: ${r.reason}`);
+  return results.every((r) => r.ok) ? 0 : 1;
+}
+
+export async function pauseCommand(app: App, stage: string, paused: boolean, opts: { json?: boolean }): Promise<number> {
+  await setPaused(app, stage, paused);
+  if (opts.json) json({ stage, paused });
+  else out(`${stage}: ${paused ? 'paused (running jobs finish; no new ones start until resumed)' : 'resumed'}`);
+  return 0;
+}
