@@ -213,7 +213,7 @@ export function startWorker(app: App, role: Role): Worker {
   const concurrency = role === 'prepare' || role === 'publish' || role === 'announce' ? c.concurrency.commit : role === 'ocr' ? c.ocr.engines : c.concurrency[role];
   // The OCR engines start with the worker, so missing languages are reported at start-up.
   if (role === 'ocr') void app.ocr().catch((err: Error) => log.error({ err: { message: err.message } }, 'OCR engines could not be prepared'));
-  const processor = wrapProcessor(role, handlerFor(app, role) as StageHandler<{ ingestId?: string }, unknown>, log, app.metrics);
+  const processor = wrapProcessor(role, handlerFor(app, role) as StageHandler<{ ingestId?: string }, unknown>, log, app.metrics, app.status);
   return createWorker(app.queues.deps, role, processor as never, { concurrency, lockSeconds: c.jobs.lockSeconds }, log);
 }
 

@@ -3,16 +3,146 @@
  *   GET /health   the process is alive (no dependencies checked)
  *   GET /ready    Redis answers and both buckets are reachable: 200, else 503 with the reasons
  *   GET /metrics  Prometheus text format (metrics/prometheus.ts)
- * Bound to 127.0.0.1 unless configured otherwise.
+ *   /items, /items/:id, /activity, /login   the dashboard (pages.ts), live through /api/live
+ *   /queues       Bull Board: jobs one by one, errors, retry, clean
+ * Bound to 127.0.0.1 unless configured otherwise. Anything that changes state needs a login;
+ * without configured credentials nothing can.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import { QUEUE_NAMES } from '../pipeline/plan.js';
+import { listItems, queueStates, republish, retry, showItem, type ItemFilter } from '../ops/operations.js';
+import { ConsoleAuth, SESSION_COOKIE } from './auth.js';
+import { Series } from './series.js';
+import { DASHBOARD_JS, activityPage, esc, layout, itemPage, itemRows, itemsPage, loginPage, type Chrome } from './pages.js';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { App } from '../app.js';
 import { createRegistry } from '../metrics/prometheus.js';
 
-export async function buildConsole(app: App): Promise<FastifyInstance> {
+export interface ConsoleOptions {
+  /** how often the charts get a point (default one a minute) */
+  sampleSeconds?: number;
+  /** how often open pages are told to refresh (default 3 s) */
+  tickSeconds?: number;
+}
+
+export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise<FastifyInstance> {
   const c = app.config;
   const server = Fastify({ logger: false });
+  await server.register(fastifyCookie);
+  await server.register(fastifyFormbody);
+  const auth = new ConsoleAuth({ user: c.console.user, password: c.console.password });
+  const series = new Series(app.redis, c.redis.prefix);
+  const userOf = (req: FastifyRequest) => auth.verify(req.cookies[SESSION_COOKIE]);
+  const chrome = (req: FastifyRequest, title: string, active: Chrome['active']): Chrome => ({ title, user: userOf(req), loginEnabled: auth.enabled, active });
+  const thumb = (itemId: string, page = 1) => `${c.access.publicBaseUrl}/items/${itemId}/pages/${String(page).padStart(4, '0')}/thumbnail.jpg`;
+  const html = (reply: FastifyReply, body: string, code = 200) => reply.code(code).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
+  const FILTERS: ItemFilter[] = ['all', 'in-flight', 'failed', 'stuck', 'rejected'];
+  const filterOf = (q: unknown): ItemFilter => (FILTERS.includes(q as ItemFilter) ? (q as ItemFilter) : 'all');
+
+  // Every change of state needs a session: the dashboard's forms and Bull Board's API alike.
+  server.addHook('onRequest', async (req, reply) => {
+    const changes = req.method !== 'GET' && req.method !== 'HEAD' && req.url !== '/login';
+    if (changes && !userOf(req)) {
+      return reply.code(401).type('text/plain; charset=utf-8').send(auth.enabled ? 'Log in first (/login): changing anything needs a login.' : 'The console is read-only: no YADDAS_CONSOLE_USER / YADDAS_CONSOLE_PASSWORD are configured.');
+    }
+  });
+
+  const board = new FastifyAdapter();
+  board.setBasePath('/queues');
+  createBullBoard({ queues: QUEUE_NAMES.map((n) => new BullMQAdapter(app.queues.get(n))), serverAdapter: board, options: { uiConfig: { boardTitle: 'Yaddaş queues' } } });
+  await server.register(board.registerPlugin() as never, { prefix: '/queues' });
+
+  const summary = async () => {
+    const [inflight, stuck, failed, total] = await Promise.all([app.status.inflight(), app.status.stuck(c.console.stuckMinutes * 60_000), listItems(app, 'failed', 1000), app.status.count()]);
+    return { inFlight: inflight.length, stuck: stuck.length, failed: failed.length, total };
+  };
+  const rowsHtml = async (filter: ItemFilter) => {
+    const rows = await listItems(app, filter, 100);
+    const progress = await app.status.progressOf(rows.filter((r) => r.stage).map((r) => r.ingestId));
+    return itemRows(rows, progress, (id) => thumb(id));
+  };
+
+  server.get('/', async (_req, reply) => reply.redirect('/items'));
+  server.get('/assets/dashboard.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=300').send(DASHBOARD_JS));
+  server.get('/items', async (req, reply) => {
+    const filter = filterOf((req.query as { filter?: string }).filter);
+    return html(reply, itemsPage(chrome(req, filter === 'rejected' ? 'Rejected items' : 'Items', filter === 'rejected' ? 'rejected' : 'items'), filter, await rowsHtml(filter), await summary()));
+  });
+  server.get('/api/items/rows', async (req, reply) => html(reply, await rowsHtml(filterOf((req.query as { filter?: string }).filter))));
+  server.get('/api/items', async (req) => listItems(app, filterOf((req.query as { filter?: string }).filter), Math.min(1000, Number((req.query as { limit?: string }).limit ?? 100) || 100)));
+  server.get('/api/summary', async () => summary());
+  server.get('/items/:id', async (req, reply) => {
+    const d = await showItem(app, (req.params as { id: string }).id);
+    if (!d) return html(reply, layout(chrome(req, 'Not found', 'items'), `<h1>No such item</h1><p>No item or ingest is called ${esc((req.params as { id: string }).id)}. <a href="/items">All items</a></p>`), 404);
+    const notice = (req.query as { notice?: string }).notice;
+    return html(reply, itemPage(chrome(req, d.record.title ?? d.record.sourceName, 'items'), d, { thumb: (p) => thumb(d.record.itemId, p), ...(notice ? { notice } : {}) }));
+  });
+  server.get('/api/items/:id', async (req, reply) => {
+    const d = await showItem(app, (req.params as { id: string }).id);
+    return d ? d : reply.code(404).send({ error: 'no such item or ingest' });
+  });
+  server.post('/items/:id/retry', async (req, reply) => {
+    const r = await retry(app, (req.params as { id: string }).id);
+    app.log.info({ user: userOf(req), id: (req.params as { id: string }).id, result: r }, 'dashboard: retry');
+    if (!r.ok) return reply.redirect(`/items/${encodeURIComponent((req.params as { id: string }).id)}?notice=${encodeURIComponent(`Not retried: ${r.reason}`)}`, 303);
+    return reply.redirect(`/items/${encodeURIComponent(r.ingestId)}?notice=${encodeURIComponent(`Retrying: ${r.how}.`)}`, 303);
+  });
+  server.post('/items/:id/rerun', async (req, reply) => {
+    const d = await showItem(app, (req.params as { id: string }).id);
+    if (!d || d.record.status !== 'preserved') return reply.redirect(`/items/${encodeURIComponent((req.params as { id: string }).id)}?notice=${encodeURIComponent('Only a preserved item can be re-run.')}`, 303);
+    const ingestId = await republish(app, d.record.itemId, 'rerun');
+    app.log.info({ user: userOf(req), itemId: d.record.itemId, ingestId }, 'dashboard: re-run after preservation');
+    return reply.redirect(`/items/${encodeURIComponent(ingestId)}?notice=${encodeURIComponent('Derivatives, OCR and publication run again.')}`, 303);
+  });
+  server.get('/activity', async (req, reply) => html(reply, activityPage(chrome(req, 'Activity', 'activity'), await queueStates(app))));
+  server.get('/api/queues/rows', async (_req, reply) => {
+    const page = activityPage({ title: '', user: null, loginEnabled: false, active: 'activity' }, await queueStates(app));
+    return html(reply, /<tbody id="queues"[^>]*>([\s\S]*?)<\/tbody>/.exec(page)?.[1] ?? '');
+  });
+  server.get('/api/series', async () => {
+    const points = (await series.since(12 * 3600_000)).map((p) => ({ ...p, depth: p.waiting + p.active }));
+    const throughput = points.slice(1).map((p, i) => ({ t: p.t, perHour: Math.max(0, ((p.pages - points[i]!.pages) * 3600_000) / Math.max(1, p.t - points[i]!.t)) }));
+    return { points, throughput };
+  });
+  server.get('/api/live', (req, reply) => {
+    reply.hijack();
+    reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    reply.raw.write('retry: 5000\n\n');
+    const t = setInterval(() => reply.raw.write(`event: tick\ndata: ${Date.now()}\n\n`), (opts.tickSeconds ?? 3) * 1000);
+    req.raw.on('close', () => clearInterval(t));
+  });
+
+  server.get('/login', async (req, reply) => html(reply, loginPage(chrome(req, 'Log in', 'login'))));
+  server.post('/login', async (req, reply) => {
+    const { user = '', password = '' } = (req.body ?? {}) as { user?: string; password?: string };
+    if (!auth.check(user, password)) {
+      app.log.warn({ user }, 'dashboard: failed login');
+      return html(reply, loginPage(chrome(req, 'Log in', 'login'), auth.enabled ? 'Wrong user or password.' : 'No credentials are configured: nobody can log in.'), 401);
+    }
+    app.log.info({ user }, 'dashboard: login');
+    reply.setCookie(SESSION_COOKIE, auth.issue(user), { path: '/', httpOnly: true, sameSite: 'strict', maxAge: 12 * 3600 });
+    return reply.redirect('/items', 303);
+  });
+  server.post('/logout', async (_req, reply) => {
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.redirect('/items', 303);
+  });
+
+  // A point for the charts now and then (queue depth, pages preserved so far).
+  const sample = async () => {
+    const qs = await queueStates(app);
+    const pages = (await app.metrics.counters('pages_preserved_total')).reduce((a, x) => a + x.value, 0);
+    const sum = (k: string) => qs.reduce((a, q) => a + (q.counts[k] ?? 0), 0);
+    await series.add({ t: Date.now(), pages, waiting: sum('waiting') + sum('prioritized') + sum('delayed'), active: sum('active'), failed: sum('failed') });
+  };
+  const sampler = setInterval(() => sample().catch((err: Error) => app.log.warn({ err: { message: err.message } }, 'could not sample the charts')), (opts.sampleSeconds ?? 60) * 1000);
+  sample().catch(() => undefined);
+  server.addHook('onClose', async () => clearInterval(sampler));
   const registry = createRegistry({ queues: app.queues, status: app.status, metrics: app.metrics, stuckAfterMs: c.console.stuckMinutes * 60_000 });
 
   server.get('/health', async () => ({ status: 'ok', pid: process.pid, uptimeSeconds: Math.round(process.uptime()) }));

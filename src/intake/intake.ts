@@ -131,6 +131,8 @@ export class Intake {
       sourceName: manifest.sourceName,
       status: 'queued',
       files: manifest.files.length,
+      pages: manifest.files.filter((f) => f.role === 'page').length,
+      ...describe(manifest.metadata),
       takenAt: manifest.takenAt,
       location: stagedDir,
     });
@@ -174,6 +176,13 @@ export class Intake {
     }
     return n;
   }
+}
+
+/** Title and type for the ingest record, as people read them in the dashboard and the CLI. */
+function describe(md: ItemMetadata | null): { title?: string; type?: string } {
+  const t = md?.title;
+  const title = typeof t === 'string' ? t : t ? (t.az ?? t.en ?? t.ru ?? Object.values(t)[0]) : undefined;
+  return { ...(title ? { title } : {}), ...(md?.type ? { type: md.type } : {}) };
 }
 
 function summarize(problems: Problem[]): string {

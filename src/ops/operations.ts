@@ -48,7 +48,7 @@ export async function listItems(app: App, filter: ItemFilter = 'all', limit = 10
   // Stuck and in-flight ones come from their own index, so none is missed behind newer ingests.
   const records: IngestRecord[] =
     filter === 'stuck' || filter === 'in-flight'
-      ? ((await Promise.all([...(filter === 'stuck' ? stuck : inflight)].map((id) => app.status.get(id)))).filter(Boolean) as IngestRecord[])
+      ? await app.status.many([...(filter === 'stuck' ? stuck : inflight)])
       : await app.status.recent(filter === 'all' ? limit : Math.max(limit * 20, 2000));
   const rows = records.map((r) => ({
     ...r,

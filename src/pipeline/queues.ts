@@ -100,6 +100,7 @@ export function wrapProcessor<P extends { ingestId?: string; itemId?: string; pa
   handler: StageHandler<P, R>,
   baseLog: Logger,
   metrics?: MetricsStore,
+  status?: { progress(ingestId: string, stage: string): Promise<void> },
 ) {
   // Metrics never fail the work they describe.
   const record = (log: Logger, fn: (m: MetricsStore) => Promise<void>) => {
@@ -116,6 +117,8 @@ export function wrapProcessor<P extends { ingestId?: string; itemId?: string; pa
       const result = await handler(job.data, { log, job, token });
       log.debug({ ms: Math.round(performance.now() - started) }, `${stage} done`);
       record(log, (m) => m.observe('stage_duration_seconds', DURATION_BUCKETS, { stage, outcome: 'success' }, (performance.now() - started) / 1000));
+      // Pages done of total, for the dashboard.
+      if (status && job.data.ingestId && job.data.page !== undefined) status.progress(job.data.ingestId, stage).catch(() => undefined);
       return result;
     } catch (err) {
       if (err instanceof DelayedError || err instanceof WaitingChildrenError) throw err;

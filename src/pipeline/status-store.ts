@@ -11,6 +11,11 @@ export interface IngestRecord {
   ingestId: string;
   itemId: string;
   sourceName: string;
+  /** from metadata.json, for people (text, or the first of a language map) */
+  title?: string;
+  type?: string;
+  /** page files (masters that are images or PDFs) */
+  pages?: number;
   status: ItemStatus;
   /** the step the ingest is in, while in progress */
   stage?: string;
@@ -110,13 +115,38 @@ export class StatusStore {
 
   /** The newest ingests first. */
   async recent(limit = 100): Promise<IngestRecord[]> {
-    const ids = await this.redis.zrevrange(this.index, 0, limit - 1);
-    const out: IngestRecord[] = [];
-    for (const id of ids) {
-      const r = await this.get(id);
-      if (r) out.push(r);
-    }
-    return out;
+    return this.many(await this.redis.zrevrange(this.index, 0, limit - 1));
+  }
+
+  /** Several records in one round trip, in the order asked (missing ones left out). */
+  async many(ids: string[]): Promise<IngestRecord[]> {
+    if (ids.length === 0) return [];
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.hgetall(this.key(id));
+    const res = (await pipe.exec()) ?? [];
+    return res.map(([, h]) => h as Record<string, string>).filter((h) => h && Object.keys(h).length > 0).map(decode);
+  }
+
+  /** Ingests taken, all of them (for counts). */
+  async count(): Promise<number> {
+    return this.redis.zcard(this.index);
+  }
+
+  private progressKey(ingestId: string) {
+    return `${this.prefix}:yd:progress:${ingestId}`;
+  }
+
+  /** One more job of a stage done for an ingest (pages done of total). */
+  async progress(ingestId: string, stage: string): Promise<void> {
+    await this.redis.multi().hincrby(this.progressKey(ingestId), stage, 1).expire(this.progressKey(ingestId), 30 * 24 * 3600).exec();
+  }
+
+  async progressOf(ingestIds: string[]): Promise<Map<string, Record<string, number>>> {
+    if (ingestIds.length === 0) return new Map();
+    const pipe = this.redis.pipeline();
+    for (const id of ingestIds) pipe.hgetall(this.progressKey(id));
+    const res = (await pipe.exec()) ?? [];
+    return new Map(ingestIds.map((id, i) => [id, Object.fromEntries(Object.entries((res[i]?.[1] as Record<string, string>) ?? {}).map(([k, v]) => [k, Number(v)]))]));
   }
 
   /** Holds an item's object for one ingest at a time; true when this ingest holds it. */

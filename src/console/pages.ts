@@ -1,0 +1,230 @@
+/**
+ * The dashboard's pages, rendered on the server as plain HTML (no client framework): they work
+ * without JavaScript, by keyboard, in any current browser; a small script (DASHBOARD_JS) keeps
+ * them live. Every value from outside goes through `esc`.
+ */
+import type { ItemDetail, ItemRow, QueueState } from '../ops/operations.js';
+
+export const esc = (v: unknown): string =>
+  String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const CSS = `
+:root { color-scheme: light dark; --fg: #1b1b1b; --bg: #fff; --muted: #666; --line: #ddd; --bad: #b00020; --ok: #1b7a33; --warn: #a15c00; --accent: #0b57d0; }
+@media (prefers-color-scheme: dark) { :root { --fg: #eee; --bg: #151515; --muted: #aaa; --line: #333; --bad: #ff6b7f; --ok: #5fd07a; --warn: #f0a94a; --accent: #8ab4f8; } }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.45 system-ui, sans-serif; color: var(--fg); background: var(--bg); }
+a { color: var(--accent); }
+:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+.skip { position: absolute; left: -999px; } .skip:focus { left: 8px; top: 8px; background: var(--bg); padding: 4px 8px; }
+header { display: flex; gap: 1.5rem; align-items: center; padding: .6rem 1rem; border-bottom: 1px solid var(--line); flex-wrap: wrap; }
+header nav { display: flex; gap: 1rem; flex-wrap: wrap; }
+header .who { margin-left: auto; }
+main { padding: 1rem; max-width: 1400px; }
+h1 { font-size: 1.3rem; margin: .2rem 0 1rem; } h2 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
+table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { font-weight: 600; font-size: .9rem; color: var(--muted); }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+img.thumb { width: 64px; height: 64px; object-fit: contain; background: #8882; display: block; }
+.tag { display: inline-block; padding: 0 .4rem; border-radius: 3px; font-size: .85rem; border: 1px solid currentColor; }
+.failed, .rejected { color: var(--bad); } .preserved, .published { color: var(--ok); } .stuck, .in-progress, .queued { color: var(--warn); }
+.reason { color: var(--bad); font-size: .9rem; }
+.filters { display: flex; gap: .5rem; margin-bottom: 1rem; flex-wrap: wrap; }
+.filters a { padding: .2rem .6rem; border: 1px solid var(--line); border-radius: 3px; text-decoration: none; }
+.filters a[aria-current="page"] { background: var(--accent); color: var(--bg); border-color: var(--accent); }
+.cards { display: flex; gap: 1rem; flex-wrap: wrap; margin-bottom: 1rem; } .card { border: 1px solid var(--line); border-radius: 4px; padding: .5rem .8rem; min-width: 9rem; }
+.card b { display: block; font-size: 1.4rem; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 1rem; }
+figure { margin: 0; border: 1px solid var(--line); border-radius: 4px; padding: .5rem; } figcaption { font-size: .9rem; color: var(--muted); }
+svg.chart { width: 100%; height: 140px; } svg.chart polyline { fill: none; stroke: var(--accent); stroke-width: 2; } svg.chart text { fill: var(--muted); font-size: 10px; }
+.pages { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: .8rem; list-style: none; padding: 0; }
+.pages li { border: 1px solid var(--line); border-radius: 4px; padding: .4rem; font-size: .85rem; word-break: break-all; }
+.pages img { width: 100%; height: 160px; object-fit: contain; background: #8882; }
+button { font: inherit; padding: .3rem .8rem; cursor: pointer; } form.inline { display: inline; }
+.notice { padding: .5rem .8rem; border: 1px solid var(--line); border-left: 4px solid var(--accent); margin-bottom: 1rem; }
+label { display: block; margin: .5rem 0 .2rem; } input { font: inherit; padding: .3rem; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; } dt { color: var(--muted); } dd { margin: 0; }
+`;
+
+export interface Chrome {
+  title: string;
+  user: string | null;
+  loginEnabled: boolean;
+  active: 'items' | 'rejected' | 'queues' | 'activity' | 'login';
+}
+
+export function layout(c: Chrome, body: string): string {
+  const link = (href: string, key: Chrome['active'], text: string) => `<a href="${href}"${c.active === key ? ' aria-current="page"' : ''}>${text}</a>`;
+  const who = c.user
+    ? `<form class="inline" method="post" action="/logout">Logged in as ${esc(c.user)} <button type="submit">Log out</button></form>`
+    : c.loginEnabled
+      ? `<a href="/login">Log in</a> <span class="muted">(read-only until then)</span>`
+      : `<span title="No YADDAS_CONSOLE_USER / YADDAS_CONSOLE_PASSWORD configured">Read-only</span>`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(c.title)} · Yaddaş</title><style>${CSS}</style></head>
+<body><a class="skip" href="#main">Skip to content</a>
+<header><strong>Yaddaş</strong><nav aria-label="Sections">${link('/items', 'items', 'Items')}${link('/items?filter=rejected', 'rejected', 'Rejected')}${link('/activity', 'activity', 'Activity')}${link('/queues', 'queues', 'Queues')}</nav><div class="who">${who}</div></header>
+<main id="main">${body}</main><script src="/assets/dashboard.js" defer></script></body></html>`;
+}
+
+const FILTERS: Array<[string, string]> = [
+  ['all', 'All'],
+  ['in-flight', 'In flight'],
+  ['failed', 'Failed'],
+  ['stuck', 'Stuck'],
+  ['rejected', 'Rejected'],
+];
+
+function where(r: ItemRow): string {
+  if (r.status === 'rejected') return `<span class="tag rejected">rejected</span>`;
+  if (r.status === 'failed') return `<span class="tag failed">failed</span>`;
+  if (r.status === 'preserved') {
+    const pub = r.publication === 'failed' ? ` <span class="tag failed">access copies failed</span>` : r.publication === 'published' ? ` <span class="tag published">published</span>` : '';
+    return `<span class="tag preserved">preserved ${esc(r.version ?? '')}</span>${pub}`;
+  }
+  return `<span class="tag ${esc(r.status)}">${esc(r.status)}</span>`;
+}
+
+export function itemRows(rows: ItemRow[], progress: Map<string, Record<string, number>>, thumb: (itemId: string) => string): string {
+  if (rows.length === 0) return `<tr><td colspan="7">No items here.</td></tr>`;
+  return rows
+    .map((r) => {
+      const p = progress.get(r.ingestId) ?? {};
+      const steps = (r.stage || '').split('+').filter(Boolean);
+      const doing = steps.length
+        ? `${esc(r.stage)}${steps.map((s) => (p[s] !== undefined && r.pages ? ` · ${s} ${p[s]}/${r.pages}` : '')).join('')}`
+        : '';
+      const reason = r.failedWhere === 'publication' ? r.publicationReason : r.reason;
+      const showThumb = r.status === 'preserved' && r.publication === 'published';
+      return `<tr data-ingest="${esc(r.ingestId)}">
+<td>${showThumb ? `<img class="thumb" src="${esc(thumb(r.itemId))}" alt="" loading="lazy">` : ''}</td>
+<td><a href="/items/${encodeURIComponent(r.ingestId)}">${esc(r.title ?? r.sourceName)}</a><br><small>${esc(r.itemId)}</small></td>
+<td>${esc(r.type ?? '')}</td>
+<td class="num">${r.pages ?? ''}</td>
+<td>${where(r)}${r.stuck ? ' <span class="tag stuck">stuck</span>' : ''}${doing ? `<br><small>${doing}</small>` : ''}${reason ? `<div class="reason">${esc(reason)}</div>` : ''}</td>
+<td><time datetime="${esc(r.takenAt)}">${esc(r.takenAt.slice(0, 16).replace('T', ' '))}</time></td>
+<td><small>${esc(r.ingestId)}</small></td></tr>`;
+    })
+    .join('\n');
+}
+
+export function itemsPage(c: Chrome, filter: string, rows: string, summary: { inFlight: number; stuck: number; failed: number; total: number }): string {
+  const tabs = FILTERS.map(([k, label]) => `<a href="/items?filter=${k}"${k === filter ? ' aria-current="page"' : ''}>${label}</a>`).join('');
+  return layout(
+    c,
+    `<h1>${filter === 'rejected' ? 'Rejected items' : 'Items'}</h1>
+<div class="cards" aria-live="polite"><div class="card">In flight<b id="n-inflight">${summary.inFlight}</b></div><div class="card">Stuck<b id="n-stuck">${summary.stuck}</b></div><div class="card">Failed (recent)<b id="n-failed">${summary.failed}</b></div><div class="card">Ingests in all<b id="n-total">${summary.total}</b></div></div>
+<nav class="filters" aria-label="Filter items">${tabs}</nav>
+<table><caption class="skip">Items, newest first</caption><thead><tr><th scope="col"><span class="skip">Thumbnail</span></th><th scope="col">Title</th><th scope="col">Type</th><th scope="col" class="num">Pages</th><th scope="col">Where it stands</th><th scope="col">Taken</th><th scope="col">Ingest</th></tr></thead>
+<tbody id="items" data-live="/api/items/rows?filter=${esc(filter)}">${rows}</tbody></table>`,
+  );
+}
+
+export function itemPage(c: Chrome, d: ItemDetail, opts: { thumb: (page: number) => string; notice?: string }): string {
+  const r = d.record;
+  const a = d.access as {
+    pages?: Array<{ page: number; name: string; thumbnail?: string; master: { size: number; digests: { sha512: string; sha256: string; md5: string } }; ocr?: { meanConfidence?: number; languages?: string; failed?: string } }>;
+    ocr?: { status?: string; languages?: string; version?: string; meanConfidence?: number; reason?: string };
+    pdf?: string | null;
+    text?: string | null;
+    manifest?: string | null;
+  } | null;
+  const can = c.user !== null;
+  const action = (path: string, label: string, help: string) =>
+    can
+      ? `<form class="inline" method="post" action="/items/${encodeURIComponent(r.ingestId)}/${path}"><button type="submit">${label}</button></form> <small>${help}</small>`
+      : `<button type="button" disabled aria-disabled="true" title="Log in to do this">${label}</button> <small>${help}${c.loginEnabled ? ' <a href="/login">Log in</a> first.' : ''}</small>`;
+  const actions: string[] = [];
+  if (r.status === 'failed' || r.publication === 'failed') actions.push(action('retry', 'Retry', r.status === 'failed' ? 'takes the staged copy again' : 'makes the access copies again from the preserved object'));
+  if (r.status === 'preserved' && !r.stage) actions.push(action('rerun', 'Re-run derivatives and OCR', 'everything after preservation, as a new ingest'));
+  const pages = (a?.pages ?? []).map(
+    (p) => `<li><img src="${esc(p.thumbnail ?? opts.thumb(p.page))}" alt="Page ${p.page}" loading="lazy"><div>${p.page}. ${esc(p.name)}</div><div>${(p.master.size / 1e6).toFixed(1)} MB</div><div title="SHA-512">sha512 <code>${esc(p.master.digests.sha512.slice(0, 16))}…</code></div>${p.ocr?.meanConfidence !== undefined ? `<div>OCR ${esc(p.ocr.languages)} ${p.ocr.meanConfidence}</div>` : p.ocr?.failed ? `<div class="reason">OCR: ${esc(p.ocr.failed)}</div>` : ''}</li>`,
+  );
+  const links = [
+    a?.manifest ? `<a href="${esc(a.manifest)}">IIIF manifest</a>` : '',
+    a?.pdf ? `<a href="${esc(a.pdf)}">Searchable PDF</a>` : '',
+    a?.text ? `<a href="${esc(a.text)}">Full text</a>` : '',
+    a ? `<a href="${esc(d.urls.item)}">item.json</a>` : '',
+  ].filter(Boolean);
+  return layout(
+    c,
+    `${opts.notice ? `<p class="notice" role="status">${esc(opts.notice)}</p>` : ''}<h1>${esc(r.title ?? r.sourceName)}</h1>
+<dl id="record"${r.stage || r.status === 'queued' || r.status === 'in-progress' ? ' data-inflight="1"' : ''}>
+<dt>Item</dt><dd>${esc(r.itemId)}</dd><dt>Ingest</dt><dd>${esc(r.ingestId)} ("${esc(r.sourceName)}")</dd>
+<dt>Status</dt><dd id="status">${where({ ...r, stuck: d.stuck, failedWhere: r.status === 'failed' ? 'preservation' : r.publication === 'failed' ? 'publication' : null })}${d.stuck ? ' <span class="tag stuck">stuck</span>' : ''}${r.stage ? ` now: ${esc(r.stage)}` : ''}</dd>
+${r.reason ? `<dt>Reason</dt><dd class="reason">${esc(r.code ? `${r.code}: ` : '')}${esc(r.reason)}</dd>` : ''}
+${(r.problems ?? []).map((p) => `<dt>Problem</dt><dd class="reason">${esc(p.file ?? 'item')}: ${esc(p.message)} ${esc(p.hint)}</dd>`).join('')}
+${r.publicationReason ? `<dt>Access copies</dt><dd class="reason">${esc(r.publicationReason)}</dd>` : ''}
+<dt>Taken</dt><dd><time datetime="${esc(r.takenAt)}">${esc(r.takenAt)}</time>${r.finishedAt ? `; ended ${esc(r.finishedAt)}` : ''}</dd>
+${r.location ? `<dt>Files</dt><dd>${esc(r.location)}</dd>` : ''}
+${a?.ocr ? `<dt>OCR</dt><dd>${esc(a.ocr.status)}${a.ocr.languages ? ` (${esc(a.ocr.languages)})` : ''}${a.ocr.meanConfidence != null ? `, mean confidence ${a.ocr.meanConfidence}` : ''}${a.ocr.reason ? ` <span class="reason">${esc(a.ocr.reason)}</span>` : ''}</dd>` : ''}
+${links.length ? `<dt>Links</dt><dd>${links.join(' · ')}</dd>` : ''}
+</dl>
+${actions.length ? `<h2>Actions</h2><p>${actions.join('<br>')}</p>` : ''}
+${d.failures.length ? `<h2>Failed jobs</h2><ul>${d.failures.map((f) => `<li><code>${esc(f.job)}</code>: <span class="reason">${esc(f.code)}: ${esc(f.reason)}</span></li>`).join('')}</ul>` : ''}
+<h2>Pages</h2>${pages.length ? `<ul class="pages">${pages.join('')}</ul>` : '<p>No published pages yet.</p>'}`,
+  );
+}
+
+export function activityPage(c: Chrome, queues: QueueState[]): string {
+  const rows = queues
+    .map((q) => `<tr><th scope="row">${esc(q.name)}</th><td class="num">${q.workers}</td><td class="num">${(q.counts.waiting ?? 0) + (q.counts.prioritized ?? 0)}</td><td class="num">${q.counts.active ?? 0}</td><td class="num">${q.counts.delayed ?? 0}</td><td class="num">${q.counts.failed ?? 0}</td><td class="num">${q.counts.completed ?? 0}</td><td>${q.paused ? '<span class="tag stuck">paused</span>' : ''}${q.workers === 0 ? ' <span class="tag failed">no worker</span>' : ''}</td></tr>`)
+    .join('');
+  return layout(
+    c,
+    `<h1>Activity</h1>
+<div class="charts"><figure><figcaption>Pages preserved per hour, last 12 hours</figcaption><svg class="chart" id="chart-throughput" role="img" aria-label="Pages preserved per hour"></svg></figure>
+<figure><figcaption>Jobs waiting and running, last 12 hours</figcaption><svg class="chart" id="chart-depth" role="img" aria-label="Queue depth"></svg></figure></div>
+<h2>Queues</h2><table><thead><tr><th scope="col">Queue</th><th scope="col" class="num">Workers</th><th scope="col" class="num">Waiting</th><th scope="col" class="num">Active</th><th scope="col" class="num">Delayed</th><th scope="col" class="num">Failed</th><th scope="col" class="num">Completed</th><th scope="col"></th></tr></thead><tbody id="queues" data-live="/api/queues/rows">${rows}</tbody></table>
+<p>Jobs one by one, with their errors, retry and clean: <a href="/queues">the queues board</a>.</p>`,
+  );
+}
+
+export function loginPage(c: Chrome, error?: string): string {
+  return layout(
+    c,
+    `<h1>Log in</h1>${c.loginEnabled ? '' : '<p class="notice">No credentials are configured (YADDAS_CONSOLE_USER, YADDAS_CONSOLE_PASSWORD): the dashboard is read-only.</p>'}
+${error ? `<p class="reason" role="alert">${esc(error)}</p>` : ''}
+<form method="post" action="/login"><label for="user">User</label><input id="user" name="user" autocomplete="username" required autofocus>
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+<p><button type="submit">Log in</button></p></form>`,
+  );
+}
+
+/** Live updates without reloading: server-sent events say when to refresh the live parts. */
+export const DASHBOARD_JS = `
+(() => {
+  const live = [...document.querySelectorAll('[data-live]')].filter((el) => el.tagName === 'TBODY');
+  async function refresh() {
+    for (const el of live) {
+      const res = await fetch(el.dataset.live, { headers: { accept: 'text/html' } });
+      if (res.ok) el.innerHTML = await res.text();
+    }
+    const s = await fetch('/api/summary').then((r) => r.json()).catch(() => null);
+    if (s) for (const [id, v] of [['n-inflight', s.inFlight], ['n-stuck', s.stuck], ['n-failed', s.failed], ['n-total', s.total]]) { const e = document.getElementById(id); if (e) e.textContent = v; }
+    drawCharts();
+  }
+  function line(svg, points, key) {
+    if (!svg) return;
+    const w = 600, h = 140, pad = 24;
+    svg.setAttribute('viewBox', '0 0 ' + w + ' ' + h);
+    if (points.length < 2) { svg.innerHTML = '<text x="10" y="70">Not enough data yet (a point a minute)</text>'; return; }
+    const t0 = points[0].t, t1 = points[points.length - 1].t, max = Math.max(1, ...points.map((p) => p[key]));
+    const xy = points.map((p) => [pad + ((p.t - t0) / Math.max(1, t1 - t0)) * (w - 2 * pad), h - pad - (p[key] / max) * (h - 2 * pad)]);
+    svg.innerHTML = '<polyline points="' + xy.map((q) => q.join(',')).join(' ') + '"></polyline><text x="2" y="12">' + Math.round(max) + '</text><text x="2" y="' + (h - 4) + '">0</text>';
+  }
+  async function drawCharts() {
+    if (!document.getElementById('chart-throughput')) return;
+    const s = await fetch('/api/series').then((r) => r.json()).catch(() => null);
+    if (!s) return;
+    line(document.getElementById('chart-throughput'), s.throughput, 'perHour');
+    line(document.getElementById('chart-depth'), s.points, 'depth');
+  }
+  drawCharts();
+  if (window.EventSource) {
+    const es = new EventSource('/api/live');
+    // An item page of an item still on its way reloads as it moves; lists refresh in place.
+    es.addEventListener('tick', () => (document.querySelector('[data-inflight]') ? location.reload() : refresh().catch(() => {})));
+  }
+})();
+`;

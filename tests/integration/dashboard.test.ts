@@ -1,0 +1,143 @@
+/**
+ * The dashboard in a real browser (Debian's Chromium, driven by playwright-core): anonymous
+ * visitors can look but not change anything; a logged-in operator finds an item with its
+ * thumbnail, opens it, retries a failed one and sees it complete. Screenshots of the main views
+ * go to docs/screenshots/ when YADDAS_SCREENSHOTS=1.
+ */
+import path from 'node:path';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { ROOT, startHarness, type Harness } from '../helpers/harness.js';
+import { pageImage, until, writeItem } from '../helpers/fixtures.js';
+import { buildConsole } from '../../src/console/server.js';
+
+const USER = 'operator';
+const PASSWORD = 'correct horse battery staple';
+const SHOTS = process.env.YADDAS_SCREENSHOTS === '1';
+
+let h: Harness;
+let server: FastifyInstance;
+let base: string;
+let browser: Browser;
+beforeAll(async () => {
+  h = await startHarness({ env: { YADDAS_CONSOLE_USER: USER, YADDAS_CONSOLE_PASSWORD: PASSWORD, YADDAS_STUCK_MINUTES: '10' } });
+  server = await buildConsole(h.app, { sampleSeconds: 1, tickSeconds: 1 });
+  base = await server.listen({ host: '127.0.0.1', port: 0 });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await h?.stop();
+});
+
+async function take(name: string, files: Record<string, Buffer | string>) {
+  const src = path.join(h.dir, 'src', String(Math.random()).slice(2), name);
+  await writeItem(src, files);
+  return h.app.intake.take(src, name, { move: false, via: 'cli' });
+}
+async function ended(ingestId: string) {
+  await until(async () => {
+    const r = await h.app.status.get(ingestId);
+    return !!r && (r.status !== 'preserved' ? r.status !== 'queued' && r.status !== 'in-progress' : !!r.publication && !r.stage);
+  }, 60_000, `ingest ${ingestId} ended`);
+  return (await h.app.status.get(ingestId))!;
+}
+// playwright-core has no test matchers: small waits that fail with a useful message.
+const visible = (l: Locator, timeout = 10_000) => l.first().waitFor({ state: 'visible', timeout });
+const contains = (l: Locator, text: string, timeout = 10_000) => until(async () => ((await l.first().textContent()) ?? '').includes(text), timeout, `"${text}" in ${l}`);
+const count = (l: Locator, n: number, timeout = 10_000) => until(async () => (await l.count()) === n, timeout, `${n} of ${l}`);
+const shot = async (page: Page, name: string) => {
+  if (SHOTS) await page.screenshot({ path: path.join(ROOT, 'docs/screenshots', `${name}.png`), fullPage: true });
+};
+
+let good: { ingestId: string; itemId: string };
+let broken: { ingestId: string; itemId: string };
+
+describe('dashboard', () => {
+  beforeAll(async () => {
+    const g = await take('Nağıllar', { '1.png': await pageImage({ seed: 21, format: 'png', width: 600, height: 800 }), '2.png': await pageImage({ seed: 22, format: 'png', width: 600, height: 800 }), 'metadata.json': JSON.stringify({ identifier: 'dash-kitab', type: 'book', title: { az: 'Azərbaycan nağılları' } }) });
+    good = { ingestId: g.ingestId, itemId: 'dash-kitab' };
+    await ended(g.ingestId);
+    await take('bos qovluq', { 'empty.tif': Buffer.alloc(0) });
+    // An item whose access copies fail: its master's stored copy is missing when derive runs.
+    await h.stopWorker('derive');
+    const b = await take('Qəzet', { '1.png': await pageImage({ seed: 23, format: 'png', width: 600, height: 800 }), 'metadata.json': JSON.stringify({ identifier: 'dash-qezet', type: 'periodical', title: 'Qəzet, 1918' }) });
+    broken = { ingestId: b.ingestId, itemId: 'dash-qezet' };
+    await until(async () => (await h.app.status.get(b.ingestId))?.stage === 'derive+ocr', 30_000, 'waiting at derive');
+    const inv = (await h.app.preservation.readInventory('dash-qezet'))!;
+    const key = `${h.app.preservation.rootOf('dash-qezet')}/${Object.values(inv.manifest).flat().find((p) => p.endsWith('masters/1.png'))!}`;
+    const master = (await h.app.preservation.store.getBuffer(key))!;
+    await h.app.preservation.store.delete([key]);
+    h.startWorkers(['derive']);
+    expect((await ended(b.ingestId)).publication).toBe('failed');
+    await h.app.preservation.store.put(key, master);
+  }, 120_000);
+
+  it('shows items with thumbnails and reasons to anyone, and refuses changes without a login', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/items`);
+    const row = page.locator(`tr[data-ingest="${good.ingestId}"]`);
+    await visible(row.getByRole('link', { name: 'Azərbaycan nağılları' }));
+    await until(() => row.locator('img.thumb').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), 10_000, 'thumbnail loaded');
+    await contains(row, 'published');
+    await shot(page, 'items');
+    await page.goto(`${base}/items?filter=rejected`);
+    await contains(page.locator('tbody#items'), 'empty');
+    await shot(page, 'rejected');
+    await page.goto(`${base}/items?filter=failed`);
+    await contains(page.locator(`tr[data-ingest="${broken.ingestId}"]`), 'access copies failed');
+    await page.getByRole('link', { name: 'Qəzet, 1918' }).click();
+    expect(await page.getByRole('button', { name: 'Retry' }).isDisabled()).toBe(true);
+    // Even a hand-made request is refused.
+    const res = await page.evaluate(async (u) => (await fetch(u, { method: 'POST' })).status, `${base}/items/${broken.ingestId}/retry`);
+    expect(res).toBe(401);
+    const board = await page.evaluate(async (u) => (await fetch(u, { method: 'PUT' })).status, `${base}/queues/api/queues/derive/retry/failed`);
+    expect(board).toBe(401);
+    await page.close();
+  });
+
+  it('lets a logged-in operator open an item and retry a failed one, and shows it complete', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/login`);
+    await page.getByLabel('User').fill(USER);
+    await page.getByLabel('Password').fill('wrong');
+    await page.keyboard.press('Enter');
+    await contains(page.getByRole('alert'), 'Wrong user or password');
+    await page.getByLabel('User').fill(USER);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${base}/items`);
+    await contains(page.locator('header'), `Logged in as ${USER}`);
+
+    // The good item's page: its pages' thumbnails, checksums and links.
+    await page.getByRole('link', { name: 'Azərbaycan nağılları' }).click();
+    await count(page.locator('ul.pages li'), 2);
+    await contains(page.locator('ul.pages li').first(), 'sha512');
+    await visible(page.getByRole('link', { name: 'IIIF manifest' }));
+    await visible(page.getByRole('link', { name: 'Searchable PDF' }));
+    await shot(page, 'item');
+
+    // The failed one, by keyboard: focus the Retry button and press Enter.
+    await page.goto(`${base}/items/${broken.ingestId}`);
+    await page.getByRole('button', { name: 'Retry' }).focus();
+    await page.keyboard.press('Enter');
+    await contains(page.getByRole('status'), 'Retrying');
+    // The new ingest's page reloads itself while the item moves, until it is published.
+    await contains(page.locator('#status'), 'published', 60_000);
+    await count(page.locator('ul.pages li'), 1);
+    await page.goto(`${base}/activity`);
+    await contains(page.locator('tbody#queues'), 'derive');
+    await page.waitForTimeout(2500);
+    await shot(page, 'activity');
+    // Bull Board: the failed derive job, with its error.
+    await page.goto(`${base}/queues/queue/derive?status=failed`);
+    await visible(page.getByText('STORAGE_UNAVAILABLE'), 20_000);
+    await shot(page, 'queues');
+    await page.close();
+  });
+});
