@@ -4,24 +4,22 @@
  * uses too.
  */
 import type { App } from '../app.js';
-import { listItems, queueStates, retry, setPaused, showItem, type ItemFilter, type ItemRow, type RetryResult } from '../ops/operations.js';
+import { counts, listItems, queueStates, retry, setPaused, showItem, type ItemFilter, type ItemRow, type RetryResult } from '../ops/operations.js';
 
 const out = (s: string) => process.stdout.write(s + '\n');
 const json = (v: unknown) => out(JSON.stringify(v, null, 2));
 
 export async function statusCommand(app: App, opts: { json?: boolean }): Promise<number> {
   const queues = await queueStates(app);
-  const inflight = await app.status.inflight();
-  const stuck = await app.status.stuck(app.config.console.stuckMinutes * 60_000);
-  const failed = await listItems(app, 'failed', 1000);
-  const report = { queues, inFlight: inflight.length, stuck: stuck.length, failedItems: failed.length };
+  const n = await counts(app);
+  const report = { queues, inFlight: n.inFlight, stuck: n.stuck, failedItems: n.failed, rejectedItems: n.rejected, ingests: n.total };
   if (opts.json) return json(report), 0;
   out('queue      workers  waiting  active  delayed  failed  completed');
   for (const q of queues) {
     const c = q.counts;
     out(`${q.name.padEnd(10)} ${String(q.workers).padStart(7)}  ${String((c.waiting ?? 0) + (c.prioritized ?? 0)).padStart(7)}  ${String(c.active ?? 0).padStart(6)}  ${String(c.delayed ?? 0).padStart(7)}  ${String(c.failed ?? 0).padStart(6)}  ${String(c.completed ?? 0).padStart(9)}${q.paused ? '  PAUSED' : ''}${q.workers === 0 ? '  (no worker)' : ''}`);
   }
-  out(`\nitems in flight: ${inflight.length}; stuck (no progress for ${app.config.console.stuckMinutes} min): ${stuck.length}; failed among the recent: ${failed.length}`);
+  out(`\nitems in flight: ${n.inFlight}; stuck (no progress for ${app.config.console.stuckMinutes} min): ${n.stuck}; failed (not retried): ${n.failed}; rejected: ${n.rejected}; ingests in all: ${n.total}`);
   return 0;
 }
 
@@ -65,7 +63,7 @@ export async function showCommand(app: App, id: string, opts: { json?: boolean }
 }
 
 export async function retryCommand(app: App, ids: string[], opts: { allFailed?: boolean; json?: boolean }): Promise<number> {
-  const targets = opts.allFailed ? (await listItems(app, 'failed', 10_000)).map((r) => r.ingestId) : ids;
+  const targets = opts.allFailed ? (await listItems(app, 'failed', 100_000)).map((r) => r.ingestId) : ids;
   if (targets.length === 0) {
     process.stderr.write(opts.allFailed ? 'yaddas retry: no failed items\n' : 'yaddas retry: name items (or ingests), or --all-failed\n');
     return opts.allFailed ? 0 : 2;

@@ -113,7 +113,7 @@ export function itemsPage(c: Chrome, filter: string, rows: string, summary: { in
   return layout(
     c,
     `<h1>${filter === 'rejected' ? 'Rejected items' : 'Items'}</h1>
-<div class="cards" aria-live="polite"><div class="card">In flight<b id="n-inflight">${summary.inFlight}</b></div><div class="card">Stuck<b id="n-stuck">${summary.stuck}</b></div><div class="card">Failed (recent)<b id="n-failed">${summary.failed}</b></div><div class="card">Ingests in all<b id="n-total">${summary.total}</b></div></div>
+<div class="cards" aria-live="polite"><div class="card">In flight<b id="n-inflight">${summary.inFlight}</b></div><div class="card">Stuck<b id="n-stuck">${summary.stuck}</b></div><div class="card">Failed<b id="n-failed">${summary.failed}</b></div><div class="card">Ingests in all<b id="n-total">${summary.total}</b></div></div>
 <nav class="filters" aria-label="Filter items">${tabs}</nav>
 <table><caption class="skip">Items, newest first</caption><thead><tr><th scope="col"><span class="skip">Thumbnail</span></th><th scope="col">Title</th><th scope="col">Type</th><th scope="col" class="num">Pages</th><th scope="col">Where it stands</th><th scope="col">Taken</th><th scope="col">Ingest</th></tr></thead>
 <tbody id="items" data-live="/api/items/rows?filter=${esc(filter)}">${rows}</tbody></table>`,

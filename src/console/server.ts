@@ -15,7 +15,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { QUEUE_NAMES } from '../pipeline/plan.js';
-import { listItems, queueStates, republish, retry, showItem, type ItemFilter } from '../ops/operations.js';
+import { counts, listItems, queueStates, republish, retry, showItem, type ItemFilter } from '../ops/operations.js';
 import { ConsoleAuth, SESSION_COOKIE } from './auth.js';
 import { Series } from './series.js';
 import { DASHBOARD_JS, activityPage, esc, layout, itemPage, itemRows, itemsPage, loginPage, type Chrome } from './pages.js';
@@ -57,10 +57,7 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
   createBullBoard({ queues: QUEUE_NAMES.map((n) => new BullMQAdapter(app.queues.get(n))), serverAdapter: board, options: { uiConfig: { boardTitle: 'Yaddaş queues' } } });
   await server.register(board.registerPlugin() as never, { prefix: '/queues' });
 
-  const summary = async () => {
-    const [inflight, stuck, failed, total] = await Promise.all([app.status.inflight(), app.status.stuck(c.console.stuckMinutes * 60_000), listItems(app, 'failed', 1000), app.status.count()]);
-    return { inFlight: inflight.length, stuck: stuck.length, failed: failed.length, total };
-  };
+  const summary = () => counts(app);
   const rowsHtml = async (filter: ItemFilter) => {
     const rows = await listItems(app, filter, 100);
     const progress = await app.status.progressOf(rows.filter((r) => r.stage).map((r) => r.ingestId));

@@ -44,19 +44,30 @@ const stuckAfter = (app: App) => app.config.console.stuckMinutes * 60_000;
 
 export async function listItems(app: App, filter: ItemFilter = 'all', limit = 100): Promise<ItemRow[]> {
   const stuck = new Set(await app.status.stuck(stuckAfter(app)));
-  const inflight = new Set((await app.status.inflight()).map((x) => x.ingestId));
-  // Stuck and in-flight ones come from their own index, so none is missed behind newer ingests.
-  const records: IngestRecord[] =
-    filter === 'stuck' || filter === 'in-flight'
-      ? await app.status.many([...(filter === 'stuck' ? stuck : inflight)])
-      : await app.status.recent(filter === 'all' ? limit : Math.max(limit * 20, 2000));
-  const rows = records.map((r) => ({
+  // Each filter reads its own index, so nothing is missed behind newer ingests and no page
+  // scans every record.
+  let records: IngestRecord[];
+  if (filter === 'stuck') records = await app.status.many([...stuck].slice(0, limit));
+  else if (filter === 'in-flight') records = await app.status.many((await app.status.inflight()).map((x) => x.ingestId).slice(-limit).reverse());
+  else if (filter === 'failed' || filter === 'rejected') records = await app.status.many((await app.status.listed(filter, limit)).ids);
+  else records = await app.status.recent(limit);
+  return records.map((r) => ({
     ...r,
     stuck: stuck.has(r.ingestId),
     failedWhere: r.status === 'failed' ? ('preservation' as const) : r.publication === 'failed' ? ('publication' as const) : null,
   }));
-  const keep = (r: ItemRow) => (filter === 'failed' ? r.failedWhere !== null : filter === 'rejected' ? r.status === 'rejected' : true);
-  return rows.filter(keep).slice(0, limit);
+}
+
+/** The numbers at the top of the dashboard and in `yaddas status`. */
+export async function counts(app: App): Promise<{ inFlight: number; stuck: number; failed: number; rejected: number; total: number }> {
+  const [inflight, stuck, failed, rejected, total] = await Promise.all([
+    app.status.inflight(),
+    app.status.stuck(stuckAfter(app)),
+    app.status.listed('failed', 0),
+    app.status.listed('rejected', 0),
+    app.status.count(),
+  ]);
+  return { inFlight: inflight.length, stuck: stuck.length, failed: failed.total, rejected: rejected.total, total };
 }
 
 /** An ingest id, or an item id (its last ingest). */
@@ -116,10 +127,12 @@ export async function retry(app: App, id: string): Promise<RetryResult> {
     const taken = await app.intake.take(staged, rec.sourceName, { move: true, via: 'cli' });
     await fs.rm(rec.location!, { recursive: true, force: true }).catch(() => undefined);
     await app.status.update(rec.ingestId, { location: `retried as ${taken.ingestId}` });
+    await app.status.clearFailed(rec.ingestId);
     return { ok: true, id: rec.itemId, ingestId: taken.ingestId, how: 'the staged copy was taken again' };
   }
   if (rec.publication !== 'failed') return { ok: false, id, reason: 'preserved and published: nothing to retry (yaddas reocr or rederive re-run parts of it)' };
   const ingestId = await republish(app, rec.itemId, 'retry');
+  await app.status.clearFailed(rec.ingestId);
   return { ok: true, id: rec.itemId, ingestId, how: 'everything after preservation runs again' };
 }
 

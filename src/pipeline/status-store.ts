@@ -58,6 +58,10 @@ export class StatusStore {
   private get inflightKey() {
     return `${this.prefix}:yd:inflight`;
   }
+  /** ingests that failed (preservation or access copies) and were not retried; and rejected ones */
+  private listKey(kind: 'failed' | 'rejected') {
+    return `${this.prefix}:yd:${kind}`;
+  }
   lockKey(itemId: string) {
     return `${this.prefix}:yd:lock:object:${itemId}`;
   }
@@ -71,6 +75,18 @@ export class StatusStore {
       .hset(this.itemKey(r.itemId), { lastIngest: r.ingestId })
       .exec();
     if (!isTerminal(r.status) || r.stage) await this.redis.zadd(this.inflightKey, Date.now(), r.ingestId);
+    if (r.status === 'rejected') await this.redis.zadd(this.listKey('rejected'), Date.parse(r.takenAt), r.ingestId);
+  }
+
+  /** The newest failed or rejected ingests, and how many there are in all. */
+  async listed(kind: 'failed' | 'rejected', limit: number): Promise<{ ids: string[]; total: number }> {
+    const [ids, total] = await Promise.all([this.redis.zrevrange(this.listKey(kind), 0, limit - 1), this.redis.zcard(this.listKey(kind))]);
+    return { ids, total };
+  }
+
+  /** A failed ingest that was retried (as another ingest) is no longer listed as failed. */
+  async clearFailed(ingestId: string): Promise<void> {
+    await this.redis.zrem(this.listKey('failed'), ingestId);
   }
 
   async update(ingestId: string, patch: Partial<IngestRecord>): Promise<void> {
@@ -78,6 +94,7 @@ export class StatusStore {
     // Every step that starts is progress; an empty stage means the ingest has ended.
     if (patch.stage === '') multi.zrem(this.inflightKey, ingestId);
     else if (patch.stage !== undefined) multi.zadd(this.inflightKey, Date.now(), ingestId);
+    if (patch.publication === 'failed') multi.zadd(this.listKey('failed'), Date.now(), ingestId);
     await multi.exec();
   }
 
@@ -104,6 +121,7 @@ export class StatusStore {
     if (outcome.unchanged !== undefined) patch.unchanged = outcome.unchanged;
     if (location) patch.location = location;
     const multi = this.redis.multi().hset(this.key(ingestId), encode({ ...patch, updatedAt: new Date().toISOString() })).zrem(this.inflightKey, ingestId);
+    if (outcome.status === 'failed' || outcome.status === 'rejected') multi.zadd(this.listKey(outcome.status), Date.now(), ingestId);
     if (outcome.status === 'preserved' && outcome.version) multi.hset(this.itemKey(itemId), { version: outcome.version, objectRoot: outcome.objectRoot ?? '' });
     await multi.exec();
   }
