@@ -9,7 +9,7 @@ import { configCommand } from './config.cmd.js';
 import { ingestCommand } from './ingest.cmd.js';
 import { verifyCommand } from './verify.cmd.js';
 import { reocrCommand } from './reocr.cmd.js';
-import { itemsCommand, pauseCommand, retryCommand, showCommand, statusCommand } from './ops.cmd.js';
+import { healthCommand, itemsCommand, pauseCommand, retryCommand, showCommand, statusCommand } from './ops.cmd.js';
 import { rederiveCommand } from './rederive.cmd.js';
 import { ensureEmbeddedS3, redisAnswers } from '../services/embedded.js';
 import { runSupervisor } from '../supervisor.js';
@@ -150,5 +150,13 @@ for (const [name, paused] of [['pause', true], ['resume', false]] as const) {
       await withApp((app) => pauseCommand(app, stage, paused, opts));
     });
 }
+
+program
+  .command('health')
+  .description("exit 0 when Redis answers and, for a stage, this machine's worker of it is connected (for container health checks)")
+  .argument('[role]', 'a stage, intake or console')
+  .action(async (role: string | undefined) => {
+    await withApp((app) => healthCommand(app, role), { redis: false });
+  });
 
 await program.parseAsync(process.argv);

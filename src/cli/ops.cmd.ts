@@ -3,7 +3,9 @@
  * for people, `--json` for scripts; all of it from src/ops/operations.ts, which the dashboard
  * uses too.
  */
+import { hostname } from 'node:os';
 import type { App } from '../app.js';
+import { QUEUE_NAMES } from '../pipeline/plan.js';
 import { counts, listItems, queueStates, retry, setPaused, showItem, type ItemFilter, type ItemRow, type RetryResult } from '../ops/operations.js';
 
 const out = (s: string) => process.stdout.write(s + '\n');
@@ -80,4 +82,29 @@ export async function pauseCommand(app: App, stage: string, paused: boolean, opt
   if (opts.json) json({ stage, paused });
   else out(`${stage}: ${paused ? 'paused (running jobs finish; no new ones start until resumed)' : 'resumed'}`);
   return 0;
+}
+
+/**
+ * `yaddas health [ROLE]`: exit 0 when Redis answers and, for a stage, a worker of that stage is
+ * connected from this machine (containers' health checks). For `console`, its /ready must pass.
+ */
+export async function healthCommand(app: App, role: string | undefined): Promise<number> {
+  try {
+    await app.redis.ping();
+  } catch (err) {
+    out(`unhealthy: Redis does not answer (${(err as Error).message})`);
+    return 1;
+  }
+  if (!role || role === 'intake') return out('healthy'), 0;
+  if (role === 'console') {
+    const c = app.config.console;
+    const res = await fetch(`http://${c.host === '0.0.0.0' ? '127.0.0.1' : c.host}:${c.port}/ready`).catch(() => null);
+    if (!res?.ok) return out(`unhealthy: console /ready ${res ? `HTTP ${res.status}` : 'does not answer'}`), 1;
+    return out('healthy'), 0;
+  }
+  if (!(QUEUE_NAMES as readonly string[]).includes(role)) return out(`unknown role "${role}"`), 2;
+  // BullMQ reports each worker's connection name (CLIENT SETNAME) as `rawname`.
+  const mine = (await app.queues.get(role).getWorkers()).filter((w) => String(w.rawname ?? '').includes(`:w:${hostname()}:`));
+  if (mine.length === 0) return out(`unhealthy: no ${role} worker of this machine (${hostname()}) is connected to Redis`), 1;
+  return out(`healthy: ${mine.length} ${role} worker(s) connected`), 0;
 }

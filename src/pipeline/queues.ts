@@ -3,6 +3,7 @@
  * through (child logger, timing, the mapping of permanent failures to UnrecoverableError).
  */
 import { Queue, Worker, UnrecoverableError, DelayedError, WaitingChildrenError, type Job, type JobsOptions } from 'bullmq';
+import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import { YaddasError, encodeFailure, ErrorCodes } from '../domain/errors.js';
 import type { Logger } from '../log.js';
@@ -160,6 +161,9 @@ export function createWorker(deps: QueueDeps, queue: string, processor: (job: Jo
     // A killed worker's job is "stalled" and runs again; several kills in a row must not fail it.
     maxStalledCount: 20,
     autorun: true,
+    // Named after the machine and process, so that `yaddas health ROLE` (a container's health
+    // check) can tell that this machine's worker is connected.
+    name: `${hostname()}:${process.pid}`,
   });
   worker.on('error', (err) => log.error({ err, queue }, 'worker error'));
   worker.on('failed', (job, err) => {

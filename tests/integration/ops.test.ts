@@ -58,6 +58,12 @@ describe('operator commands', () => {
     expect(JSON.parse(await cli('show', bad.ingestId, '--json')).record.problems[0].code).toBe('EMPTY_FILE');
     const missing = await yaddas(h, ['show', 'no-such-thing']);
     expect(missing.code).toBe(1);
+
+    // Health checks, as a container runs them: this machine's derive worker is connected.
+    expect(await cli('health', 'derive')).toMatch(/^healthy: 1 derive worker/);
+    expect(await cli('health')).toMatch(/^healthy/);
+    const noConsole = await yaddas(h, ['health', 'console'], { YADDAS_CONSOLE_PORT: '1' });
+    expect(noConsole.code).toBe(1);
   });
 
   it('pause holds a stage everywhere, an item waiting behind it shows as stuck, resume lets it through', async () => {
