@@ -50,6 +50,8 @@ const rows: Row[] = [];
 /** things worth a second look that did not stop the run */
 const odd: string[] = [];
 const tag = () => randomBytes(3).toString('hex');
+/** stderr of `yaddas ingest --wait` without its progress lines ("hh:mm:ss  name: status (step)"). */
+const unexpected = (stderr: string) => stderr.split('\n').filter((l) => l.trim() && !/^\d\d:\d\d:\d\d {2}/.test(l)).join('\n');
 
 async function machineFacts(): Promise<void> {
   const cpus = os.cpus();
@@ -99,7 +101,7 @@ async function bigViaCli(y: Yaddas, dir: string): Promise<number> {
     await following;
     const item = r.items[0];
     if (!item || item.status !== 'preserved') throw new Error(`yaddas ingest: ${dir} not preserved: ${JSON.stringify(r.items)}`);
-    if (r.stderr.trim()) odd.push(`yaddas ingest (1 GiB) wrote to stderr: ${r.stderr.trim().slice(0, 300)}`);
+    if (unexpected(r.stderr)) odd.push(`yaddas ingest (1 GiB) wrote to stderr: ${unexpected(r.stderr).slice(0, 300)}`);
     say(`yaddas ingest --wait --json: ${item.status} ${item.id} ${item.version}, ${secs(r.ms)} from start to exit`);
     say(`  steps seen in Redis: ${watch.breakdown()} s`);
     say(`  (includes starting the CLI and copying the ${GIB} GiB folder into staging, with a check of the copy;`);
@@ -188,7 +190,7 @@ async function pages(y: Yaddas): Promise<void> {
     await following;
     const item = r.items[0];
     if (!item || item.status !== 'preserved') throw new Error(`yaddas ingest: pages not preserved: ${JSON.stringify(r.items)}`);
-    if (r.stderr.trim()) odd.push(`yaddas ingest (pages) wrote to stderr: ${r.stderr.trim().slice(0, 300)}`);
+    if (unexpected(r.stderr)) odd.push(`yaddas ingest (pages) wrote to stderr: ${unexpected(r.stderr).slice(0, 300)}`);
     const ppm = PAGES / (r.ms / 60_000);
     const rate = mbps(bytes, r.ms);
     say(`yaddas ingest --wait --json: ${item.status} ${item.id} ${item.version}, ${secs(r.ms)}, ${ppm.toFixed(0)} pages/min, ${rate.toFixed(0)} MB/s`);

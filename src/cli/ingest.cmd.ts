@@ -46,13 +46,16 @@ export async function ingestCommand(app: App, paths: string[], opts: { wait?: bo
     const deadline = opts.timeout ? Date.now() + opts.timeout * 1000 : Infinity;
     let warned = false;
     const started = Date.now();
+    const progress = new Progress(results.length, !opts.json && process.stderr.isTTY === true);
     for (;;) {
       let pending = 0;
+      const stored = await app.status.progressOf(results.filter((r) => r.ingestId).map((r) => r.ingestId!));
       for (const r of results) {
         if (!r.ingestId) continue;
         const rec = await app.status.get(r.ingestId);
         if (!rec) continue;
         r.status = rec.status;
+        progress.update(r.path, rec, stored.get(r.ingestId)?.store ?? 0);
         if (isTerminal(rec.status)) {
           if (rec.reason) r.reason = rec.reason;
           if (rec.code) r.code = rec.code;
@@ -71,6 +74,7 @@ export async function ingestCommand(app: App, paths: string[], opts: { wait?: bo
         }
         break;
       }
+      progress.draw();
       if (!warned && Date.now() - started > 5_000) {
         const workers = await app.queues.get(INGEST_QUEUE).getWorkers();
         if (workers.length === 0) process.stderr.write('yaddas: no Yaddaş workers are running; start them with `npm start` (this command keeps waiting)\n');
@@ -80,8 +84,65 @@ export async function ingestCommand(app: App, paths: string[], opts: { wait?: bo
     }
   }
 
+  if (opts.wait) Progress.last?.done();
   if (opts.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
   else for (const r of results) process.stdout.write(line(r) + '\n');
   const bad = results.some((r) => (opts.wait ? r.status !== 'preserved' : r.status === 'rejected'));
   return bad ? 1 : 0;
+}
+
+/** How far along an ingest is, 0–1, from its step (storing moves with the pages stored). */
+function fraction(rec: IngestRecord, pagesStored: number): number {
+  if (isTerminal(rec.status)) return 1;
+  const pages = Math.max(1, rec.pages ?? 1);
+  switch (rec.stage) {
+    case 'inspect': return 0.1;
+    case 'prepare': return 0.2;
+    case 'store': return 0.2 + 0.6 * Math.min(1, pagesStored / pages);
+    case 'commit': return 0.85;
+    case 'release': return 0.95;
+    default: return 0.02;
+  }
+}
+
+/**
+ * `yaddas ingest --wait`'s progress: on a terminal, one bar for the batch, redrawn in place on
+ * stderr; otherwise a plain line each time an item moves to another step.
+ */
+class Progress {
+  static last: Progress | undefined;
+  private readonly state = new Map<string, { f: number; stage: string; status: string }>();
+  private lastLine = '';
+  constructor(
+    private readonly total: number,
+    private readonly tty: boolean,
+  ) {
+    Progress.last = this;
+  }
+
+  update(name: string, rec: IngestRecord, pagesStored: number): void {
+    const before = this.state.get(name);
+    const now = { f: fraction(rec, pagesStored), stage: rec.stage ?? '', status: rec.status };
+    this.state.set(name, now);
+    if (!this.tty && (before?.stage !== now.stage || before?.status !== now.status)) {
+      process.stderr.write(`${new Date().toISOString().slice(11, 19)}  ${name}: ${now.status}${now.stage ? ` (${now.stage}${now.stage === 'store' ? ` ${pagesStored}/${rec.pages ?? '?'} pages` : ''})` : ''}\n`);
+    }
+  }
+
+  draw(): void {
+    if (!this.tty) return;
+    const fs = [...this.state.values()];
+    const f = fs.reduce((a, x) => a + x.f, 0) / Math.max(1, this.total);
+    const endedN = fs.filter((x) => x.f >= 1).length;
+    const width = 30;
+    const filled = Math.round(f * width);
+    const doing = fs.filter((x) => x.f < 1 && x.stage).map((x) => x.stage);
+    const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.round(f * 100)}%  ${endedN}/${this.total} items ended${doing.length ? `  (${[...new Set(doing)].join(', ')})` : ''}`;
+    if (line !== this.lastLine) process.stderr.write(`\r\x1b[2K${line}`);
+    this.lastLine = line;
+  }
+
+  done(): void {
+    if (this.tty && this.lastLine) process.stderr.write('\n');
+  }
 }
