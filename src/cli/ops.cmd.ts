@@ -55,6 +55,8 @@ export async function showCommand(app: App, id: string, opts: { json?: boolean }
   if (r.publication) out(`  access      ${r.publication}${r.publicationReason ? `: ${r.publicationReason}` : ''}`);
   if (r.location) out(`  files       ${r.location}`);
   for (const f of d.failures) out(`  failed job  ${f.job}: ${f.code}: ${f.reason}`);
+  for (const v of d.versions) out(`  ${v.version.padEnd(11)} ${v.created}  ${v.message}`);
+  for (const e of d.events) out(`  event       ${e.at}  ${e.type}: ${e.detail}`);
   const a = d.access as { pages?: Array<{ page: number; name: string; master: { digests: { sha512: string } }; ocr?: { meanConfidence?: number; failed?: string } }>; ocr?: { status?: string; languages?: string } } | null;
   if (a) {
     out(`  OCR         ${a.ocr?.status ?? '-'}${a.ocr?.languages ? ` (${a.ocr.languages})` : ''}`);

@@ -5,6 +5,8 @@
  */
 import type { ItemDetail, ItemRow, QueueState } from '../ops/operations.js';
 
+const bytes = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1e3))} kB`);
+
 export const esc = (v: unknown): string =>
   String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -138,7 +140,7 @@ export function itemPage(c: Chrome, d: ItemDetail, opts: { thumb: (page: number)
   if (r.status === 'failed' || r.publication === 'failed') actions.push(action('retry', 'Retry', r.status === 'failed' ? 'takes the staged copy again' : 'makes the access copies again from the preserved object'));
   if (r.status === 'preserved' && !r.stage) actions.push(action('rerun', 'Re-run derivatives and OCR', 'everything after preservation, as a new ingest'));
   const pages = (a?.pages ?? []).map(
-    (p) => `<li><img src="${esc(p.thumbnail ?? opts.thumb(p.page))}" alt="Page ${p.page}" loading="lazy"><div>${p.page}. ${esc(p.name)}</div><div>${(p.master.size / 1e6).toFixed(1)} MB</div><div title="SHA-512">sha512 <code>${esc(p.master.digests.sha512.slice(0, 16))}…</code></div>${p.ocr?.meanConfidence !== undefined ? `<div>OCR ${esc(p.ocr.languages)} ${p.ocr.meanConfidence}</div>` : p.ocr?.failed ? `<div class="reason">OCR: ${esc(p.ocr.failed)}</div>` : ''}</li>`,
+    (p) => `<li><img src="${esc(p.thumbnail ?? opts.thumb(p.page))}" alt="Page ${p.page}" loading="lazy"><div>${p.page}. ${esc(p.name)}</div><div>${bytes(p.master.size)}</div><div title="SHA-512">sha512 <code>${esc(p.master.digests.sha512.slice(0, 16))}…</code></div>${p.ocr?.meanConfidence !== undefined ? `<div>OCR ${esc(p.ocr.languages)} ${p.ocr.meanConfidence}</div>` : p.ocr?.failed ? `<div class="reason">OCR: ${esc(p.ocr.failed)}</div>` : ''}</li>`,
   );
   const links = [
     a?.manifest ? `<a href="${esc(a.manifest)}">IIIF manifest</a>` : '',
@@ -157,11 +159,13 @@ ${(r.problems ?? []).map((p) => `<dt>Problem</dt><dd class="reason">${esc(p.file
 ${r.publicationReason ? `<dt>Access copies</dt><dd class="reason">${esc(r.publicationReason)}</dd>` : ''}
 <dt>Taken</dt><dd><time datetime="${esc(r.takenAt)}">${esc(r.takenAt)}</time>${r.finishedAt ? `; ended ${esc(r.finishedAt)}` : ''}</dd>
 ${r.location ? `<dt>Files</dt><dd>${esc(r.location)}</dd>` : ''}
-${a?.ocr ? `<dt>OCR</dt><dd>${esc(a.ocr.status)}${a.ocr.languages ? ` (${esc(a.ocr.languages)})` : ''}${a.ocr.meanConfidence != null ? `, mean confidence ${a.ocr.meanConfidence}` : ''}${a.ocr.reason ? ` <span class="reason">${esc(a.ocr.reason)}</span>` : ''}</dd>` : ''}
+${a?.ocr ? `<dt>OCR</dt><dd>${esc(a.ocr.status)}${a.ocr.languages ? ` (${esc(a.ocr.languages)})` : ''}${a.ocr.meanConfidence != null ? `, mean confidence ${a.ocr.meanConfidence}` : ''}${a.ocr.reason ? ` <span${a.ocr.status === 'not requested' ? '' : ' class="reason"'}>(${esc(a.ocr.reason)})</span>` : ''}</dd>` : ''}
 ${links.length ? `<dt>Links</dt><dd>${links.join(' · ')}</dd>` : ''}
 </dl>
 ${actions.length ? `<h2>Actions</h2><p>${actions.join('<br>')}</p>` : ''}
 ${d.failures.length ? `<h2>Failed jobs</h2><ul>${d.failures.map((f) => `<li><code>${esc(f.job)}</code>: <span class="reason">${esc(f.code)}: ${esc(f.reason)}</span></li>`).join('')}</ul>` : ''}
+${d.versions.length ? `<h2>Versions (OCFL)</h2><table><thead><tr><th scope="col">Version</th><th scope="col">Written</th><th scope="col">What</th></tr></thead><tbody>${d.versions.map((v) => `<tr><td>${esc(v.version)}</td><td>${esc(v.created)}</td><td>${esc(v.message)}</td></tr>`).join('')}</tbody></table>` : ''}
+${d.events.length ? `<h2>Events</h2><table><thead><tr><th scope="col">When</th><th scope="col">Event</th><th scope="col">Outcome</th><th scope="col">Detail</th></tr></thead><tbody>${d.events.map((e) => `<tr><td>${esc(e.at)}</td><td>${esc(e.type)}</td><td>${esc(e.outcome)}</td><td>${esc(e.detail)}</td></tr>`).join('')}</tbody></table>` : ''}
 <h2>Pages</h2>${pages.length ? `<ul class="pages">${pages.join('')}</ul>` : '<p>No published pages yet.</p>'}`,
   );
 }

@@ -86,6 +86,10 @@ export interface ItemDetail {
   /** the access bucket's item.json, when published */
   access: Record<string, unknown> | null;
   urls: { item: string; manifest: string; pdf: string; text: string };
+  /** what was done to the item, from its preserved record (PREMIS event types), newest version's */
+  events: Array<{ type: string; at: string; outcome: string; detail: string }>;
+  /** the preserved object's versions: name, when, message */
+  versions: Array<{ version: string; created: string; message: string }>;
 }
 
 export async function showItem(app: App, id: string): Promise<ItemDetail | null> {
@@ -103,7 +107,15 @@ export async function showItem(app: App, id: string): Promise<ItemDetail | null>
   const base = `${app.config.access.publicBaseUrl}/items/${record.itemId}`;
   const raw = await app.access.getBuffer(`items/${record.itemId}/item.json`).catch(() => null);
   const stuck = (await app.status.stuck(stuckAfter(app))).includes(record.ingestId);
-  return { record, stuck, failures, access: raw ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : null, urls: { item: `${base}/item.json`, manifest: `${base}/manifest.json`, pdf: `${base}/document.pdf`, text: `${base}/text.txt` } };
+  let events: ItemDetail['events'] = [];
+  let versions: ItemDetail['versions'] = [];
+  const inv = record.status === 'preserved' ? await app.preservation.readInventory(record.itemId).catch(() => null) : null;
+  if (inv) {
+    versions = Object.entries(inv.versions).map(([version, v]) => ({ version, created: v.created, message: v.message ?? '' }));
+    const rec = await app.preservation.readLogical(inv, LogicalPaths.itemRecord).catch(() => null);
+    if (rec) events = ((JSON.parse(rec.toString('utf8')) as { events?: ItemDetail['events'] }).events ?? []).map(({ type, at, outcome, detail }) => ({ type, at, outcome, detail }));
+  }
+  return { record, stuck, failures, events, versions, access: raw ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : null, urls: { item: `${base}/item.json`, manifest: `${base}/manifest.json`, pdf: `${base}/document.pdf`, text: `${base}/text.txt` } };
 }
 
 export type RetryResult = { ok: true; id: string; ingestId: string; how: string } | { ok: false; id: string; reason: string };

@@ -120,6 +120,8 @@ describe('dashboard', () => {
     await contains(page.locator('ul.pages li').first(), 'sha512');
     await visible(page.getByRole('link', { name: 'IIIF manifest' }));
     await visible(page.getByRole('link', { name: 'Searchable PDF' }));
+    await contains(page.locator('main'), 'message digest calculation');
+    await contains(page.locator('main'), 'Versions (OCFL)');
     await shot(page, 'item');
 
     // The failed one, by keyboard: focus the Retry button and press Enter.
