@@ -1,7 +1,6 @@
 import type { App } from '../app.js';
-import { makeIngestId } from '../domain/ids.js';
 import { ocrChoice, parseLanguages, type OcrChoice } from '../domain/ocr-languages.js';
-import { stateFromRecord } from '../pipeline/from-record.js';
+import { republish } from '../ops/operations.js';
 import { isTerminal } from '../pipeline/status-store.js';
 import { allItemIds, readHead } from './rederive.cmd.js';
 
@@ -29,7 +28,7 @@ export async function reocrCommand(app: App, ids: string[], opts: { all?: boolea
   const queued: Array<{ id: string; ingestId?: string; languages?: string; error?: string }> = [];
   for (const id of targets) {
     try {
-      const { inv, record } = await readHead(app, id);
+      const { record } = await readHead(app, id);
       const choice: OcrChoice = asked
         ? { run: true, languages: asked, from: 'ocrLanguages' }
         : record.ocr
@@ -39,11 +38,7 @@ export async function reocrCommand(app: App, ids: string[], opts: { all?: boolea
               const c = ocrChoice(record.metadata, app.config.ocr.languages);
               return c.run ? c : { run: true as const, languages: app.config.ocr.languages, from: 'default' as const };
             })();
-      const now = new Date();
-      const ingestId = makeIngestId(`reocr ${id}`, now);
-      const state = stateFromRecord(record, { ingestId, objectRoot: app.preservation.rootOf(id), head: inv.head, ocr: choice, startAt: 'derive' });
-      await app.status.create({ ingestId, itemId: id, sourceName: `reocr of ${id}`, status: 'preserved', stage: 'derive', version: inv.head, takenAt: now.toISOString() });
-      await app.queues.startFrom(state);
+      const ingestId = await republish(app, id, 'reocr', choice);
       queued.push({ id, ingestId, languages: choice.run ? choice.languages : '' });
       if (!opts.json && !opts.wait) process.stdout.write(`queued  ${id}  OCR in ${choice.run ? choice.languages : '-'} (${ingestId})\n`);
     } catch (err) {

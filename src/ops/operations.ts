@@ -164,7 +164,20 @@ export async function republish(app: App, itemId: string, why: string, ocr?: Ocr
         : { run: false, reason: 'OCR is turned off (ocr.enabled, YADDAS_OCR)' });
   const now = new Date();
   const ingestId = makeIngestId(`${why} ${itemId}`, now);
-  await app.status.create({ ingestId, itemId, sourceName: `${why} of ${itemId}`, status: 'preserved', stage: 'derive', version: inv.head, takenAt: now.toISOString() });
+  const t = record.metadata?.title;
+  const title = typeof t === 'string' ? t : t ? (t.az ?? t.en ?? t.ru ?? Object.values(t)[0]) : undefined;
+  await app.status.create({
+    ingestId,
+    itemId,
+    sourceName: `${why} of ${itemId}`,
+    ...(title ? { title } : {}),
+    ...(record.type ? { type: record.type } : {}),
+    pages: record.pages.length,
+    status: 'preserved',
+    stage: 'derive',
+    version: inv.head,
+    takenAt: now.toISOString(),
+  });
   await app.queues.startFrom(stateFromRecord(record, { ingestId, objectRoot: app.preservation.rootOf(itemId), head: inv.head, ocr: choice, startAt: 'derive' }));
   return ingestId;
 }
