@@ -29,6 +29,34 @@ interface Engine {
   busy: boolean;
 }
 
+/**
+ * tesseract.js 7 sometimes fails to load the second language of a combination ("aze+rus",
+ * "aze+eng", "aze_cyrl+rus" here): the name reaches Tesseract garbled, Tesseract prints "Failed
+ * loading language" on stderr, and the engine quietly reads with the first language alone
+ * (Russian then comes out as Latin letters). Which combinations fail depends on the language data,
+ * so it is detected rather than guessed: this process's stderr is watched (a worker thread's
+ * output arrives there) while an engine loads its languages, one load at a time.
+ */
+let failedLoads = 0;
+let watching = false;
+function watchStderr(): void {
+  if (watching) return;
+  watching = true;
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: unknown, ...rest: unknown[]) => {
+    if (String(chunk).includes('Failed loading language')) failedLoads++;
+    return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stderr.write;
+}
+
+/** The orders to try a language combination in: as asked; with a language repeated (Tesseract
+ * loads each once, so the meaning is the same, but the string differs); then other orders. */
+export function languageOrders(languages: string): string[] {
+  const l = languages.split('+');
+  const out = [l, [...l, l.at(-1)!], [...l, l[0]!], [...l].reverse(), ...l.map((_, i) => [...l.slice(i), ...l.slice(0, i)])].map((x) => x.join('+'));
+  return [...new Set(out)];
+}
+
 function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const t = new Promise<never>((_, reject) => {
@@ -42,8 +70,25 @@ export class OcrPool {
   private readonly waiting: Array<() => void> = [];
   private starting = 0;
   private closed = false;
+  /** language loads run one at a time, so that a load failure is this load's */
+  private loading: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly opts: OcrEngineOptions) {}
+  constructor(private readonly opts: OcrEngineOptions) {
+    watchStderr();
+  }
+
+  /** Runs `fn` (a load) alone, then tells whether Tesseract said it failed to load a language. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<{ value: T; failed: boolean }> {
+    const run = this.loading.then(async () => {
+      const before = failedLoads;
+      const value = await fn();
+      // The worker thread's stderr reaches this thread a moment later.
+      await new Promise((r) => setTimeout(r, 50));
+      return { value, failed: failedLoads > before };
+    });
+    this.loading = run.catch(() => undefined);
+    return run;
+  }
 
   get size(): number {
     return this.opts.engines;
@@ -55,21 +100,44 @@ export class OcrPool {
   }
 
   private async start(languages: string): Promise<Engine> {
-    let failure: unknown;
-    const worker = await withTimeout(
-      createWorker(languages, OEM.LSTM_ONLY, {
-        langPath: this.opts.langPath,
-        gzip: false,
-        // Never write language data into the working directory, never read a stale copy.
-        cacheMethod: 'none',
-        errorHandler: (err: unknown) => {
-          failure = err;
-        },
-      }),
-      this.opts.startTimeoutMs ?? 60_000,
-      () => new YaddasError(ErrorCodes.OCR_FAILED, `The OCR engine did not start with ${languages} within ${(this.opts.startTimeoutMs ?? 60_000) / 1000} s${failure ? `: ${String(failure)}` : ''}.`, { permanent: false }),
-    );
-    return { worker, languages, pages: 0, busy: true };
+    let lastFailure = '';
+    for (const order of languageOrders(languages)) {
+      let failure: unknown;
+      const { value: worker, failed } = await this.exclusive(() =>
+        withTimeout(
+          createWorker(order, OEM.LSTM_ONLY, {
+            langPath: this.opts.langPath,
+            gzip: false,
+            // Never write language data into the working directory, never read a stale copy.
+            cacheMethod: 'none',
+            errorHandler: (err: unknown) => {
+              failure = err;
+            },
+          }),
+          this.opts.startTimeoutMs ?? 60_000,
+          () => new YaddasError(ErrorCodes.OCR_FAILED, `The OCR engine did not start with ${order} within ${(this.opts.startTimeoutMs ?? 60_000) / 1000} s${failure ? `: ${String(failure)}` : ''}.`, { permanent: false }),
+        ),
+      );
+      if (!failed) {
+        if (order !== languages) this.opts.log.warn({ languages, loadedAs: order }, 'OCR languages loaded in another order (tesseract.js did not load them as asked)');
+        return { worker, languages, pages: 0, busy: true };
+      }
+      lastFailure = order;
+      await worker.terminate().catch(() => undefined);
+    }
+    throw new YaddasError(ErrorCodes.OCR_FAILED, `tesseract.js could not load every language of ${languages} (last tried as ${lastFailure}); the page is not read with fewer languages than asked.`, { permanent: true });
+  }
+
+  /** Loads other languages into an idle engine; false when they did not all load. */
+  private async reload(e: Engine, languages: string): Promise<boolean> {
+    for (const order of languageOrders(languages)) {
+      const { failed } = await this.exclusive(() => e.worker.reinitialize(order, OEM.LSTM_ONLY));
+      if (!failed) {
+        e.languages = languages;
+        return true;
+      }
+    }
+    return false;
   }
 
   private async acquire(languages: string): Promise<Engine> {
@@ -94,13 +162,23 @@ export class OcrPool {
       const other = idle[0];
       if (other) {
         other.busy = true;
+        let ok = false;
         try {
-          await other.worker.reinitialize(languages, OEM.LSTM_ONLY);
-          other.languages = languages;
-          return other;
+          ok = await this.reload(other, languages);
         } catch (err) {
           await this.discard(other);
           throw err;
+        }
+        if (ok) return other;
+        // A fresh engine gets the languages in one of the orders that load.
+        await this.discard(other);
+        this.starting++;
+        try {
+          const e = await this.start(languages);
+          this.engines.push(e);
+          return e;
+        } finally {
+          this.starting--;
         }
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ocrChoice, parseLanguages, languageHint } from '../../src/domain/ocr-languages.js';
+import { languageOrders } from '../../src/adapters/ocr-engine.js';
 import { altoXml, fromTesseract, fullText, hocrXhtml, pageText, parseAlto, type TesseractPage } from '../../src/stages/ocr/ocr.core.js';
 import { mastersOf, planOcrVersion } from '../../src/stages/text/text.core.js';
 import { nextInventory } from '../../src/storage/ocfl.core.js';
@@ -87,6 +88,10 @@ describe('OCR languages', () => {
     expect(ocrChoice(null, 'aze+rus+eng')).toEqual({ run: true, languages: 'aze+rus+eng', from: 'default' });
     expect(ocrChoice({ type: 'photograph' }, 'eng')).toMatchObject({ run: false });
     expect(ocrChoice({ type: 'photograph', ocrLanguages: ['eng'] }, 'aze')).toMatchObject({ run: true, languages: 'eng' });
+  });
+  it('has other orders to load a combination in, the one asked for first', () => {
+    expect(languageOrders('aze+rus')).toEqual(['aze+rus', 'aze+rus+rus', 'aze+rus+aze', 'rus+aze']);
+    expect(languageOrders('eng')).toEqual(['eng', 'eng+eng']);
   });
   it('names the package that provides a missing language', () => {
     expect(languageHint('rus')).toBe('Debian package tesseract-ocr-rus');
