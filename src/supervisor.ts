@@ -55,7 +55,7 @@ export function describeSetup(config: Config, started: Running[]): string {
     `  Redis            ${redactUrl(config.redis.url)}   key prefix "${config.redis.prefix}"`,
     `  S3 endpoint      ${config.s3.endpoint}${config.embeddedS3 ? '   (embedded)' : ''}`,
     `  buckets          preservation s3://${config.s3.preservationBucket} (OCFL 1.1)   access s3://${config.s3.accessBucket}`,
-    `  console          http://${config.console.host.includes(':') ? `[${config.console.host}]` : config.console.host}:${config.console.port}/metrics, /health, /ready${config.console.user && config.console.password ? '' : '   (read-only: no YADDAS_CONSOLE_USER/PASSWORD)'}`,
+    `  console          http://${config.console.host.includes(':') ? `[${config.console.host}]` : config.console.host}:${config.console.port}/  (dashboard; /metrics, /health, /ready)${config.console.user && config.console.password ? '' : '   (read-only: no YADDAS_CONSOLE_USER/PASSWORD)'}`,
     `  OCR              ${config.ocr.enabled ? `on, default languages ${config.ocr.languages}, ${config.ocr.engines} engine(s)` : 'off (YADDAS_OCR=false)'}; webhooks: ${config.webhooks.urls.length || 'none'}`,
   ];
   for (const s of started) lines.push(`  started          ${s.describe}`);

@@ -74,7 +74,9 @@ export function createOrchestrator(deps: OrchestratorDeps) {
       if (step.some((st) => st.endsPreservation)) await finish(s);
     }
     if (s.publication) {
-      await deps.status.update(ingestId, { stage: '', publication: s.publication.status, ...(s.publication.reason ? { publicationReason: s.publication.reason } : {}) });
+      // The OCR's own OCFL version, when it wrote one, is the item's newest.
+      const ocrVersion = s.ocr?.text?.version;
+      await deps.status.update(ingestId, { stage: '', publication: s.publication.status, ...(s.publication.reason ? { publicationReason: s.publication.reason } : {}), ...(ocrVersion ? { version: ocrVersion } : {}) });
       log.info({ publication: s.publication.status }, `access copies ${s.publication.status}${s.publication.reason ? `: ${s.publication.reason}` : ''}`);
     }
     return s.outcome;

@@ -137,6 +137,7 @@ describe('OCR', () => {
     });
     expect(rec.publication, rec.publicationReason).toBe('published');
 
+    expect(rec.version, 'the ingest record names the newest version, the OCR\'s').toBe('v2');
     // The OCFL object: v1 the masters, v2 the same masters (by reference) and the OCR.
     const inv = (await h.app.preservation.readInventory('kitab-ocr'))!;
     expect(inv.head).toBe('v2');
