@@ -128,6 +128,18 @@ export class OcrPool {
     throw new YaddasError(ErrorCodes.OCR_FAILED, `tesseract.js could not load every language of ${languages} (last tried as ${lastFailure}); the page is not read with fewer languages than asked.`, { permanent: true });
   }
 
+  /** A new engine, counted while it starts so that the pool never grows past its size. */
+  private async fresh(languages: string): Promise<Engine> {
+    this.starting++;
+    try {
+      const e = await this.start(languages);
+      this.engines.push(e);
+      return e;
+    } finally {
+      this.starting--;
+    }
+  }
+
   /** Loads other languages into an idle engine; false when they did not all load. */
   private async reload(e: Engine, languages: string): Promise<boolean> {
     for (const order of languageOrders(languages)) {
@@ -149,16 +161,7 @@ export class OcrPool {
         same.busy = true;
         return same;
       }
-      if (this.engines.length + this.starting < this.opts.engines) {
-        this.starting++;
-        try {
-          const e = await this.start(languages);
-          this.engines.push(e);
-          return e;
-        } finally {
-          this.starting--;
-        }
-      }
+      if (this.engines.length + this.starting < this.opts.engines) return this.fresh(languages);
       const other = idle[0];
       if (other) {
         other.busy = true;
@@ -172,14 +175,7 @@ export class OcrPool {
         if (ok) return other;
         // A fresh engine gets the languages in one of the orders that load.
         await this.discard(other);
-        this.starting++;
-        try {
-          const e = await this.start(languages);
-          this.engines.push(e);
-          return e;
-        } finally {
-          this.starting--;
-        }
+        return this.fresh(languages);
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }

@@ -123,14 +123,8 @@ export interface DeriveReturn {
   files?: number;
 }
 
-export interface OcrPayload {
-  ingestId: string;
-  itemId: string;
-  page: number;
-  masterPage: number;
-  subpage: number;
-  sha512: string;
-  mime: string;
+/** A view to read: the same as derive's, with the master's name and the languages. */
+export interface OcrPayload extends DerivePayload {
   /** the master's file name (recorded in ALTO and hOCR) */
   source: string;
   /** Tesseract codes joined with + */

@@ -52,24 +52,19 @@ export class Queues {
 
   /** Starts (or, with the same ingest id, finds) the flow of one ingest. */
   async startIngest(manifest: IngestManifest): Promise<string> {
-    const state: IngestState = { manifest, step: 0, spawned: false, inspected: {}, stored: {} };
-    const jobId = ingestJobId(manifest.ingestId);
-    await this.get(INGEST_QUEUE).add(INGEST_QUEUE, state, {
-      jobId,
-      // The orchestrator only fails on Redis trouble or a bug; let it try for a long while.
-      attempts: 50,
-      backoff: { type: 'exponential', delay: 2000, jitter: 0.5 },
-      removeOnComplete: { age: 30 * DAY },
-      removeOnFail: false,
-    });
-    return jobId;
+    return this.startFrom({ manifest, step: 0, spawned: false, inspected: {}, stored: {} });
   }
 
-  /** Queues an ingest that starts at a later step, with the state it needs there (yaddas reocr). */
+  /**
+   * Queues an ingest with the state it starts from: step 0 for an item taken from the inbox, a
+   * later step for `yaddas reocr` and retries. The job id is the ingest id, so adding it twice is
+   * a no-op.
+   */
   async startFrom(state: IngestState): Promise<string> {
     const jobId = ingestJobId(state.manifest.ingestId);
     await this.get(INGEST_QUEUE).add(INGEST_QUEUE, state, {
       jobId,
+      // The orchestrator only fails on Redis trouble or a bug; let it try for a long while.
       attempts: 50,
       backoff: { type: 'exponential', delay: 2000, jitter: 0.5 },
       removeOnComplete: { age: 30 * DAY },

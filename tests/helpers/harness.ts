@@ -18,6 +18,7 @@ import { createLogger } from '../../src/log.js';
 import { createApp, createWatcher, startWorker, ROLES, type App, type Role } from '../../src/app.js';
 import { ensureBucket } from '../../src/adapters/s3-object-store.js';
 import { isTerminal, type IngestRecord } from '../../src/pipeline/status-store.js';
+import { until, writeItem } from './fixtures.js';
 import type { Watcher } from '../../src/intake/watcher.js';
 
 const exec = promisify(execFile);
@@ -166,4 +167,20 @@ export async function yaddas(h: Harness, args: string[], extraEnv: Record<string
     const e = err as { code?: number; stdout?: string; stderr?: string };
     return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
   }
+}
+
+/** Takes an item (written to a fresh folder) as `yaddas ingest` would, copying it. */
+export async function takeItem(h: Harness, name: string, files: Record<string, Buffer | string>) {
+  const src = path.join(h.dir, 'src', String(Math.random()).slice(2), name);
+  await writeItem(src, files);
+  return h.app.intake.take(src, name, { move: false, via: 'cli' });
+}
+
+/** Waits until an ingest has ended: rejected or failed, or preserved with every later step done. */
+export async function waitEnded(h: Harness, ingestId: string, timeoutMs = 60_000): Promise<IngestRecord> {
+  await until(async () => {
+    const r = await h.app.status.get(ingestId);
+    return !!r && (r.status === 'rejected' || r.status === 'failed' || (!!r.publication && !r.stage));
+  }, timeoutMs, `ingest ${ingestId} ended`);
+  return (await h.app.status.get(ingestId))!;
 }

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { ROOT, startHarness, type Harness } from '../helpers/harness.js';
-import { pageImage, until, writeItem } from '../helpers/fixtures.js';
+import { ROOT, startHarness, takeItem, waitEnded, type Harness } from '../helpers/harness.js';
+import { pageImage, until } from '../helpers/fixtures.js';
 import { buildConsole } from '../../src/console/server.js';
 
 const USER = 'operator';
@@ -35,18 +35,8 @@ afterAll(async () => {
   await h?.stop();
 });
 
-async function take(name: string, files: Record<string, Buffer | string>) {
-  const src = path.join(h.dir, 'src', String(Math.random()).slice(2), name);
-  await writeItem(src, files);
-  return h.app.intake.take(src, name, { move: false, via: 'cli' });
-}
-async function ended(ingestId: string) {
-  await until(async () => {
-    const r = await h.app.status.get(ingestId);
-    return !!r && (r.status !== 'preserved' ? r.status !== 'queued' && r.status !== 'in-progress' : !!r.publication && !r.stage);
-  }, 60_000, `ingest ${ingestId} ended`);
-  return (await h.app.status.get(ingestId))!;
-}
+const take = (name: string, files: Record<string, Buffer | string>) => takeItem(h, name, files);
+const ended = (ingestId: string) => waitEnded(h, ingestId);
 // playwright-core has no test matchers: small waits that fail with a useful message.
 const visible = (l: Locator, timeout = 10_000) => l.first().waitFor({ state: 'visible', timeout });
 const contains = (l: Locator, text: string, timeout = 10_000) => until(async () => ((await l.first().textContent()) ?? '').includes(text), timeout, `"${text}" in ${l}`);

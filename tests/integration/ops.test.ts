@@ -2,10 +2,9 @@
  * The operator commands, run as the `yaddas` CLI against a running pipeline: status, items and
  * their filters, show, pause and resume, and retry of an item whose access copies failed.
  */
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, yaddas, type Harness } from '../helpers/harness.js';
-import { pageImage, until, writeItem } from '../helpers/fixtures.js';
+import { startHarness, takeItem, waitEnded, yaddas, type Harness } from '../helpers/harness.js';
+import { pageImage, until } from '../helpers/fixtures.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -15,18 +14,8 @@ afterAll(async () => {
   await h?.stop();
 });
 
-async function take(name: string, files: Record<string, Buffer | string>) {
-  const src = path.join(h.dir, 'src', String(Math.random()).slice(2), name);
-  await writeItem(src, files);
-  return h.app.intake.take(src, name, { move: false, via: 'cli' });
-}
-async function ended(ingestId: string) {
-  await until(async () => {
-    const r = await h.app.status.get(ingestId);
-    return !!r && (r.status === 'rejected' || r.status === 'failed' || (!!r.publication && !r.stage));
-  }, 60_000, `ingest ${ingestId} ended`);
-  return (await h.app.status.get(ingestId))!;
-}
+const take = (name: string, files: Record<string, Buffer | string>) => takeItem(h, name, files);
+const ended = (ingestId: string) => waitEnded(h, ingestId);
 const cli = async (...args: string[]) => {
   const r = await yaddas(h, args);
   expect(r.code, `${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(0);
