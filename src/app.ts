@@ -189,6 +189,7 @@ export function handlerFor(app: App, stage: StageName): StageHandler<never, unkn
     case 'publish':
       return publishProcessor({
         access: app.access,
+        ocfl: app.preservation,
         publicBaseUrl: c.access.publicBaseUrl,
         attribution: c.access.attribution,
         preservationBucket: c.s3.preservationBucket,

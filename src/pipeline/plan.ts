@@ -191,7 +191,7 @@ export interface PublishPayload extends CommitPayload {
   ocr?: { languages: string; failed: Record<string, string>; text?: TextReturn } | undefined;
   pdf?: PdfReturn | undefined;
 }
-export interface PublishReturn { item: string; manifest: string; removed: number }
+export interface PublishReturn { item: string; manifest: string; removed: number; superseded?: string }
 export type AnnouncePayload = AnnounceFacts;
 export interface AnnounceReturn { eventId: string; added: boolean }
 
@@ -540,11 +540,13 @@ const publish: StageSpec<'publish'> = {
             },
           },
         ],
-  fold(s, _results, failures) {
+  fold(s, results, failures) {
     if (Object.keys(failures).length > 0) {
       const { message } = decodeFailure(Object.values(failures)[0]!);
       return { ...s, publication: { status: 'failed', reason: `publishing failed: ${message}` } };
     }
+    const superseded = (results.item as PublishReturn | undefined)?.superseded;
+    if (superseded) return { ...s, publication: { status: 'skipped', reason: superseded } };
     if (s.publication || s.outcome?.status !== 'preserved') return s;
     return { ...s, publication: { status: 'published' } };
   },

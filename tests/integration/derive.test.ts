@@ -12,6 +12,9 @@ import { startHarness, yaddas, type Harness } from '../helpers/harness.js';
 import { SHARED, multiPageTiff, pageImage, writeItem } from '../helpers/fixtures.js';
 import type { IngestRecord } from '../../src/pipeline/status-store.js';
 import { normalize } from '@iiif/parser';
+import { handlerFor } from '../../src/app.js';
+import { STAGES } from '../../src/pipeline/plan.js';
+import { stateFromRecord } from '../../src/pipeline/from-record.js';
 import { expectValidPresentation } from '../helpers/iiif-schema.js';
 
 let h: Harness;
@@ -280,7 +283,7 @@ describe('derivatives', () => {
     expect(await difference(recto, verso), 'the verso is not the recto again').toBeGreaterThan(1);
   });
 
-  it('removes the access copies of pages a new version no longer has', async () => {
+  it('removes the access copies of pages a new version no longer has, and a late older ingest writes nothing over them', async () => {
     const meta = JSON.stringify({ identifier: 'shrinking-book', type: 'book' });
     const v1 = await ingestAndPublish('three pages', { '1.png': await pageImage({ seed: 51, format: 'png' }), '2.png': await pageImage({ seed: 52, format: 'png' }), '3.png': await pageImage({ seed: 53, format: 'png' }), 'metadata.json': meta });
     expect(v1.publication).toBe('published');
@@ -290,5 +293,20 @@ describe('derivatives', () => {
     const left: string[] = [];
     for await (const o of h.app.access.list('items/shrinking-book/pages/')) left.push(o.key.split('/')[3]!);
     expect([...new Set(left)]).toEqual(['0001']);
+
+    // An ingest of v1 that publishes late (its steps replayed now, as a slow worker would) must
+    // not write over v2's access copies.
+    const inv = (await h.app.preservation.readInventory('shrinking-book'))!;
+    const v1Record = JSON.parse((await h.app.preservation.readLogical(inv, 'item.json', 'v1'))!.toString('utf8'));
+    const late = stateFromRecord(v1Record, { ingestId: v1.ingestId, objectRoot: h.app.preservation.rootOf('shrinking-book'), head: 'v1', ocr: { run: false, reason: 'test' }, startAt: 'derive' });
+    const manifestBefore = (await get('items/shrinking-book/manifest.json')).toString('utf8');
+    const lateDerive = STAGES.derive.fanOut(late);
+    const ctx = { log: h.app.log, job: undefined as never, token: undefined };
+    const derived = await handlerFor(h.app, 'derive')(lateDerive[1]!.data as never, ctx);
+    expect((derived as { skipped?: string }).skipped).toMatch(/^superseded/);
+    const published = await handlerFor(h.app, 'publish')(STAGES.publish.fanOut({ ...late, derived: {} })[0]!.data as never, ctx);
+    expect((published as { superseded?: string }).superseded).toMatch(/newer version \(v2\)/);
+    expect((await get('items/shrinking-book/manifest.json')).toString('utf8')).toBe(manifestBefore);
+    expect(await h.app.access.head(pageKey('shrinking-book', 2, 'access.jpg'))).toBeNull();
   });
 });

@@ -50,6 +50,11 @@ export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, D
     if (!inv || !contentPath) {
       throw new YaddasError(ErrorCodes.STAGED_FILE_MISSING, `The master of page ${data.page} (SHA-512 ${data.sha512.slice(0, 16)}…) is not in object ${data.itemId}.`, { permanent: true });
     }
+    if (!inv.versions[inv.head]!.state[data.sha512]) {
+      // A re-scan replaced this master after this ingest stored it: its derivatives are not ours to write.
+      log.warn({ head: inv.head }, 'the master is no longer in the head version: no derivatives over the newer ones');
+      return { page: data.page, masterPage: data.masterPage, subpage: data.subpage, skipped: `superseded: the head version ${inv.head} no longer has this master` };
+    }
     const work = await fs.mkdtemp(path.join(os.tmpdir(), `yaddas-derive-${randomBytes(3).toString('hex')}-`));
     try {
       const master = path.join(work, 'master');

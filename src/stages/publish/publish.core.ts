@@ -266,3 +266,19 @@ export function iiifManifest(input: PublishInput): Manifest {
   manifest.items = canvases;
   return manifest;
 }
+
+/**
+ * Whether the object's head version holds exactly this ingest's masters. When a re-scan stored
+ * other masters after this ingest's version, this ingest's access copies would overwrite the
+ * newer ones: it must not publish.
+ */
+export function mastersAreHead(headState: Record<string, string[]>, stored: Record<string, { logicalPath: string; digests: { sha512: string } }>): boolean {
+  const mine = Object.values(stored)
+    .filter((s) => s.logicalPath.startsWith('masters/'))
+    .map((s) => `${s.logicalPath}\u0000${s.digests.sha512}`)
+    .sort();
+  const head = Object.entries(headState)
+    .flatMap(([d, paths]) => paths.filter((p) => p.startsWith('masters/')).map((p) => `${p}\u0000${d}`))
+    .sort();
+  return mine.length === head.length && mine.every((m, i) => m === head[i]);
+}

@@ -2,14 +2,21 @@ import type { PublishPayload, PublishReturn } from '../../pipeline/plan.js';
 import type { StageHandler } from '../../pipeline/queues.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { Collections, CollectionEntry } from './collections.js';
-import { accessItem, descriptiveMetadata, iiifManifest, itemKeys } from './publish.core.js';
+import { accessItem, descriptiveMetadata, iiifManifest, itemKeys, mastersAreHead } from './publish.core.js';
+import type { OcflStore } from '../../storage/ocfl-store.js';
 
 /**
  * Writes the item's item.json and IIIF manifest to the access bucket (same input, same bytes),
  * then its membership of exhibitions and collections.
  */
-export function publishProcessor(deps: { access: ObjectStore; publicBaseUrl: string; attribution?: string; preservationBucket: string; collections: Collections }): StageHandler<PublishPayload, PublishReturn> {
+export function publishProcessor(deps: { access: ObjectStore; ocfl: OcflStore; publicBaseUrl: string; attribution?: string; preservationBucket: string; collections: Collections }): StageHandler<PublishPayload, PublishReturn> {
   return async (data, { log }) => {
+    // A re-scan that stored other masters meanwhile owns the access copies now.
+    const inv = await deps.ocfl.readInventory(data.itemId);
+    if (inv && !mastersAreHead(inv.versions[inv.head]!.state, data.stored)) {
+      log.warn({ head: inv.head, version: data.target.version }, 'a newer version with other masters was stored meanwhile: not publishing over it');
+      return { item: '', manifest: '', removed: 0, superseded: `a newer version (${inv.head}) with other masters was stored meanwhile; its access copies stand` };
+    }
     const input = { ...data, publicBaseUrl: deps.publicBaseUrl, attribution: deps.attribution, preservationBucket: deps.preservationBucket };
     const keys = itemKeys(data.itemId);
     const manifest = iiifManifest(input);
