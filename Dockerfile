@@ -1,5 +1,5 @@
 # Yaddaş image: one image, one process per container; the command picks the stage.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 # OCR language data Debian provides (English and Azerbaijani come with the npm packages), read

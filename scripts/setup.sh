@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets up Yaddaş on a fresh Debian or Ubuntu machine that has Node.js 20 and npm.
+# Sets up Yaddaş on a fresh Debian or Ubuntu machine that has npm (and Node.js 24, or it brings it).
 #   scripts/setup.sh          what running Yaddaş needs: redis-server, the OCR languages Debian
 #                             provides (Russian, Azerbaijani in Cyrillic script), npm packages
 #                             (English and Azerbaijani come from npm), a build
@@ -19,10 +19,34 @@ want_bench=0
 
 say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 
+# Yaddaş runs on Node.js 24 (LTS until April 2028). Where the machine has an older Node, the npm
+# registry's own build of Node 24 (the package node-linux-<arch>) is unpacked into .node/ in this
+# folder and used for everything below; `npm start`, `npm test` and `npx yaddas` then find it first
+# on their PATH (scripts/link-node.mjs links it into node_modules/.bin).
+NODE_MAJOR=24
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-if [ "$node_major" -lt 20 ]; then
-  echo "setup: Yaddaş needs Node.js 20 or newer (found: $(node --version 2>/dev/null || echo none))." >&2
+if ! command -v npm >/dev/null 2>&1; then
+  echo "setup: npm is needed (it comes with Node.js; any Node.js 18 or newer will do to bring Node $NODE_MAJOR)." >&2
   exit 1
+fi
+if [ "$node_major" -lt "$NODE_MAJOR" ]; then
+  here_node="$PWD/.node/bin/node"
+  if [ ! -x "$here_node" ] || [ "$("$here_node" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" != "$NODE_MAJOR" ]; then
+    case "$(uname -m)" in
+      x86_64 | amd64) arch=x64 ;;
+      aarch64 | arm64) arch=arm64 ;;
+      *) echo "setup: no Node.js $NODE_MAJOR build on the npm registry for $(uname -m); install Node.js $NODE_MAJOR yourself." >&2; exit 1 ;;
+    esac
+    say "this machine has Node.js $(node --version 2>/dev/null || echo none); bringing Node.js $NODE_MAJOR from the npm registry (node-linux-$arch) into .node/"
+    tmp=$(mktemp -d)
+    # npm pack checks the tarball against the registry's integrity digest.
+    (cd "$tmp" && npm pack "node-linux-$arch@$NODE_MAJOR" --silent >/dev/null)
+    rm -rf .node && mkdir -p .node
+    tar xzf "$tmp"/node-linux-"$arch"-*.tgz -C .node --strip-components=1
+    rm -rf "$tmp"
+  fi
+  export PATH="$PWD/.node/bin:$PATH"
+  say "using Node.js $(node --version) from .node/bin"
 fi
 
 packages=()
@@ -66,5 +90,6 @@ else
 fi
 
 say "installing npm packages (npm ci) and building"
-npm ci --no-audit --no-fund --loglevel=error
+# Warnings stay visible (an EBADENGINE would say a package does not support this Node).
+npm ci --no-audit --no-fund --loglevel=warn
 say "done"

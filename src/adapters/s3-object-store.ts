@@ -1,7 +1,3 @@
-// The SDK warns on every process start that its 2027 releases will need Node 22; Yaddaş pins
-// Node 20 for now (see README, Maintenance), so the warning is noted there instead of in every log.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 import {
   S3Client,
   GetObjectCommand,
