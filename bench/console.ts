@@ -23,7 +23,17 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 async function main(): Promise<number> {
   const prefix = `bench-console-${randomBytes(3).toString('hex')}`;
-  const config = loadConfig({ env: { ...process.env, REDIS_URL, YADDAS_REDIS_PREFIX: prefix, YADDAS_CONSOLE_USER: 'u', YADDAS_CONSOLE_PASSWORD: 'p', YADDAS_CONFIG_DIR: '/nonexistent' }, cwd: process.cwd() });
+  const config = loadConfig({
+    env: {
+      ...process.env,
+      REDIS_URL,
+      YADDAS_REDIS_PREFIX: prefix,
+      YADDAS_CONSOLE_USER: 'u',
+      YADDAS_CONSOLE_PASSWORD: 'p',
+      YADDAS_CONFIG_DIR: '/nonexistent',
+    },
+    cwd: process.cwd(),
+  });
   const app = createApp(config, pino({ level: 'warn' }) as never);
   const redis = new Redis(REDIS_URL);
   try {
@@ -40,14 +50,30 @@ async function main(): Promise<number> {
           const kind = n % 20;
           const takenAt = new Date(now - (ITEMS - n) * 60_000).toISOString();
           const base = { ingestId, itemId: `item-${n}`, sourceName: `Kitab ${n}`, title: `Kitab ${n}`, type: 'book', pages: 40, takenAt };
-          if (kind === 0) await app.status.create({ ...base, status: 'rejected', code: 'CORRUPT_FILE', reason: '3.tif: the image data is damaged', finishedAt: takenAt });
+          if (kind === 0)
+            await app.status.create({
+              ...base,
+              status: 'rejected',
+              code: 'CORRUPT_FILE',
+              reason: '3.tif: the image data is damaged',
+              finishedAt: takenAt,
+            });
           else {
             await app.status.create({ ...base, status: 'queued' });
-            if (kind === 1) await app.status.finish(ingestId, base.itemId, { status: 'failed', code: 'STORAGE_UNAVAILABLE', reason: 'storing masters failed' });
+            if (kind === 1)
+              await app.status.finish(ingestId, base.itemId, {
+                status: 'failed',
+                code: 'STORAGE_UNAVAILABLE',
+                reason: 'storing masters failed',
+              });
             else if (kind === 2) await app.status.update(ingestId, { status: 'in-progress', stage: 'derive+ocr' });
             else {
               await app.status.finish(ingestId, base.itemId, { status: 'preserved', version: 'v1', objectRoot: 'x' });
-              await app.status.update(ingestId, { stage: '', publication: kind === 3 ? 'failed' : 'published', ...(kind === 3 ? { publicationReason: 'derivatives failed' } : {}) });
+              await app.status.update(ingestId, {
+                stage: '',
+                publication: kind === 3 ? 'failed' : 'published',
+                ...(kind === 3 ? { publicationReason: 'derivatives failed' } : {}),
+              });
             }
           }
         }),
@@ -58,14 +84,40 @@ async function main(): Promise<number> {
     const queues = QUEUE_NAMES.filter((q) => q !== 'ingest');
     for (let i = 0; i < JOBS; i += 1000) {
       const q = app.queues.get(queues[(i / 1000) % queues.length]!);
-      await q.addBulk(Array.from({ length: Math.min(1000, JOBS - i) }, (_, k) => ({ name: 'bench', data: { ingestId: ids[(i + k) % ids.length], page: k }, opts: { jobId: `bench-${i + k}` } })));
+      await q.addBulk(
+        Array.from({ length: Math.min(1000, JOBS - i) }, (_, k) => ({
+          name: 'bench',
+          data: { ingestId: ids[(i + k) % ids.length], page: k },
+          opts: { jobId: `bench-${i + k}` },
+        })),
+      );
     }
     say(`${JOBS} jobs in ${((performance.now() - t) / 1000).toFixed(1)} s (waiting: no workers run here)`);
 
     const server = await buildConsole(app, { sampleSeconds: 3600 });
-    const login = await server.inject({ method: 'POST', url: '/login', payload: 'user=u&password=p', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const login = await server.inject({
+      method: 'POST',
+      url: '/login',
+      payload: 'user=u&password=p',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     const cookie = String(login.headers['set-cookie']).split(';')[0]!;
-    const pages = ['/items', '/items?filter=in-flight', '/items?filter=failed', '/items?filter=stuck', '/items?filter=rejected', `/items/${ids[5]}`, '/activity', '/api/summary', '/api/items/rows?filter=all', '/api/series', '/metrics', '/queues', '/queues/api/queues?activeQueue=derive&status=latest&page=1', '/health'];
+    const pages = [
+      '/items',
+      '/items?filter=in-flight',
+      '/items?filter=failed',
+      '/items?filter=stuck',
+      '/items?filter=rejected',
+      `/items/${ids[5]}`,
+      '/activity',
+      '/api/summary',
+      '/api/items/rows?filter=all',
+      '/api/series',
+      '/metrics',
+      '/queues',
+      '/queues/api/queues?activeQueue=derive&status=latest&page=1',
+      '/health',
+    ];
     const rows: Row[] = [];
     for (const url of pages) {
       const ms: number[] = [];
@@ -77,7 +129,12 @@ async function main(): Promise<number> {
       }
       ms.sort((a, b) => a - b);
       const p = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]!;
-      rows.push({ what: url, value: `median ${p(0.5).toFixed(0)} ms, p95 ${p(0.95).toFixed(0)} ms, worst ${ms.at(-1)!.toFixed(0)} ms`, target: '< 300 ms', verdict: verdict(p(0.95) < 300) });
+      rows.push({
+        what: url,
+        value: `median ${p(0.5).toFixed(0)} ms, p95 ${p(0.95).toFixed(0)} ms, worst ${ms.at(-1)!.toFixed(0)} ms`,
+        target: '< 300 ms',
+        verdict: verdict(p(0.95) < 300),
+      });
     }
     await server.close();
     say('\n== summary');
@@ -90,7 +147,9 @@ async function main(): Promise<number> {
   }
 }
 
-process.exit(await main().catch((err) => {
-  say(`BROKEN: ${(err as Error).stack ?? err}`);
-  return 1;
-}));
+process.exit(
+  await main().catch((err) => {
+    say(`BROKEN: ${(err as Error).stack ?? err}`);
+    return 1;
+  }),
+);

@@ -56,7 +56,10 @@ async function writeBook(dir: string): Promise<Page[]> {
     await fs.writeFile(file, p.image);
     pages.push({ file, truth: p.text, lang });
   }
-  await fs.writeFile(path.join(dir, 'metadata.json'), JSON.stringify({ identifier: `bench-ocr-${Date.now()}`, type: 'book', title: 'OCR benchmark', ocrLanguages: LANGS }, null, 2));
+  await fs.writeFile(
+    path.join(dir, 'metadata.json'),
+    JSON.stringify({ identifier: `bench-ocr-${Date.now()}`, type: 'book', title: 'OCR benchmark', ocrLanguages: LANGS }, null, 2),
+  );
   return pages;
 }
 
@@ -134,8 +137,12 @@ async function main(): Promise<number> {
   const tess = await run('tesseract', ['--version']);
   say(`Yaddaş OCR benchmark (issue 4), ${new Date().toISOString()}`);
   say(`machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`);
-  say(`peers: OCRmyPDF ${ocrmypdf.stdout.trim() || '(missing: apt-get install ocrmypdf)'} with ${tess.stdout.split('\n')[0] ?? 'tesseract ?'}; tesseract.js pool of ${ENGINES}`);
-  say(`input: ${N} pages of 300-dpi A4 (2480×3508, 8-bit grey LZW TIFF), Azerbaijani, Russian and English text in DejaVu Sans and Serif, read in ${LANGS}\n`);
+  say(
+    `peers: OCRmyPDF ${ocrmypdf.stdout.trim() || '(missing: apt-get install ocrmypdf)'} with ${tess.stdout.split('\n')[0] ?? 'tesseract ?'}; tesseract.js pool of ${ENGINES}`,
+  );
+  say(
+    `input: ${N} pages of 300-dpi A4 (2480×3508, 8-bit grey LZW TIFF), Azerbaijani, Russian and English text in DejaVu Sans and Serif, read in ${LANGS}\n`,
+  );
 
   const bookDir = path.join(WORK, 'src', 'ocr-book');
   const pages = await writeBook(bookDir);
@@ -168,7 +175,10 @@ async function main(): Promise<number> {
     if (r.record.publication !== 'published') odd.push(`publication ${r.record.publication}: ${r.record.publicationReason}`);
     // What it read, from the access bucket through the public URL.
     const base = `${y.endpoint}/${y.accessBucket}/items/${r.record.itemId}`;
-    const item = (await (await fetch(`${base}/item.json`)).json()) as { ocr?: { status?: string; meanConfidence?: number }; pdf?: string | null };
+    const item = (await (await fetch(`${base}/item.json`)).json()) as {
+      ocr?: { status?: string; meanConfidence?: number };
+      pdf?: string | null;
+    };
     say(`  item.json: OCR ${item.ocr?.status}, mean confidence ${item.ocr?.meanConfidence}; PDF ${item.pdf ? 'published' : 'missing'}`);
     let edits = 0;
     let chars = 0;
@@ -195,7 +205,10 @@ async function main(): Promise<number> {
 
   say(`== 3. OCRmyPDF --jobs 2 --output-type pdfa -l ${LANGS}`);
   const out = path.join(WORK, 'ocrmypdf-out.pdf');
-  const o = await run('ocrmypdf', ['--jobs', '2', '--output-type', 'pdfa', '-l', LANGS, inputPdf, out], { ...process.env, OMP_THREAD_LIMIT: '1' });
+  const o = await run('ocrmypdf', ['--jobs', '2', '--output-type', 'pdfa', '-l', LANGS, inputPdf, out], {
+    ...process.env,
+    OMP_THREAD_LIMIT: '1',
+  });
   let theirCer: number | undefined;
   if (o.code !== 0) odd.push(`ocrmypdf exited ${o.code}: ${o.stderr.trim().split('\n').slice(-3).join(' / ')}`);
   else {
@@ -212,21 +225,49 @@ async function main(): Promise<number> {
   say(`${secs(o.ms)} for ${N} pages: ${theirPpm.toFixed(1)} pages/min\n`);
 
   say('== 4. each Yaddaş process: peak resident memory (VmHWM) and CPU time spent on the book');
-  say(table(['process', 'peak RSS', 'CPU'], [...mem].map(([r, b]) => [r, b == null ? '-' : `${(b / MB).toFixed(0)} MB`, cpu.has(r) ? `${cpu.get(r)!.toFixed(1)} s` : '-'])));
+  say(
+    table(
+      ['process', 'peak RSS', 'CPU'],
+      [...mem].map(([r, b]) => [r, b == null ? '-' : `${(b / MB).toFixed(0)} MB`, cpu.has(r) ? `${cpu.get(r)!.toFixed(1)} s` : '-']),
+    ),
+  );
   const total = [...cpu.values()].reduce((a, b) => a + b, 0);
   say(`  CPU in all: ${total.toFixed(1)} s on ${ENGINES} cores; tesseract.js alone used about ${((raw.ms / 1000) * ENGINES).toFixed(1)} s`);
   say('');
 
   const yPpm = pipeMs ? ppm(N, pipeMs) : 0;
   const overhead = pipeMs ? (pipeMs / raw.ms - 1) * 100 : NaN;
-  rows.push({ what: `tesseract.js alone, pool of ${ENGINES}`, value: `${rawPpm.toFixed(1)} pages/min (${secs(raw.ms)})`, target: '(reference)', verdict: '' });
-  rows.push({ what: 'OCRmyPDF --jobs 2 --output-type pdfa', value: `${theirPpm.toFixed(1)} pages/min (${secs(o.ms)})`, target: '(peer)', verdict: '' });
-  rows.push({ what: 'Yaddaş whole pipeline, inbox to published', value: `${yPpm.toFixed(1)} pages/min (${secs(pipeMs)})`, target: `≥ 1.5× OCRmyPDF = ${(1.5 * theirPpm).toFixed(1)}`, verdict: verdict(yPpm >= 1.5 * theirPpm) });
+  rows.push({
+    what: `tesseract.js alone, pool of ${ENGINES}`,
+    value: `${rawPpm.toFixed(1)} pages/min (${secs(raw.ms)})`,
+    target: '(reference)',
+    verdict: '',
+  });
+  rows.push({
+    what: 'OCRmyPDF --jobs 2 --output-type pdfa',
+    value: `${theirPpm.toFixed(1)} pages/min (${secs(o.ms)})`,
+    target: '(peer)',
+    verdict: '',
+  });
+  rows.push({
+    what: 'Yaddaş whole pipeline, inbox to published',
+    value: `${yPpm.toFixed(1)} pages/min (${secs(pipeMs)})`,
+    target: `≥ 1.5× OCRmyPDF = ${(1.5 * theirPpm).toFixed(1)}`,
+    verdict: verdict(yPpm >= 1.5 * theirPpm),
+  });
   rows.push({ what: '  Yaddaş ÷ OCRmyPDF', value: `${(yPpm / theirPpm).toFixed(2)}×`, target: '≥ 1.5×', verdict: '' });
-  rows.push({ what: 'pipeline time over raw OCR time', value: `+${overhead.toFixed(0)} %`, target: '< 10 %', verdict: verdict(overhead < 10) });
-  for (const [r, b] of mem) if (b != null) rows.push({ what: `peak RSS, ${r}`, value: `${(b / MB).toFixed(0)} MB`, target: '(reported)', verdict: '' });
-  if (yaddasCer !== undefined) rows.push({ what: 'character error rate, Yaddaş', value: `${yaddasCer.toFixed(2)} %`, target: '(reported)', verdict: '' });
-  if (theirCer !== undefined) rows.push({ what: 'character error rate, OCRmyPDF', value: `${theirCer.toFixed(2)} %`, target: '(reported)', verdict: '' });
+  rows.push({
+    what: 'pipeline time over raw OCR time',
+    value: `+${overhead.toFixed(0)} %`,
+    target: '< 10 %',
+    verdict: verdict(overhead < 10),
+  });
+  for (const [r, b] of mem)
+    if (b != null) rows.push({ what: `peak RSS, ${r}`, value: `${(b / MB).toFixed(0)} MB`, target: '(reported)', verdict: '' });
+  if (yaddasCer !== undefined)
+    rows.push({ what: 'character error rate, Yaddaş', value: `${yaddasCer.toFixed(2)} %`, target: '(reported)', verdict: '' });
+  if (theirCer !== undefined)
+    rows.push({ what: 'character error rate, OCRmyPDF', value: `${theirCer.toFixed(2)} %`, target: '(reported)', verdict: '' });
   say('== summary');
   say(summaryTable(rows));
   if (odd.length) say(`\nworth a look:\n${odd.map((x) => `  - ${x}`).join('\n')}`);
@@ -235,7 +276,9 @@ async function main(): Promise<number> {
   return broken ? 1 : 0;
 }
 
-process.exit(await main().catch((err) => {
-  say(`BROKEN: ${(err as Error).stack ?? err}`);
-  return 1;
-}));
+process.exit(
+  await main().catch((err) => {
+    say(`BROKEN: ${(err as Error).stack ?? err}`);
+    return 1;
+  }),
+);

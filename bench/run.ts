@@ -51,7 +51,11 @@ const rows: Row[] = [];
 const odd: string[] = [];
 const tag = () => randomBytes(3).toString('hex');
 /** stderr of `yaddas ingest --wait` without its progress lines ("hh:mm:ss  name: status (step)"). */
-const unexpected = (stderr: string) => stderr.split('\n').filter((l) => l.trim() && !/^\d\d:\d\d:\d\d {2}/.test(l)).join('\n');
+const unexpected = (stderr: string) =>
+  stderr
+    .split('\n')
+    .filter((l) => l.trim() && !/^\d\d:\d\d:\d\d {2}/.test(l))
+    .join('\n');
 
 async function machineFacts(): Promise<void> {
   const cpus = os.cpus();
@@ -63,8 +67,12 @@ async function machineFacts(): Promise<void> {
   const redisVersion = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? '?';
   redis.disconnect();
   say(`Yaddaş benchmark (issue 2), ${new Date().toISOString()}`);
-  say(`machine: ${cpus.length} CPUs (${cpus[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, Linux ${os.release()}, Debian ${debian}`);
-  say(`software: Node ${process.version}, ${awsVersion} (${AWS}), s3rver ${s3rver} embedded, Redis ${redisVersion}, libvips ${sharp.versions.vips}`);
+  say(
+    `machine: ${cpus.length} CPUs (${cpus[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, Linux ${os.release()}, Debian ${debian}`,
+  );
+  say(
+    `software: Node ${process.version}, ${awsVersion} (${AWS}), s3rver ${s3rver} embedded, Redis ${redisVersion}, libvips ${sharp.versions.vips}`,
+  );
   say(`work folder: ${WORK} (${fsType}); 1 MB = 10^6 bytes throughout`);
   say(`input: a ${GIB} GiB master (PDF of random bytes), ${PAGES} pages of 2480×3508 (300-dpi A4) 8-bit RGB LZW TIFF\n`);
 }
@@ -85,7 +93,12 @@ async function checksumPass(big: string, size: number): Promise<string> {
   say(`file read once with cat first: the page cache is warm for both`);
   say(`digestFile (SHA-512 + SHA-256 + MD5, one read)  ${ours.toFixed(0)} MB/s  (${secs(oursMs)})`);
   say(`sha512sum (SHA-512 only, reference)             ${theirs.toFixed(0)} MB/s  (${secs(ref.ms)})\n`);
-  rows.push({ what: 'checksum pass, 3 digests, warm cache', value: `${ours.toFixed(0)} MB/s`, target: '≥ 200 MB/s', verdict: verdict(ours >= 200) });
+  rows.push({
+    what: 'checksum pass, 3 digests, warm cache',
+    value: `${ours.toFixed(0)} MB/s`,
+    target: '≥ 200 MB/s',
+    verdict: verdict(ours >= 200),
+  });
   rows.push({ what: '  sha512sum alone (reference)', value: `${theirs.toFixed(0)} MB/s`, target: '', verdict: '' });
   return digests.sha512;
 }
@@ -157,7 +170,8 @@ async function peakMemory(y: Yaddas): Promise<Map<string, number | null>> {
   const out = new Map<string, number | null>();
   for (const role of ROLES) {
     const pid = now.get(role);
-    if (pid !== y.pids.get(role)) odd.push(`the ${role} process was restarted (pid ${y.pids.get(role)} → ${pid ?? 'none'}); its peak covers only the new one`);
+    if (pid !== y.pids.get(role))
+      odd.push(`the ${role} process was restarted (pid ${y.pids.get(role)} → ${pid ?? 'none'}); its peak covers only the new one`);
     out.set(role, pid === undefined ? null : await peakRss(pid));
   }
   out.set('supervisor', await peakRss(y.pid));
@@ -169,7 +183,12 @@ const fmtMB = (b: number | null | undefined) => (b == null ? '-' : `${(b / MB).t
 function printMemory(y: Yaddas, mem: Map<string, number | null>): void {
   say(`peak resident memory (VmHWM from /proc/<pid>/status) after the ${GIB} GiB runs; target < 300 MB per stage process:`);
   const rowsOf = ROLES.map((r) => [r, String(y.pids.get(r) ?? '-'), fmtMB(mem.get(r)), verdict((mem.get(r) ?? Infinity) < MEMORY_TARGET)]);
-  say(table(['process', 'pid', 'peak RSS', ''], [...rowsOf, ['supervisor + embedded S3 server', String(y.pid), fmtMB(mem.get('supervisor')), '']]));
+  say(
+    table(
+      ['process', 'pid', 'peak RSS', ''],
+      [...rowsOf, ['supervisor + embedded S3 server', String(y.pid), fmtMB(mem.get('supervisor')), '']],
+    ),
+  );
   say('');
 }
 
@@ -180,7 +199,9 @@ async function pages(y: Yaddas): Promise<void> {
   const t = performance.now();
   const bytes = await writePages(dir, PAGES, (n) => n % 10 === 0 && say(`  generated ${n}/${PAGES} pages`));
   await writeMetadata(dir, { identifier: `bench-book-${tag()}`, type: 'book' });
-  say(`generated ${PAGES} pages, ${(bytes / MB).toFixed(0)} MB (${(bytes / PAGES / MB).toFixed(1)} MB a page) in ${secs(performance.now() - t)}`);
+  say(
+    `generated ${PAGES} pages, ${(bytes / MB).toFixed(0)} MB (${(bytes / PAGES / MB).toFixed(1)} MB a page) in ${secs(performance.now() - t)}`,
+  );
   const watch = new IngestWatch(y.prefix, 'pages');
   let done = false;
   const following = watch.follow(3_600_000, () => done).catch(() => watch.record);
@@ -193,9 +214,16 @@ async function pages(y: Yaddas): Promise<void> {
     if (unexpected(r.stderr)) odd.push(`yaddas ingest (pages) wrote to stderr: ${unexpected(r.stderr).slice(0, 300)}`);
     const ppm = PAGES / (r.ms / 60_000);
     const rate = mbps(bytes, r.ms);
-    say(`yaddas ingest --wait --json: ${item.status} ${item.id} ${item.version}, ${secs(r.ms)}, ${ppm.toFixed(0)} pages/min, ${rate.toFixed(0)} MB/s`);
+    say(
+      `yaddas ingest --wait --json: ${item.status} ${item.id} ${item.version}, ${secs(r.ms)}, ${ppm.toFixed(0)} pages/min, ${rate.toFixed(0)} MB/s`,
+    );
     say(`  steps seen in Redis: ${watch.breakdown()} s`);
-    rows.push({ what: `${PAGES} pages A4 300 dpi (${(bytes / MB).toFixed(0)} MB), yaddas ingest`, value: `${secs(r.ms)}, ${ppm.toFixed(0)} pages/min, ${rate.toFixed(0)} MB/s`, target: '(reported)', verdict: '' });
+    rows.push({
+      what: `${PAGES} pages A4 300 dpi (${(bytes / MB).toFixed(0)} MB), yaddas ingest`,
+      value: `${secs(r.ms)}, ${ppm.toFixed(0)} pages/min, ${rate.toFixed(0)} MB/s`,
+      target: '(reported)',
+      verdict: '',
+    });
   } finally {
     done = true;
     watch.close();
@@ -221,8 +249,18 @@ async function bigMaster(y: Yaddas, big: string, size: number, sha512: string): 
       ['', 'seconds', 'MB/s', 'vs awscli'],
       [
         ['awscli upload + download + sha512sum', (peerMs / 1000).toFixed(1), mbps(size, peerMs).toFixed(0), '1.00×'],
-        ['Yaddaş, yaddas ingest --wait (copies into staging first)', (viaCliMs / 1000).toFixed(1), mbps(size, viaCliMs).toFixed(0), ratio(viaCliMs)],
-        [`Yaddaş, inbox (rename) path, minus the ${QUIET_SECONDS} s quiet period`, (inbox.ms / 1000).toFixed(1), mbps(size, inbox.ms).toFixed(0), ratio(inbox.ms)],
+        [
+          'Yaddaş, yaddas ingest --wait (copies into staging first)',
+          (viaCliMs / 1000).toFixed(1),
+          mbps(size, viaCliMs).toFixed(0),
+          ratio(viaCliMs),
+        ],
+        [
+          `Yaddaş, inbox (rename) path, minus the ${QUIET_SECONDS} s quiet period`,
+          (inbox.ms / 1000).toFixed(1),
+          mbps(size, inbox.ms).toFixed(0),
+          ratio(inbox.ms),
+        ],
       ],
     ),
   );
@@ -230,8 +268,18 @@ async function bigMaster(y: Yaddas, big: string, size: number, sha512: string): 
   say('`yaddas ingest` copies the item into staging (the original stays); a drop into the inbox is renamed.\n');
   const target = `≤ awscli ${secs(peerMs)}`;
   rows.push({ what: `${GIB} GiB master, awscli up + down + sha512sum`, value: secs(peerMs), target: '(peer)', verdict: '' });
-  rows.push({ what: `${GIB} GiB master, yaddas ingest (incl. copy)`, value: `${secs(viaCliMs)} (${ratio(viaCliMs)})`, target, verdict: verdict(viaCliMs <= peerMs) });
-  rows.push({ what: `${GIB} GiB master, inbox (rename) path`, value: `${secs(inbox.ms)} (${ratio(inbox.ms)})`, target, verdict: verdict(inbox.ms <= peerMs) });
+  rows.push({
+    what: `${GIB} GiB master, yaddas ingest (incl. copy)`,
+    value: `${secs(viaCliMs)} (${ratio(viaCliMs)})`,
+    target,
+    verdict: verdict(viaCliMs <= peerMs),
+  });
+  rows.push({
+    what: `${GIB} GiB master, inbox (rename) path`,
+    value: `${secs(inbox.ms)} (${ratio(inbox.ms)})`,
+    target,
+    verdict: verdict(inbox.ms <= peerMs),
+  });
 
   say('== 3. peak memory');
   const mem = await peakMemory(y);
@@ -246,7 +294,13 @@ function memoryRows(mem: Map<string, number | null>): void {
     rows.push({ what: `peak RSS, ${role}`, value: `${(b / MB).toFixed(0)} MB`, target: '< 300 MB', verdict: verdict(b < MEMORY_TARGET) });
   }
   const sup = mem.get('supervisor');
-  if (sup != null) rows.push({ what: 'peak RSS, supervisor + embedded S3 server', value: `${(sup / MB).toFixed(0)} MB`, target: '(not a stage)', verdict: '' });
+  if (sup != null)
+    rows.push({
+      what: 'peak RSS, supervisor + embedded S3 server',
+      value: `${(sup / MB).toFixed(0)} MB`,
+      target: '(not a stage)',
+      verdict: '',
+    });
 }
 
 let yaddas: Yaddas | undefined;
@@ -265,7 +319,10 @@ async function shutDown(): Promise<void> {
   const removed = await cleanRedis(y.prefix);
   say(`removed ${removed} Redis keys of prefix ${y.prefix}\n`);
   const problems = logProblems(y.logFile);
-  if (problems.length > 0) odd.push(`Yaddaş logged ${problems.length} warnings/errors (${y.logFile}), first ones:\n      ${problems.slice(0, 8).join('\n      ')}`);
+  if (problems.length > 0)
+    odd.push(
+      `Yaddaş logged ${problems.length} warnings/errors (${y.logFile}), first ones:\n      ${problems.slice(0, 8).join('\n      ')}`,
+    );
 }
 
 async function main(): Promise<number> {
@@ -285,12 +342,16 @@ async function main(): Promise<number> {
   yaddas = await startYaddas(WORK, ROOT, QUIET_SECONDS);
   try {
     await waitUntilUp(yaddas);
-    say(`Yaddaş up in ${secs(performance.now() - t)}: supervisor pid ${yaddas.pid}, S3 ${yaddas.endpoint}, Redis prefix ${yaddas.prefix}, log ${yaddas.logFile}\n`);
+    say(
+      `Yaddaş up in ${secs(performance.now() - t)}: supervisor pid ${yaddas.pid}, S3 ${yaddas.endpoint}, Redis prefix ${yaddas.prefix}, log ${yaddas.logFile}\n`,
+    );
     memoryRows(await bigMaster(yaddas, big, size, sha512));
     await pages(yaddas);
     // For information: inspecting and storing pages is a different load from one big file.
     const mem = await peakMemory(yaddas);
-    say(`peak RSS after the pages too (for information): ${[...mem].map(([r, b]) => `${r === 'supervisor' ? 'supervisor + S3' : r} ${fmtMB(b)}`).join(', ')}\n`);
+    say(
+      `peak RSS after the pages too (for information): ${[...mem].map(([r, b]) => `${r === 'supervisor' ? 'supervisor + S3' : r} ${fmtMB(b)}`).join(', ')}\n`,
+    );
   } catch (err) {
     broken = (err as Error).message;
   } finally {
@@ -317,7 +378,9 @@ process.once('SIGINT', () => {
     .finally(() => process.exit(130));
 });
 
-process.exit(await main().catch((err) => {
-  say(`BROKEN: ${(err as Error).stack ?? err}`);
-  return shutDown().then(() => 1);
-}));
+process.exit(
+  await main().catch((err) => {
+    say(`BROKEN: ${(err as Error).stack ?? err}`);
+    return shutDown().then(() => 1);
+  }),
+);

@@ -46,7 +46,16 @@ while (!stopping) {
     if (event.type === 'item.published') {
       const item = await fetch(event.access.urls.item);
       const manifest = event.access.urls.manifest ? await fetch(event.access.urls.manifest) : null;
-      console.log(JSON.stringify({ entryId, id: event.id, itemId: event.itemId, version: event.preservation.version, itemStatus: item.status, manifestStatus: manifest?.status ?? null }));
+      console.log(
+        JSON.stringify({
+          entryId,
+          id: event.id,
+          itemId: event.itemId,
+          version: event.preservation.version,
+          itemStatus: item.status,
+          manifestStatus: manifest?.status ?? null,
+        }),
+      );
     }
     await redis.xack(stream, group, entryId);
   }

@@ -15,6 +15,8 @@ if (start < 0) throw new Error('README.md has no configuration table header');
 const rest = text.slice(start + header.length);
 const end = rest.search(/\n(?!\|)/);
 const shown = (v: unknown) => (v === '' ? '(empty)' : String(v));
-const rows = SETTINGS.map((s) => `| ${s.env.map((e) => `\`${e}\``).join(' or ')} | \`${s.key}\` | \`${shown(s.default)}\` | ${s.doc} |`).join('\n');
+const rows = SETTINGS.map(
+  (s) => `| ${s.env.map((e) => `\`${e}\``).join(' or ')} | \`${s.key}\` | \`${shown(s.default)}\` | ${s.doc} |`,
+).join('\n');
 fs.writeFileSync(readme, text.slice(0, start) + header + rows + rest.slice(end));
 console.log(`README.md: ${SETTINGS.length} settings`);

@@ -12,7 +12,16 @@ import { S3ObjectStore, createS3Client } from './adapters/s3-object-store.js';
 import { Intake } from './intake/intake.js';
 import { Watcher } from './intake/watcher.js';
 import { createOrchestrator } from './pipeline/orchestrator.js';
-import { INGEST_QUEUE, NOTIFY_QUEUE, STAGES, type DerivePayload, type DeriveReturn, type PublishPayload, type PublishReturn, type StageName } from './pipeline/plan.js';
+import {
+  INGEST_QUEUE,
+  NOTIFY_QUEUE,
+  STAGES,
+  type DerivePayload,
+  type DeriveReturn,
+  type PublishPayload,
+  type PublishReturn,
+  type StageName,
+} from './pipeline/plan.js';
 import { Queues, createWorker, wrapProcessor, type StageHandler } from './pipeline/queues.js';
 import { StatusStore } from './pipeline/status-store.js';
 import { OcflStore } from './storage/ocfl-store.js';
@@ -74,11 +83,24 @@ function ocrEngines(config: Config, log: Logger): { get(): Promise<OcrEngines>; 
         const languages = new Set(td.languages.keys());
         const wanted = [...new Set([...config.ocr.languages.split('+'), ...EXPECTED_LANGUAGES])];
         const missing = wanted.filter((c) => !languages.has(c));
-        if (missing.length > 0) log.warn({ missing }, `OCR languages missing: ${missing.map((c) => `${c} (${languageHint(c)})`).join('; ')}; items in them are preserved without text until they are installed`);
-        log.info({ languages: [...td.languages.values()].map((l) => `${l.code} (${l.kind})`), dir: td.dir, engines: config.ocr.engines }, 'OCR language data ready');
+        if (missing.length > 0)
+          log.warn(
+            { missing },
+            `OCR languages missing: ${missing.map((c) => `${c} (${languageHint(c)})`).join('; ')}; items in them are preserved without text until they are installed`,
+          );
+        log.info(
+          { languages: [...td.languages.values()].map((l) => `${l.code} (${l.kind})`), dir: td.dir, engines: config.ocr.engines },
+          'OCR language data ready',
+        );
         const require = createRequire(import.meta.url);
         const version = `${(require('tesseract.js/package.json') as { version: string }).version} (tesseract.js-core ${(require('tesseract.js-core/package.json') as { version: string }).version})`;
-        const pool = new OcrPool({ langPath: td.dir, engines: config.ocr.engines, recycleAfter: config.ocr.recycleAfterPages, pageTimeoutMs: config.ocr.pageTimeoutSeconds * 1000, log });
+        const pool = new OcrPool({
+          langPath: td.dir,
+          engines: config.ocr.engines,
+          recycleAfter: config.ocr.recycleAfterPages,
+          pageTimeoutMs: config.ocr.pageTimeoutSeconds * 1000,
+          log,
+        });
         if (!missing.some((c) => config.ocr.languages.split('+').includes(c))) pool.warm(config.ocr.languages);
         return { pool, languages, engine: { name: 'tesseract.js', version }, tessdataDir: td.dir };
       })();
@@ -168,12 +190,29 @@ export function handlerFor(app: App, stage: StageName): StageHandler<never, unkn
         ocfl: app.preservation,
       }) as StageHandler<never, unknown>;
     case 'derive':
-      return deriveProcessor({ ocfl: app.preservation, access: app.access, derive: c.derive, publicBaseUrl: c.access.publicBaseUrl, maxPixels: c.intake.maxPixels }) as StageHandler<never, unknown>;
+      return deriveProcessor({
+        ocfl: app.preservation,
+        access: app.access,
+        derive: c.derive,
+        publicBaseUrl: c.access.publicBaseUrl,
+        maxPixels: c.intake.maxPixels,
+      }) as StageHandler<never, unknown>;
     case 'ocr':
-      return ocrProcessor({ ocfl: app.preservation, engines: app.ocr, maxPixels: c.intake.maxPixels, metrics: app.metrics }) as StageHandler<never, unknown>;
+      return ocrProcessor({
+        ocfl: app.preservation,
+        engines: app.ocr,
+        maxPixels: c.intake.maxPixels,
+        metrics: app.metrics,
+      }) as StageHandler<never, unknown>;
     case 'text': {
       const user = c.ocfl.userAddress ? { name: c.ocfl.userName, address: c.ocfl.userAddress } : { name: c.ocfl.userName };
-      return textProcessor({ ocfl: app.preservation, access: app.access, status: app.status, user, ...(c.access.attribution ? { agency: c.access.attribution } : {}) }) as StageHandler<never, unknown>;
+      return textProcessor({
+        ocfl: app.preservation,
+        access: app.access,
+        status: app.status,
+        user,
+        ...(c.access.attribution ? { agency: c.access.attribution } : {}),
+      }) as StageHandler<never, unknown>;
     }
     case 'pdf':
       return pdfProcessor({ access: app.access }) as StageHandler<never, unknown>;
@@ -193,7 +232,14 @@ export function handlerFor(app: App, stage: StageName): StageHandler<never, unkn
         publicBaseUrl: c.access.publicBaseUrl,
         attribution: c.access.attribution,
         preservationBucket: c.s3.preservationBucket,
-        collections: new Collections({ redis: app.redis, prefix: c.redis.prefix, access: app.access, defs: c.collections, publicBaseUrl: c.access.publicBaseUrl, log: app.log }),
+        collections: new Collections({
+          redis: app.redis,
+          prefix: c.redis.prefix,
+          access: app.access,
+          defs: c.collections,
+          publicBaseUrl: c.access.publicBaseUrl,
+          log: app.log,
+        }),
       }) as StageHandler<never, unknown>;
   }
 }
@@ -204,17 +250,49 @@ export function startWorker(app: App, role: Role): Worker {
   const log = app.log;
   if (role === INGEST_QUEUE) {
     const processor = createOrchestrator({ queues: app.queues, status: app.status, log, metrics: app.metrics });
-    return createWorker(app.queues.deps, INGEST_QUEUE, processor as never, { concurrency: c.concurrency.ingest, lockSeconds: c.jobs.lockSeconds }, log);
+    return createWorker(
+      app.queues.deps,
+      INGEST_QUEUE,
+      processor as never,
+      { concurrency: c.concurrency.ingest, lockSeconds: c.jobs.lockSeconds },
+      log,
+    );
   }
   if (role === NOTIFY_QUEUE) {
-    const processor = wrapProcessor(role, notifyProcessor({ secret: c.webhooks.secret, timeoutMs: c.webhooks.timeoutSeconds * 1000 }) as StageHandler<{ ingestId?: string }, unknown>, log, app.metrics);
-    return createWorker(app.queues.deps, role, processor as never, { concurrency: c.concurrency.notify, lockSeconds: c.jobs.lockSeconds }, log);
+    const processor = wrapProcessor(
+      role,
+      notifyProcessor({ secret: c.webhooks.secret, timeoutMs: c.webhooks.timeoutSeconds * 1000 }) as StageHandler<
+        { ingestId?: string },
+        unknown
+      >,
+      log,
+      app.metrics,
+    );
+    return createWorker(
+      app.queues.deps,
+      role,
+      processor as never,
+      { concurrency: c.concurrency.notify, lockSeconds: c.jobs.lockSeconds },
+      log,
+    );
   }
   // One OCR job per engine: the pool's size is the worker's concurrency.
-  const concurrency = role === 'prepare' || role === 'publish' || role === 'announce' ? c.concurrency.commit : role === 'ocr' ? c.ocr.engines : c.concurrency[role];
+  const concurrency =
+    role === 'prepare' || role === 'publish' || role === 'announce'
+      ? c.concurrency.commit
+      : role === 'ocr'
+        ? c.ocr.engines
+        : c.concurrency[role];
   // The OCR engines start with the worker, so missing languages are reported at start-up.
-  if (role === 'ocr') void app.ocr().catch((err: Error) => log.error({ err: { message: err.message } }, 'OCR engines could not be prepared'));
-  const processor = wrapProcessor(role, handlerFor(app, role) as StageHandler<{ ingestId?: string }, unknown>, log, app.metrics, app.status);
+  if (role === 'ocr')
+    void app.ocr().catch((err: Error) => log.error({ err: { message: err.message } }, 'OCR engines could not be prepared'));
+  const processor = wrapProcessor(
+    role,
+    handlerFor(app, role) as StageHandler<{ ingestId?: string }, unknown>,
+    log,
+    app.metrics,
+    app.status,
+  );
   return createWorker(app.queues.deps, role, processor as never, { concurrency, lockSeconds: c.jobs.lockSeconds }, log);
 }
 

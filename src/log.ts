@@ -32,7 +32,10 @@ export function createLogger(cfg: Pick<Config, 'log'>, name: string, dest?: pino
   };
   if (dest) return pino(options, dest);
   if (pretty) {
-    return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,proc' } } });
+    return pino({
+      ...options,
+      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,proc' } },
+    });
   }
   return pino(options);
 }

@@ -69,7 +69,13 @@ export async function runRole(role: Role | 'intake' | 'console'): Promise<void> 
   if (process.env.YADDAS_SUPERVISED !== '1') {
     // Run on its own (docker compose, systemd): say where everything is, as `npm start` does.
     log.info(
-      { inbox: config.inbox, dataDir: config.dataDir, redis: redactUrl(config.redis.url), s3: config.s3.endpoint, buckets: [config.s3.preservationBucket, config.s3.accessBucket] },
+      {
+        inbox: config.inbox,
+        dataDir: config.dataDir,
+        redis: redactUrl(config.redis.url),
+        s3: config.s3.endpoint,
+        buckets: [config.s3.preservationBucket, config.s3.accessBucket],
+      },
       `${role} starting`,
     );
     if (role === 'intake') for (const w of await redisDurabilityWarnings(app.redis)) log.warn(`Redis: ${w}`);

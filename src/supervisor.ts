@@ -39,7 +39,8 @@ export async function prepareServices(config: Config, log: Logger): Promise<Runn
       const r = await ensureBucket(app.s3, bucket, config.embeddedS3 || config.s3.createBuckets);
       if (r === 'created') log.info({ bucket }, 'bucket created');
     }
-    if ((await app.preservation.ensureStorageRoot()) === 'created') log.info({ bucket: config.s3.preservationBucket }, 'OCFL storage root created');
+    if ((await app.preservation.ensureStorageRoot()) === 'created')
+      log.info({ bucket: config.s3.preservationBucket }, 'OCFL storage root created');
   } finally {
     await app.close();
   }
@@ -75,7 +76,12 @@ export async function runSupervisor(): Promise<void> {
   process.stdout.write(describeSetup(config, started) + '\n');
 
   // Children find the services this process started through the standard variables.
-  const env = { ...process.env, YADDAS_SUPERVISED: '1', REDIS_URL: config.redis.url, ...(config.embeddedS3 ? { AWS_ENDPOINT_URL_S3: config.s3.endpoint } : {}) };
+  const env = {
+    ...process.env,
+    YADDAS_SUPERVISED: '1',
+    REDIS_URL: config.redis.url,
+    ...(config.embeddedS3 ? { AWS_ENDPOINT_URL_S3: config.s3.endpoint } : {}),
+  };
   const children = new Map<string, ChildProcess>();
   let stopping = false;
 

@@ -4,7 +4,13 @@ import sharp from 'sharp';
  * A colour page that compresses like a scan: paper grain (gaussian noise) and lines of dark
  * "words" whose widths vary with `seed`, as an LZW TIFF at the given density.
  */
-export async function scanLikePage(o: { width: number; height: number; seed: number; dpi: number; file?: string }): Promise<Buffer | undefined> {
+export async function scanLikePage(o: {
+  width: number;
+  height: number;
+  seed: number;
+  dpi: number;
+  file?: string;
+}): Promise<Buffer | undefined> {
   const { width, height } = o;
   const k = o.dpi / 300; // line spacing and word size scale with resolution
   const lines: string[] = [];

@@ -23,10 +23,18 @@ export const verdict = (ok: boolean): Verdict => (ok ? 'PASS' : 'MISS');
 export function table(head: string[], rows: string[][], indent = '  '): string {
   const all = [head, ...rows];
   const widths = head.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => indent + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    indent +
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(head), indent + widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
 export function summaryTable(rows: Row[]): string {
-  return table(['measure', 'result', 'target', ''], rows.map((r) => [r.what, r.value, r.target, r.verdict]));
+  return table(
+    ['measure', 'result', 'target', ''],
+    rows.map((r) => [r.what, r.value, r.target, r.verdict]),
+  );
 }

@@ -40,7 +40,12 @@ function cleanEnv(): NodeJS.ProcessEnv {
 }
 
 /** Starts the supervisor (which starts the embedded S3 server, then one process per role). */
-export async function startYaddas(work: string, root: string, quietSeconds: number, extraEnv: Record<string, string> = {}): Promise<Yaddas> {
+export async function startYaddas(
+  work: string,
+  root: string,
+  quietSeconds: number,
+  extraEnv: Record<string, string> = {},
+): Promise<Yaddas> {
   const port = await freePort();
   const prefix = `bench-${randomBytes(4).toString('hex')}`;
   const inbox = path.join(work, 'inbox');
@@ -168,7 +173,10 @@ export interface CliItem {
 
 /** `yaddas ingest DIR --wait --json`, timed from start to exit. */
 export async function ingestViaCli(y: Yaddas, root: string, dir: string): Promise<{ ms: number; items: CliItem[]; stderr: string }> {
-  const r = await run(process.execPath, [path.join(root, 'bin/yaddas.js'), 'ingest', dir, '--wait', '--json'], { ...y.env, AWS_ENDPOINT_URL_S3: y.endpoint });
+  const r = await run(process.execPath, [path.join(root, 'bin/yaddas.js'), 'ingest', dir, '--wait', '--json'], {
+    ...y.env,
+    AWS_ENDPOINT_URL_S3: y.endpoint,
+  });
   let items: CliItem[];
   try {
     items = JSON.parse(r.stdout) as CliItem[];
@@ -228,7 +236,8 @@ export class IngestWatch {
       const status = this.record.status;
       if (isFinal(status)) return this.record;
       if (stopped()) return this.record;
-      if (Date.now() > deadline) throw new Error(`${this.sourceName}: not finished after ${timeoutMs / 1000} s (status ${status ?? 'not taken'})`);
+      if (Date.now() > deadline)
+        throw new Error(`${this.sourceName}: not finished after ${timeoutMs / 1000} s (status ${status ?? 'not taken'})`);
       await sleep(100);
     }
   }
@@ -312,7 +321,9 @@ export function logProblems(logFile: string): string[] {
     try {
       const e = JSON.parse(line) as { level?: number; msg?: string; name?: string; err?: { message?: string } };
       if ((e.level ?? 0) < 40 || /^Redis: /.test(e.msg ?? '')) continue;
-      out.push(`${e.level! >= 50 ? 'error' : 'warn'} ${e.name ?? ''}: ${e.msg ?? ''}${e.err?.message ? ` (${e.err.message})` : ''}`.slice(0, 300));
+      out.push(
+        `${e.level! >= 50 ? 'error' : 'warn'} ${e.name ?? ''}: ${e.msg ?? ''}${e.err?.message ? ` (${e.err.message})` : ''}`.slice(0, 300),
+      );
     } catch {
       out.push(`(unparsed) ${line.slice(0, 200)}`);
     }

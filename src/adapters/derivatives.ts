@@ -24,7 +24,11 @@ export type DerivativeOptions = Config['derive'] & {
  * Writes `thumbnail.jpg`, `access.jpg` and `iiif/…` into `out` (created). Returns the upright
  * size of the image.
  */
-export async function makeDerivatives(master: string, out: string, o: DerivativeOptions): Promise<{ full: Size; max: Size; thumbnail: Size }> {
+export async function makeDerivatives(
+  master: string,
+  out: string,
+  o: DerivativeOptions,
+): Promise<{ full: Size; max: Size; thumbnail: Size }> {
   await fs.mkdir(out, { recursive: true });
   // The one decode: upright (EXIF orientation), alpha flattened on white, converted to sRGB
   // (embedded ICC profiles, CMYK and 16-bit included), kept as an uncompressed tiled TIFF that
@@ -59,9 +63,18 @@ export async function makeDerivatives(master: string, out: string, o: Derivative
     await open().resize(access.width, access.height).jpeg({ quality: q }).toFile(path.join(out, 'access.jpg'));
 
     // sharp names the service after the output folder: id = <given id>/iiif.
-    await open().jpeg({ quality: q }).tile({ layout: 'iiif3', size: o.tileSize, id: o.serviceId.replace(/\/iiif$/, '') }).toFile(path.join(out, 'iiif'));
-    const tiled = JSON.parse(await fs.readFile(path.join(out, 'iiif/info.json'), 'utf8')) as { tiles: Array<{ width: number; height?: number; scaleFactors: number[] }> };
-    const { sizes, max } = planSizes(full, tiled.tiles.flatMap((t) => t.scaleFactors), o.maxFullSize);
+    await open()
+      .jpeg({ quality: q })
+      .tile({ layout: 'iiif3', size: o.tileSize, id: o.serviceId.replace(/\/iiif$/, '') })
+      .toFile(path.join(out, 'iiif'));
+    const tiled = JSON.parse(await fs.readFile(path.join(out, 'iiif/info.json'), 'utf8')) as {
+      tiles: Array<{ width: number; height?: number; scaleFactors: number[] }>;
+    };
+    const { sizes, max } = planSizes(
+      full,
+      tiled.tiles.flatMap((t) => t.scaleFactors),
+      o.maxFullSize,
+    );
     for (const s of sizes) {
       const file = path.join(out, 'iiif', sizePath(s));
       if (await fs.stat(file).catch(() => null)) continue; // the tiler writes its smallest level itself
@@ -70,7 +83,10 @@ export async function makeDerivatives(master: string, out: string, o: Derivative
     }
     await fs.mkdir(path.dirname(path.join(out, 'iiif', MAX_PATH)), { recursive: true });
     await fs.copyFile(path.join(out, 'iiif', sizePath(max)), path.join(out, 'iiif', MAX_PATH));
-    await fs.writeFile(path.join(out, 'iiif/info.json'), JSON.stringify(infoJson({ id: o.serviceId, full, tiles: tiled.tiles, sizes, max }), null, 2) + '\n');
+    await fs.writeFile(
+      path.join(out, 'iiif/info.json'),
+      JSON.stringify(infoJson({ id: o.serviceId, full, tiles: tiled.tiles, sizes, max }), null, 2) + '\n',
+    );
     return { full, max, thumbnail: thumb };
   } finally {
     await fs.rm(decoded, { force: true });

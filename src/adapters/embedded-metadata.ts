@@ -31,7 +31,17 @@ function exifDate(v: unknown): string | undefined {
 export async function readEmbeddedMetadata(file: string): Promise<EmbeddedMetadata | undefined> {
   let raw: Raw | undefined;
   try {
-    raw = (await exifr.parse(file, { tiff: true, exif: true, gps: true, iptc: true, xmp: true, icc: false, mergeOutput: true, reviveValues: false, translateValues: false })) as Raw | undefined;
+    raw = (await exifr.parse(file, {
+      tiff: true,
+      exif: true,
+      gps: true,
+      iptc: true,
+      xmp: true,
+      icc: false,
+      mergeOutput: true,
+      reviveValues: false,
+      translateValues: false,
+    })) as Raw | undefined;
   } catch {
     return undefined;
   }
@@ -41,7 +51,12 @@ export async function readEmbeddedMetadata(file: string): Promise<EmbeddedMetada
   if (camera) out.camera = camera;
   const date = exifDate(raw.DateTimeOriginal) ?? exifDate(raw.CreateDate) ?? exifDate(raw.DateTime);
   if (date) out.dateTaken = date;
-  if (typeof raw.latitude === 'number' && typeof raw.longitude === 'number' && Number.isFinite(raw.latitude) && Number.isFinite(raw.longitude)) {
+  if (
+    typeof raw.latitude === 'number' &&
+    typeof raw.longitude === 'number' &&
+    Number.isFinite(raw.latitude) &&
+    Number.isFinite(raw.longitude)
+  ) {
     out.gps = { latitude: raw.latitude, longitude: raw.longitude };
     if (typeof raw.GPSAltitude === 'number') out.gps.altitude = raw.GPSAltitude;
   }

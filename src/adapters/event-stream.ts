@@ -29,7 +29,9 @@ export class EventStream {
     const marker = `${this.prefix}:yd:event:${ev.id}`;
     const json = JSON.stringify(ev);
     // The marker outlives any retry by far (30 days).
-    const added = (await this.redis.eval(APPEND, 2, marker, this.key, json, ev.id, ev.type, ev.itemId, String(30 * 24 * 3600), String(this.maxLen))) === 1;
+    const added =
+      (await this.redis.eval(APPEND, 2, marker, this.key, json, ev.id, ev.type, ev.itemId, String(30 * 24 * 3600), String(this.maxLen))) ===
+      1;
     return { added, json: added ? json : ((await this.redis.get(marker)) ?? json) };
   }
 }

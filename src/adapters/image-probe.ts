@@ -23,12 +23,20 @@ export type ProbeResult = { ok: true; result: InspectResult } | { ok: false; pro
 function corrupt(name: string, detail: string): ProbeResult {
   return {
     ok: false,
-    problem: rejection(ErrorCodes.CORRUPT_FILE, `The file cannot be read as an image: it is damaged or incomplete (${detail}).`, 'Scan or export this page again, and copy it again.', name),
+    problem: rejection(
+      ErrorCodes.CORRUPT_FILE,
+      `The file cannot be read as an image: it is damaged or incomplete (${detail}).`,
+      'Scan or export this page again, and copy it again.',
+      name,
+    ),
   };
 }
 
 /** Sharp's messages carry libvips detail; keep the first line, which is the useful part. */
-const vipsDetail = (err: unknown) => String((err as Error).message ?? err).split('\n')[0]!.slice(0, 300);
+const vipsDetail = (err: unknown) =>
+  String((err as Error).message ?? err)
+    .split('\n')[0]!
+    .slice(0, 300);
 
 async function probePdf(file: string, name: string): Promise<ProbeResult> {
   const fh = await fs.open(file, 'r');
@@ -83,13 +91,24 @@ async function probeImage(file: string, name: string, mime: string, maxPixels: n
   try {
     const inMemory = width * height * (meta.channels ?? 4) * (meta.depth === 'ushort' ? 2 : 1) <= DECODE_IN_MEMORY_BYTES;
     for (let page = 0; page < pages; page++) {
-      if (inMemory) await sharp(file, { ...opts, page }).raw().toBuffer();
+      if (inMemory)
+        await sharp(file, { ...opts, page })
+          .raw()
+          .toBuffer();
       else await sharp(file, { ...opts, page }).stats();
     }
   } catch (err) {
     const detail = vipsDetail(err);
     if (/pixel limit/i.test(detail)) {
-      return { ok: false, problem: rejection(ErrorCodes.TOO_MANY_PIXELS, 'A page of the image is larger than the pixel limit.', 'Check the scan, or ask an operator to raise YADDAS_MAX_PIXELS.', name) };
+      return {
+        ok: false,
+        problem: rejection(
+          ErrorCodes.TOO_MANY_PIXELS,
+          'A page of the image is larger than the pixel limit.',
+          'Check the scan, or ask an operator to raise YADDAS_MAX_PIXELS.',
+          name,
+        ),
+      };
     }
     return corrupt(name, detail);
   }
@@ -119,7 +138,12 @@ async function sniffSignature(file: string): Promise<string | undefined> {
   try {
     const b = Buffer.alloc(16);
     await fh.read(b, 0, 16, 0);
-    if (b.subarray(0, 4).equals(Buffer.from('II*\0', 'latin1')) || b.subarray(0, 4).equals(Buffer.from('MM\0*', 'latin1')) || b.subarray(0, 4).equals(Buffer.from('II+\0', 'latin1'))) return 'image/tiff';
+    if (
+      b.subarray(0, 4).equals(Buffer.from('II*\0', 'latin1')) ||
+      b.subarray(0, 4).equals(Buffer.from('MM\0*', 'latin1')) ||
+      b.subarray(0, 4).equals(Buffer.from('II+\0', 'latin1'))
+    )
+      return 'image/tiff';
     if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
     if (b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
     if (b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP') return 'image/webp';
@@ -141,7 +165,8 @@ export async function probeFile(file: string, name: string, maxPixels: number): 
     }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new YaddasError(ErrorCodes.STAGED_FILE_MISSING, `The staged file ${name} is missing.`, { permanent: true, file: name });
+    if (code === 'ENOENT')
+      throw new YaddasError(ErrorCodes.STAGED_FILE_MISSING, `The staged file ${name} is missing.`, { permanent: true, file: name });
     throw err;
   }
   const mime = type?.mime;

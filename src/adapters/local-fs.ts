@@ -107,10 +107,19 @@ export async function exists(p: string | Buffer): Promise<boolean> {
  */
 export async function copyVerified(src: string, dest: string): Promise<void> {
   // FICLONE: a copy-on-write clone where the file system offers one (btrfs, XFS), a copy elsewhere.
-  await fs.cp(src, dest, { recursive: true, verbatimSymlinks: true, dereference: false, errorOnExist: true, force: false, preserveTimestamps: true, mode: fsc.COPYFILE_FICLONE });
+  await fs.cp(src, dest, {
+    recursive: true,
+    verbatimSymlinks: true,
+    dereference: false,
+    errorOnExist: true,
+    force: false,
+    preserveTimestamps: true,
+    mode: fsc.COPYFILE_FICLONE,
+  });
   const a = await listItem(src);
   const b = await listItem(dest);
-  if (a.entries.length !== b.entries.length) throw new Error(`copy of ${src} is incomplete: ${b.entries.length} of ${a.entries.length} entries`);
+  if (a.entries.length !== b.entries.length)
+    throw new Error(`copy of ${src} is incomplete: ${b.entries.length} of ${a.entries.length} entries`);
   for (const e of a.entries) {
     if (e.kind !== 'file') continue;
     const sp = a.kind === 'dir' ? path.join(src, e.path) : src;

@@ -53,7 +53,9 @@ function watchStderr(): void {
  * loads each once, so the meaning is the same, but the string differs); then other orders. */
 export function languageOrders(languages: string): string[] {
   const l = languages.split('+');
-  const out = [l, [...l, l.at(-1)!], [...l, l[0]!], [...l].reverse(), ...l.map((_, i) => [...l.slice(i), ...l.slice(0, i)])].map((x) => x.join('+'));
+  const out = [l, [...l, l.at(-1)!], [...l, l[0]!], [...l].reverse(), ...l.map((_, i) => [...l.slice(i), ...l.slice(0, i)])].map((x) =>
+    x.join('+'),
+  );
   return [...new Set(out)];
 }
 
@@ -115,17 +117,30 @@ export class OcrPool {
             },
           }),
           this.opts.startTimeoutMs ?? 60_000,
-          () => new YaddasError(ErrorCodes.OCR_FAILED, `The OCR engine did not start with ${order} within ${(this.opts.startTimeoutMs ?? 60_000) / 1000} s${failure ? `: ${String(failure)}` : ''}.`, { permanent: false }),
+          () =>
+            new YaddasError(
+              ErrorCodes.OCR_FAILED,
+              `The OCR engine did not start with ${order} within ${(this.opts.startTimeoutMs ?? 60_000) / 1000} s${failure ? `: ${String(failure)}` : ''}.`,
+              { permanent: false },
+            ),
         ),
       );
       if (!failed) {
-        if (order !== languages) this.opts.log.warn({ languages, loadedAs: order }, 'OCR languages loaded in another order (tesseract.js did not load them as asked)');
+        if (order !== languages)
+          this.opts.log.warn(
+            { languages, loadedAs: order },
+            'OCR languages loaded in another order (tesseract.js did not load them as asked)',
+          );
         return { worker, languages, pages: 0, busy: true };
       }
       lastFailure = order;
       await worker.terminate().catch(() => undefined);
     }
-    throw new YaddasError(ErrorCodes.OCR_FAILED, `tesseract.js could not load every language of ${languages} (last tried as ${lastFailure}); the page is not read with fewer languages than asked.`, { permanent: true });
+    throw new YaddasError(
+      ErrorCodes.OCR_FAILED,
+      `tesseract.js could not load every language of ${languages} (last tried as ${lastFailure}); the page is not read with fewer languages than asked.`,
+      { permanent: true },
+    );
   }
 
   /** A new engine, counted while it starts so that the pool never grows past its size. */
@@ -194,7 +209,9 @@ export class OcrPool {
           this.engines.push(e);
           this.releaseEngine(e);
         })
-        .catch((err: Error) => this.opts.log.warn({ err: { message: err.message }, languages }, 'an OCR engine did not start ahead of work'))
+        .catch((err: Error) =>
+          this.opts.log.warn({ err: { message: err.message }, languages }, 'an OCR engine did not start ahead of work'),
+        )
         .finally(() => this.starting--);
     }
   }
@@ -225,9 +242,14 @@ export class OcrPool {
         // Per page, because reinitializing for other languages resets parameters. Tesseract's
         // library defaults to one uniform block of text (PSM 6); its CLI, and Yaddaş, find the
         // page's layout (PSM 3): columns, headings, captions.
-        e.worker.recognize(image, { tessedit_pageseg_mode: PSM.AUTO, ...(o.dpi ? { user_defined_dpi: String(Math.round(o.dpi)) } : {}) } as object, { text: true, blocks: true }),
+        e.worker.recognize(
+          image,
+          { tessedit_pageseg_mode: PSM.AUTO, ...(o.dpi ? { user_defined_dpi: String(Math.round(o.dpi)) } : {}) } as object,
+          { text: true, blocks: true },
+        ),
         t,
-        () => new YaddasError(ErrorCodes.OCR_TIMEOUT, `OCR of the page took longer than ${t / 1000} s and was stopped.`, { permanent: true }),
+        () =>
+          new YaddasError(ErrorCodes.OCR_TIMEOUT, `OCR of the page took longer than ${t / 1000} s and was stopped.`, { permanent: true }),
       );
       ok = true;
       return r.data;

@@ -35,7 +35,10 @@ export async function prepareOcrImage(master: string | Buffer, o: { subpage?: nu
   else if (!dpi && Math.max(width, height) > MAX_LONG_EDGE_UNKNOWN) scale = MAX_LONG_EDGE_UNKNOWN / Math.max(width, height);
   const ocrWidth = Math.max(1, Math.round(width * scale));
   const ocrHeight = Math.max(1, Math.round(height * scale));
-  let img = sharp(master, { failOn: 'error', limitInputPixels: o.maxPixels, page: o.subpage ?? 0 }).autoOrient().flatten({ background: '#ffffff' }).greyscale();
+  let img = sharp(master, { failOn: 'error', limitInputPixels: o.maxPixels, page: o.subpage ?? 0 })
+    .autoOrient()
+    .flatten({ background: '#ffffff' })
+    .greyscale();
   if (scale !== 1) img = img.resize(ocrWidth, ocrHeight, { fit: 'fill', kernel: 'lanczos3' });
   // Raw grey pixels behind a PGM header: the engine reads it once, in this process, so encoding
   // and decoding a PNG would only cost time (about 0.2 s a page at 300 dpi A4).

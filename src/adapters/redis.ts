@@ -20,11 +20,22 @@ export async function redisDurabilityWarnings(redis: Redis): Promise<string[]> {
     const [, policy] = (await redis.config('GET', 'maxmemory-policy')) as [string, string];
     const [, aof] = (await redis.config('GET', 'appendonly')) as [string, string];
     const [, save] = (await redis.config('GET', 'save')) as [string, string];
-    if (policy !== 'noeviction') warnings.push(`maxmemory-policy is "${policy}": Redis may evict queue keys under memory pressure and jobs would be lost; set it to "noeviction".`);
-    if (aof !== 'yes' && (save ?? '').trim() === '') warnings.push('Redis has no persistence (appendonly no, no save points): a Redis restart loses every queued job; enable AOF (appendonly yes).');
-    else if (aof !== 'yes') warnings.push('Redis persists by snapshots only (appendonly no): a crash loses the jobs since the last snapshot; enable AOF (appendonly yes).');
+    if (policy !== 'noeviction')
+      warnings.push(
+        `maxmemory-policy is "${policy}": Redis may evict queue keys under memory pressure and jobs would be lost; set it to "noeviction".`,
+      );
+    if (aof !== 'yes' && (save ?? '').trim() === '')
+      warnings.push(
+        'Redis has no persistence (appendonly no, no save points): a Redis restart loses every queued job; enable AOF (appendonly yes).',
+      );
+    else if (aof !== 'yes')
+      warnings.push(
+        'Redis persists by snapshots only (appendonly no): a crash loses the jobs since the last snapshot; enable AOF (appendonly yes).',
+      );
   } catch (err) {
-    warnings.push(`could not check Redis persistence settings (CONFIG GET refused: ${(err as Error).message}); make sure AOF is on and maxmemory-policy is noeviction.`);
+    warnings.push(
+      `could not check Redis persistence settings (CONFIG GET refused: ${(err as Error).message}); make sure AOF is on and maxmemory-policy is noeviction.`,
+    );
   }
   return warnings;
 }

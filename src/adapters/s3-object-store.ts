@@ -53,7 +53,11 @@ export class S3ObjectStore implements ObjectStore {
     private readonly upload: { partSizeMiB: number; concurrency: number },
   ) {}
 
-  async put(key: string, body: Buffer | Readable, opts: { contentType?: string; onProgress?: (bytesSent: number) => void } = {}): Promise<void> {
+  async put(
+    key: string,
+    body: Buffer | Readable,
+    opts: { contentType?: string; onProgress?: (bytesSent: number) => void } = {},
+  ): Promise<void> {
     try {
       if (Buffer.isBuffer(body)) {
         await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: opts.contentType }));
@@ -136,7 +140,9 @@ export class S3ObjectStore implements ObjectStore {
     for (;;) {
       let res;
       try {
-        res = await this.client.send(new ListObjectsCommand({ Bucket: this.bucket, Prefix: prefix, Delimiter: '/', ...(after ? { Marker: after } : {}) }));
+        res = await this.client.send(
+          new ListObjectsCommand({ Bucket: this.bucket, Prefix: prefix, Delimiter: '/', ...(after ? { Marker: after } : {}) }),
+        );
       } catch (err) {
         throw unavailable('LIST', this.bucket, prefix, err);
       }
@@ -172,7 +178,11 @@ export async function ensureBucket(client: S3Client, bucket: string, create: boo
   } catch (err) {
     if (!isNotFound(err) && status(err) !== 403) throw unavailable('HEAD bucket', bucket, '', err);
     if (!create) {
-      throw new YaddasError(ErrorCodes.STORAGE_UNAVAILABLE, `Bucket "${bucket}" does not exist (or is not readable). Create it, or set YADDAS_S3_CREATE_BUCKETS=true.`, { permanent: true });
+      throw new YaddasError(
+        ErrorCodes.STORAGE_UNAVAILABLE,
+        `Bucket "${bucket}" does not exist (or is not readable). Create it, or set YADDAS_S3_CREATE_BUCKETS=true.`,
+        { permanent: true },
+      );
     }
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
     return 'created';

@@ -64,7 +64,10 @@ let srgb: Buffer | undefined;
 /** libvips's built-in sRGB profile, taken from an image sharp tags with it. */
 async function srgbProfile(): Promise<Buffer> {
   if (!srgb) {
-    const tagged = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#ffffff' } }).withIccProfile('srgb').png().toBuffer();
+    const tagged = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#ffffff' } })
+      .withIccProfile('srgb')
+      .png()
+      .toBuffer();
     srgb = (await sharp(tagged).metadata()).icc!;
   }
   return srgb;
@@ -123,7 +126,11 @@ function textLayer(font: PDFFont, fontKey: PDFName, ocr: OcrPage, k: number, pag
             const [x0, y0, x1, y1] = line.baseline;
             baseY = x1 > x0 ? y0 + ((y1 - y0) * (w.box[0] - x0)) / (x1 - x0) : y0;
           }
-          ops.push(setCharacterSqueeze(squeeze), setTextMatrix(1, 0, 0, 1, w.box[0] * k, pageHeight - baseY * k), showText(font.encodeText(text) as PDFHexString));
+          ops.push(
+            setCharacterSqueeze(squeeze),
+            setTextMatrix(1, 0, 0, 1, w.box[0] * k, pageHeight - baseY * k),
+            showText(font.encodeText(text) as PDFHexString),
+          );
         });
       }
     }
@@ -160,7 +167,10 @@ export async function buildSearchablePdf(pages: PdfPageInput[], meta: PdfMeta): 
     // Embed the subset now, then name it as a subset must be named (ISO 32000-1, 9.6.4: a tag of
     // six capitals and "+"), which pdf-lib does not do and PDF/A validators check.
     await font.embed();
-    const tag = [...createHash('sha256').update(meta.title).update(isoSeconds(meta.created)).digest()].slice(0, 6).map((b) => String.fromCharCode(65 + (b % 26))).join('');
+    const tag = [...createHash('sha256').update(meta.title).update(isoSeconds(meta.created)).digest()]
+      .slice(0, 6)
+      .map((b) => String.fromCharCode(65 + (b % 26)))
+      .join('');
     const name = PDFName.of(`${tag}+DejaVuSans`);
     const type0 = doc.context.lookup(font.ref, PDFDict);
     type0.set(PDFName.of('BaseFont'), name);

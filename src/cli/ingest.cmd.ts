@@ -19,7 +19,8 @@ export interface IngestCliResult {
 
 function line(r: IngestCliResult): string {
   const head = `${r.status.padEnd(10)} ${r.id ?? '-'}`;
-  if (r.status === 'preserved') return `${head}  ${r.version}${r.unchanged ? ' (unchanged: identical to the stored version)' : ''}  ${r.path}`;
+  if (r.status === 'preserved')
+    return `${head}  ${r.version}${r.unchanged ? ' (unchanged: identical to the stored version)' : ''}  ${r.path}`;
   return `${head}  ${r.path}${r.reason ? `\n           ${r.reason}` : ''}`;
 }
 
@@ -28,7 +29,11 @@ function line(r: IngestCliResult): string {
  * inbox (copying it: the original stays where it is) and, with --wait, follows each item until it
  * is preserved, rejected or failed. Exit status 1 when any item is not preserved.
  */
-export async function ingestCommand(app: App, paths: string[], opts: { wait?: boolean; json?: boolean; timeout?: number }): Promise<number> {
+export async function ingestCommand(
+  app: App,
+  paths: string[],
+  opts: { wait?: boolean; json?: boolean; timeout?: number },
+): Promise<number> {
   const results: IngestCliResult[] = [];
   for (const p of paths) {
     const abs = path.resolve(p);
@@ -77,7 +82,8 @@ export async function ingestCommand(app: App, paths: string[], opts: { wait?: bo
       progress.draw();
       if (!warned && Date.now() - started > 5_000) {
         const workers = await app.queues.get(INGEST_QUEUE).getWorkers();
-        if (workers.length === 0) process.stderr.write('yaddas: no Yaddaş workers are running; start them with `npm start` (this command keeps waiting)\n');
+        if (workers.length === 0)
+          process.stderr.write('yaddas: no Yaddaş workers are running; start them with `npm start` (this command keeps waiting)\n');
         warned = true;
       }
       await new Promise((r) => setTimeout(r, 250));
@@ -96,12 +102,18 @@ function fraction(rec: IngestRecord, pagesStored: number): number {
   if (isTerminal(rec.status)) return 1;
   const pages = Math.max(1, rec.pages ?? 1);
   switch (rec.stage) {
-    case 'inspect': return 0.1;
-    case 'prepare': return 0.2;
-    case 'store': return 0.2 + 0.6 * Math.min(1, pagesStored / pages);
-    case 'commit': return 0.85;
-    case 'release': return 0.95;
-    default: return 0.02;
+    case 'inspect':
+      return 0.1;
+    case 'prepare':
+      return 0.2;
+    case 'store':
+      return 0.2 + 0.6 * Math.min(1, pagesStored / pages);
+    case 'commit':
+      return 0.85;
+    case 'release':
+      return 0.95;
+    default:
+      return 0.02;
   }
 }
 
@@ -125,7 +137,9 @@ class Progress {
     const now = { f: fraction(rec, pagesStored), stage: rec.stage ?? '', status: rec.status };
     this.state.set(name, now);
     if (!this.tty && (before?.stage !== now.stage || before?.status !== now.status)) {
-      process.stderr.write(`${new Date().toISOString().slice(11, 19)}  ${name}: ${now.status}${now.stage ? ` (${now.stage}${now.stage === 'store' ? ` ${pagesStored}/${rec.pages ?? '?'} pages` : ''})` : ''}\n`);
+      process.stderr.write(
+        `${new Date().toISOString().slice(11, 19)}  ${name}: ${now.status}${now.stage ? ` (${now.stage}${now.stage === 'store' ? ` ${pagesStored}/${rec.pages ?? '?'} pages` : ''})` : ''}\n`,
+      );
     }
   }
 

@@ -14,11 +14,23 @@ import { rederiveCommand } from './rederive.cmd.js';
 import { ensureEmbeddedS3, redisAnswers } from '../services/embedded.js';
 import { runSupervisor } from '../supervisor.js';
 
-async function withApp(fn: (app: ReturnType<typeof createApp>) => Promise<number>, needs: { redis?: boolean; s3?: boolean } = { redis: true }): Promise<never> {
+async function withApp(
+  fn: (app: ReturnType<typeof createApp>) => Promise<number>,
+  needs: { redis?: boolean; s3?: boolean } = { redis: true },
+): Promise<never> {
   const needsRedis = needs.redis ?? false;
   const config = loadConfigOrExit();
   // The CLI logs only warnings and errors to stderr; its output is for people and scripts.
-  const log = createLogger({ log: { ...config.log, level: config.log.level === 'info' ? 'warn' : config.log.level, format: config.log.format === 'auto' ? 'pretty' : config.log.format } }, 'cli');
+  const log = createLogger(
+    {
+      log: {
+        ...config.log,
+        level: config.log.level === 'info' ? 'warn' : config.log.level,
+        format: config.log.format === 'auto' ? 'pretty' : config.log.format,
+      },
+    },
+    'cli',
+  );
   if (needsRedis && !(await redisAnswers(config.redis.url))) {
     process.stderr.write(`yaddas: Redis does not answer at ${new URL(config.redis.url).host}; start Yaddaş (npm start) or set REDIS_URL\n`);
     process.exit(1);
@@ -92,7 +104,10 @@ program
   .description('OCR items again from their preserved masters (a new OCFL version; earlier OCR stays in older versions)')
   .argument('[ids...]', 'item ids')
   .option('--all', 'every item in the preservation bucket')
-  .option('--languages <codes>', 'Tesseract languages joined with + (default: those of its last OCR, else metadata.json, else YADDAS_OCR_LANGUAGES)')
+  .option(
+    '--languages <codes>',
+    'Tesseract languages joined with + (default: those of its last OCR, else metadata.json, else YADDAS_OCR_LANGUAGES)',
+  )
   .option('--wait', 'wait until each is read, kept and published')
   .option('--json', 'print the results as JSON')
   .addOption(new Option('--timeout <seconds>', 'with --wait: give up waiting after this long').argParser(Number))
@@ -132,7 +147,9 @@ program
 
 program
   .command('retry')
-  .description('retry failed items: a failed preservation takes the staged copy again; failed access copies are made again from the preserved object')
+  .description(
+    'retry failed items: a failed preservation takes the staged copy again; failed access copies are made again from the preserved object',
+  )
   .argument('[ids...]', 'item ids or ingest ids')
   .option('--all-failed', 'every failed item among the recent ones')
   .option('--json', 'as JSON')
@@ -140,7 +157,10 @@ program
     await withApp((app) => retryCommand(app, ids, opts), { redis: true, s3: true });
   });
 
-for (const [name, paused] of [['pause', true], ['resume', false]] as const) {
+for (const [name, paused] of [
+  ['pause', true],
+  ['resume', false],
+] as const) {
   program
     .command(name)
     .description(paused ? 'pause a stage: running jobs finish, no new ones start (everywhere)' : 'resume a paused stage')

@@ -6,7 +6,17 @@
 import { hostname } from 'node:os';
 import type { App } from '../app.js';
 import { QUEUE_NAMES } from '../pipeline/plan.js';
-import { counts, listItems, queueStates, retry, setPaused, showItem, type ItemFilter, type ItemRow, type RetryResult } from '../ops/operations.js';
+import {
+  counts,
+  listItems,
+  queueStates,
+  retry,
+  setPaused,
+  showItem,
+  type ItemFilter,
+  type ItemRow,
+  type RetryResult,
+} from '../ops/operations.js';
 
 const out = (s: string) => process.stdout.write(s + '\n');
 const json = (v: unknown) => out(JSON.stringify(v, null, 2));
@@ -15,26 +25,46 @@ export async function statusCommand(app: App, opts: { json?: boolean }): Promise
   const queues = await queueStates(app);
   const n = await counts(app);
   const report = { queues, inFlight: n.inFlight, stuck: n.stuck, failedItems: n.failed, rejectedItems: n.rejected, ingests: n.total };
-  if (opts.json) return json(report), 0;
+  if (opts.json) return (json(report), 0);
   out('queue      workers  waiting  active  delayed  failed  completed');
   for (const q of queues) {
     const c = q.counts;
-    out(`${q.name.padEnd(10)} ${String(q.workers).padStart(7)}  ${String((c.waiting ?? 0) + (c.prioritized ?? 0)).padStart(7)}  ${String(c.active ?? 0).padStart(6)}  ${String(c.delayed ?? 0).padStart(7)}  ${String(c.failed ?? 0).padStart(6)}  ${String(c.completed ?? 0).padStart(9)}${q.paused ? '  PAUSED' : ''}${q.workers === 0 ? '  (no worker)' : ''}`);
+    out(
+      `${q.name.padEnd(10)} ${String(q.workers).padStart(7)}  ${String((c.waiting ?? 0) + (c.prioritized ?? 0)).padStart(7)}  ${String(c.active ?? 0).padStart(6)}  ${String(c.delayed ?? 0).padStart(7)}  ${String(c.failed ?? 0).padStart(6)}  ${String(c.completed ?? 0).padStart(9)}${q.paused ? '  PAUSED' : ''}${q.workers === 0 ? '  (no worker)' : ''}`,
+    );
   }
-  out(`\nitems in flight: ${n.inFlight}; stuck (no progress for ${app.config.console.stuckMinutes} min): ${n.stuck}; failed (not retried): ${n.failed}; rejected: ${n.rejected}; ingests in all: ${n.total}`);
+  out(
+    `\nitems in flight: ${n.inFlight}; stuck (no progress for ${app.config.console.stuckMinutes} min): ${n.stuck}; failed (not retried): ${n.failed}; rejected: ${n.rejected}; ingests in all: ${n.total}`,
+  );
   return 0;
 }
 
 function row(r: ItemRow): string {
-  const where = r.failedWhere === 'publication' ? `preserved ${r.version ?? ''}, access copies failed` : r.status === 'preserved' ? `preserved ${r.version ?? ''}${r.publication ? `, ${r.publication}` : ''}` : r.status;
+  const where =
+    r.failedWhere === 'publication'
+      ? `preserved ${r.version ?? ''}, access copies failed`
+      : r.status === 'preserved'
+        ? `preserved ${r.version ?? ''}${r.publication ? `, ${r.publication}` : ''}`
+        : r.status;
   const reason = r.failedWhere === 'publication' ? r.publicationReason : r.reason;
   return `${r.takenAt.slice(0, 19).replace('T', ' ')}  ${r.itemId.padEnd(30)} ${(r.stage ? `${where} [${r.stage}]` : where).padEnd(40)}${r.stuck ? ' STUCK' : ''}  ${r.ingestId}${reason ? `\n    ${reason}` : ''}`;
 }
 
-export async function itemsCommand(app: App, opts: { failed?: boolean; stuck?: boolean; rejected?: boolean; inFlight?: boolean; limit?: number; json?: boolean }): Promise<number> {
-  const filter: ItemFilter = opts.failed ? 'failed' : opts.stuck ? 'stuck' : opts.rejected ? 'rejected' : opts.inFlight ? 'in-flight' : 'all';
+export async function itemsCommand(
+  app: App,
+  opts: { failed?: boolean; stuck?: boolean; rejected?: boolean; inFlight?: boolean; limit?: number; json?: boolean },
+): Promise<number> {
+  const filter: ItemFilter = opts.failed
+    ? 'failed'
+    : opts.stuck
+      ? 'stuck'
+      : opts.rejected
+        ? 'rejected'
+        : opts.inFlight
+          ? 'in-flight'
+          : 'all';
   const rows = await listItems(app, filter, opts.limit ?? 50);
-  if (opts.json) return json(rows), 0;
+  if (opts.json) return (json(rows), 0);
   if (rows.length === 0) out(`no ${filter === 'all' ? '' : `${filter} `}items`);
   for (const r of rows) out(row(r));
   return 0;
@@ -46,10 +76,12 @@ export async function showCommand(app: App, id: string, opts: { json?: boolean }
     process.stderr.write(`yaddas show: no item or ingest "${id}"\n`);
     return 1;
   }
-  if (opts.json) return json(d), 0;
+  if (opts.json) return (json(d), 0);
   const r = d.record;
   out(`${r.itemId}  (ingest ${r.ingestId}, "${r.sourceName}", taken ${r.takenAt})`);
-  out(`  status      ${r.status}${r.version ? ` ${r.version}` : ''}${r.unchanged ? ' (unchanged)' : ''}${r.stage ? `, now: ${r.stage}` : ''}${d.stuck ? '  STUCK' : ''}`);
+  out(
+    `  status      ${r.status}${r.version ? ` ${r.version}` : ''}${r.unchanged ? ' (unchanged)' : ''}${r.stage ? `, now: ${r.stage}` : ''}${d.stuck ? '  STUCK' : ''}`,
+  );
   if (r.reason) out(`  reason      ${r.code ? `${r.code}: ` : ''}${r.reason}`);
   for (const p of r.problems ?? []) out(`  problem     ${p.file ?? '(item)'}: ${p.message} ${p.hint}`);
   if (r.publication) out(`  access      ${r.publication}${r.publicationReason ? `: ${r.publicationReason}` : ''}`);
@@ -57,10 +89,21 @@ export async function showCommand(app: App, id: string, opts: { json?: boolean }
   for (const f of d.failures) out(`  failed job  ${f.job}: ${f.code}: ${f.reason}`);
   for (const v of d.versions) out(`  ${v.version.padEnd(11)} ${v.created}  ${v.message}`);
   for (const e of d.events) out(`  event       ${e.at}  ${e.type}: ${e.detail}`);
-  const a = d.access as { pages?: Array<{ page: number; name: string; master: { digests: { sha512: string } }; ocr?: { meanConfidence?: number; failed?: string } }>; ocr?: { status?: string; languages?: string } } | null;
+  const a = d.access as {
+    pages?: Array<{
+      page: number;
+      name: string;
+      master: { digests: { sha512: string } };
+      ocr?: { meanConfidence?: number; failed?: string };
+    }>;
+    ocr?: { status?: string; languages?: string };
+  } | null;
   if (a) {
     out(`  OCR         ${a.ocr?.status ?? '-'}${a.ocr?.languages ? ` (${a.ocr.languages})` : ''}`);
-    for (const p of a.pages ?? []) out(`  page ${String(p.page).padStart(4)}   ${p.name}  sha512 ${p.master.digests.sha512.slice(0, 16)}…${p.ocr?.meanConfidence !== undefined ? `  OCR ${p.ocr.meanConfidence}` : p.ocr?.failed ? `  OCR failed: ${p.ocr.failed}` : ''}`);
+    for (const p of a.pages ?? [])
+      out(
+        `  page ${String(p.page).padStart(4)}   ${p.name}  sha512 ${p.master.digests.sha512.slice(0, 16)}…${p.ocr?.meanConfidence !== undefined ? `  OCR ${p.ocr.meanConfidence}` : p.ocr?.failed ? `  OCR failed: ${p.ocr.failed}` : ''}`,
+      );
     out(`  item.json   ${d.urls.item}\n  manifest    ${d.urls.manifest}`);
   }
   return 0;
@@ -97,16 +140,16 @@ export async function healthCommand(app: App, role: string | undefined): Promise
     out(`unhealthy: Redis does not answer (${(err as Error).message})`);
     return 1;
   }
-  if (!role || role === 'intake') return out('healthy'), 0;
+  if (!role || role === 'intake') return (out('healthy'), 0);
   if (role === 'console') {
     const c = app.config.console;
     const res = await fetch(`http://${c.host === '0.0.0.0' ? '127.0.0.1' : c.host}:${c.port}/ready`).catch(() => null);
-    if (!res?.ok) return out(`unhealthy: console /ready ${res ? `HTTP ${res.status}` : 'does not answer'}`), 1;
-    return out('healthy'), 0;
+    if (!res?.ok) return (out(`unhealthy: console /ready ${res ? `HTTP ${res.status}` : 'does not answer'}`), 1);
+    return (out('healthy'), 0);
   }
-  if (!(QUEUE_NAMES as readonly string[]).includes(role)) return out(`unknown role "${role}"`), 2;
+  if (!(QUEUE_NAMES as readonly string[]).includes(role)) return (out(`unknown role "${role}"`), 2);
   // BullMQ reports each worker's connection name (CLIENT SETNAME) as `rawname`.
   const mine = (await app.queues.get(role).getWorkers()).filter((w) => String(w.rawname ?? '').includes(`:w:${hostname()}:`));
-  if (mine.length === 0) return out(`unhealthy: no ${role} worker of this machine (${hostname()}) is connected to Redis`), 1;
-  return out(`healthy: ${mine.length} ${role} worker(s) connected`), 0;
+  if (mine.length === 0) return (out(`unhealthy: no ${role} worker of this machine (${hostname()}) is connected to Redis`), 1);
+  return (out(`healthy: ${mine.length} ${role} worker(s) connected`), 0);
 }

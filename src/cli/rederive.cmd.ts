@@ -37,7 +37,11 @@ async function runStep(app: App, stage: StageName, s: IngestState, out: Record<s
   const failures: Record<string, string> = {};
   for (const child of spec.fanOut(s)) {
     try {
-      results[child.key] = out[child.key] = await handler(child.data as never, { log: app.log.child({ itemId: s.manifest.itemId, stage: `rederive:${stage}`, key: child.key }), job: undefined as never, token: undefined });
+      results[child.key] = out[child.key] = await handler(child.data as never, {
+        log: app.log.child({ itemId: s.manifest.itemId, stage: `rederive:${stage}`, key: child.key }),
+        job: undefined as never,
+        token: undefined,
+      });
     } catch (err) {
       failures[child.key] = err instanceof YaddasError ? encodeFailure(err.code, err.message) : (err as Error).message;
     }
@@ -46,7 +50,12 @@ async function runStep(app: App, stage: StageName, s: IngestState, out: Record<s
 }
 
 /** The preserved OCR of the head version, copied back to the access bucket. */
-async function restoreOcr(app: App, s: IngestState, record: StoredRecord, inv: Awaited<ReturnType<typeof readHead>>['inv']): Promise<IngestState> {
+async function restoreOcr(
+  app: App,
+  s: IngestState,
+  record: StoredRecord,
+  inv: Awaited<ReturnType<typeof readHead>>['inv'],
+): Promise<IngestState> {
   const o = record.ocr;
   if (!o) return s;
   const id = record.id;
@@ -61,11 +70,29 @@ async function restoreOcr(app: App, s: IngestState, record: StoredRecord, inv: A
     await put(p.logicalPaths.text, k.ocrText, 'text/plain; charset=utf-8');
     await put(p.logicalPaths.alto, k.alto, 'application/xml');
     await put(p.logicalPaths.hocr, k.hocr, 'application/xhtml+xml; charset=utf-8');
-    pages.push({ page: p.page, languages: p.languages, meanConfidence: p.meanConfidence, words: p.words, text: k.ocrText, alto: k.alto, hocr: k.hocr });
+    pages.push({
+      page: p.page,
+      languages: p.languages,
+      meanConfidence: p.meanConfidence,
+      words: p.words,
+      text: k.ocrText,
+      alto: k.alto,
+      hocr: k.hocr,
+    });
   }
   await put(o.fullText, itemKeys(id).text, 'text/plain; charset=utf-8');
   const failed = Object.fromEntries(o.failed.map((f) => [pageKey(f.page), f.reason]));
-  return { ...s, ocr: { languages: o.languages, from: 'recorded', failed, engine: o.engine, at: o.at, text: { version: inv.head, pages, fullText: itemKeys(id).text } } };
+  return {
+    ...s,
+    ocr: {
+      languages: o.languages,
+      from: 'recorded',
+      failed,
+      engine: o.engine,
+      at: o.at,
+      text: { version: inv.head, pages, fullText: itemKeys(id).text },
+    },
+  };
 }
 
 /**
@@ -91,7 +118,12 @@ async function rederiveItem(app: App, id: string): Promise<{ pages: number; remo
   const published: Record<string, unknown> = {};
   s = await runStep(app, 'publish', s, published);
   if (s.publication?.status === 'failed') throw new Error(s.publication.reason);
-  return { pages: Object.keys(before.derived ?? {}).length, removed: (published.item as PublishReturn | undefined)?.removed ?? 0, ocrPages: record.ocr?.pages.length ?? 0, pdf: !!s.pdf };
+  return {
+    pages: Object.keys(before.derived ?? {}).length,
+    removed: (published.item as PublishReturn | undefined)?.removed ?? 0,
+    ocrPages: record.ocr?.pages.length ?? 0,
+    pdf: !!s.pdf,
+  };
 }
 
 /** `yaddas rederive ID... | --all` */
@@ -101,12 +133,16 @@ export async function rederiveCommand(app: App, ids: string[], opts: { all?: boo
     process.stderr.write('yaddas rederive: name item ids, or --all\n');
     return 2;
   }
-  const results: Array<{ id: string; ok: boolean; pages?: number; removed?: number; ocrPages?: number; pdf?: boolean; error?: string }> = [];
+  const results: Array<{ id: string; ok: boolean; pages?: number; removed?: number; ocrPages?: number; pdf?: boolean; error?: string }> =
+    [];
   for (const id of targets) {
     try {
       const r = await rederiveItem(app, id);
       results.push({ id, ok: true, ...r });
-      if (!opts.json) process.stdout.write(`rederived  ${id}  ${r.pages} page(s)${r.ocrPages ? `, OCR of ${r.ocrPages}` : ''}${r.pdf ? ', PDF' : ''}${r.removed ? `, ${r.removed} stale file(s) removed` : ''}\n`);
+      if (!opts.json)
+        process.stdout.write(
+          `rederived  ${id}  ${r.pages} page(s)${r.ocrPages ? `, OCR of ${r.ocrPages}` : ''}${r.pdf ? ', PDF' : ''}${r.removed ? `, ${r.removed} stale file(s) removed` : ''}\n`,
+        );
     } catch (err) {
       results.push({ id, ok: false, error: (err as Error).message });
       if (!opts.json) process.stdout.write(`failed     ${id}  ${(err as Error).message}\n`);

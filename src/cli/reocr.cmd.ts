@@ -10,7 +10,11 @@ import { allItemIds, readHead } from './rederive.cmd.js';
  * earlier OCR stays in the versions before it. Languages: --languages, else the ones its last OCR
  * used, else what metadata.json and the configuration say.
  */
-export async function reocrCommand(app: App, ids: string[], opts: { all?: boolean; languages?: string; wait?: boolean; json?: boolean; timeout?: number }): Promise<number> {
+export async function reocrCommand(
+  app: App,
+  ids: string[],
+  opts: { all?: boolean; languages?: string; wait?: boolean; json?: boolean; timeout?: number },
+): Promise<number> {
   let asked: string | undefined;
   if (opts.languages !== undefined) {
     const p = parseLanguages(opts.languages);
@@ -62,7 +66,10 @@ export async function reocrCommand(app: App, ids: string[], opts: { all?: boolea
       if (rec && isTerminal(rec.status) && !rec.stage && rec.publication) {
         const ok = rec.publication === 'published';
         results.push({ ...q, ok, publication: rec.publication, ...(rec.publicationReason ? { reason: rec.publicationReason } : {}) });
-        if (!opts.json) process.stdout.write(`${ok ? 'reocred' : 'failed '}  ${q.id}  ${q.languages}${rec.publicationReason ? `: ${rec.publicationReason}` : ''}\n`);
+        if (!opts.json)
+          process.stdout.write(
+            `${ok ? 'reocred' : 'failed '}  ${q.id}  ${q.languages}${rec.publicationReason ? `: ${rec.publicationReason}` : ''}\n`,
+          );
         break;
       }
       if (Date.now() > deadline) {

@@ -12,7 +12,16 @@ export async function verifyCommand(app: App, id: string, opts: { json?: boolean
   if (opts.json) {
     process.stdout.write(
       JSON.stringify(
-        { id, ok, objectRoot, bucket: app.config.s3.preservationBucket, head: report.inventory?.head ?? null, checkedFiles: report.checkedFiles, errors: report.errors, warnings: report.warnings },
+        {
+          id,
+          ok,
+          objectRoot,
+          bucket: app.config.s3.preservationBucket,
+          head: report.inventory?.head ?? null,
+          checkedFiles: report.checkedFiles,
+          errors: report.errors,
+          warnings: report.warnings,
+        },
         null,
         2,
       ) + '\n',

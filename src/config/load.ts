@@ -41,7 +41,17 @@ export interface Config {
   events: { maxLength: number };
   webhooks: { urls: string[]; secret: string; attempts: number; backoffSeconds: number; timeoutSeconds: number };
   ocr: { enabled: boolean; languages: string; tessdataDir: string; engines: number; recycleAfterPages: number; pageTimeoutSeconds: number };
-  concurrency: { ingest: number; inspect: number; store: number; commit: number; release: number; derive: number; text: number; pdf: number; notify: number };
+  concurrency: {
+    ingest: number;
+    inspect: number;
+    store: number;
+    commit: number;
+    release: number;
+    derive: number;
+    text: number;
+    pdf: number;
+    notify: number;
+  };
   ocfl: { userName: string; userAddress: string };
   log: { level: string; format: 'auto' | 'json' | 'pretty' };
   /** where each value came from, for `yaddas config` */
@@ -61,7 +71,13 @@ export interface CollectionDef {
 }
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
-const isText = (v: unknown) => (typeof v === 'string' && v.trim() !== '') || (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length > 0 && Object.values(v).every((x) => typeof x === 'string'));
+const isText = (v: unknown) =>
+  (typeof v === 'string' && v.trim() !== '') ||
+  (typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    Object.keys(v).length > 0 &&
+    Object.values(v).every((x) => typeof x === 'string'));
 
 /** Reads and checks the collections file; every problem is returned, named by slug or index. */
 export function loadCollections(file: string): { collections: CollectionDef[]; problems: string[] } {
@@ -82,7 +98,8 @@ export function loadCollections(file: string): { collections: CollectionDef[]; p
     else seen.add(c.slug);
     if (!isText(c?.label)) problems.push(`${where}: "label" must be text or a language map`);
     if (c?.summary !== undefined && !isText(c.summary)) problems.push(`${where}: "summary" must be text or a language map`);
-    if (c?.thumbnail !== undefined && (typeof c.thumbnail !== 'string' || !/^https?:\/\//.test(c.thumbnail))) problems.push(`${where}: "thumbnail" must be an http(s) URL`);
+    if (c?.thumbnail !== undefined && (typeof c.thumbnail !== 'string' || !/^https?:\/\//.test(c.thumbnail)))
+      problems.push(`${where}: "thumbnail" must be an http(s) URL`);
   });
   return { collections: problems.length ? [] : (list as CollectionDef[]), problems };
 }
@@ -191,9 +208,14 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   cfg.intake.rejectedDir = path.resolve(cwd, cfg.intake.rejectedDir);
   cfg.embeddedS3 = cfg.s3.endpoint === '';
   if (cfg.embeddedS3) cfg.s3.endpoint = `http://127.0.0.1:${cfg.s3.embeddedPort}`;
-  cfg.access.publicBaseUrl = (cfg.access.publicBaseUrl || `${cfg.s3.endpoint.replace(/\/+$/, '')}/${cfg.s3.accessBucket}`).replace(/\/+$/, '');
+  cfg.access.publicBaseUrl = (cfg.access.publicBaseUrl || `${cfg.s3.endpoint.replace(/\/+$/, '')}/${cfg.s3.accessBucket}`).replace(
+    /\/+$/,
+    '',
+  );
   cfg.collections = [];
-  const collectionsFile = cfg.access.collectionsFile ? path.resolve(cwd, cfg.access.collectionsFile) : path.join(configDir, 'collections.json');
+  const collectionsFile = cfg.access.collectionsFile
+    ? path.resolve(cwd, cfg.access.collectionsFile)
+    : path.join(configDir, 'collections.json');
   if (cfg.access.collectionsFile || existsSync(collectionsFile)) {
     cfg.access.collectionsFile = collectionsFile;
     const c = loadCollections(collectionsFile);
@@ -201,7 +223,12 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     cfg.collections = c.collections;
   }
 
-  const dirs = { inbox: cfg.inbox, 'intake.stagingDir': cfg.intake.stagingDir, 'intake.rejectedDir': cfg.intake.rejectedDir, 'intake.doneDir': cfg.intake.doneDir };
+  const dirs = {
+    inbox: cfg.inbox,
+    'intake.stagingDir': cfg.intake.stagingDir,
+    'intake.rejectedDir': cfg.intake.rejectedDir,
+    'intake.doneDir': cfg.intake.doneDir,
+  };
   for (const [a, pa] of Object.entries(dirs)) {
     for (const [b, pb] of Object.entries(dirs)) {
       if (a < b && (pa === pb || pa.startsWith(pb + path.sep) || pb.startsWith(pa + path.sep))) {

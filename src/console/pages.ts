@@ -55,7 +55,8 @@ export interface Chrome {
 }
 
 export function layout(c: Chrome, body: string): string {
-  const link = (href: string, key: Chrome['active'], text: string) => `<a href="${href}"${c.active === key ? ' aria-current="page"' : ''}>${text}</a>`;
+  const link = (href: string, key: Chrome['active'], text: string) =>
+    `<a href="${href}"${c.active === key ? ' aria-current="page"' : ''}>${text}</a>`;
   const who = c.user
     ? `<form class="inline" method="post" action="/logout">Logged in as ${esc(c.user)} <button type="submit">Log out</button></form>`
     : c.loginEnabled
@@ -81,7 +82,12 @@ function where(r: ItemRow): string {
   if (r.status === 'rejected') return `<span class="tag rejected">rejected</span>`;
   if (r.status === 'failed') return `<span class="tag failed">failed</span>`;
   if (r.status === 'preserved') {
-    const pub = r.publication === 'failed' ? ` <span class="tag failed">access copies failed</span>` : r.publication === 'published' ? ` <span class="tag published">published</span>` : '';
+    const pub =
+      r.publication === 'failed'
+        ? ` <span class="tag failed">access copies failed</span>`
+        : r.publication === 'published'
+          ? ` <span class="tag published">published</span>`
+          : '';
     return `<span class="tag preserved">preserved ${esc(r.version ?? '')}</span>${pub}`;
   }
   return `<span class="tag ${esc(r.status)}">${esc(r.status)}</span>`;
@@ -110,8 +116,15 @@ export function itemRows(rows: ItemRow[], progress: Map<string, Record<string, n
     .join('\n');
 }
 
-export function itemsPage(c: Chrome, filter: string, rows: string, summary: { inFlight: number; stuck: number; failed: number; total: number }): string {
-  const tabs = FILTERS.map(([k, label]) => `<a href="/items?filter=${k}"${k === filter ? ' aria-current="page"' : ''}>${label}</a>`).join('');
+export function itemsPage(
+  c: Chrome,
+  filter: string,
+  rows: string,
+  summary: { inFlight: number; stuck: number; failed: number; total: number },
+): string {
+  const tabs = FILTERS.map(([k, label]) => `<a href="/items?filter=${k}"${k === filter ? ' aria-current="page"' : ''}>${label}</a>`).join(
+    '',
+  );
   return layout(
     c,
     `<h1>${filter === 'rejected' ? 'Rejected items' : 'Items'}</h1>
@@ -125,7 +138,13 @@ export function itemsPage(c: Chrome, filter: string, rows: string, summary: { in
 export function itemPage(c: Chrome, d: ItemDetail, opts: { thumb: (page: number) => string; notice?: string }): string {
   const r = d.record;
   const a = d.access as {
-    pages?: Array<{ page: number; name: string; thumbnail?: string; master: { size: number; digests: { sha512: string; sha256: string; md5: string } }; ocr?: { meanConfidence?: number; languages?: string; failed?: string } }>;
+    pages?: Array<{
+      page: number;
+      name: string;
+      thumbnail?: string;
+      master: { size: number; digests: { sha512: string; sha256: string; md5: string } };
+      ocr?: { meanConfidence?: number; languages?: string; failed?: string };
+    }>;
     ocr?: { status?: string; languages?: string; version?: string; meanConfidence?: number; reason?: string };
     pdf?: string | null;
     text?: string | null;
@@ -137,10 +156,19 @@ export function itemPage(c: Chrome, d: ItemDetail, opts: { thumb: (page: number)
       ? `<form class="inline" method="post" action="/items/${encodeURIComponent(r.ingestId)}/${path}"><button type="submit">${label}</button></form> <small>${help}</small>`
       : `<button type="button" disabled aria-disabled="true" title="Log in to do this">${label}</button> <small>${help}${c.loginEnabled ? ' <a href="/login">Log in</a> first.' : ''}</small>`;
   const actions: string[] = [];
-  if (r.status === 'failed' || r.publication === 'failed') actions.push(action('retry', 'Retry', r.status === 'failed' ? 'takes the staged copy again' : 'makes the access copies again from the preserved object'));
-  if (r.status === 'preserved' && !r.stage) actions.push(action('rerun', 'Re-run derivatives and OCR', 'everything after preservation, as a new ingest'));
+  if (r.status === 'failed' || r.publication === 'failed')
+    actions.push(
+      action(
+        'retry',
+        'Retry',
+        r.status === 'failed' ? 'takes the staged copy again' : 'makes the access copies again from the preserved object',
+      ),
+    );
+  if (r.status === 'preserved' && !r.stage)
+    actions.push(action('rerun', 'Re-run derivatives and OCR', 'everything after preservation, as a new ingest'));
   const pages = (a?.pages ?? []).map(
-    (p) => `<li><img src="${esc(p.thumbnail ?? opts.thumb(p.page))}" alt="Page ${p.page}" loading="lazy"><div>${p.page}. ${esc(p.name)}</div><div>${bytes(p.master.size)}</div><div title="SHA-512">sha512 <code>${esc(p.master.digests.sha512.slice(0, 16))}…</code></div>${p.ocr?.meanConfidence !== undefined ? `<div>OCR ${esc(p.ocr.languages)} ${p.ocr.meanConfidence}</div>` : p.ocr?.failed ? `<div class="reason">OCR: ${esc(p.ocr.failed)}</div>` : ''}</li>`,
+    (p) =>
+      `<li><img src="${esc(p.thumbnail ?? opts.thumb(p.page))}" alt="Page ${p.page}" loading="lazy"><div>${p.page}. ${esc(p.name)}</div><div>${bytes(p.master.size)}</div><div title="SHA-512">sha512 <code>${esc(p.master.digests.sha512.slice(0, 16))}…</code></div>${p.ocr?.meanConfidence !== undefined ? `<div>OCR ${esc(p.ocr.languages)} ${p.ocr.meanConfidence}</div>` : p.ocr?.failed ? `<div class="reason">OCR: ${esc(p.ocr.failed)}</div>` : ''}</li>`,
   );
   const links = [
     a?.manifest ? `<a href="${esc(a.manifest)}">IIIF manifest</a>` : '',
@@ -172,7 +200,10 @@ ${d.events.length ? `<h2>Events</h2><table><thead><tr><th scope="col">When</th><
 
 export function activityPage(c: Chrome, queues: QueueState[]): string {
   const rows = queues
-    .map((q) => `<tr><th scope="row">${esc(q.name)}</th><td class="num">${q.workers}</td><td class="num">${(q.counts.waiting ?? 0) + (q.counts.prioritized ?? 0)}</td><td class="num">${q.counts.active ?? 0}</td><td class="num">${q.counts.delayed ?? 0}</td><td class="num">${q.counts.failed ?? 0}</td><td class="num">${q.counts.completed ?? 0}</td><td>${q.paused ? '<span class="tag stuck">paused</span>' : ''}${q.workers === 0 ? ' <span class="tag failed">no worker</span>' : ''}</td></tr>`)
+    .map(
+      (q) =>
+        `<tr><th scope="row">${esc(q.name)}</th><td class="num">${q.workers}</td><td class="num">${(q.counts.waiting ?? 0) + (q.counts.prioritized ?? 0)}</td><td class="num">${q.counts.active ?? 0}</td><td class="num">${q.counts.delayed ?? 0}</td><td class="num">${q.counts.failed ?? 0}</td><td class="num">${q.counts.completed ?? 0}</td><td>${q.paused ? '<span class="tag stuck">paused</span>' : ''}${q.workers === 0 ? ' <span class="tag failed">no worker</span>' : ''}</td></tr>`,
+    )
     .join('');
   return layout(
     c,

@@ -38,9 +38,16 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
   const auth = new ConsoleAuth({ user: c.console.user, password: c.console.password });
   const series = new Series(app.redis, c.redis.prefix);
   const userOf = (req: FastifyRequest) => auth.verify(req.cookies[SESSION_COOKIE]);
-  const chrome = (req: FastifyRequest, title: string, active: Chrome['active']): Chrome => ({ title, user: userOf(req), loginEnabled: auth.enabled, active });
-  const thumb = (itemId: string, page = 1) => `${c.access.publicBaseUrl}/items/${itemId}/pages/${String(page).padStart(4, '0')}/thumbnail.jpg`;
-  const html = (reply: FastifyReply, body: string, code = 200) => reply.code(code).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
+  const chrome = (req: FastifyRequest, title: string, active: Chrome['active']): Chrome => ({
+    title,
+    user: userOf(req),
+    loginEnabled: auth.enabled,
+    active,
+  });
+  const thumb = (itemId: string, page = 1) =>
+    `${c.access.publicBaseUrl}/items/${itemId}/pages/${String(page).padStart(4, '0')}/thumbnail.jpg`;
+  const html = (reply: FastifyReply, body: string, code = 200) =>
+    reply.code(code).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
   const FILTERS: ItemFilter[] = ['all', 'in-flight', 'failed', 'stuck', 'rejected'];
   const filterOf = (q: unknown): ItemFilter => (FILTERS.includes(q as ItemFilter) ? (q as ItemFilter) : 'all');
 
@@ -48,13 +55,24 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
   server.addHook('onRequest', async (req, reply) => {
     const changes = req.method !== 'GET' && req.method !== 'HEAD' && req.url !== '/login';
     if (changes && !userOf(req)) {
-      return reply.code(401).type('text/plain; charset=utf-8').send(auth.enabled ? 'Log in first (/login): changing anything needs a login.' : 'The console is read-only: no YADDAS_CONSOLE_USER / YADDAS_CONSOLE_PASSWORD are configured.');
+      return reply
+        .code(401)
+        .type('text/plain; charset=utf-8')
+        .send(
+          auth.enabled
+            ? 'Log in first (/login): changing anything needs a login.'
+            : 'The console is read-only: no YADDAS_CONSOLE_USER / YADDAS_CONSOLE_PASSWORD are configured.',
+        );
     }
   });
 
   const board = new FastifyAdapter();
   board.setBasePath('/queues');
-  createBullBoard({ queues: QUEUE_NAMES.map((n) => new BullMQAdapter(app.queues.get(n))), serverAdapter: board, options: { uiConfig: { boardTitle: 'Yaddaş queues' } } });
+  createBullBoard({
+    queues: QUEUE_NAMES.map((n) => new BullMQAdapter(app.queues.get(n))),
+    serverAdapter: board,
+    options: { uiConfig: { boardTitle: 'Yaddaş queues' } },
+  });
   await server.register(board.registerPlugin() as never, { prefix: '/queues' });
 
   const summary = () => counts(app);
@@ -65,19 +83,49 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
   };
 
   server.get('/', async (_req, reply) => reply.redirect('/items'));
-  server.get('/assets/dashboard.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=300').send(DASHBOARD_JS));
+  server.get('/assets/dashboard.js', async (_req, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=300').send(DASHBOARD_JS),
+  );
   server.get('/items', async (req, reply) => {
     const filter = filterOf((req.query as { filter?: string }).filter);
-    return html(reply, itemsPage(chrome(req, filter === 'rejected' ? 'Rejected items' : 'Items', filter === 'rejected' ? 'rejected' : 'items'), filter, await rowsHtml(filter), await summary()));
+    return html(
+      reply,
+      itemsPage(
+        chrome(req, filter === 'rejected' ? 'Rejected items' : 'Items', filter === 'rejected' ? 'rejected' : 'items'),
+        filter,
+        await rowsHtml(filter),
+        await summary(),
+      ),
+    );
   });
   server.get('/api/items/rows', async (req, reply) => html(reply, await rowsHtml(filterOf((req.query as { filter?: string }).filter))));
-  server.get('/api/items', async (req) => listItems(app, filterOf((req.query as { filter?: string }).filter), Math.min(1000, Number((req.query as { limit?: string }).limit ?? 100) || 100)));
+  server.get('/api/items', async (req) =>
+    listItems(
+      app,
+      filterOf((req.query as { filter?: string }).filter),
+      Math.min(1000, Number((req.query as { limit?: string }).limit ?? 100) || 100),
+    ),
+  );
   server.get('/api/summary', async () => summary());
   server.get('/items/:id', async (req, reply) => {
     const d = await showItem(app, (req.params as { id: string }).id);
-    if (!d) return html(reply, layout(chrome(req, 'Not found', 'items'), `<h1>No such item</h1><p>No item or ingest is called ${esc((req.params as { id: string }).id)}. <a href="/items">All items</a></p>`), 404);
+    if (!d)
+      return html(
+        reply,
+        layout(
+          chrome(req, 'Not found', 'items'),
+          `<h1>No such item</h1><p>No item or ingest is called ${esc((req.params as { id: string }).id)}. <a href="/items">All items</a></p>`,
+        ),
+        404,
+      );
     const notice = (req.query as { notice?: string }).notice;
-    return html(reply, itemPage(chrome(req, d.record.title ?? d.record.sourceName, 'items'), d, { thumb: (p) => thumb(d.record.itemId, p), ...(notice ? { notice } : {}) }));
+    return html(
+      reply,
+      itemPage(chrome(req, d.record.title ?? d.record.sourceName, 'items'), d, {
+        thumb: (p) => thumb(d.record.itemId, p),
+        ...(notice ? { notice } : {}),
+      }),
+    );
   });
   server.get('/api/items/:id', async (req, reply) => {
     const d = await showItem(app, (req.params as { id: string }).id);
@@ -86,15 +134,26 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
   server.post('/items/:id/retry', async (req, reply) => {
     const r = await retry(app, (req.params as { id: string }).id);
     app.log.info({ user: userOf(req), id: (req.params as { id: string }).id, result: r }, 'dashboard: retry');
-    if (!r.ok) return reply.redirect(`/items/${encodeURIComponent((req.params as { id: string }).id)}?notice=${encodeURIComponent(`Not retried: ${r.reason}`)}`, 303);
+    if (!r.ok)
+      return reply.redirect(
+        `/items/${encodeURIComponent((req.params as { id: string }).id)}?notice=${encodeURIComponent(`Not retried: ${r.reason}`)}`,
+        303,
+      );
     return reply.redirect(`/items/${encodeURIComponent(r.ingestId)}?notice=${encodeURIComponent(`Retrying: ${r.how}.`)}`, 303);
   });
   server.post('/items/:id/rerun', async (req, reply) => {
     const d = await showItem(app, (req.params as { id: string }).id);
-    if (!d || d.record.status !== 'preserved') return reply.redirect(`/items/${encodeURIComponent((req.params as { id: string }).id)}?notice=${encodeURIComponent('Only a preserved item can be re-run.')}`, 303);
+    if (!d || d.record.status !== 'preserved')
+      return reply.redirect(
+        `/items/${encodeURIComponent((req.params as { id: string }).id)}?notice=${encodeURIComponent('Only a preserved item can be re-run.')}`,
+        303,
+      );
     const ingestId = await republish(app, d.record.itemId, 'rerun');
     app.log.info({ user: userOf(req), itemId: d.record.itemId, ingestId }, 'dashboard: re-run after preservation');
-    return reply.redirect(`/items/${encodeURIComponent(ingestId)}?notice=${encodeURIComponent('Derivatives, OCR and publication run again.')}`, 303);
+    return reply.redirect(
+      `/items/${encodeURIComponent(ingestId)}?notice=${encodeURIComponent('Derivatives, OCR and publication run again.')}`,
+      303,
+    );
   });
   server.get('/activity', async (req, reply) => html(reply, activityPage(chrome(req, 'Activity', 'activity'), await queueStates(app))));
   server.get('/api/queues/rows', async (_req, reply) => {
@@ -103,7 +162,9 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
   });
   server.get('/api/series', async () => {
     const points = (await series.since(12 * 3600_000)).map((p) => ({ ...p, depth: p.waiting + p.active }));
-    const throughput = points.slice(1).map((p, i) => ({ t: p.t, perHour: Math.max(0, ((p.pages - points[i]!.pages) * 3600_000) / Math.max(1, p.t - points[i]!.t)) }));
+    const throughput = points
+      .slice(1)
+      .map((p, i) => ({ t: p.t, perHour: Math.max(0, ((p.pages - points[i]!.pages) * 3600_000) / Math.max(1, p.t - points[i]!.t)) }));
     return { points, throughput };
   });
   server.get('/api/live', (req, reply) => {
@@ -119,7 +180,14 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
     const { user = '', password = '' } = (req.body ?? {}) as { user?: string; password?: string };
     if (!auth.check(user, password)) {
       app.log.warn({ user }, 'dashboard: failed login');
-      return html(reply, loginPage(chrome(req, 'Log in', 'login'), auth.enabled ? 'Wrong user or password.' : 'No credentials are configured: nobody can log in.'), 401);
+      return html(
+        reply,
+        loginPage(
+          chrome(req, 'Log in', 'login'),
+          auth.enabled ? 'Wrong user or password.' : 'No credentials are configured: nobody can log in.',
+        ),
+        401,
+      );
     }
     app.log.info({ user }, 'dashboard: login');
     reply.setCookie(SESSION_COOKIE, auth.issue(user), { path: '/', httpOnly: true, sameSite: 'strict', maxAge: 12 * 3600 });
@@ -135,18 +203,33 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
     const qs = await queueStates(app);
     const pages = (await app.metrics.counters('pages_preserved_total')).reduce((a, x) => a + x.value, 0);
     const sum = (k: string) => qs.reduce((a, q) => a + (q.counts[k] ?? 0), 0);
-    await series.add({ t: Date.now(), pages, waiting: sum('waiting') + sum('prioritized') + sum('delayed'), active: sum('active'), failed: sum('failed') });
+    await series.add({
+      t: Date.now(),
+      pages,
+      waiting: sum('waiting') + sum('prioritized') + sum('delayed'),
+      active: sum('active'),
+      failed: sum('failed'),
+    });
   };
-  const sampler = setInterval(() => sample().catch((err: Error) => app.log.warn({ err: { message: err.message } }, 'could not sample the charts')), (opts.sampleSeconds ?? 60) * 1000);
+  const sampler = setInterval(
+    () => sample().catch((err: Error) => app.log.warn({ err: { message: err.message } }, 'could not sample the charts')),
+    (opts.sampleSeconds ?? 60) * 1000,
+  );
   sample().catch(() => undefined);
   server.addHook('onClose', async () => clearInterval(sampler));
-  const registry = createRegistry({ queues: app.queues, status: app.status, metrics: app.metrics, stuckAfterMs: c.console.stuckMinutes * 60_000 });
+  const registry = createRegistry({
+    queues: app.queues,
+    status: app.status,
+    metrics: app.metrics,
+    stuckAfterMs: c.console.stuckMinutes * 60_000,
+  });
 
   server.get('/health', async () => ({ status: 'ok', pid: process.pid, uptimeSeconds: Math.round(process.uptime()) }));
 
   server.get('/ready', async (_req, reply) => {
     const checks: Record<string, string> = {};
-    const timeout = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('no answer within 3 s')), 3000))]);
+    const timeout = <T>(p: Promise<T>) =>
+      Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('no answer within 3 s')), 3000))]);
     await Promise.all([
       timeout(app.redis.ping()).then(
         () => (checks.redis = 'ok'),

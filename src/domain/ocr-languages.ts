@@ -41,7 +41,11 @@ export function parseLanguages(v: string | string[]): { ok: true; codes: string[
   const parts = (Array.isArray(v) ? v.flatMap((x) => x.split('+')) : v.split('+')).map((s) => s.trim()).filter((s) => s !== '');
   if (parts.length === 0) return { ok: false, error: 'no language given' };
   const bad = parts.filter((p) => !CODE.test(p));
-  if (bad.length > 0) return { ok: false, error: `not Tesseract language codes: ${bad.join(', ')} (use codes such as aze, aze_cyrl, rus, eng, joined with +)` };
+  if (bad.length > 0)
+    return {
+      ok: false,
+      error: `not Tesseract language codes: ${bad.join(', ')} (use codes such as aze, aze_cyrl, rus, eng, joined with +)`,
+    };
   return { ok: true, codes: [...new Set(parts)] };
 }
 

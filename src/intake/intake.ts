@@ -81,7 +81,14 @@ export class Intake {
       if (parsed.ok) metadata = parsed.metadata;
       else {
         for (const e of parsed.errors) {
-          problems.push(rejection(ErrorCodes.INVALID_METADATA, `${e[0]!.toUpperCase()}${e.slice(1)}.`, 'Correct metadata.json (see docs/metadata.md for its keys), or remove it.', 'metadata.json'));
+          problems.push(
+            rejection(
+              ErrorCodes.INVALID_METADATA,
+              `${e[0]!.toUpperCase()}${e.slice(1)}.`,
+              'Correct metadata.json (see docs/metadata.md for its keys), or remove it.',
+              'metadata.json',
+            ),
+          );
         }
       }
     }
@@ -95,15 +102,34 @@ export class Intake {
       await writeFileAtomic(path.join(stagedDir, 'REJECTED.txt'), rejectionText({ name, ingestId, at: now, problems }));
       const dest = path.join(this.deps.rejectedDir, ingestId);
       await moveEntry(stagedDir, dest);
-      await this.deps.status.create({ ingestId, itemId, sourceName: name, status: 'rejected', takenAt, problems, code: problems[0]!.code, reason: summarize(problems), location: dest, finishedAt: takenAt });
-      this.deps.log.warn({ ingestId, itemId, file: name, code: problems[0]!.code, problems: problems.length }, `item rejected: ${summarize(problems)}`);
+      await this.deps.status.create({
+        ingestId,
+        itemId,
+        sourceName: name,
+        status: 'rejected',
+        takenAt,
+        problems,
+        code: problems[0]!.code,
+        reason: summarize(problems),
+        location: dest,
+        finishedAt: takenAt,
+      });
+      this.deps.log.warn(
+        { ingestId, itemId, file: name, code: problems[0]!.code, problems: problems.length },
+        `item rejected: ${summarize(problems)}`,
+      );
       await this.deps.metrics?.inc('items_total', { status: 'rejected', code: problems[0]!.code }).catch(() => undefined);
       return { ingestId, itemId, sourceName: name, status: 'rejected', problems };
     }
 
     const layout = laid.layout;
     const prefix = layout.kind === 'folder' ? `${name}/` : '';
-    const files: IngestFile[] = layout.pages.map((p, i) => ({ role: 'page', page: i + 1, path: layout.kind === 'folder' ? prefix + p.path : name, size: p.size }));
+    const files: IngestFile[] = layout.pages.map((p, i) => ({
+      role: 'page',
+      page: i + 1,
+      path: layout.kind === 'folder' ? prefix + p.path : name,
+      size: p.size,
+    }));
     if (layout.metadataFile) files.push({ role: 'metadata', path: `${prefix}metadata.json`, size: layout.metadataFile.size });
     const manifest: IngestManifest = {
       ingestId,
@@ -116,7 +142,9 @@ export class Intake {
       ignored: layout.ignored.map((p) => prefix + p),
       metadata,
       ...(problems.length > 0 ? { problems } : {}),
-      ocr: this.deps.ocr.enabled ? ocrChoice(metadata, this.deps.ocr.languages) : { run: false, reason: 'OCR is turned off (ocr.enabled, YADDAS_OCR)' },
+      ocr: this.deps.ocr.enabled
+        ? ocrChoice(metadata, this.deps.ocr.languages)
+        : { run: false, reason: 'OCR is turned off (ocr.enabled, YADDAS_OCR)' },
     };
     await this.start(manifest);
     return { ingestId, itemId, sourceName: name, status: 'queued' };
@@ -167,7 +195,11 @@ export class Intake {
         const raw = entries[0]!;
         const staged = Buffer.concat([Buffer.from(dir + '/'), raw]);
         const stamp = /^(\d{8}T\d{6}Z)/.exec(ingestId)?.[1];
-        const when = stamp ? new Date(`${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}T${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}Z`) : new Date();
+        const when = stamp
+          ? new Date(
+              `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}T${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}Z`,
+            )
+          : new Date();
         await this.admit(ingestId, new TextDecoder().decode(raw), staged, when, 'inbox');
         n++;
       } catch (err) {

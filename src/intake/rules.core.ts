@@ -116,21 +116,40 @@ export function layoutItem(
   const nameProblem = unsafeNameReason(name);
   if (nameProblem || opts.nameBadEncoding || entries.some((e) => e.path === name && e.badEncoding)) {
     problems.push(
-      rejection(ErrorCodes.UNSAFE_NAME, `The name ${nameProblem ?? 'is not valid UTF-8 text'}.`, 'Rename it using ordinary letters, digits, spaces, dots and dashes, then drop it again.'),
+      rejection(
+        ErrorCodes.UNSAFE_NAME,
+        `The name ${nameProblem ?? 'is not valid UTF-8 text'}.`,
+        'Rename it using ordinary letters, digits, spaces, dots and dashes, then drop it again.',
+      ),
     );
   }
   if (topKind === 'symlink') {
-    problems.push(rejection(ErrorCodes.SYMLINK, 'This is a symbolic link, not the scan itself.', 'Copy the real files into the inbox instead of a link to them.'));
+    problems.push(
+      rejection(
+        ErrorCodes.SYMLINK,
+        'This is a symbolic link, not the scan itself.',
+        'Copy the real files into the inbox instead of a link to them.',
+      ),
+    );
     return { ok: false, problems };
   }
   if (topKind === 'other') {
-    problems.push(rejection(ErrorCodes.SPECIAL_FILE, 'This is not a regular file or folder (a device, pipe or socket).', 'Only files and folders can be ingested.'));
+    problems.push(
+      rejection(
+        ErrorCodes.SPECIAL_FILE,
+        'This is not a regular file or folder (a device, pipe or socket).',
+        'Only files and folders can be ingested.',
+      ),
+    );
     return { ok: false, problems };
   }
 
   if (topKind === 'file') {
     const file = entries[0];
-    if (file && file.size === 0) problems.push(rejection(ErrorCodes.EMPTY_FILE, 'The file is empty (0 bytes).', 'The copy probably failed: copy the scan again.', name));
+    if (file && file.size === 0)
+      problems.push(
+        rejection(ErrorCodes.EMPTY_FILE, 'The file is empty (0 bytes).', 'The copy probably failed: copy the scan again.', name),
+      );
     if (problems.length > 0 || !file) return { ok: false, problems };
     return { ok: true, layout: { kind: 'file', pages: [file], ignored: [] } };
   }
@@ -140,12 +159,26 @@ export function layoutItem(
   let metadataFile: ListedEntry | undefined;
   for (const e of entries) {
     if (e.badEncoding) {
-      problems.push(rejection(ErrorCodes.UNSAFE_NAME, 'A file name is not valid UTF-8 text.', 'Rename the file using ordinary letters and digits.', e.path));
+      problems.push(
+        rejection(
+          ErrorCodes.UNSAFE_NAME,
+          'A file name is not valid UTF-8 text.',
+          'Rename the file using ordinary letters and digits.',
+          e.path,
+        ),
+      );
       continue;
     }
     const reason = unsafeNameReason(e.path);
     if (reason) {
-      problems.push(rejection(ErrorCodes.UNSAFE_NAME, `The name ${reason}.`, 'Rename the file using ordinary letters, digits, spaces, dots and dashes.', e.path));
+      problems.push(
+        rejection(
+          ErrorCodes.UNSAFE_NAME,
+          `The name ${reason}.`,
+          'Rename the file using ordinary letters, digits, spaces, dots and dashes.',
+          e.path,
+        ),
+      );
       continue;
     }
     if (e.kind === 'symlink') {
@@ -153,12 +186,26 @@ export function layoutItem(
       continue;
     }
     if (e.kind === 'other') {
-      problems.push(rejection(ErrorCodes.SPECIAL_FILE, 'This is not a regular file (a device, pipe or socket).', 'Remove it from the item folder: only ordinary files can be preserved.', e.path));
+      problems.push(
+        rejection(
+          ErrorCodes.SPECIAL_FILE,
+          'This is not a regular file (a device, pipe or socket).',
+          'Remove it from the item folder: only ordinary files can be preserved.',
+          e.path,
+        ),
+      );
       continue;
     }
     if (e.kind === 'dir') {
       if (!isIgnoredInside(e.path, markerName)) {
-        problems.push(rejection(ErrorCodes.NESTED_FOLDER, 'Folders inside an item are not supported.', 'Put all page images directly in the item folder, or make each sub-folder an item of its own.', e.path));
+        problems.push(
+          rejection(
+            ErrorCodes.NESTED_FOLDER,
+            'Folders inside an item are not supported.',
+            'Put all page images directly in the item folder, or make each sub-folder an item of its own.',
+            e.path,
+          ),
+        );
       }
       continue;
     }
@@ -172,13 +219,21 @@ export function layoutItem(
       continue;
     }
     if (e.size === 0) {
-      problems.push(rejection(ErrorCodes.EMPTY_FILE, 'The file is empty (0 bytes).', 'The copy probably failed: copy this page again.', e.path));
+      problems.push(
+        rejection(ErrorCodes.EMPTY_FILE, 'The file is empty (0 bytes).', 'The copy probably failed: copy this page again.', e.path),
+      );
       continue;
     }
     pages.push(e);
   }
   if (pages.length === 0 && problems.length === 0) {
-    problems.push(rejection(ErrorCodes.EMPTY_ITEM, 'The folder holds no page images.', 'Put the scanned page images in the folder, then drop it again.'));
+    problems.push(
+      rejection(
+        ErrorCodes.EMPTY_ITEM,
+        'The folder holds no page images.',
+        'Put the scanned page images in the folder, then drop it again.',
+      ),
+    );
   }
   if (problems.length > 0) return { ok: false, problems };
   pages.sort((a, b) => naturalCompare(a.path, b.path));

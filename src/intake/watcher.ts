@@ -84,7 +84,8 @@ export class Watcher {
         if (intake.mode === 'marker' && snap.kind !== 'dir') await fs.rm(path.join(inbox, `${name}.${intake.markerName}`), { force: true });
         this.failedTakes.delete(name);
       } catch (err) {
-        if (this.failedTakes.get(name) !== snap.signature) this.deps.log.error({ err, file: name }, 'could not take an item from the inbox; it stays there');
+        if (this.failedTakes.get(name) !== snap.signature)
+          this.deps.log.error({ err, file: name }, 'could not take an item from the inbox; it stays there');
         this.failedTakes.set(name, snap.signature);
       }
     }
@@ -118,6 +119,8 @@ export class Watcher {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
-    await this.deps.redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0", 1, this.leaseKey, this.owner).catch(() => undefined);
+    await this.deps.redis
+      .eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0", 1, this.leaseKey, this.owner)
+      .catch(() => undefined);
   }
 }

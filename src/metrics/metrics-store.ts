@@ -19,7 +19,8 @@ export const labelKey = (l: Labels): string =>
     .sort()
     .map((k) => `${k}=${l[k]}`)
     .join(',');
-export const parseLabelKey = (k: string): Labels => (k ? Object.fromEntries(k.split(',').map((p) => p.split('=', 2) as [string, string])) : {});
+export const parseLabelKey = (k: string): Labels =>
+  k ? Object.fromEntries(k.split(',').map((p) => p.split('=', 2) as [string, string])) : {};
 
 export interface HistogramSnapshot {
   buckets: number[];

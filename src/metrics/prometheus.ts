@@ -69,10 +69,16 @@ export function createRegistry(deps: PrometheusDeps): Registry {
         for (const c of await deps.metrics.counters(source)) this.inc(c.labels, c.value);
       },
     });
-  counter('yaddas_items_total', 'Ingests ended, by status (preserved, rejected, failed) and failure code.', 'items_total', ['status', 'code']);
+  counter('yaddas_items_total', 'Ingests ended, by status (preserved, rejected, failed) and failure code.', 'items_total', [
+    'status',
+    'code',
+  ]);
   counter('yaddas_pages_preserved_total', 'Pages (masters) stored and verified in new versions.', 'pages_preserved_total');
   counter('yaddas_bytes_preserved_total', 'Bytes of masters stored and verified in new versions.', 'bytes_preserved_total');
-  counter('yaddas_failures_total', 'Jobs that failed for good (permanent, or out of attempts), by stage and code.', 'failures_total', ['stage', 'code']);
+  counter('yaddas_failures_total', 'Jobs that failed for good (permanent, or out of attempts), by stage and code.', 'failures_total', [
+    'stage',
+    'code',
+  ]);
 
   new Gauge({
     name: 'yaddas_items_in_flight',
@@ -91,7 +97,11 @@ export function createRegistry(deps: PrometheusDeps): Registry {
     },
   });
 
-  histogram(registry, 'yaddas_stage_duration_seconds', 'How long stage jobs took, by stage and outcome (success, retry, failure).', () => deps.metrics.histogram('stage_duration_seconds', DURATION_BUCKETS));
-  histogram(registry, 'yaddas_ocr_page_confidence', 'Mean word confidence (0–100) of each page read, by languages.', () => deps.metrics.histogram('ocr_page_confidence', CONFIDENCE_BUCKETS));
+  histogram(registry, 'yaddas_stage_duration_seconds', 'How long stage jobs took, by stage and outcome (success, retry, failure).', () =>
+    deps.metrics.histogram('stage_duration_seconds', DURATION_BUCKETS),
+  );
+  histogram(registry, 'yaddas_ocr_page_confidence', 'Mean word confidence (0–100) of each page read, by languages.', () =>
+    deps.metrics.histogram('ocr_page_confidence', CONFIDENCE_BUCKETS),
+  );
   return registry;
 }

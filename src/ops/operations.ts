@@ -26,7 +26,11 @@ export async function queueStates(app: App): Promise<QueueState[]> {
   return Promise.all(
     QUEUE_NAMES.map(async (name) => {
       const q = app.queues.get(name);
-      const [paused, workers, counts] = await Promise.all([q.isPaused(), q.getWorkersCount(), q.getJobCounts('waiting', 'active', 'delayed', 'waiting-children', 'prioritized', 'failed', 'completed')]);
+      const [paused, workers, counts] = await Promise.all([
+        q.isPaused(),
+        q.getWorkersCount(),
+        q.getJobCounts('waiting', 'active', 'delayed', 'waiting-children', 'prioritized', 'failed', 'completed'),
+      ]);
       return { name, paused, workers, counts };
     }),
   );
@@ -48,7 +52,13 @@ export async function listItems(app: App, filter: ItemFilter = 'all', limit = 10
   // scans every record.
   let records: IngestRecord[];
   if (filter === 'stuck') records = await app.status.many([...stuck].slice(0, limit));
-  else if (filter === 'in-flight') records = await app.status.many((await app.status.inflight()).map((x) => x.ingestId).slice(-limit).reverse());
+  else if (filter === 'in-flight')
+    records = await app.status.many(
+      (await app.status.inflight())
+        .map((x) => x.ingestId)
+        .slice(-limit)
+        .reverse(),
+    );
   else if (filter === 'failed' || filter === 'rejected') records = await app.status.many((await app.status.listed(filter, limit)).ids);
   else records = await app.status.recent(limit);
   return records.map((r) => ({
@@ -102,7 +112,14 @@ export async function showItem(app: App, id: string): Promise<ItemDetail | null>
       const { code, message } = decodeFailure(reason);
       failures.push({ job: key.split(':').slice(-1)[0]!, reason: message, code });
     }
-    if (job.failedReason) failures.push({ job: job.id!, ...(() => { const d = decodeFailure(job.failedReason); return { code: d.code, reason: d.message }; })() });
+    if (job.failedReason)
+      failures.push({
+        job: job.id!,
+        ...(() => {
+          const d = decodeFailure(job.failedReason);
+          return { code: d.code, reason: d.message };
+        })(),
+      });
   }
   const base = `${app.config.access.publicBaseUrl}/items/${record.itemId}`;
   const raw = await app.access.getBuffer(`items/${record.itemId}/item.json`).catch(() => null);
@@ -113,9 +130,20 @@ export async function showItem(app: App, id: string): Promise<ItemDetail | null>
   if (inv) {
     versions = Object.entries(inv.versions).map(([version, v]) => ({ version, created: v.created, message: v.message ?? '' }));
     const rec = await app.preservation.readLogical(inv, LogicalPaths.itemRecord).catch(() => null);
-    if (rec) events = ((JSON.parse(rec.toString('utf8')) as { events?: ItemDetail['events'] }).events ?? []).map(({ type, at, outcome, detail }) => ({ type, at, outcome, detail }));
+    if (rec)
+      events = ((JSON.parse(rec.toString('utf8')) as { events?: ItemDetail['events'] }).events ?? []).map(
+        ({ type, at, outcome, detail }) => ({ type, at, outcome, detail }),
+      );
   }
-  return { record, stuck, failures, events, versions, access: raw ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : null, urls: { item: `${base}/item.json`, manifest: `${base}/manifest.json`, pdf: `${base}/document.pdf`, text: `${base}/text.txt` } };
+  return {
+    record,
+    stuck,
+    failures,
+    events,
+    versions,
+    access: raw ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : null,
+    urls: { item: `${base}/item.json`, manifest: `${base}/manifest.json`, pdf: `${base}/document.pdf`, text: `${base}/text.txt` },
+  };
 }
 
 export type RetryResult = { ok: true; id: string; ingestId: string; how: string } | { ok: false; id: string; reason: string };
@@ -132,17 +160,24 @@ export async function retry(app: App, id: string): Promise<RetryResult> {
   const rec = await resolve(app, id);
   if (!rec) return { ok: false, id, reason: 'no such item or ingest' };
   if (!isTerminal(rec.status) || rec.stage) return { ok: false, id, reason: `still running (${rec.stage || rec.status})` };
-  if (rec.status === 'rejected') return { ok: false, id, reason: `rejected: fix the item in ${rec.location ?? 'the rejected area'} and drop it into the inbox again` };
+  if (rec.status === 'rejected')
+    return { ok: false, id, reason: `rejected: fix the item in ${rec.location ?? 'the rejected area'} and drop it into the inbox again` };
   if (rec.status === 'failed') {
     const staged = rec.location ? path.join(rec.location, rec.sourceName) : null;
-    if (!staged || !(await fs.lstat(staged).catch(() => null))) return { ok: false, id, reason: `its staged copy is not on this machine (${staged ?? 'no location recorded'}): run this where Yaddaş stages items` };
+    if (!staged || !(await fs.lstat(staged).catch(() => null)))
+      return {
+        ok: false,
+        id,
+        reason: `its staged copy is not on this machine (${staged ?? 'no location recorded'}): run this where Yaddaş stages items`,
+      };
     const taken = await app.intake.take(staged, rec.sourceName, { move: true, via: 'cli' });
     await fs.rm(rec.location!, { recursive: true, force: true }).catch(() => undefined);
     await app.status.update(rec.ingestId, { location: `retried as ${taken.ingestId}` });
     await app.status.clearFailed(rec.ingestId);
     return { ok: true, id: rec.itemId, ingestId: taken.ingestId, how: 'the staged copy was taken again' };
   }
-  if (rec.publication !== 'failed') return { ok: false, id, reason: 'preserved and published: nothing to retry (yaddas reocr or rederive re-run parts of it)' };
+  if (rec.publication !== 'failed')
+    return { ok: false, id, reason: 'preserved and published: nothing to retry (yaddas reocr or rederive re-run parts of it)' };
   const ingestId = await republish(app, rec.itemId, 'retry');
   await app.status.clearFailed(rec.ingestId);
   return { ok: true, id: rec.itemId, ingestId, how: 'everything after preservation runs again' };
@@ -178,7 +213,9 @@ export async function republish(app: App, itemId: string, why: string, ocr?: Ocr
     version: inv.head,
     takenAt: now.toISOString(),
   });
-  await app.queues.startFrom(stateFromRecord(record, { ingestId, objectRoot: app.preservation.rootOf(itemId), head: inv.head, ocr: choice, startAt: 'derive' }));
+  await app.queues.startFrom(
+    stateFromRecord(record, { ingestId, objectRoot: app.preservation.rootOf(itemId), head: inv.head, ocr: choice, startAt: 'derive' }),
+  );
   return ingestId;
 }
 

@@ -14,7 +14,10 @@ export type StoredRecord = ItemRecord & { ocr?: OcrSummary };
 
 export const stepOf = (stage: StageName): number => STEPS.findIndex((g) => g.some((s) => s.name === stage));
 
-export function stateFromRecord(record: StoredRecord, o: { ingestId: string; objectRoot: string; head: string; ocr: OcrChoice; startAt: StageName }): IngestState {
+export function stateFromRecord(
+  record: StoredRecord,
+  o: { ingestId: string; objectRoot: string; head: string; ocr: OcrChoice; startAt: StageName },
+): IngestState {
   const manifest: IngestManifest = {
     ingestId: o.ingestId,
     itemId: record.id,
@@ -30,12 +33,32 @@ export function stateFromRecord(record: StoredRecord, o: { ingestId: string; obj
   const inspected: Record<string, InspectResult> = {};
   const stored: Record<string, StoreResult> = {};
   for (const p of record.pages) {
-    inspected[p.name] = { path: p.name, mime: p.format.mime, format: p.format.name, ...(p.image ? { image: p.image } : {}), ...(p.pdf ? { pdf: p.pdf } : {}), ...(p.embedded ? { embedded: p.embedded } : {}) };
-    stored[p.name] = { path: p.name, logicalPath: p.logicalPath, contentPath: '', size: p.size, digests: p.digests, verifiedAt: record.ingest.storedAt };
+    inspected[p.name] = {
+      path: p.name,
+      mime: p.format.mime,
+      format: p.format.name,
+      ...(p.image ? { image: p.image } : {}),
+      ...(p.pdf ? { pdf: p.pdf } : {}),
+      ...(p.embedded ? { embedded: p.embedded } : {}),
+    };
+    stored[p.name] = {
+      path: p.name,
+      logicalPath: p.logicalPath,
+      contentPath: '',
+      size: p.size,
+      digests: p.digests,
+      verifiedAt: record.ingest.storedAt,
+    };
   }
   // The masters' version: OCR versions carry the masters forward, so the record's version is
   // where they are now (the text step compares masters, not version names).
-  const target = { objectId: record.objectId, objectRoot: o.objectRoot, version: o.head, headVersion: o.head, created: record.ingest.storedAt };
+  const target = {
+    objectId: record.objectId,
+    objectRoot: o.objectRoot,
+    version: o.head,
+    headVersion: o.head,
+    created: record.ingest.storedAt,
+  };
   return {
     manifest,
     step: stepOf(o.startAt),

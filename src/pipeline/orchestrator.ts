@@ -52,7 +52,11 @@ export function createOrchestrator(deps: OrchestratorDeps) {
           const queue = deps.queues.get(stage.name);
           const parent = { id: job.id!, queue: job.queueQualifiedName };
           await queue.addBulk(
-            children.map((c) => ({ name: stage.name, data: c.data, opts: deps.queues.childOptions(childJobId(stage.name, ingestId, c.key), parent) })),
+            children.map((c) => ({
+              name: stage.name,
+              data: c.data,
+              opts: deps.queues.childOptions(childJobId(stage.name, ingestId, c.key), parent),
+            })),
           );
         }
         s = { ...s, spawned: true };
@@ -76,8 +80,16 @@ export function createOrchestrator(deps: OrchestratorDeps) {
     if (s.publication) {
       // The OCR's own OCFL version, when it wrote one, is the item's newest.
       const ocrVersion = s.ocr?.text?.version;
-      await deps.status.update(ingestId, { stage: '', publication: s.publication.status, ...(s.publication.reason ? { publicationReason: s.publication.reason } : {}), ...(ocrVersion ? { version: ocrVersion } : {}) });
-      log.info({ publication: s.publication.status }, `access copies ${s.publication.status}${s.publication.reason ? `: ${s.publication.reason}` : ''}`);
+      await deps.status.update(ingestId, {
+        stage: '',
+        publication: s.publication.status,
+        ...(s.publication.reason ? { publicationReason: s.publication.reason } : {}),
+        ...(ocrVersion ? { version: ocrVersion } : {}),
+      });
+      log.info(
+        { publication: s.publication.status },
+        `access copies ${s.publication.status}${s.publication.reason ? `: ${s.publication.reason}` : ''}`,
+      );
     }
     return s.outcome;
 
@@ -92,11 +104,21 @@ export function createOrchestrator(deps: OrchestratorDeps) {
           m.inc('items_total', { status: outcome.status, ...(outcome.code ? { code: outcome.code } : {}) }),
           // A new version only: an identical re-scan preserved nothing new.
           ...(outcome.status === 'preserved' && !outcome.unchanged
-            ? [m.inc('pages_preserved_total', {}, pages), m.inc('bytes_preserved_total', {}, stored.reduce((a, f) => a + f.size, 0))]
+            ? [
+                m.inc('pages_preserved_total', {}, pages),
+                m.inc(
+                  'bytes_preserved_total',
+                  {},
+                  stored.reduce((a, f) => a + f.size, 0),
+                ),
+              ]
             : []),
         ]).catch((err: Error) => log.warn({ err: { message: err.message } }, 'could not record item metrics'));
       }
-      log.info({ status: outcome.status, version: outcome.version, code: outcome.code }, `item ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ''}`);
+      log.info(
+        { status: outcome.status, version: outcome.version, code: outcome.code },
+        `item ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ''}`,
+      );
     }
   };
 }

@@ -68,9 +68,18 @@ export interface OcrState {
 
 // ---- payloads: one typed map of stage → job data ------------------------------------------------
 
-export interface InspectPayload { ingestId: string; itemId: string; page: number; path: string }
+export interface InspectPayload {
+  ingestId: string;
+  itemId: string;
+  page: number;
+  path: string;
+}
 export type InspectReturn = { path: string; ok: true; result: InspectResult } | { path: string; ok: false; problem: Problem };
-export interface PreparePayload { ingestId: string; itemId: string; takenAt: string }
+export interface PreparePayload {
+  ingestId: string;
+  itemId: string;
+  takenAt: string;
+}
 export interface StorePayload {
   ingestId: string;
   itemId: string;
@@ -91,9 +100,22 @@ export interface CommitPayload {
   stored: Record<string, StoreResult>;
   target: Target;
 }
-export interface CommitReturn { version: string; unchanged: boolean; objectRoot: string }
-export interface ReleasePayload { ingestId: string; itemId: string; sourceName: string; outcome: Outcome; target?: Target }
-export interface ReleaseReturn { movedTo: string | null; rolledBack: number }
+export interface CommitReturn {
+  version: string;
+  unchanged: boolean;
+  objectRoot: string;
+}
+export interface ReleasePayload {
+  ingestId: string;
+  itemId: string;
+  sourceName: string;
+  outcome: Outcome;
+  target?: Target;
+}
+export interface ReleaseReturn {
+  movedTo: string | null;
+  rolledBack: number;
+}
 export interface DerivePayload {
   ingestId: string;
   itemId: string;
@@ -191,9 +213,17 @@ export interface PublishPayload extends CommitPayload {
   ocr?: { languages: string; failed: Record<string, string>; text?: TextReturn } | undefined;
   pdf?: PdfReturn | undefined;
 }
-export interface PublishReturn { item: string; manifest: string; removed: number; superseded?: string }
+export interface PublishReturn {
+  item: string;
+  manifest: string;
+  removed: number;
+  superseded?: string;
+}
 export type AnnouncePayload = AnnounceFacts;
-export interface AnnounceReturn { eventId: string; added: boolean }
+export interface AnnounceReturn {
+  eventId: string;
+  added: boolean;
+}
 
 export interface StagePayloads {
   inspect: InspectPayload;
@@ -262,7 +292,10 @@ const inspect: StageSpec<'inspect'> = {
     }
     if (problems.length > 0) {
       problems.sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '', 'en', { numeric: true }));
-      const reason = problems.length === 1 ? `${problems[0]!.file ?? 'item'}: ${problems[0]!.message}` : `${problems.length} problems, first: ${problems[0]!.file ?? 'item'}: ${problems[0]!.message}`;
+      const reason =
+        problems.length === 1
+          ? `${problems[0]!.file ?? 'item'}: ${problems[0]!.message}`
+          : `${problems.length} problems, first: ${problems[0]!.file ?? 'item'}: ${problems[0]!.message}`;
       return { ...s, outcome: { status: 'rejected', code: problems[0]!.code, reason, problems } };
     }
     return { ...s, inspected };
@@ -314,7 +347,14 @@ const commit: StageSpec<'commit'> = {
   fanOut: (s) => [
     {
       key: 'item',
-      data: { ingestId: s.manifest.ingestId, itemId: s.manifest.itemId, manifest: s.manifest, inspected: s.inspected, stored: s.stored, target: s.target! },
+      data: {
+        ingestId: s.manifest.ingestId,
+        itemId: s.manifest.itemId,
+        manifest: s.manifest,
+        inspected: s.inspected,
+        stored: s.stored,
+        target: s.target!,
+      },
     },
   ],
   fold(s, results, failures) {
@@ -354,7 +394,10 @@ const release: StageSpec<'release'> = {
     // The masters' fate is already decided; a failed release only means the staged copy stayed.
     const { message } = decodeFailure(Object.values(failures)[0]!);
     const outcome = s.outcome ?? { status: 'failed' as const };
-    return { ...s, outcome: { ...outcome, reason: `${outcome.reason ? outcome.reason + '; ' : ''}releasing the staged copy failed: ${message}` } };
+    return {
+      ...s,
+      outcome: { ...outcome, reason: `${outcome.reason ? outcome.reason + '; ' : ''}releasing the staged copy failed: ${message}` },
+    };
   },
 };
 
@@ -372,11 +415,21 @@ const derive: StageSpec<'derive'> = {
       : (() => {
           const files = s.manifest.files.filter((f) => f.role === 'page');
           const byPage = new Map(files.map((f) => [f.page!, f]));
-          return viewUnits(files.map((f) => ({ page: f.page!, mime: s.inspected[f.path]!.mime, pages: s.inspected[f.path]!.image?.pages }))).map((u) => {
+          return viewUnits(
+            files.map((f) => ({ page: f.page!, mime: s.inspected[f.path]!.mime, pages: s.inspected[f.path]!.image?.pages })),
+          ).map((u) => {
             const f = byPage.get(u.masterPage)!;
             return {
               key: pageKey(u.view),
-              data: { ingestId: s.manifest.ingestId, itemId: s.manifest.itemId, page: u.view, masterPage: u.masterPage, subpage: u.subpage, sha512: s.stored[f.path]!.digests.sha512, mime: s.inspected[f.path]!.mime },
+              data: {
+                ingestId: s.manifest.ingestId,
+                itemId: s.manifest.itemId,
+                page: u.view,
+                masterPage: u.masterPage,
+                subpage: u.subpage,
+                sha512: s.stored[f.path]!.digests.sha512,
+                mime: s.inspected[f.path]!.mime,
+              },
             };
           });
         })(),
@@ -384,10 +437,15 @@ const derive: StageSpec<'derive'> = {
     const derived = results as Record<string, DeriveReturn>;
     if (Object.keys(failures).length > 0) {
       const { message } = decodeFailure(Object.values(failures)[0]!);
-      return { ...s, derived, publication: { status: 'failed', reason: `derivatives failed for ${Object.keys(failures).length} page(s): ${message}` } };
+      return {
+        ...s,
+        derived,
+        publication: { status: 'failed', reason: `derivatives failed for ${Object.keys(failures).length} page(s): ${message}` },
+      };
     }
     if (s.outcome?.status !== 'preserved') return s;
-    if (s.outcome.unchanged) return { ...s, publication: { status: 'skipped', reason: 'identical to the stored version; its access copies stand' } };
+    if (s.outcome.unchanged)
+      return { ...s, publication: { status: 'skipped', reason: 'identical to the stored version; its access copies stand' } };
     return { ...s, derived };
   },
 };
@@ -440,7 +498,10 @@ const ocr: StageSpec<'ocr'> = {
       engine ??= r.engine;
       if (r.at > at) at = r.at;
     }
-    return { ...s, ocr: { languages: s.manifest.ocr.languages, from: s.manifest.ocr.from, pages, failed: failures, ...(engine ? { engine, at } : {}) } };
+    return {
+      ...s,
+      ocr: { languages: s.manifest.ocr.languages, from: s.manifest.ocr.from, pages, failed: failures, ...(engine ? { engine, at } : {}) },
+    };
   },
 };
 
@@ -455,7 +516,16 @@ const text: StageSpec<'text'> = {
     return [
       {
         key: 'item',
-        data: { ingestId: s.manifest.ingestId, itemId: s.manifest.itemId, mastersVersion: s.outcome!.version!, languages: o.languages, engine: o.engine, at: o.at!, pages: o.pages, failed: o.failed },
+        data: {
+          ingestId: s.manifest.ingestId,
+          itemId: s.manifest.itemId,
+          mastersVersion: s.outcome!.version!,
+          languages: o.languages,
+          engine: o.engine,
+          at: o.at!,
+          pages: o.pages,
+          failed: o.failed,
+        },
       },
     ];
   },
@@ -487,7 +557,8 @@ const pdf: StageSpec<'pdf'> = {
     // A PDF for books and other multi-page items, and for any item with text.
     if (views.length === 0 || (views.length < 2 && textPages.size === 0)) return [];
     const md = s.manifest.metadata;
-    const title = typeof md?.title === 'string' ? md.title : md?.title ? Object.values(md.title)[0] ?? s.manifest.sourceName : s.manifest.sourceName;
+    const title =
+      typeof md?.title === 'string' ? md.title : md?.title ? (Object.values(md.title)[0] ?? s.manifest.sourceName) : s.manifest.sourceName;
     return [
       {
         key: 'item',
@@ -500,7 +571,14 @@ const pdf: StageSpec<'pdf'> = {
           pages: views.map((d) => {
             const f = s.manifest.files.find((x) => x.role === 'page' && x.page === (d.masterPage ?? d.page));
             const image = f ? s.inspected[f.path]?.image : undefined;
-            return { page: d.page, access: d.access!, width: d.width!, height: d.height!, dpi: image?.density ?? null, alto: textPages.get(d.page)?.alto ?? null };
+            return {
+              page: d.page,
+              access: d.access!,
+              width: d.width!,
+              height: d.height!,
+              dpi: image?.density ?? null,
+              alto: textPages.get(d.page)?.alto ?? null,
+            };
           }),
         },
       },
@@ -566,7 +644,13 @@ const announce: StageSpec<'announce'> = {
     const hasManifest = Object.values(s.derived ?? {}).some((d) => d.iiif);
     const masters = s.manifest.files
       .filter((f) => f.role === 'page')
-      .map((f) => ({ page: f.page!, name: f.path.split('/').pop()!, logicalPath: s.stored[f.path]!.logicalPath, size: s.stored[f.path]!.size, digests: s.stored[f.path]!.digests }));
+      .map((f) => ({
+        page: f.page!,
+        name: f.path.split('/').pop()!,
+        logicalPath: s.stored[f.path]!.logicalPath,
+        size: s.stored[f.path]!.size,
+        digests: s.stored[f.path]!.digests,
+      }));
     const o = s.ocr;
     const version = o?.text?.version ?? s.outcome.version!;
     return [
@@ -579,8 +663,19 @@ const announce: StageSpec<'announce'> = {
           objectRoot: s.target!.objectRoot,
           version,
           masters,
-          keys: { item: keys.item, manifest: hasManifest ? keys.manifest : null, pdf: s.pdf ? s.pdf.key : null, text: o?.text?.pages.length ? o.text.fullText : null },
-          ocr: s.manifest.ocr?.run ? { status: o?.text?.version ? (Object.keys(o.failed).length ? 'partial' : 'done') : 'failed', languages: s.manifest.ocr.languages, version: o?.text?.version ?? null } : null,
+          keys: {
+            item: keys.item,
+            manifest: hasManifest ? keys.manifest : null,
+            pdf: s.pdf ? s.pdf.key : null,
+            text: o?.text?.pages.length ? o.text.fullText : null,
+          },
+          ocr: s.manifest.ocr?.run
+            ? {
+                status: o?.text?.version ? (Object.keys(o.failed).length ? 'partial' : 'done') : 'failed',
+                languages: s.manifest.ocr.languages,
+                version: o?.text?.version ?? null,
+              }
+            : null,
         },
       },
     ];
@@ -594,7 +689,18 @@ const announce: StageSpec<'announce'> = {
  * OCR both read only the preserved masters, and together they keep every core busy (libvips
  * works a page with one or two threads, each OCR engine with one).
  */
-export const STEPS: readonly (readonly StageSpec[])[] = [[inspect], [prepare], [store], [commit], [release], [derive, ocr], [text], [pdf], [publish], [announce]] as unknown as StageSpec[][];
+export const STEPS: readonly (readonly StageSpec[])[] = [
+  [inspect],
+  [prepare],
+  [store],
+  [commit],
+  [release],
+  [derive, ocr],
+  [text],
+  [pdf],
+  [publish],
+  [announce],
+] as unknown as StageSpec[][];
 
 /** Every stage, in plan order. */
 export const PLAN: readonly StageSpec[] = STEPS.flat();

@@ -112,7 +112,9 @@ export function wrapProcessor<P extends { ingestId?: string; itemId?: string; pa
     try {
       const result = await handler(job.data, { log, job, token });
       log.debug({ ms: Math.round(performance.now() - started) }, `${stage} done`);
-      record(log, (m) => m.observe('stage_duration_seconds', DURATION_BUCKETS, { stage, outcome: 'success' }, (performance.now() - started) / 1000));
+      record(log, (m) =>
+        m.observe('stage_duration_seconds', DURATION_BUCKETS, { stage, outcome: 'success' }, (performance.now() - started) / 1000),
+      );
       // Pages done of total, for the dashboard.
       if (status && job.data.ingestId && job.data.page !== undefined) status.progress(job.data.ingestId, stage).catch(() => undefined);
       return result;
@@ -145,7 +147,13 @@ export interface WorkerOptions {
   lockSeconds?: number;
 }
 
-export function createWorker(deps: QueueDeps, queue: string, processor: (job: Job, token?: string) => Promise<unknown>, opts: WorkerOptions, log: Logger): Worker {
+export function createWorker(
+  deps: QueueDeps,
+  queue: string,
+  processor: (job: Job, token?: string) => Promise<unknown>,
+  opts: WorkerOptions,
+  log: Logger,
+): Worker {
   const lockDuration = (opts.lockSeconds ?? 30) * 1000;
   const worker = new Worker(queue, processor, {
     connection: deps.workerConnection(),
@@ -162,7 +170,8 @@ export function createWorker(deps: QueueDeps, queue: string, processor: (job: Jo
   });
   worker.on('error', (err) => log.error({ err, queue }, 'worker error'));
   worker.on('failed', (job, err) => {
-    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) log.error({ jobId: job.id, queue, err: { message: err.message } }, 'job failed for good');
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1))
+      log.error({ jobId: job.id, queue, err: { message: err.message } }, 'job failed for good');
   });
   return worker;
 }

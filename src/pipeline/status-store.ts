@@ -120,9 +120,13 @@ export class StatusStore {
     if (outcome.objectRoot) patch.objectRoot = outcome.objectRoot;
     if (outcome.unchanged !== undefined) patch.unchanged = outcome.unchanged;
     if (location) patch.location = location;
-    const multi = this.redis.multi().hset(this.key(ingestId), encode({ ...patch, updatedAt: new Date().toISOString() })).zrem(this.inflightKey, ingestId);
+    const multi = this.redis
+      .multi()
+      .hset(this.key(ingestId), encode({ ...patch, updatedAt: new Date().toISOString() }))
+      .zrem(this.inflightKey, ingestId);
     if (outcome.status === 'failed' || outcome.status === 'rejected') multi.zadd(this.listKey(outcome.status), Date.now(), ingestId);
-    if (outcome.status === 'preserved' && outcome.version) multi.hset(this.itemKey(itemId), { version: outcome.version, objectRoot: outcome.objectRoot ?? '' });
+    if (outcome.status === 'preserved' && outcome.version)
+      multi.hset(this.itemKey(itemId), { version: outcome.version, objectRoot: outcome.objectRoot ?? '' });
     await multi.exec();
   }
 
@@ -142,7 +146,10 @@ export class StatusStore {
     const pipe = this.redis.pipeline();
     for (const id of ids) pipe.hgetall(this.key(id));
     const res = (await pipe.exec()) ?? [];
-    return res.map(([, h]) => h as Record<string, string>).filter((h) => h && Object.keys(h).length > 0).map(decode);
+    return res
+      .map(([, h]) => h as Record<string, string>)
+      .filter((h) => h && Object.keys(h).length > 0)
+      .map(decode);
   }
 
   /** Ingests taken, all of them (for counts). */
@@ -156,7 +163,11 @@ export class StatusStore {
 
   /** One more job of a stage done for an ingest (pages done of total). */
   async progress(ingestId: string, stage: string): Promise<void> {
-    await this.redis.multi().hincrby(this.progressKey(ingestId), stage, 1).expire(this.progressKey(ingestId), 30 * 24 * 3600).exec();
+    await this.redis
+      .multi()
+      .hincrby(this.progressKey(ingestId), stage, 1)
+      .expire(this.progressKey(ingestId), 30 * 24 * 3600)
+      .exec();
   }
 
   async progressOf(ingestIds: string[]): Promise<Map<string, Record<string, number>>> {
@@ -164,7 +175,12 @@ export class StatusStore {
     const pipe = this.redis.pipeline();
     for (const id of ingestIds) pipe.hgetall(this.progressKey(id));
     const res = (await pipe.exec()) ?? [];
-    return new Map(ingestIds.map((id, i) => [id, Object.fromEntries(Object.entries((res[i]?.[1] as Record<string, string>) ?? {}).map(([k, v]) => [k, Number(v)]))]));
+    return new Map(
+      ingestIds.map((id, i) => [
+        id,
+        Object.fromEntries(Object.entries((res[i]?.[1] as Record<string, string>) ?? {}).map(([k, v]) => [k, Number(v)])),
+      ]),
+    );
   }
 
   /** Holds an item's object for one ingest at a time; true when this ingest holds it. */
@@ -190,7 +206,12 @@ export class StatusStore {
 
   async releaseObject(itemId: string, ingestId: string): Promise<void> {
     // Only the holder releases: compare-and-delete in one step.
-    await this.redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", 1, this.lockKey(itemId), ingestId);
+    await this.redis.eval(
+      "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end",
+      1,
+      this.lockKey(itemId),
+      ingestId,
+    );
   }
 }
 

@@ -33,7 +33,13 @@ export function portAnswers(host: string, port: number, timeoutMs = 1_000): Prom
 }
 
 export async function redisAnswers(url: string, timeoutMs = 2_000): Promise<boolean> {
-  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: timeoutMs, retryStrategy: () => null });
+  const r = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    connectTimeout: timeoutMs,
+    retryStrategy: () => null,
+  });
   r.on('error', () => undefined);
   try {
     await r.connect();
@@ -60,20 +66,36 @@ export async function ensureRedis(cfg: Config, log: Logger): Promise<Running | n
     throw new Error(`Redis does not answer at ${u.host}. Start it, or point REDIS_URL at a running Redis.`);
   }
   if (spawnSync('redis-server', ['--version']).status !== 0) {
-    throw new Error(`Redis does not answer at ${u.host} and redis-server is not installed. Install it (scripts/setup.sh does: apt-get install redis-server) or set REDIS_URL.`);
+    throw new Error(
+      `Redis does not answer at ${u.host} and redis-server is not installed. Install it (scripts/setup.sh does: apt-get install redis-server) or set REDIS_URL.`,
+    );
   }
   const dir = path.join(cfg.dataDir, 'redis');
   await fs.mkdir(dir, { recursive: true });
   const args = [
-    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
-    '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction',
-    '--daemonize', 'no', '--logfile', path.join(dir, 'redis.log'),
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--maxmemory-policy',
+    'noeviction',
+    '--daemonize',
+    'no',
+    '--logfile',
+    path.join(dir, 'redis.log'),
   ];
   if (u.password) args.push('--requirepass', decodeURIComponent(u.password));
   const child: ChildProcess = spawn('redis-server', args, { stdio: 'ignore' });
   for (let i = 0; i < 100; i++) {
     if (await redisAnswers(cfg.redis.url, 500)) break;
-    if (child.exitCode !== null) throw new Error(`the embedded redis-server exited (code ${child.exitCode}); see ${path.join(dir, 'redis.log')}`);
+    if (child.exitCode !== null)
+      throw new Error(`the embedded redis-server exited (code ${child.exitCode}); see ${path.join(dir, 'redis.log')}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   log.info({ port, dir }, 'started a private Redis (AOF on) because nothing answered at REDIS_URL');

@@ -31,11 +31,16 @@ export class OcflStore {
     const namaste = await this.store.getBuffer(ROOT_NAMASTE.name);
     if (namaste) {
       if (namaste.toString('utf8') !== ROOT_NAMASTE.body) {
-        throw new YaddasError(ErrorCodes.INVENTORY_INVALID, `s3://${this.store.bucket} holds a storage root of another OCFL version (${namaste.toString('utf8').trim()}).`, { permanent: true });
+        throw new YaddasError(
+          ErrorCodes.INVENTORY_INVALID,
+          `s3://${this.store.bucket} holds a storage root of another OCFL version (${namaste.toString('utf8').trim()}).`,
+          { permanent: true },
+        );
       }
       return 'exists';
     }
-    for (const f of storageRootFiles()) await this.store.put(f.key, Buffer.from(f.body, 'utf8'), { contentType: 'text/plain; charset=utf-8' });
+    for (const f of storageRootFiles())
+      await this.store.put(f.key, Buffer.from(f.body, 'utf8'), { contentType: 'text/plain; charset=utf-8' });
     return 'created';
   }
 
@@ -50,11 +55,15 @@ export class OcflStore {
     if (expected !== digest) {
       // A commit writes inventory.json and then its sidecar; a reader between the two sees them
       // disagree for a moment. Retrying is the right answer in both that case and a real fault.
-      throw new YaddasError(ErrorCodes.INVENTORY_INVALID, `The inventory of ${objectId} does not match its sidecar digest.`, { permanent: false });
+      throw new YaddasError(ErrorCodes.INVENTORY_INVALID, `The inventory of ${objectId} does not match its sidecar digest.`, {
+        permanent: false,
+      });
     }
     const inv = JSON.parse(bytes.toString('utf8')) as Inventory;
     if (inv.id !== objectId) {
-      throw new YaddasError(ErrorCodes.OBJECT_CONFLICT, `The object at ${root} has id "${inv.id}", not "${objectId}".`, { permanent: true });
+      throw new YaddasError(ErrorCodes.OBJECT_CONFLICT, `The object at ${root} has id "${inv.id}", not "${objectId}".`, {
+        permanent: true,
+      });
     }
     return inv;
   }
@@ -69,14 +78,23 @@ export class OcflStore {
    * CPUs with SHA extensions, which is most of the read-back's cost for large masters.
    * `yaddas verify` checks every digest the inventory records.
    */
-  async putVerified(key: string, open: () => Readable, expectedSize: number, opts: { contentType?: string; onProgress?: (bytesSent: number) => void } = {}): Promise<Digests> {
+  async putVerified(
+    key: string,
+    open: () => Readable,
+    expectedSize: number,
+    opts: { contentType?: string; onProgress?: (bytesSent: number) => void } = {},
+  ): Promise<Digests> {
     const digesting = new DigestingStream();
     const source = open();
     const uploading = this.store.put(key, digesting, opts);
     await Promise.all([pipeline(source, digesting), uploading]);
     const digests = digesting.result() as Digests;
     if (digesting.bytes !== expectedSize) {
-      throw new YaddasError(ErrorCodes.STAGED_FILE_CHANGED, `${key}: read ${digesting.bytes} bytes but the file had ${expectedSize} when it was taken.`, { permanent: true });
+      throw new YaddasError(
+        ErrorCodes.STAGED_FILE_CHANGED,
+        `${key}: read ${digesting.bytes} bytes but the file had ${expectedSize} when it was taken.`,
+        { permanent: true },
+      );
     }
     await this.verifyStored(key, 'sha256', digests.sha256, expectedSize);
     return digests;
@@ -121,7 +139,11 @@ export class OcflStore {
    * of it is in place; a crash before that leaves content that a retry completes or rollback()
    * removes.
    */
-  async commit(objectId: string, next: NextVersion, extra: Array<{ contentPath: string; body: Buffer; contentType: string }>): Promise<void> {
+  async commit(
+    objectId: string,
+    next: NextVersion,
+    extra: Array<{ contentPath: string; body: Buffer; contentType: string }>,
+  ): Promise<void> {
     const root = this.rootOf(objectId);
     const inv = next.inventory;
     for (const f of extra) await this.putSmallVerified(`${root}/${f.contentPath}`, f.body, f.contentType);

@@ -10,7 +10,15 @@
 import { createHash } from 'node:crypto';
 import { digestStream, type DigestAlgorithm } from '../checksum/digests.js';
 import type { ObjectStore } from './object-store.js';
-import { INVENTORY_TYPE, LAYOUT_CONFIG, LAYOUT_EXTENSION, OBJECT_NAMASTE, ROOT_NAMASTE, objectRootPath, type Inventory } from './ocfl.core.js';
+import {
+  INVENTORY_TYPE,
+  LAYOUT_CONFIG,
+  LAYOUT_EXTENSION,
+  OBJECT_NAMASTE,
+  ROOT_NAMASTE,
+  objectRootPath,
+  type Inventory,
+} from './ocfl.core.js';
 
 /** One finding: its OCFL validation code (E000/W000 when none fits), what is wrong, and where. */
 export interface ValidationIssue {
@@ -163,12 +171,16 @@ function inspectInventory(inv: unknown, where: string, f: Findings, kind: 'root'
 
   if (!has(inv, 'type')) err('E036', 'the inventory has no "type"');
   else if (kind === 'root' ? inv.type !== INVENTORY_TYPE : !INVENTORY_TYPES.includes(inv.type as string)) {
-    err('E038', `"type" must be ${kind === 'root' ? INVENTORY_TYPE : `an OCFL inventory type URI such as ${INVENTORY_TYPE}`}, not ${q(inv.type)}`);
+    err(
+      'E038',
+      `"type" must be ${kind === 'root' ? INVENTORY_TYPE : `an OCFL inventory type URI such as ${INVENTORY_TYPE}`}, not ${q(inv.type)}`,
+    );
   }
 
   let alg: InventoryView['alg'] = null;
   if (!has(inv, 'digestAlgorithm')) err('E036', 'the inventory has no "digestAlgorithm"');
-  else if (inv.digestAlgorithm !== 'sha512' && inv.digestAlgorithm !== 'sha256') err('E025', `"digestAlgorithm" must be sha512 or sha256, not ${q(inv.digestAlgorithm)}`);
+  else if (inv.digestAlgorithm !== 'sha512' && inv.digestAlgorithm !== 'sha256')
+    err('E025', `"digestAlgorithm" must be sha512 or sha256, not ${q(inv.digestAlgorithm)}`);
   else {
     alg = inv.digestAlgorithm;
     if (alg === 'sha256') warn('W004', '"digestAlgorithm" is sha256; sha512 is recommended');
@@ -177,7 +189,8 @@ function inspectInventory(inv: unknown, where: string, f: Findings, kind: 'root'
   let contentDir = 'content';
   if (has(inv, 'contentDirectory')) {
     const cd = inv.contentDirectory;
-    if (typeof cd !== 'string' || cd === '' || cd.includes('/')) err('E017', `"contentDirectory" must be a single directory name without "/", not ${q(cd)}`);
+    if (typeof cd !== 'string' || cd === '' || cd.includes('/'))
+      err('E017', `"contentDirectory" must be a single directory name without "/", not ${q(cd)}`);
     else if (cd === '.' || cd === '..') err('E018', `"contentDirectory" must not be ${q(cd)}`);
     else contentDir = cd;
   }
@@ -200,7 +213,11 @@ function inspectInventory(inv: unknown, where: string, f: Findings, kind: 'root'
   if (numbered.length > 0) {
     // 0 = unpadded; otherwise the padded width, which must be the same for all.
     const widths = new Set(numbered.map(([n]) => (n.startsWith('v0') && n.length > 2 ? n.length : 0)));
-    if (widths.size > 1) err('E012', `version names mix naming conventions (${versionOrder.join(', ')}): all must be unpadded, or all zero-padded to the same width`);
+    if (widths.size > 1)
+      err(
+        'E012',
+        `version names mix naming conventions (${versionOrder.join(', ')}): all must be unpadded, or all zero-padded to the same width`,
+      );
     else if (!widths.has(0)) warn('W001', `version names are zero-padded (${versionOrder[0]}); unpadded names (v1, v2, …) are recommended`);
     if (numbered[0]![1] !== 1) err('E009', `versions must start at 1, but the first is ${numbered[0]![0]}`);
     const missing: string[] = [];
@@ -212,7 +229,8 @@ function inspectInventory(inv: unknown, where: string, f: Findings, kind: 'root'
   }
   if (!has(inv, 'head')) err('E036', 'the inventory has no "head"');
   else if (typeof inv.head !== 'string') err('E040', `"head" must be a version name, not ${q(inv.head)}`);
-  else if (numbered.length > 0 && inv.head !== versionOrder.at(-1)) err('E040', `"head" is ${q(inv.head)} but the highest version is ${versionOrder.at(-1)}`);
+  else if (numbered.length > 0 && inv.head !== versionOrder.at(-1))
+    err('E040', `"head" is ${q(inv.head)} but the highest version is ${versionOrder.at(-1)}`);
 
   // manifest
   let manifestObj: Record<string, unknown> | null = null;
@@ -244,7 +262,8 @@ function inspectInventory(inv: unknown, where: string, f: Findings, kind: 'root'
       else manifest.set(p, d);
     }
   }
-  for (const [file, other] of fileDirectoryConflicts(manifest.keys())) err('E101', `content path ${q(file)} is a file in the manifest and also a directory above ${q(other)}`);
+  for (const [file, other] of fileDirectoryConflicts(manifest.keys()))
+    err('E101', `content path ${q(file)} is a file in the manifest and also a directory above ${q(other)}`);
 
   // each version
   const versions = new Map<string, VersionView>();
@@ -258,13 +277,15 @@ function inspectInventory(inv: unknown, where: string, f: Findings, kind: 'root'
     }
     for (const k of Object.keys(v)) if (!VERSION_KEYS.has(k)) err('E102', `${label} has a key OCFL does not define: ${q(k)}`);
     if (!has(v, 'created')) err('E048', `${label} has no "created" date`);
-    else if (typeof v.created !== 'string' || !isRfc3339(v.created)) err('E049', `${label} "created" is ${q(v.created)}, not an RFC 3339 date-time with seconds and a time zone`);
+    else if (typeof v.created !== 'string' || !isRfc3339(v.created))
+      err('E049', `${label} "created" is ${q(v.created)}, not an RFC 3339 date-time with seconds and a time zone`);
     if (has(v, 'message') && typeof v.message !== 'string') err('E094', `${label} "message" must be a string`);
     if (has(v, 'user')) {
       const u = v.user;
       if (!isObject(u) || typeof u.name !== 'string' || u.name === '') err('E054', `${label} "user" must be an object with a "name"`);
       else if (!has(u, 'address')) warn('W008', `${label} "user" has no "address"`);
-      else if (typeof u.address !== 'string' || !URI.test(u.address)) warn('W009', `${label} user "address" ${q(u.address)} is not a URI (such as mailto:…)`);
+      else if (typeof u.address !== 'string' || !URI.test(u.address))
+        warn('W009', `${label} user "address" ${q(u.address)} is not a URI (such as mailto:…)`);
     }
     const lacking = ['message', 'user'].filter((k) => !has(v, k));
     if (lacking.length > 0) warn('W007', `${label} has no ${lacking.map((k) => `"${k}"`).join(' or ')}`);
@@ -294,10 +315,12 @@ function inspectInventory(inv: unknown, where: string, f: Findings, kind: 'root'
         else state.set(p, d);
       }
     }
-    for (const [file, other] of fileDirectoryConflicts(state.keys())) err('E095', `${label} has ${q(file)} both as a file and as a directory (of ${q(other)})`);
+    for (const [file, other] of fileDirectoryConflicts(state.keys()))
+      err('E095', `${label} has ${q(file)} both as a file and as a directory (of ${q(other)})`);
   }
   if (versionsObj && names.length > 0) {
-    for (const d of Object.keys(manifestObj ?? {})) if (!usedDigests.has(d)) err('E107', `the manifest lists digest ${short(d)}, which no version's state uses`);
+    for (const d of Object.keys(manifestObj ?? {}))
+      if (!usedDigests.has(d)) err('E107', `the manifest lists digest ${short(d)}, which no version's state uses`);
   }
 
   // fixity
@@ -357,7 +380,14 @@ interface ReadInventory {
 }
 
 /** Reads `dir/inventory.json` (dir '' = the object root), its sidecar, and checks its structure. */
-async function readInventory(store: Reader, objectRoot: string, dir: string, files: Map<string, number>, f: Findings, kind: 'root' | 'version'): Promise<ReadInventory | null> {
+async function readInventory(
+  store: Reader,
+  objectRoot: string,
+  dir: string,
+  files: Map<string, number>,
+  f: Findings,
+  kind: 'root' | 'version',
+): Promise<ReadInventory | null> {
   const rel = dir === '' ? 'inventory.json' : `${dir}/inventory.json`;
   if (!files.has(rel)) return null;
   const bytes = await store.getBuffer(join(objectRoot, rel));
@@ -378,13 +408,15 @@ async function readInventory(store: Reader, objectRoot: string, dir: string, fil
   const sidecar = files.has(sidecarRel) ? await store.getBuffer(join(objectRoot, sidecarRel)) : null;
   if (!sidecar) {
     const others = [...files.keys()].filter((k) => k.startsWith(`${rel}.`));
-    if (others.length > 0) f.error('E059', `the inventory's sidecar must be ${sidecarRel} (its digestAlgorithm is ${alg}); found ${others.join(', ')}`, rel);
+    if (others.length > 0)
+      f.error('E059', `the inventory's sidecar must be ${sidecarRel} (its digestAlgorithm is ${alg}); found ${others.join(', ')}`, rel);
     else f.error('E058', `the inventory has no sidecar ${sidecarRel}`, rel);
   } else {
     const m = /^([0-9a-fA-F]+)[ \t]+inventory\.json\r?\n?$/.exec(sidecar.toString('utf8'));
     const actual = createHash(alg).update(bytes).digest('hex');
     if (!m) f.error('E061', `the sidecar must hold "<digest> inventory.json"; it holds ${q(short(sidecar.toString('utf8')))}`, sidecarRel);
-    else if (m[1]!.toLowerCase() !== actual) f.error('E060', `the sidecar records ${alg} ${short(m[1]!)} but the inventory's ${alg} is ${short(actual)}`, sidecarRel);
+    else if (m[1]!.toLowerCase() !== actual)
+      f.error('E060', `the sidecar records ${alg} ${short(m[1]!)} but the inventory's ${alg} is ${short(actual)}`, sidecarRel);
   }
   return { bytes, parsed, view };
 }
@@ -399,7 +431,13 @@ function sameState(a: Map<string, string>, b: Map<string, string>, compareDigest
   return true;
 }
 
-async function checkDigests(store: Reader, objectRoot: string, view: InventoryView, files: Map<string, number>, f: Findings): Promise<number> {
+async function checkDigests(
+  store: Reader,
+  objectRoot: string,
+  view: InventoryView,
+  files: Map<string, number>,
+  f: Findings,
+): Promise<number> {
   const wanted = new Map<string, Array<{ alg: string; digest: string; fromManifest: boolean }>>();
   const want = (p: string, alg: string, digest: string, fromManifest: boolean) => {
     const list = wanted.get(p) ?? [];
@@ -410,7 +448,8 @@ async function checkDigests(store: Reader, objectRoot: string, view: InventoryVi
   for (const [alg, byPath] of view.fixity) {
     if (!CHECKABLE.has(alg)) {
       // Spec: an unsupported fixity algorithm is ignored; say so, since nothing vouches for those values.
-      if (byPath.size > 0) f.warn('W000', `fixity ${alg} values were not checked: this validator computes sha512, sha256, md5 and size`, 'inventory.json');
+      if (byPath.size > 0)
+        f.warn('W000', `fixity ${alg} values were not checked: this validator computes sha512, sha256, md5 and size`, 'inventory.json');
       continue;
     }
     for (const [p, d] of byPath) want(p, alg, d, false);
@@ -449,7 +488,12 @@ async function checkDigests(store: Reader, objectRoot: string, view: InventoryVi
 }
 
 /** Validates one object from the keys stored under it (relative to the object root). */
-async function checkObject(store: Reader, objectRoot: string, listing: Map<string, number>, opts: { checkDigests?: boolean }): Promise<ObjectReport> {
+async function checkObject(
+  store: Reader,
+  objectRoot: string,
+  listing: Map<string, number>,
+  opts: { checkDigests?: boolean },
+): Promise<ObjectReport> {
   const f = new Findings();
   const report: ObjectReport = { objectRoot, inventory: null, errors: f.errors, warnings: f.warnings, checkedFiles: 0 };
   const markers = [...listing.keys()].filter((k) => k.endsWith('/'));
@@ -458,11 +502,20 @@ async function checkObject(store: Reader, objectRoot: string, listing: Map<strin
 
   const declarations = [...files.keys()].filter((k) => !k.includes('/') && k.startsWith('0='));
   if (declarations.length === 0) f.error('E003', `the object root has no declaration file ${OBJECT_NAMASTE.name}`, OBJECT_NAMASTE.name);
-  else if (declarations.length > 1) f.error('E003', `the object root has ${declarations.length} declaration files (${declarations.join(', ')}); it must have exactly one, ${OBJECT_NAMASTE.name}`, declarations[0]);
+  else if (declarations.length > 1)
+    f.error(
+      'E003',
+      `the object root has ${declarations.length} declaration files (${declarations.join(', ')}); it must have exactly one, ${OBJECT_NAMASTE.name}`,
+      declarations[0],
+    );
   if (declarations.includes(OBJECT_NAMASTE.name)) {
     const body = await store.getBuffer(join(objectRoot, OBJECT_NAMASTE.name));
     if (body && body.toString('utf8') !== OBJECT_NAMASTE.body) {
-      f.error('E007', `${OBJECT_NAMASTE.name} must contain exactly ${q(OBJECT_NAMASTE.body)}, not ${q(body.toString('utf8').slice(0, 40))}`, OBJECT_NAMASTE.name);
+      f.error(
+        'E007',
+        `${OBJECT_NAMASTE.name} must contain exactly ${q(OBJECT_NAMASTE.body)}, not ${q(body.toString('utf8').slice(0, 40))}`,
+        OBJECT_NAMASTE.name,
+      );
     }
   } else if (declarations.length === 1) {
     f.error('E003', `the object declares itself ${declarations[0]}; an OCFL 1.1 object has ${OBJECT_NAMASTE.name}`, declarations[0]);
@@ -507,18 +560,34 @@ async function checkObject(store: Reader, objectRoot: string, listing: Map<strin
     if (versionSet.has(top)) {
       const sub = rest.includes('/') ? rest.slice(0, rest.indexOf('/')) : null;
       if (sub === null) {
-        if (rest !== 'inventory.json' && !/^inventory\.json\.(sha512|sha256)$/.test(rest)) f.error('E015', `${key}: a version directory may hold only its inventory.json and sidecar as files`, key);
+        if (rest !== 'inventory.json' && !/^inventory\.json\.(sha512|sha256)$/.test(rest))
+          f.error('E015', `${key}: a version directory may hold only its inventory.json and sidecar as files`, key);
       } else if (sub === view.contentDir) {
-        if (!view.manifest.has(key)) f.error('E023', `${key} is stored in the content directory of ${top} but the manifest does not list it`, key);
+        if (!view.manifest.has(key))
+          f.error('E023', `${key} is stored in the content directory of ${top} but the manifest does not list it`, key);
       } else {
-        onceFor(`${top}/${sub}`, () => f.warn('W002', `${top}/${sub}/ is a directory other than the content directory; OCFL ignores what is in it`, `${top}/${sub}/`));
+        onceFor(`${top}/${sub}`, () =>
+          f.warn('W002', `${top}/${sub}/ is a directory other than the content directory; OCFL ignores what is in it`, `${top}/${sub}/`),
+        );
       }
       continue;
     }
     if (versionNumberOf(top) !== null) {
-      onceFor(top, () => f.error('E046', `${top}/ is a version directory that the inventory does not list (its head is ${String(head)}): an unfinished or stray version`, `${top}/`));
+      onceFor(top, () =>
+        f.error(
+          'E046',
+          `${top}/ is a version directory that the inventory does not list (its head is ${String(head)}): an unfinished or stray version`,
+          `${top}/`,
+        ),
+      );
     } else {
-      onceFor(top, () => f.error('E001', `${top}/ is a directory at the object root, where only version directories, extensions/ and logs/ belong`, `${top}/`));
+      onceFor(top, () =>
+        f.error(
+          'E001',
+          `${top}/ is a directory at the object root, where only version directories, extensions/ and logs/ belong`,
+          `${top}/`,
+        ),
+      );
     }
   }
   for (const m of markers) {
@@ -538,21 +607,28 @@ async function checkObject(store: Reader, objectRoot: string, listing: Map<strin
       f.warn('W010', `version ${v} has no inventory.json of its own`, where);
       continue;
     }
-    if (v === head && !vi.bytes.equals(root.bytes)) f.error('E064', `${where} differs from the root inventory.json; the head version's inventory must be identical to it`, where);
+    if (v === head && !vi.bytes.equals(root.bytes))
+      f.error('E064', `${where} differs from the root inventory.json; the head version's inventory must be identical to it`, where);
     const vv = vi.view;
     if (!vv) continue;
-    if (vv.head !== v) f.error('E040', `${where} has head ${q(vv.head)}; a version's own inventory must have that version as its head`, where);
-    if (vv.id !== undefined && view.id !== undefined && vv.id !== view.id) f.error('E110', `${where} has id ${q(vv.id)} but the object's id is ${q(view.id)}`, where);
-    if (vv.contentDir !== view.contentDir) f.error('E020', `${where} uses content directory ${q(vv.contentDir)} but the root inventory uses ${q(view.contentDir)}`, where);
+    if (vv.head !== v)
+      f.error('E040', `${where} has head ${q(vv.head)}; a version's own inventory must have that version as its head`, where);
+    if (vv.id !== undefined && view.id !== undefined && vv.id !== view.id)
+      f.error('E110', `${where} has id ${q(vv.id)} but the object's id is ${q(view.id)}`, where);
+    if (vv.contentDir !== view.contentDir)
+      f.error('E020', `${where} uses content directory ${q(vv.contentDir)} but the root inventory uses ${q(view.contentDir)}`, where);
     const typeIndex = INVENTORY_TYPES.indexOf(vv.type as string);
-    if (typeIndex !== -1 && typeIndex < newestType) f.error('E103', `${where} declares ${String(vv.type)}, an older OCFL version than an earlier version's inventory`, where);
+    if (typeIndex !== -1 && typeIndex < newestType)
+      f.error('E103', `${where} declares ${String(vv.type)}, an older OCFL version than an earlier version's inventory`, where);
     newestType = Math.max(newestType, typeIndex);
     for (const [name, block] of vv.versions) {
       const current = view.versions.get(name);
       if (!current) continue;
-      if (!sameState(block.state, current.state, vv.alg === view.alg)) f.error('E066', `${where} records a different state for ${name} than the root inventory`, where);
+      if (!sameState(block.state, current.state, vv.alg === view.alg))
+        f.error('E066', `${where} records a different state for ${name} than the root inventory`, where);
       const differing = (['created', 'message', 'user'] as const).filter((k) => q(block[k]) !== q(current[k]));
-      if (differing.length > 0) f.warn('W011', `${where} has a different ${differing.join(', ')} for ${name} than the root inventory`, where);
+      if (differing.length > 0)
+        f.warn('W011', `${where} has a different ${differing.join(', ')} for ${name} than the root inventory`, where);
     }
   }
 
@@ -594,7 +670,10 @@ export async function validateObject(store: Reader, objectRoot: string, opts: { 
  * `warnings` hold everything, object findings with paths from the storage root; `objects` has the
  * per-object reports.
  */
-export async function validateStorageRoot(store: Reader, opts: { checkDigests?: boolean } = {}): Promise<{ errors: ValidationIssue[]; warnings: ValidationIssue[]; objects: ObjectReport[] }> {
+export async function validateStorageRoot(
+  store: Reader,
+  opts: { checkDigests?: boolean } = {},
+): Promise<{ errors: ValidationIssue[]; warnings: ValidationIssue[]; objects: ObjectReport[] }> {
   const f = new Findings();
   const listing: Array<{ key: string; size: number }> = [];
   for await (const o of store.list('')) listing.push({ key: o.key, size: o.size });
@@ -604,9 +683,19 @@ export async function validateStorageRoot(store: Reader, opts: { checkDigests?: 
   if (!keys.has(ROOT_NAMASTE.name)) f.error('E069', `the storage root has no declaration file ${ROOT_NAMASTE.name}`, ROOT_NAMASTE.name);
   else {
     const body = await store.getBuffer(ROOT_NAMASTE.name);
-    if (body && body.toString('utf8') !== ROOT_NAMASTE.body) f.error('E080', `${ROOT_NAMASTE.name} must contain exactly ${q(ROOT_NAMASTE.body)}, not ${q(body.toString('utf8').slice(0, 40))}`, ROOT_NAMASTE.name);
+    if (body && body.toString('utf8') !== ROOT_NAMASTE.body)
+      f.error(
+        'E080',
+        `${ROOT_NAMASTE.name} must contain exactly ${q(ROOT_NAMASTE.body)}, not ${q(body.toString('utf8').slice(0, 40))}`,
+        ROOT_NAMASTE.name,
+      );
   }
-  if (declarations.length > 1) f.error('E076', `the storage root has ${declarations.length} declaration files (${declarations.join(', ')}); it must have exactly one`, declarations[0]);
+  if (declarations.length > 1)
+    f.error(
+      'E076',
+      `the storage root has ${declarations.length} declaration files (${declarations.join(', ')}); it must have exactly one`,
+      declarations[0],
+    );
 
   let layout: Record<string, unknown> | null = null;
   if (keys.has('ocfl_layout.json')) {
@@ -622,13 +711,20 @@ export async function validateStorageRoot(store: Reader, opts: { checkDigests?: 
   }
 
   // Object roots are the directories holding an object declaration (of any OCFL version).
-  const declared = [...new Set([...keys].filter((k) => /\/0=ocfl_object_[^/]*$/.test(k)).map((k) => k.slice(0, k.lastIndexOf('/'))))].sort();
+  const declared = [
+    ...new Set([...keys].filter((k) => /\/0=ocfl_object_[^/]*$/.test(k)).map((k) => k.slice(0, k.lastIndexOf('/')))),
+  ].sort();
   const declaredSet = new Set(declared);
-  const ancestorsOf = (dir: string) => dir.split('/').slice(0, -1).map((_, i, segs) => segs.slice(0, i + 1).join('/'));
+  const ancestorsOf = (dir: string) =>
+    dir
+      .split('/')
+      .slice(0, -1)
+      .map((_, i, segs) => segs.slice(0, i + 1).join('/'));
   const outer: string[] = [];
   for (const r of declared) {
     const container = ancestorsOf(r).find((a) => declaredSet.has(a));
-    if (container) f.error('E082', `an object is nested inside the object at ${container}/; objects must end their storage hierarchy`, `${r}/`);
+    if (container)
+      f.error('E082', `an object is nested inside the object at ${container}/; objects must end their storage hierarchy`, `${r}/`);
     else outer.push(r);
   }
   const intermediate = new Set(outer.flatMap(ancestorsOf));
@@ -638,7 +734,8 @@ export async function validateStorageRoot(store: Reader, opts: { checkDigests?: 
   for (const { key, size } of listing) {
     if (!key.includes('/')) continue; // other files at the storage root are allowed (and ignored)
     if (key.startsWith('extensions/')) {
-      if (!key.slice('extensions/'.length).includes('/')) f.error('E112', `${key} is a file directly in extensions/, which may hold only extension directories`, key);
+      if (!key.slice('extensions/'.length).includes('/'))
+        f.error('E112', `${key} is a file directly in extensions/, which may hold only extension directories`, key);
       continue;
     }
     const segs = key.split('/');
@@ -654,7 +751,12 @@ export async function validateStorageRoot(store: Reader, opts: { checkDigests?: 
     else if (key.endsWith('/')) {
       if (![...keys].some((k) => k !== key && k.startsWith(key))) f.error('E073', `${key} is an empty directory`, key);
     } else if (strayDir) strays.set(strayDir, [...(strays.get(strayDir) ?? []), key]);
-    else f.error('E084', `${key} is a file in ${key.slice(0, key.lastIndexOf('/'))}/, a directory of the storage hierarchy above objects, which may hold only directories`, key);
+    else
+      f.error(
+        'E084',
+        `${key} is a file in ${key.slice(0, key.lastIndexOf('/'))}/, a directory of the storage hierarchy above objects, which may hold only directories`,
+        key,
+      );
   }
   for (const [dir, files] of strays) {
     // Keys of an unfinished object look like <root>/vN/… or <root>/inventory.json: name that root.
@@ -668,14 +770,20 @@ export async function validateStorageRoot(store: Reader, opts: { checkDigests?: 
     );
     const [guess] = guesses;
     const likely = guesses.size === 1 && guess ? `; it looks like an incomplete object at ${guess}/ (no ${OBJECT_NAMASTE.name})` : '';
-    f.error('E072', `${plural(files.length, 'file')} under ${dir}/ ${files.length === 1 ? 'belongs' : 'belong'} to no OCFL object${likely}, e.g. ${files[0]}`, `${dir}/`);
+    f.error(
+      'E072',
+      `${plural(files.length, 'file')} under ${dir}/ ${files.length === 1 ? 'belongs' : 'belong'} to no OCFL object${likely}, e.g. ${files[0]}`,
+      `${dir}/`,
+    );
   }
 
   const objects: ObjectReport[] = [];
   for (const r of outer) objects.push(await checkObject(store, r, perObject.get(r)!, opts));
 
   // With this project's layout an object's place follows from its id; one elsewhere cannot be found by id.
-  const layoutConfig = keys.has(`extensions/${LAYOUT_EXTENSION}/config.json`) ? await store.getBuffer(`extensions/${LAYOUT_EXTENSION}/config.json`) : null;
+  const layoutConfig = keys.has(`extensions/${LAYOUT_EXTENSION}/config.json`)
+    ? await store.getBuffer(`extensions/${LAYOUT_EXTENSION}/config.json`)
+    : null;
   const sameLayout = layout?.extension === LAYOUT_EXTENSION && isSameLayoutConfig(layoutConfig);
   const byId = new Map<string, string>();
   for (const o of objects) {
@@ -685,13 +793,20 @@ export async function validateStorageRoot(store: Reader, opts: { checkDigests?: 
     if (other !== undefined) f.error('E037', `the objects at ${other}/ and ${o.objectRoot}/ have the same id ${q(id)}`, `${o.objectRoot}/`);
     else byId.set(id, o.objectRoot);
     if (sameLayout && objectRootPath(id) !== o.objectRoot) {
-      f.error('E083', `the object with id ${q(id)} is at ${o.objectRoot}/, but the storage layout ${LAYOUT_EXTENSION} puts it at ${objectRootPath(id)}/`, `${o.objectRoot}/`);
+      f.error(
+        'E083',
+        `the object with id ${q(id)} is at ${o.objectRoot}/, but the storage layout ${LAYOUT_EXTENSION} puts it at ${objectRootPath(id)}/`,
+        `${o.objectRoot}/`,
+      );
     }
   }
 
   const errors = [...f.errors];
   const warnings = [...f.warnings];
-  const located = (o: ObjectReport, i: ValidationIssue): ValidationIssue => ({ ...i, path: i.path ? `${o.objectRoot}/${i.path}` : `${o.objectRoot}/` });
+  const located = (o: ObjectReport, i: ValidationIssue): ValidationIssue => ({
+    ...i,
+    path: i.path ? `${o.objectRoot}/${i.path}` : `${o.objectRoot}/`,
+  });
   for (const o of objects) {
     errors.push(...o.errors.map((i) => located(o, i)));
     warnings.push(...o.warnings.map((i) => located(o, i)));
@@ -704,7 +819,10 @@ function isSameLayoutConfig(bytes: Buffer | null): boolean {
   if (!bytes) return true; // the extension's defaults are this project's settings
   try {
     const c: unknown = JSON.parse(bytes.toString('utf8'));
-    return isObject(c) && (['digestAlgorithm', 'tupleSize', 'numberOfTuples'] as const).every((k) => c[k] === undefined || c[k] === LAYOUT_CONFIG[k]);
+    return (
+      isObject(c) &&
+      (['digestAlgorithm', 'tupleSize', 'numberOfTuples'] as const).every((k) => c[k] === undefined || c[k] === LAYOUT_CONFIG[k])
+    );
   } catch {
     return false;
   }

@@ -16,7 +16,9 @@ export const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex'
 export const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 
 /** A page-like image: light paper with dark marks that differ per seed (so pages differ). */
-export async function pageImage(opts: { width?: number; height?: number; seed?: number; format?: 'tiff' | 'jpeg' | 'png' | 'webp'; bits16?: boolean } = {}): Promise<Buffer> {
+export async function pageImage(
+  opts: { width?: number; height?: number; seed?: number; format?: 'tiff' | 'jpeg' | 'png' | 'webp'; bits16?: boolean } = {},
+): Promise<Buffer> {
   const width = opts.width ?? 600;
   const height = opts.height ?? 800;
   const seed = opts.seed ?? 1;
@@ -43,12 +45,18 @@ export async function pageImage(opts: { width?: number; height?: number; seed?: 
 /** A two-page TIFF, as some scanners write a leaf with its verso. */
 export async function multiPageTiff(): Promise<Buffer> {
   const pages = [await pageImage({ seed: 7, format: 'png' }), await pageImage({ seed: 8, format: 'png' })];
-  return sharp(pages, { join: { animated: true } }).tiff({ compression: 'lzw' }).toBuffer();
+  return sharp(pages, { join: { animated: true } })
+    .tiff({ compression: 'lzw' })
+    .toBuffer();
 }
 
 /** A minimal valid PDF (one empty page). */
 export function tinyPdf(): Buffer {
-  const objs = ['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>', '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>'];
+  const objs = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>',
+  ];
   let body = '%PDF-1.4\n';
   const offsets: number[] = [];
   objs.forEach((o, i) => {
@@ -81,7 +89,12 @@ export function pngBomb(width = 60_000, height = 60_000): Buffer {
   ihdr[8] = 8; // bit depth
   ihdr[9] = 0; // greyscale
   const rows = zlib.deflateSync(Buffer.alloc((width + 1) * 16));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', rows), pngChunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', rows),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 export const truncate = (b: Buffer, keep = 0.5) => b.subarray(0, Math.floor(b.length * keep));

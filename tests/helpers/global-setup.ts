@@ -38,10 +38,15 @@ export default async function setup(project: TestProject) {
   if (!(await redisAnswers(redisUrl))) {
     const port = await freePort();
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'yaddas-test-redis-'));
-    const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const child: ChildProcess = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
     redisUrl = `redis://127.0.0.1:${port}`;
     for (let i = 0; i < 100 && !(await redisAnswers(redisUrl, 300)); i++) await new Promise((r) => setTimeout(r, 100));
-    if (!(await redisAnswers(redisUrl))) throw new Error('no Redis: nothing answers at REDIS_URL and redis-server could not be started (install redis-server)');
+    if (!(await redisAnswers(redisUrl)))
+      throw new Error('no Redis: nothing answers at REDIS_URL and redis-server could not be started (install redis-server)');
     process.stderr.write(`tests: started a private redis-server at ${redisUrl}\n`);
     cleanups.push(async () => {
       child.kill();

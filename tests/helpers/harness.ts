@@ -68,8 +68,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     YADDAS_REDIS_PREFIX: id,
     REDIS_URL: inject('redisUrl'),
     AWS_ENDPOINT_URL_S3: inject('s3Endpoint'),
-    AWS_ACCESS_KEY_ID: external ? process.env.AWS_ACCESS_KEY_ID ?? '' : 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: external ? process.env.AWS_SECRET_ACCESS_KEY ?? '' : 'S3RVER',
+    AWS_ACCESS_KEY_ID: external ? (process.env.AWS_ACCESS_KEY_ID ?? '') : 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: external ? (process.env.AWS_SECRET_ACCESS_KEY ?? '') : 'S3RVER',
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
     YADDAS_PRESERVATION_BUCKET: `${id}-pres`,
     YADDAS_ACCESS_BUCKET: `${id}-acc`,
@@ -111,7 +111,13 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       }
     },
     async aws(args) {
-      const awsEnv = { ...process.env, AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION: env.AWS_REGION, AWS_PAGER: '' };
+      const awsEnv = {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID,
+        AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY,
+        AWS_DEFAULT_REGION: env.AWS_REGION,
+        AWS_PAGER: '',
+      };
       const { stdout } = await exec(AWS_BIN, ['--endpoint-url', config.s3.endpoint, ...args], { env: awsEnv, maxBuffer: 64 * 1024 * 1024 });
       return stdout;
     },
@@ -155,7 +161,11 @@ async function emptyBuckets(h: Harness): Promise<void> {
 }
 
 /** Runs the built `yaddas` command with a harness's environment. */
-export async function yaddas(h: Harness, args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function yaddas(
+  h: Harness,
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await exec(process.execPath, [path.join(ROOT, 'bin/yaddas.js'), ...args], {
       env: { ...process.env, ...h.env, ...extraEnv },
@@ -178,9 +188,13 @@ export async function takeItem(h: Harness, name: string, files: Record<string, B
 
 /** Waits until an ingest has ended: rejected or failed, or preserved with every later step done. */
 export async function waitEnded(h: Harness, ingestId: string, timeoutMs = 60_000): Promise<IngestRecord> {
-  await until(async () => {
-    const r = await h.app.status.get(ingestId);
-    return !!r && (r.status === 'rejected' || r.status === 'failed' || (!!r.publication && !r.stage));
-  }, timeoutMs, `ingest ${ingestId} ended`);
+  await until(
+    async () => {
+      const r = await h.app.status.get(ingestId);
+      return !!r && (r.status === 'rejected' || r.status === 'failed' || (!!r.publication && !r.stage));
+    },
+    timeoutMs,
+    `ingest ${ingestId} ended`,
+  );
   return (await h.app.status.get(ingestId))!;
 }

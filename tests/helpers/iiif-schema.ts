@@ -18,7 +18,9 @@ type Kind = 'manifest' | 'collection';
 export function presentationErrors(kind: Kind, doc: unknown): string[] {
   const validate = validator.validators[kind]!;
   if (validate(doc)) return [];
-  return (validate.errors ?? []).map((e) => `${e.dataPath || '(root)'} ${e.message ?? ''}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`);
+  return (validate.errors ?? []).map(
+    (e) => `${e.dataPath || '(root)'} ${e.message ?? ''}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`,
+  );
 }
 
 export function expectValidPresentation(kind: Kind, doc: unknown): void {

@@ -20,7 +20,11 @@ export class MemoryObjectStore implements ObjectStore {
     this.bucket = bucket;
   }
 
-  async put(key: string, body: Buffer | Readable, opts: { contentType?: string; onProgress?: (bytesSent: number) => void } = {}): Promise<void> {
+  async put(
+    key: string,
+    body: Buffer | Readable,
+    opts: { contentType?: string; onProgress?: (bytesSent: number) => void } = {},
+  ): Promise<void> {
     let bytes: Buffer;
     if (Buffer.isBuffer(body)) bytes = Buffer.from(body);
     else {

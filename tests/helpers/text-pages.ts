@@ -36,14 +36,20 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
  * recorded, as an LZW TIFF (or PNG). Returns the image and the text as printed (lines joined by
  * newlines). `repeat` prints the text that many times, for fuller pages.
  */
-export async function textPage(text: string, opts: { font?: string; format?: 'tiff' | 'png'; repeat?: number; grain?: boolean } = {}): Promise<{ image: Buffer; text: string }> {
+export async function textPage(
+  text: string,
+  opts: { font?: string; format?: 'tiff' | 'png'; repeat?: number; grain?: boolean } = {},
+): Promise<{ image: Buffer; text: string }> {
   const lines = wrap(Array.from({ length: opts.repeat ?? 1 }, () => text).join(' '), 62);
   const size = 50;
   const lead = 78;
   const body = lines.map((l, i) => `<text x="230" y="${300 + i * lead}">${esc(l)}</text>`).join('\n');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="2480" height="3508"><rect width="100%" height="100%" fill="#fbfaf6"/><g font-family="${opts.font ?? FONTS[0]}" font-size="${size}" fill="#1a1a1a">${body}</g></svg>`;
   let img = sharp(Buffer.from(svg)).greyscale().withMetadata({ density: 300 });
-  const image = opts.format === 'png' ? await img.png().toBuffer() : await img.tiff({ compression: 'lzw', xres: 300 / 25.4, yres: 300 / 25.4 }).toBuffer();
+  const image =
+    opts.format === 'png'
+      ? await img.png().toBuffer()
+      : await img.tiff({ compression: 'lzw', xres: 300 / 25.4, yres: 300 / 25.4 }).toBuffer();
   return { image, text: lines.join('\n') };
 }
 

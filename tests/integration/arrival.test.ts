@@ -57,7 +57,8 @@ describe('arrival', () => {
     expect(book.status, book.reason).toBe('preserved');
     expect(photo.status, photo.reason).toBe('preserved');
     const keys: string[] = [];
-    for await (const o of h.app.preservation.store.list(`${h.app.preservation.rootOf(book.itemId)}/v1/content/`)) keys.push(o.key.split('/v1/content/')[1]!);
+    for await (const o of h.app.preservation.store.list(`${h.app.preservation.rootOf(book.itemId)}/v1/content/`))
+      keys.push(o.key.split('/v1/content/')[1]!);
     expect(keys.sort()).toEqual(['item.json', 'masters/1.tif']);
   });
 });

@@ -18,7 +18,10 @@ afterAll(async () => {
 
 describe('yaddas config', () => {
   it('prints the effective configuration as JSON with secrets redacted', async () => {
-    const r = await yaddas(h, ['config', '--json'], { AWS_SECRET_ACCESS_KEY: 'very-secret-key', REDIS_URL: h.env.REDIS_URL!.replace('redis://', 'redis://:pw123@') });
+    const r = await yaddas(h, ['config', '--json'], {
+      AWS_SECRET_ACCESS_KEY: 'very-secret-key',
+      REDIS_URL: h.env.REDIS_URL!.replace('redis://', 'redis://:pw123@'),
+    });
     expect(r.code, r.stderr).toBe(0);
     const c = JSON.parse(r.stdout);
     expect(c.inbox).toBe(h.config.inbox);
@@ -32,7 +35,11 @@ describe('yaddas config', () => {
   });
 
   it('reports all invalid settings at once and exits non-zero', async () => {
-    const r = await yaddas(h, ['config', '--json'], { YADDAS_QUIET_SECONDS: 'later', YADDAS_S3_PART_SIZE_MIB: '1', YADDAS_LOG_LEVEL: 'loud' });
+    const r = await yaddas(h, ['config', '--json'], {
+      YADDAS_QUIET_SECONDS: 'later',
+      YADDAS_S3_PART_SIZE_MIB: '1',
+      YADDAS_LOG_LEVEL: 'loud',
+    });
     expect(r.code).not.toBe(0);
     for (const v of ['YADDAS_QUIET_SECONDS', 'YADDAS_S3_PART_SIZE_MIB', 'YADDAS_LOG_LEVEL']) expect(r.stderr).toContain(v);
   });

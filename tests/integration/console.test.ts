@@ -13,8 +13,18 @@ import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 
-interface Sample { labels?: Record<string, string>; value?: string; buckets?: Record<string, string>; count?: string; sum?: string }
-interface Family { name: string; type: string; metrics: Sample[] }
+interface Sample {
+  labels?: Record<string, string>;
+  value?: string;
+  buckets?: Record<string, string>;
+  count?: string;
+  sum?: string;
+}
+interface Family {
+  name: string;
+  type: string;
+  metrics: Sample[];
+}
 
 let h: Harness;
 let server: FastifyInstance;
@@ -60,7 +70,11 @@ describe('console', () => {
   it('/ready checks Redis and both buckets, and says which one is missing', async () => {
     const ok = await server.inject({ method: 'GET', url: '/ready' });
     expect(ok.statusCode).toBe(200);
-    expect(ok.json().checks).toEqual({ redis: 'ok', [`s3:${h.config.s3.preservationBucket}`]: 'ok', [`s3:${h.config.s3.accessBucket}`]: 'ok' });
+    expect(ok.json().checks).toEqual({
+      redis: 'ok',
+      [`s3:${h.config.s3.preservationBucket}`]: 'ok',
+      [`s3:${h.config.s3.accessBucket}`]: 'ok',
+    });
     // The same console pointed at a bucket that does not exist.
     const config = loadConfig({ env: { ...h.env, YADDAS_ACCESS_BUCKET: `${h.id}-nowhere` }, cwd: h.dir });
     const app = createApp(config, createLogger(config, 'test-ready'));
@@ -78,7 +92,11 @@ describe('console', () => {
   it('/metrics counts what was ingested, queue depths, stage durations and stuck items', async () => {
     const before = await metrics();
     const pagesBefore = value(before.get('yaddas_pages_preserved_total'));
-    const preserved = await ingest('kitab', { '1.png': await pageImage({ seed: 1, format: 'png', width: 300, height: 200 }), '2.png': await pageImage({ seed: 2, format: 'png', width: 300, height: 200 }), '3.png': await pageImage({ seed: 3, format: 'png', width: 300, height: 200 }) });
+    const preserved = await ingest('kitab', {
+      '1.png': await pageImage({ seed: 1, format: 'png', width: 300, height: 200 }),
+      '2.png': await pageImage({ seed: 2, format: 'png', width: 300, height: 200 }),
+      '3.png': await pageImage({ seed: 3, format: 'png', width: 300, height: 200 }),
+    });
     expect(preserved.status).toBe('preserved');
     const rejected = await ingest('bos', { 'empty.tif': Buffer.alloc(0) });
     expect(rejected.status).toBe('rejected');
@@ -95,13 +113,21 @@ describe('console', () => {
     expect(m.get('yaddas_stage_duration_seconds')!.type).toBe('HISTOGRAM');
     expect(lastText).toContain('yaddas_stage_duration_seconds_count{outcome="success",stage="inspect"} 3');
     expect(lastText).toContain('yaddas_stage_duration_seconds_bucket{outcome="success",stage="inspect",le="+Inf"} 3');
-    const buckets: number[] = [...lastText.matchAll(/yaddas_stage_duration_seconds_bucket\{outcome="success",stage="inspect",le="([^"]+)"\} (\d+)/g)].map((x) => Number(x[2]));
+    const buckets: number[] = [
+      ...lastText.matchAll(/yaddas_stage_duration_seconds_bucket\{outcome="success",stage="inspect",le="([^"]+)"\} (\d+)/g),
+    ].map((x) => Number(x[2]));
     expect(buckets.length, 'a line per bucket, +Inf included').toBe(15);
     expect(buckets, 'cumulative').toEqual([...buckets].sort((a, b) => a - b));
     expect(value(m.get('yaddas_items_in_flight'))).toBe(0);
 
     // An ingest that stops moving is stuck after YADDAS_STUCK_MINUTES (here about a second).
-    await h.app.status.create({ ingestId: 'stalled-1', itemId: 'stalled', sourceName: 'stalled', status: 'queued', takenAt: new Date().toISOString() });
+    await h.app.status.create({
+      ingestId: 'stalled-1',
+      itemId: 'stalled',
+      sourceName: 'stalled',
+      status: 'queued',
+      takenAt: new Date().toISOString(),
+    });
     await until(async () => value((await metrics()).get('yaddas_items_stuck')) === 1, 10_000, 'the stalled ingest counted as stuck');
     expect(value((await metrics()).get('yaddas_items_in_flight'))).toBe(1);
     await h.app.status.finish('stalled-1', 'stalled', { status: 'failed', reason: 'test' });

@@ -27,7 +27,10 @@ function startStoreProcess(): ChildProcess {
 }
 
 beforeAll(async () => {
-  h = await startHarness({ roles: ['ingest', 'inspect', 'prepare', 'commit', 'release'], env: { YADDAS_S3_PART_SIZE_MIB: '5', YADDAS_JOB_LOCK_SECONDS: '3' } });
+  h = await startHarness({
+    roles: ['ingest', 'inspect', 'prepare', 'commit', 'release'],
+    env: { YADDAS_S3_PART_SIZE_MIB: '5', YADDAS_JOB_LOCK_SECONDS: '3' },
+  });
 });
 afterAll(async () => {
   for (const c of children) c.kill('SIGKILL');
@@ -61,10 +64,14 @@ describe('crash safety', () => {
     const storeQueue = h.app.queues.get('store');
     // Wait until the big file is part-way up, then kill the worker without warning.
     const jobId = `store-${taken.ingestId}-0001`;
-    await until(async () => {
-      const p = (await storeQueue.getJob(jobId))?.progress as { bytes?: number; total?: number } | undefined;
-      return Boolean(p?.bytes && p.total && p.bytes > 0 && p.bytes < p.total);
-    }, 60_000, 'the upload to be under way');
+    await until(
+      async () => {
+        const p = (await storeQueue.getJob(jobId))?.progress as { bytes?: number; total?: number } | undefined;
+        return Boolean(p?.bytes && p.total && p.bytes > 0 && p.bytes < p.total);
+      },
+      60_000,
+      'the upload to be under way',
+    );
     const killedWhile = await h.app.status.get(taken.ingestId);
     store.kill('SIGKILL');
     await new Promise((r) => store.once('exit', r));

@@ -26,7 +26,15 @@ beforeAll(async () => {
   base = await server.listen({ host: '127.0.0.1', port: 0 });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 60_000);
 afterAll(async () => {
@@ -39,7 +47,8 @@ const take = (name: string, files: Record<string, Buffer | string>) => takeItem(
 const ended = (ingestId: string) => waitEnded(h, ingestId);
 // playwright-core has no test matchers: small waits that fail with a useful message.
 const visible = (l: Locator, timeout = 10_000) => l.first().waitFor({ state: 'visible', timeout });
-const contains = (l: Locator, text: string, timeout = 10_000) => until(async () => ((await l.first().textContent()) ?? '').includes(text), timeout, `"${text}" in ${l}`);
+const contains = (l: Locator, text: string, timeout = 10_000) =>
+  until(async () => ((await l.first().textContent()) ?? '').includes(text), timeout, `"${text}" in ${l}`);
 const count = (l: Locator, n: number, timeout = 10_000) => until(async () => (await l.count()) === n, timeout, `${n} of ${l}`);
 const shot = async (page: Page, name: string) => {
   if (SHOTS) await page.screenshot({ path: path.join(ROOT, 'docs/screenshots', `${name}.png`), fullPage: true });
@@ -50,17 +59,26 @@ let broken: { ingestId: string; itemId: string };
 
 describe('dashboard', () => {
   beforeAll(async () => {
-    const g = await take('Nağıllar', { '1.png': await pageImage({ seed: 21, format: 'png', width: 600, height: 800 }), '2.png': await pageImage({ seed: 22, format: 'png', width: 600, height: 800 }), 'metadata.json': JSON.stringify({ identifier: 'dash-kitab', type: 'book', title: { az: 'Azərbaycan nağılları' } }) });
+    const g = await take('Nağıllar', {
+      '1.png': await pageImage({ seed: 21, format: 'png', width: 600, height: 800 }),
+      '2.png': await pageImage({ seed: 22, format: 'png', width: 600, height: 800 }),
+      'metadata.json': JSON.stringify({ identifier: 'dash-kitab', type: 'book', title: { az: 'Azərbaycan nağılları' } }),
+    });
     good = { ingestId: g.ingestId, itemId: 'dash-kitab' };
     await ended(g.ingestId);
     await take('bos qovluq', { 'empty.tif': Buffer.alloc(0) });
     // An item whose access copies fail: its master's stored copy is missing when derive runs.
     await h.stopWorker('derive');
-    const b = await take('Qəzet', { '1.png': await pageImage({ seed: 23, format: 'png', width: 600, height: 800 }), 'metadata.json': JSON.stringify({ identifier: 'dash-qezet', type: 'periodical', title: 'Qəzet, 1918' }) });
+    const b = await take('Qəzet', {
+      '1.png': await pageImage({ seed: 23, format: 'png', width: 600, height: 800 }),
+      'metadata.json': JSON.stringify({ identifier: 'dash-qezet', type: 'periodical', title: 'Qəzet, 1918' }),
+    });
     broken = { ingestId: b.ingestId, itemId: 'dash-qezet' };
     await until(async () => (await h.app.status.get(b.ingestId))?.stage === 'derive+ocr', 30_000, 'waiting at derive');
     const inv = (await h.app.preservation.readInventory('dash-qezet'))!;
-    const key = `${h.app.preservation.rootOf('dash-qezet')}/${Object.values(inv.manifest).flat().find((p) => p.endsWith('masters/1.png'))!}`;
+    const key = `${h.app.preservation.rootOf('dash-qezet')}/${Object.values(inv.manifest)
+      .flat()
+      .find((p) => p.endsWith('masters/1.png'))!}`;
     const master = (await h.app.preservation.store.getBuffer(key))!;
     await h.app.preservation.store.delete([key]);
     h.startWorkers(['derive']);
@@ -73,7 +91,11 @@ describe('dashboard', () => {
     await page.goto(`${base}/items`);
     const row = page.locator(`tr[data-ingest="${good.ingestId}"]`);
     await visible(row.getByRole('link', { name: 'Azərbaycan nağılları' }));
-    await until(() => row.locator('img.thumb').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), 10_000, 'thumbnail loaded');
+    await until(
+      () => row.locator('img.thumb').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0),
+      10_000,
+      'thumbnail loaded',
+    );
     await contains(row, 'published');
     await shot(page, 'items');
     await page.goto(`${base}/items?filter=rejected`);
@@ -86,7 +108,10 @@ describe('dashboard', () => {
     // Even a hand-made request is refused.
     const res = await page.evaluate(async (u) => (await fetch(u, { method: 'POST' })).status, `${base}/items/${broken.ingestId}/retry`);
     expect(res).toBe(401);
-    const board = await page.evaluate(async (u) => (await fetch(u, { method: 'PUT' })).status, `${base}/queues/api/queues/derive/retry/failed`);
+    const board = await page.evaluate(
+      async (u) => (await fetch(u, { method: 'PUT' })).status,
+      `${base}/queues/api/queues/derive/retry/failed`,
+    );
     expect(board).toBe(401);
     await page.close();
   });

@@ -76,7 +76,9 @@ describe('derivatives', () => {
     expect(p3Pixel[1], 'the fixture is really in Display P3').toBeGreaterThan(30);
     const sixteen = await pageImage({ seed: 3, bits16: true });
     const cmyk = await sharp({ create: red }).toColourspace('cmyk').jpeg({ quality: 95 }).toBuffer();
-    const alpha = await sharp({ create: { width: 100, height: 100, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer();
+    const alpha = await sharp({ create: { width: 100, height: 100, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+      .png()
+      .toBuffer();
     const rec = await ingestAndPublish('colour', { '1.jpg': p3, '2.tif': sixteen, '3.jpg': cmyk, '4.png': alpha });
     expect(rec.publication, rec.publicationReason).toBe('published');
 
@@ -84,7 +86,12 @@ describe('derivatives', () => {
       const m = await sharp(await get(pageKey(rec.itemId, n, 'access.jpg'))).metadata();
       expect([m.format, m.space, m.depth, m.channels], `page ${n}`).toEqual(['jpeg', 'srgb', 'uchar', 3]);
     }
-    const pixel = async (n: number) => [...(await sharp(await get(pageKey(rec.itemId, n, 'access.jpg'))).extract({ left: 50, top: 50, width: 1, height: 1 }).raw().toBuffer())];
+    const pixel = async (n: number) => [
+      ...(await sharp(await get(pageKey(rec.itemId, n, 'access.jpg')))
+        .extract({ left: 50, top: 50, width: 1, height: 1 })
+        .raw()
+        .toBuffer()),
+    ];
     const [r1, g1, b1] = await pixel(1);
     expect(r1).toBeGreaterThan(235);
     expect(g1, 'Display P3 red converted back to sRGB red').toBeLessThan(25);
@@ -100,7 +107,14 @@ describe('derivatives', () => {
     expect(rec.publication, rec.publicationReason).toBe('published');
     const prefix = `items/${rec.itemId}/pages/0001/iiif`;
     const info = JSON.parse((await get(`${prefix}/info.json`)).toString('utf8'));
-    expect(info).toMatchObject({ '@context': 'http://iiif.io/api/image/3/context.json', type: 'ImageService3', protocol: 'http://iiif.io/api/image', profile: 'level0', width: 1300, height: 900 });
+    expect(info).toMatchObject({
+      '@context': 'http://iiif.io/api/image/3/context.json',
+      type: 'ImageService3',
+      protocol: 'http://iiif.io/api/image',
+      profile: 'level0',
+      width: 1300,
+      height: 900,
+    });
     expect(info.id).toBe(`${h.config.access.publicBaseUrl}/${prefix}`);
 
     const keys = new Set<string>();
@@ -149,7 +163,10 @@ describe('derivatives', () => {
   });
 
   it('yaddas rederive rebuilds the access copies from the preservation bucket alone', async () => {
-    const rec = await ingestAndPublish('rebuild me', { '1.tif': await pageImage({ seed: 11, width: 900, height: 700 }), '2.png': await pageImage({ seed: 12, format: 'png' }) });
+    const rec = await ingestAndPublish('rebuild me', {
+      '1.tif': await pageImage({ seed: 11, width: 900, height: 700 }),
+      '2.png': await pageImage({ seed: 12, format: 'png' }),
+    });
     expect(rec.publication).toBe('published');
     const prefix = `items/${rec.itemId}/`;
     const before = new Map<string, number>();
@@ -199,7 +216,12 @@ describe('derivatives', () => {
       '@context': 'http://iiif.io/api/presentation/3/context.json',
       id: `${base}/manifest.json`,
       type: 'Manifest',
-      label: { az: ['Azərbaycan nağılları'], 'az-Cyrl': ['Азәрбајҹан нағыллары'], ru: ['Азербайджанские сказки'], en: ['Azerbaijani tales'] },
+      label: {
+        az: ['Azərbaycan nağılları'],
+        'az-Cyrl': ['Азәрбајҹан нағыллары'],
+        ru: ['Азербайджанские сказки'],
+        en: ['Azerbaijani tales'],
+      },
       summary: { az: ['Nağıllar toplusu'], en: ['A collection of tales'] },
       rights: 'http://rightsstatements.org/vocab/NoC-NC/1.0/',
       behavior: ['paged'],
@@ -222,12 +244,21 @@ describe('derivatives', () => {
     expect(parsed.resource).toMatchObject({ id: m.id, type: 'Manifest' });
     expect(Object.keys(parsed.entities.Canvas)).toHaveLength(3);
     expect(Object.keys(parsed.entities.Annotation)).toHaveLength(3);
-    const parsedManifest = (parsed.entities.Manifest as Record<string, unknown>)[m.id as string] as { label: Record<string, string[]>; behavior: string[] };
+    const parsedManifest = (parsed.entities.Manifest as Record<string, unknown>)[m.id as string] as {
+      label: Record<string, string[]>;
+      behavior: string[];
+    };
     expect(parsedManifest.label.az).toEqual(['Azərbaycan nağılları']);
     expect(parsedManifest.behavior).toEqual(['paged']);
 
     const item = await (await fetch(m.seeAlso[0].id)).json();
-    expect(item).toMatchObject({ format: 'yaddas-access-item/1', id: 'nagillar-1935', type: 'book', preservation: { objectId: 'nagillar-1935', version: 'v1' }, manifest: m.id });
+    expect(item).toMatchObject({
+      format: 'yaddas-access-item/1',
+      id: 'nagillar-1935',
+      type: 'book',
+      preservation: { objectId: 'nagillar-1935', version: 'v1' },
+      manifest: m.id,
+    });
     expect(item.pages.map((p: { name: string }) => p.name)).toEqual(['1.tif', '2.tif', '3.jpg']);
     expect(item.pages[0].master.digests.sha512).toMatch(/^[0-9a-f]{128}$/);
     expect((await fetch(item.pages[2].access)).status).toBe(200);
@@ -235,19 +266,39 @@ describe('derivatives', () => {
 
   it('reads EXIF from a photograph into item.json and fills what metadata.json leaves empty', async () => {
     const exif = {
-      IFD0: { Make: 'Zenit', Model: 'E', Artist: 'Rashid Mammadov', Copyright: 'National Library', ImageDescription: 'Baku boulevard, 1965' },
+      IFD0: {
+        Make: 'Zenit',
+        Model: 'E',
+        Artist: 'Rashid Mammadov',
+        Copyright: 'National Library',
+        ImageDescription: 'Baku boulevard, 1965',
+      },
       IFD2: { DateTimeOriginal: '1965:05:12 10:20:30' },
       IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '40/1 22/1 0/1', GPSLongitudeRef: 'E', GPSLongitude: '49/1 50/1 0/1' },
     };
-    const photo = await sharp(await pageImage({ seed: 31, format: 'png', width: 640, height: 480 })).withExif(exif).jpeg().toBuffer();
+    const photo = await sharp(await pageImage({ seed: 31, format: 'png', width: 640, height: 480 }))
+      .withExif(exif)
+      .jpeg()
+      .toBuffer();
 
     const bare = await ingestAndPublish('bulvar', { 'bulvar.jpg': photo });
     expect(bare.publication, bare.publicationReason).toBe('published');
     const item = JSON.parse((await get(`items/${bare.itemId}/item.json`)).toString('utf8'));
-    expect(item.pages[0].embedded).toMatchObject({ camera: 'Zenit E', dateTaken: '1965-05-12T10:20:30', creator: 'Rashid Mammadov', copyright: 'National Library', caption: 'Baku boulevard, 1965' });
+    expect(item.pages[0].embedded).toMatchObject({
+      camera: 'Zenit E',
+      dateTaken: '1965-05-12T10:20:30',
+      creator: 'Rashid Mammadov',
+      copyright: 'National Library',
+      caption: 'Baku boulevard, 1965',
+    });
     expect(item.pages[0].embedded.gps.latitude).toBeCloseTo(40.3667, 3);
     expect(item.pages[0].embedded.gps.longitude).toBeCloseTo(49.8333, 3);
-    expect(item.metadata).toMatchObject({ title: 'Baku boulevard, 1965', creator: 'Rashid Mammadov', date: '1965-05-12', rights: 'National Library' });
+    expect(item.metadata).toMatchObject({
+      title: 'Baku boulevard, 1965',
+      creator: 'Rashid Mammadov',
+      date: '1965-05-12',
+      rights: 'National Library',
+    });
     expect(item.filledFromEmbedded.sort()).toEqual(['creator', 'date', 'rights', 'title']);
     const manifest = JSON.parse((await get(`items/${bare.itemId}/manifest.json`)).toString('utf8'));
     expectValidPresentation('manifest', manifest);
@@ -255,7 +306,10 @@ describe('derivatives', () => {
     expect(manifest.requiredStatement.value).toEqual({ none: ['National Library'] });
 
     // What staff wrote in metadata.json wins over what the camera recorded.
-    const described = await ingestAndPublish('bulvar described', { 'bulvar.jpg': photo, 'metadata.json': JSON.stringify({ type: 'photograph', title: { az: 'Bakı bulvarı' } }) });
+    const described = await ingestAndPublish('bulvar described', {
+      'bulvar.jpg': photo,
+      'metadata.json': JSON.stringify({ type: 'photograph', title: { az: 'Bakı bulvarı' } }),
+    });
     const item2 = JSON.parse((await get(`items/${described.itemId}/item.json`)).toString('utf8'));
     expect(item2.metadata.title).toEqual({ az: 'Bakı bulvarı' });
     expect(item2.metadata.creator).toBe('Rashid Mammadov');
@@ -263,12 +317,17 @@ describe('derivatives', () => {
     // The preserved item record carries it too.
     const inv = await h.app.preservation.readInventory(described.itemId);
     const recordPath = inv!.manifest[Object.entries(inv!.versions.v1!.state).find(([, p]) => p.includes('item.json'))![0]]![0]!;
-    const record = JSON.parse((await h.app.preservation.store.getBuffer(`${h.app.preservation.rootOf(described.itemId)}/${recordPath}`))!.toString('utf8'));
+    const record = JSON.parse(
+      (await h.app.preservation.store.getBuffer(`${h.app.preservation.rootOf(described.itemId)}/${recordPath}`))!.toString('utf8'),
+    );
     expect(record.pages[0].embedded.camera).toBe('Zenit E');
   });
 
   it('gives each page of a multi-page TIFF a view of its own', async () => {
-    const rec = await ingestAndPublish('leaf and verso', { '1.tif': await multiPageTiff(), '2.jpg': await pageImage({ seed: 41, format: 'jpeg' }) });
+    const rec = await ingestAndPublish('leaf and verso', {
+      '1.tif': await multiPageTiff(),
+      '2.jpg': await pageImage({ seed: 41, format: 'jpeg' }),
+    });
     expect(rec.publication, rec.publicationReason).toBe('published');
     const item = JSON.parse((await get(`items/${rec.itemId}/item.json`)).toString('utf8'));
     expect(item.pages.map((p: { page: number; name: string; pageInMaster?: number }) => [p.page, p.name, p.pageInMaster])).toEqual([
@@ -285,7 +344,12 @@ describe('derivatives', () => {
 
   it('removes the access copies of pages a new version no longer has, and a late older ingest writes nothing over them', async () => {
     const meta = JSON.stringify({ identifier: 'shrinking-book', type: 'book' });
-    const v1 = await ingestAndPublish('three pages', { '1.png': await pageImage({ seed: 51, format: 'png' }), '2.png': await pageImage({ seed: 52, format: 'png' }), '3.png': await pageImage({ seed: 53, format: 'png' }), 'metadata.json': meta });
+    const v1 = await ingestAndPublish('three pages', {
+      '1.png': await pageImage({ seed: 51, format: 'png' }),
+      '2.png': await pageImage({ seed: 52, format: 'png' }),
+      '3.png': await pageImage({ seed: 53, format: 'png' }),
+      'metadata.json': meta,
+    });
     expect(v1.publication).toBe('published');
     expect(await h.app.access.head(pageKey('shrinking-book', 3, 'access.jpg'))).not.toBeNull();
     const v2 = await ingestAndPublish('one page', { '1.png': await pageImage({ seed: 54, format: 'png' }), 'metadata.json': meta });
@@ -298,7 +362,13 @@ describe('derivatives', () => {
     // not write over v2's access copies.
     const inv = (await h.app.preservation.readInventory('shrinking-book'))!;
     const v1Record = JSON.parse((await h.app.preservation.readLogical(inv, 'item.json', 'v1'))!.toString('utf8'));
-    const late = stateFromRecord(v1Record, { ingestId: v1.ingestId, objectRoot: h.app.preservation.rootOf('shrinking-book'), head: 'v1', ocr: { run: false, reason: 'test' }, startAt: 'derive' });
+    const late = stateFromRecord(v1Record, {
+      ingestId: v1.ingestId,
+      objectRoot: h.app.preservation.rootOf('shrinking-book'),
+      head: 'v1',
+      ocr: { run: false, reason: 'test' },
+      startAt: 'derive',
+    });
     const manifestBefore = (await get('items/shrinking-book/manifest.json')).toString('utf8');
     const lateDerive = STAGES.derive.fanOut(late);
     const ctx = { log: h.app.log, job: undefined as never, token: undefined };

@@ -14,7 +14,12 @@ import { verifySignature, type ItemPublishedEvent } from '../../src/stages/annou
 import type { IngestRecord } from '../../src/pipeline/status-store.js';
 
 const SECRET = 'not-a-real-secret-0123456789';
-interface Delivery { status: number; key: string; signed: boolean; event: ItemPublishedEvent }
+interface Delivery {
+  status: number;
+  key: string;
+  signed: boolean;
+  event: ItemPublishedEvent;
+}
 const deliveries: Delivery[] = [];
 /** how many more deliveries to refuse (the receiver is "down") */
 let refuse = 0;
@@ -39,7 +44,10 @@ beforeAll(async () => {
   const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks/yaddas`;
   h = await startHarness({ env: { YADDAS_WEBHOOK_URLS: url, YADDAS_WEBHOOK_SECRET: SECRET, YADDAS_WEBHOOK_BACKOFF_SECONDS: '0.3' } });
   // The example consumer from the docs, as its own process.
-  consumer = spawn(process.execPath, [path.join(ROOT, 'examples/consume-events.mjs')], { env: { ...process.env, REDIS_URL: h.env.REDIS_URL, YADDAS_REDIS_PREFIX: h.env.YADDAS_REDIS_PREFIX, GROUP: 'test' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  consumer = spawn(process.execPath, [path.join(ROOT, 'examples/consume-events.mjs')], {
+    env: { ...process.env, REDIS_URL: h.env.REDIS_URL, YADDAS_REDIS_PREFIX: h.env.YADDAS_REDIS_PREFIX, GROUP: 'test' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let buf = '';
   consumer.stdout!.on('data', (c) => {
     buf += c;
@@ -76,22 +84,45 @@ describe('item.published', () => {
     const p1 = await pageImage({ seed: 71, width: 400, height: 300 });
     const v1 = await ingest('hadise', { '1.png': p1, 'metadata.json': meta('Hadisə') });
     expect(v1.version).toBe('v1');
-    const v2 = await ingest('hadise 2', { '1.png': p1, '2.png': await pageImage({ seed: 72, width: 400, height: 300 }), 'metadata.json': meta('Hadisə') });
+    const v2 = await ingest('hadise 2', {
+      '1.png': p1,
+      '2.png': await pageImage({ seed: 72, width: 400, height: 300 }),
+      'metadata.json': meta('Hadisə'),
+    });
     expect(v2.version).toBe('v2');
-    const same = await ingest('hadise 3', { '1.png': p1, '2.png': await pageImage({ seed: 72, width: 400, height: 300 }), 'metadata.json': meta('Hadisə') });
+    const same = await ingest('hadise 3', {
+      '1.png': p1,
+      '2.png': await pageImage({ seed: 72, width: 400, height: 300 }),
+      'metadata.json': meta('Hadisə'),
+    });
     expect(same.unchanged).toBe(true);
 
     await until(() => consumed.length >= 2, 30_000, 'two events consumed');
     await new Promise((r) => setTimeout(r, 1500)); // time for a duplicate to show up, were there one
-    expect(consumed.map((c) => [c.itemId, c.version])).toEqual([['hadise-1', 'v1'], ['hadise-1', 'v2']]);
-    for (const c of consumed) expect([c.itemStatus, c.manifestStatus], `${c.id}: item.json and manifest readable when the event came`).toEqual([200, 200]);
+    expect(consumed.map((c) => [c.itemId, c.version])).toEqual([
+      ['hadise-1', 'v1'],
+      ['hadise-1', 'v2'],
+    ]);
+    for (const c of consumed)
+      expect([c.itemStatus, c.manifestStatus], `${c.id}: item.json and manifest readable when the event came`).toEqual([200, 200]);
 
     // The stream entry itself: the documented fields, and the masters' digests as stored.
     const entries = await h.app.redis.xrange(`${h.env.YADDAS_REDIS_PREFIX}:yd:events`, '-', '+');
     expect(entries).toHaveLength(2);
     const ev = JSON.parse(entries[1]![1][entries[1]![1].indexOf('event') + 1]!) as ItemPublishedEvent;
-    expect(ev).toMatchObject({ format: 'yaddas-event/1', type: 'item.published', itemId: 'hadise-1', ingestId: v2.ingestId, preservation: { objectId: 'hadise-1', version: 'v2', bucket: h.config.s3.preservationBucket } });
-    expect(ev.access.keys).toEqual({ item: 'items/hadise-1/item.json', manifest: 'items/hadise-1/manifest.json', pdf: 'items/hadise-1/document.pdf', text: null });
+    expect(ev).toMatchObject({
+      format: 'yaddas-event/1',
+      type: 'item.published',
+      itemId: 'hadise-1',
+      ingestId: v2.ingestId,
+      preservation: { objectId: 'hadise-1', version: 'v2', bucket: h.config.s3.preservationBucket },
+    });
+    expect(ev.access.keys).toEqual({
+      item: 'items/hadise-1/item.json',
+      manifest: 'items/hadise-1/manifest.json',
+      pdf: 'items/hadise-1/document.pdf',
+      text: null,
+    });
     expect(ev.masters.map((m) => m.name)).toEqual(['1.png', '2.png']);
     const inv = (await h.app.preservation.readInventory('hadise-1'))!;
     for (const m of ev.masters) expect(inv.versions.v2!.state[m.digests.sha512]).toContain(m.logicalPath);
@@ -112,7 +143,10 @@ describe('item.published', () => {
     await until(() => deliveries.filter((d) => d.status === 204).length >= 2, 30_000, 'first deliveries');
     refuse = 2;
     const before = deliveries.length;
-    const rec = await ingest('gazet', { '1.png': await pageImage({ seed: 81, width: 300, height: 200 }), 'metadata.json': JSON.stringify({ identifier: 'gazet-1', type: 'periodical' }) });
+    const rec = await ingest('gazet', {
+      '1.png': await pageImage({ seed: 81, width: 300, height: 200 }),
+      'metadata.json': JSON.stringify({ identifier: 'gazet-1', type: 'periodical' }),
+    });
     expect(rec.publication).toBe('published');
     await until(() => deliveries.slice(before).some((d) => d.status === 204), 30_000, 'a delivery after the receiver came back');
     const mine = deliveries.slice(before);
@@ -122,6 +156,10 @@ describe('item.published', () => {
     expect(mine[2]!.event).toEqual(mine[0]!.event);
     // A receiver that drops duplicates by Idempotency-Key ends with one event per version.
     const unique = new Map(deliveries.filter((d) => d.status === 204).map((d) => [d.key, d.event]));
-    expect([...unique.values()].map((e) => `${e.itemId} ${e.preservation.version}`).sort()).toEqual(['gazet-1 v1', 'hadise-1 v1', 'hadise-1 v2']);
+    expect([...unique.values()].map((e) => `${e.itemId} ${e.preservation.version}`).sort()).toEqual([
+      'gazet-1 v1',
+      'hadise-1 v1',
+      'hadise-1 v2',
+    ]);
   });
 });

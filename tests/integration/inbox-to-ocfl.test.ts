@@ -21,11 +21,15 @@ afterAll(async () => {
 
 async function ingestIdFor(name: string): Promise<string> {
   let id = '';
-  await until(async () => {
-    const recs = await h.app.status.recent(50);
-    id = recs.find((r) => r.sourceName === name)?.ingestId ?? '';
-    return id !== '';
-  }, 30_000, `${name} to be taken`);
+  await until(
+    async () => {
+      const recs = await h.app.status.recent(50);
+      id = recs.find((r) => r.sourceName === name)?.ingestId ?? '';
+      return id !== '';
+    },
+    30_000,
+    `${name} to be taken`,
+  );
   return id;
 }
 
@@ -47,12 +51,25 @@ describe('from the inbox to a verified OCFL object', () => {
       '6.jpg': await pageImage({ seed: 6, format: 'jpeg' }),
       '7.pdf': tinyPdf(),
     };
-    const metadata = JSON.stringify({ identifier: 'kitab-1935-001', type: 'book', title: { az: 'Azərbaycan nağılları', ru: 'Азербайджанские сказки', en: 'Azerbaijani tales' }, ocrLanguages: 'aze+rus' }, null, 2);
+    const metadata = JSON.stringify(
+      {
+        identifier: 'kitab-1935-001',
+        type: 'book',
+        title: { az: 'Azərbaycan nağılları', ru: 'Азербайджанские сказки', en: 'Azerbaijani tales' },
+        ocrLanguages: 'aze+rus',
+      },
+      null,
+      2,
+    );
     const originals = await writeItem(path.join(h.config.inbox, 'Kitab 1935'), { ...pages, 'metadata.json': metadata, '.DS_Store': 'x' });
 
     const ingestId = await ingestIdFor('Kitab 1935');
     // Staff see it go: it leaves the inbox as soon as it is taken.
-    await until(async () => !(await fs.stat(path.join(h.config.inbox, 'Kitab 1935')).catch(() => null)), 10_000, 'the item to leave the inbox');
+    await until(
+      async () => !(await fs.stat(path.join(h.config.inbox, 'Kitab 1935')).catch(() => null)),
+      10_000,
+      'the item to leave the inbox',
+    );
     const rec = await h.waitFor(ingestId);
     expect(rec.status, rec.reason).toBe('preserved');
     expect(rec.itemId).toBe('kitab-1935-001');
@@ -74,7 +91,16 @@ describe('from the inbox to a verified OCFL object', () => {
     expect(logical['masters/.DS_Store']).toBeUndefined();
 
     const record = JSON.parse((await readBack(`${root}/v1/content/item.json`)).toString('utf8'));
-    expect(record.pages.map((p: { name: string }) => p.name)).toEqual(['1.tif', '2.tif', '3.jp2.tif', '4.png', '5.webp', '6.jpg', '7.pdf', '10.tif']);
+    expect(record.pages.map((p: { name: string }) => p.name)).toEqual([
+      '1.tif',
+      '2.tif',
+      '3.jp2.tif',
+      '4.png',
+      '5.webp',
+      '6.jpg',
+      '7.pdf',
+      '10.tif',
+    ]);
     expect(record.pages[1].image.bitDepth).toBe(16);
     expect(record.pages[2].image.pages).toBe(2);
     expect(record.pages[6].format.name).toBe('PDF');

@@ -32,7 +32,9 @@ const ALTO_XSD = process.env.YADDAS_ALTO_XSD;
 let h: Harness;
 let tessdata: string;
 beforeAll(async () => {
-  h = await startHarness({ env: { YADDAS_OCR: 'true', YADDAS_OCR_ENGINES: '2', YADDAS_ACCESS_SIZE: '1600', YADDAS_ATTRIBUTION: 'Milli Kitabxana' } });
+  h = await startHarness({
+    env: { YADDAS_OCR: 'true', YADDAS_OCR_ENGINES: '2', YADDAS_ACCESS_SIZE: '1600', YADDAS_ATTRIBUTION: 'Milli Kitabxana' },
+  });
   tessdata = (await h.app.ocr()).tessdataDir;
 }, 120_000);
 afterAll(async () => {
@@ -58,7 +60,10 @@ const item = async (id: string) => JSON.parse(await text(`items/${id}/item.json`
 
 /** The native tesseract CLI on a page file, one thread, the same language data and engine mode. */
 async function nativeTesseract(file: string, languages: string): Promise<string> {
-  const { stdout } = await exec('tesseract', [file, 'stdout', '-l', languages, '--oem', '1', '--tessdata-dir', tessdata], { env: { ...process.env, OMP_THREAD_LIMIT: '1' }, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await exec('tesseract', [file, 'stdout', '-l', languages, '--oem', '1', '--tessdata-dir', tessdata], {
+    env: { ...process.env, OMP_THREAD_LIMIT: '1' },
+    maxBuffer: 16 * 1024 * 1024,
+  });
   return stdout;
 }
 
@@ -82,13 +87,22 @@ describe('OCR', () => {
     }
     const samples = [];
     for (const name of ['phototest', 'eurotext']) {
-      samples.push({ name: `${name}.tif`, image: await fs.readFile(path.join(SHARED, 'ocr-samples', `${name}.tif`)), truth: await fs.readFile(path.join(SHARED, 'ocr-samples', `${name}.txt`), 'utf8') });
+      samples.push({
+        name: `${name}.tif`,
+        image: await fs.readFile(path.join(SHARED, 'ocr-samples', `${name}.tif`)),
+        truth: await fs.readFile(path.join(SHARED, 'ocr-samples', `${name}.txt`), 'utf8'),
+      });
     }
     cases.push({ id: 'cer-samples', languages: 'eng', pages: samples });
 
     // Yaddaş and the CLI side by side: the pipeline's two engines, the CLI two pages at a time.
     const ours = Promise.all(
-      cases.map((c) => ingest(c.id, { ...Object.fromEntries(c.pages.map((p) => [p.name, p.image])), 'metadata.json': JSON.stringify({ identifier: c.id, type: 'book', ocrLanguages: c.languages }) })),
+      cases.map((c) =>
+        ingest(c.id, {
+          ...Object.fromEntries(c.pages.map((p) => [p.name, p.image])),
+          'metadata.json': JSON.stringify({ identifier: c.id, type: 'book', ocrLanguages: c.languages }),
+        }),
+      ),
     );
     const native: Record<string, string> = {};
     const jobs = cases.flatMap((c) => c.pages.map((p) => ({ c, p })));
@@ -121,10 +135,15 @@ describe('OCR', () => {
         rows.push(`  ${c.languages.padEnd(9)} ${p.name.padEnd(14)} Yaddaş ${oursCer.toFixed(2)}%   tesseract CLI ${cliCer.toFixed(2)}%`);
       }
       verdicts.push({ what: `${c.id} (${c.languages})`, ours: (100 * oursEdits) / chars, cli: (100 * cliEdits) / chars });
-      rows.push(`  ${c.languages.padEnd(9)} ${'all pages'.padEnd(14)} Yaddaş ${verdicts.at(-1)!.ours.toFixed(2)}%   tesseract CLI ${verdicts.at(-1)!.cli.toFixed(2)}%`);
+      rows.push(
+        `  ${c.languages.padEnd(9)} ${'all pages'.padEnd(14)} Yaddaş ${verdicts.at(-1)!.ours.toFixed(2)}%   tesseract CLI ${verdicts.at(-1)!.cli.toFixed(2)}%`,
+      );
     }
-    console.log(`character error rates (tesseract CLI ${(await exec('tesseract', ['--version'])).stdout.split('\n')[0]}, same language data):\n${rows.join('\n')}`);
-    for (const v of verdicts) expect(v.ours, `${v.what}: Yaddaş ${v.ours.toFixed(2)}% vs CLI ${v.cli.toFixed(2)}%`).toBeLessThanOrEqual(v.cli + 0.5);
+    console.log(
+      `character error rates (tesseract CLI ${(await exec('tesseract', ['--version'])).stdout.split('\n')[0]}, same language data):\n${rows.join('\n')}`,
+    );
+    for (const v of verdicts)
+      expect(v.ours, `${v.what}: Yaddaş ${v.ours.toFixed(2)}% vs CLI ${v.cli.toFixed(2)}%`).toBeLessThanOrEqual(v.cli + 0.5);
   });
 
   it('keeps text, ALTO and hOCR in a new OCFL version and publishes them, a searchable PDF/A and links in the manifest', async () => {
@@ -133,19 +152,42 @@ describe('OCR', () => {
     const rec = await ingest('kitab-ocr', {
       '1.tif': p1.image,
       '2.tif': p2.image,
-      'metadata.json': JSON.stringify({ identifier: 'kitab-ocr', type: 'book', title: { az: 'Yaddaş', 'az-Cyrl': 'Јаддаш' }, ocrLanguages: 'aze+aze_cyrl' }),
+      'metadata.json': JSON.stringify({
+        identifier: 'kitab-ocr',
+        type: 'book',
+        title: { az: 'Yaddaş', 'az-Cyrl': 'Јаддаш' },
+        ocrLanguages: 'aze+aze_cyrl',
+      }),
     });
     expect(rec.publication, rec.publicationReason).toBe('published');
 
-    expect(rec.version, 'the ingest record names the newest version, the OCR\'s').toBe('v2');
+    expect(rec.version, "the ingest record names the newest version, the OCR's").toBe('v2');
     // The OCFL object: v1 the masters, v2 the same masters (by reference) and the OCR.
     const inv = (await h.app.preservation.readInventory('kitab-ocr'))!;
     expect(inv.head).toBe('v2');
-    expect(Object.values(inv.versions.v1!.state).flat().some((p) => p.startsWith('ocr/'))).toBe(false);
+    expect(
+      Object.values(inv.versions.v1!.state)
+        .flat()
+        .some((p) => p.startsWith('ocr/')),
+    ).toBe(false);
     const v2 = Object.values(inv.versions.v2!.state).flat().sort();
-    expect(v2).toEqual(['item.json', 'masters/1.tif', 'masters/2.tif', 'metadata.json', 'ocr/0001.alto.xml', 'ocr/0001.hocr', 'ocr/0001.txt', 'ocr/0002.alto.xml', 'ocr/0002.hocr', 'ocr/0002.txt', 'ocr/text.txt']);
+    expect(v2).toEqual([
+      'item.json',
+      'masters/1.tif',
+      'masters/2.tif',
+      'metadata.json',
+      'ocr/0001.alto.xml',
+      'ocr/0001.hocr',
+      'ocr/0001.txt',
+      'ocr/0002.alto.xml',
+      'ocr/0002.hocr',
+      'ocr/0002.txt',
+      'ocr/text.txt',
+    ]);
     expect(inv.versions.v2!.message).toMatch(/^OCR .* \(aze\+aze_cyrl\)$/);
-    const masterDigests = Object.entries(inv.versions.v1!.state).filter(([, p]) => p.some((x) => x.startsWith('masters/'))).map(([d]) => d);
+    const masterDigests = Object.entries(inv.versions.v1!.state)
+      .filter(([, p]) => p.some((x) => x.startsWith('masters/')))
+      .map(([d]) => d);
     for (const d of masterDigests) expect(inv.manifest[d]![0], 'masters are not stored twice').toMatch(/^v1\/content\//);
     const report = await validateObject(h.app.preservation.store, h.app.preservation.rootOf('kitab-ocr'));
     expect(report.errors).toEqual([]);
@@ -158,7 +200,8 @@ describe('OCR', () => {
     const acc = await item('kitab-ocr');
     expect(acc.ocr).toMatchObject({ status: 'done', languages: 'aze+aze_cyrl', version: 'v2', pagesRead: 2, pagesFailed: 0 });
     expect(acc.ocr.meanConfidence).toBeGreaterThan(80);
-    for (const p of acc.pages) expect(p.ocr).toMatchObject({ languages: 'aze+aze_cyrl', meanConfidence: expect.any(Number), words: expect.any(Number) });
+    for (const p of acc.pages)
+      expect(p.ocr).toMatchObject({ languages: 'aze+aze_cyrl', meanConfidence: expect.any(Number), words: expect.any(Number) });
     const t1 = await text('items/kitab-ocr/pages/0001/ocr.txt');
     const t2 = await text('items/kitab-ocr/pages/0002/ocr.txt');
     expect(cer(p1.text, t1)).toBeLessThan(2);
@@ -187,19 +230,22 @@ describe('OCR', () => {
     expect(normalizeText(pagesText[0]!)).toBe(normalizeText(t1));
     expect(normalizeText(pagesText[1]!)).toBe(normalizeText(t2));
     // The letters a Latin-1 font would lose come out of the PDF as they were read.
-    for (const [i, letters] of [['ə', 'ğ', 'ı', 'İ', 'ş'], ['ә', 'ҹ', 'ј', 'ө', 'ү', 'ғ', 'һ']].entries()) {
+    for (const [i, letters] of [
+      ['ə', 'ğ', 'ı', 'İ', 'ş'],
+      ['ә', 'ҹ', 'ј', 'ө', 'ү', 'ғ', 'һ'],
+    ].entries()) {
       const read = [t1, t2][i]!;
       expect(letters.filter((ch) => read.includes(ch)).length, `letters read on page ${i + 1}`).toBeGreaterThanOrEqual(4);
       for (const ch of letters) expect(pagesText[i]!.includes(ch), `${ch} on page ${i + 1}`).toBe(read.includes(ch));
     }
     const { stdout: fonts } = await exec('pdffonts', [pdf]);
-    expect(fonts, "embedded, subset, with a Unicode map").toMatch(/[A-Z]{6}\+DejaVuSans\s+CID TrueType\s+Identity-H\s+yes yes yes/);
+    expect(fonts, 'embedded, subset, with a Unicode map').toMatch(/[A-Z]{6}\+DejaVuSans\s+CID TrueType\s+Identity-H\s+yes yes yes/);
     const { stdout: meta } = await exec('pdfinfo', ['-meta', pdf]);
     expect(meta).toMatch(/<pdfaid:part>2<\/pdfaid:part>/);
     expect(meta).toMatch(/<pdfaid:conformance>B<\/pdfaid:conformance>/);
     const { stdout: info } = await exec('pdfinfo', [pdf]);
     expect(info).toMatch(/Pages:\s+2/);
-    expect(info, "A4 at 300 dpi").toMatch(/Page size:\s+595\.2 x 841\.9[26] pts/);
+    expect(info, 'A4 at 300 dpi').toMatch(/Page size:\s+595\.2 x 841\.9[26] pts/);
     expect(info).toMatch(/Title:\s+Yaddaş/);
 
     // The manifest: rendering (PDF, full text) and seeAlso (ALTO, hOCR) at item and canvas level.
@@ -230,7 +276,13 @@ describe('OCR', () => {
   });
 
   it('rederive rebuilds the OCR files and the PDF from the preservation bucket alone', async () => {
-    const keys = ['items/kitab-ocr/document.pdf', 'items/kitab-ocr/text.txt', 'items/kitab-ocr/pages/0001/ocr.alto.xml', 'items/kitab-ocr/pages/0002/ocr.hocr', 'items/kitab-ocr/pages/0002/ocr.txt'];
+    const keys = [
+      'items/kitab-ocr/document.pdf',
+      'items/kitab-ocr/text.txt',
+      'items/kitab-ocr/pages/0001/ocr.alto.xml',
+      'items/kitab-ocr/pages/0002/ocr.hocr',
+      'items/kitab-ocr/pages/0002/ocr.txt',
+    ];
     const before = await text('items/kitab-ocr/pages/0002/ocr.txt');
     await h.app.access.delete(keys);
     const r = await yaddas(h, ['rederive', 'kitab-ocr']);
@@ -245,7 +297,10 @@ describe('OCR', () => {
 
   it('preserves and publishes an item whose language is missing, saying which package provides it', async () => {
     const p = await textPage(TEXTS.eng, { font: FONTS[0] });
-    const rec = await ingest('almanca', { '1.tif': p.image, 'metadata.json': JSON.stringify({ identifier: 'almanca', type: 'periodical', ocrLanguages: 'deu' }) });
+    const rec = await ingest('almanca', {
+      '1.tif': p.image,
+      'metadata.json': JSON.stringify({ identifier: 'almanca', type: 'periodical', ocrLanguages: 'deu' }),
+    });
     expect(rec.status).toBe('preserved');
     expect(rec.publication, rec.publicationReason).toBe('published');
     const acc = await item('almanca');
@@ -260,10 +315,19 @@ describe('OCR', () => {
 
   it('does not OCR photographs unless metadata.json asks', async () => {
     const p = await textPage(TEXTS.eng, { font: FONTS[1], format: 'png' });
-    const rec = await ingest('foto', { 'foto.png': p.image, 'metadata.json': JSON.stringify({ identifier: 'foto-1', type: 'photograph' }) });
+    const rec = await ingest('foto', {
+      'foto.png': p.image,
+      'metadata.json': JSON.stringify({ identifier: 'foto-1', type: 'photograph' }),
+    });
     expect(rec.publication).toBe('published');
-    expect((await item('foto-1')).ocr).toMatchObject({ status: 'not requested', reason: expect.stringMatching(/photographs are not OCRed/) });
-    const asked = await ingest('foto2', { 'foto.png': p.image, 'metadata.json': JSON.stringify({ identifier: 'foto-2', type: 'photograph', ocrLanguages: ['eng'] }) });
+    expect((await item('foto-1')).ocr).toMatchObject({
+      status: 'not requested',
+      reason: expect.stringMatching(/photographs are not OCRed/),
+    });
+    const asked = await ingest('foto2', {
+      'foto.png': p.image,
+      'metadata.json': JSON.stringify({ identifier: 'foto-2', type: 'photograph', ocrLanguages: ['eng'] }),
+    });
     expect(asked.publication).toBe('published');
     expect((await item('foto-2')).ocr).toMatchObject({ status: 'done', languages: 'eng' });
   });
@@ -275,7 +339,12 @@ describe('OCR engine pool', () => {
     // when asked for them in that order; the pool notices and loads them another way.
     const pool = new OcrPool({ langPath: tessdata, engines: 1, recycleAfter: 100, pageTimeoutMs: 120_000, log: h.app.log });
     try {
-      for (const [languages, lang] of [['aze+rus', 'rus'], ['aze+eng', 'eng'], ['aze_cyrl+rus', 'rus'], ['aze+rus', 'aze']] as const) {
+      for (const [languages, lang] of [
+        ['aze+rus', 'rus'],
+        ['aze+eng', 'eng'],
+        ['aze_cyrl+rus', 'rus'],
+        ['aze+rus', 'aze'],
+      ] as const) {
         const p = await textPage(TEXTS[lang], { font: FONTS[0], format: 'png' });
         const r = await pool.recognize(p.image, languages, { dpi: 300 });
         expect(cer(p.text, r.text), `${lang} page read in ${languages}: ${r.text.slice(0, 80)}`).toBeLessThan(2);

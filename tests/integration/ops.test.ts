@@ -24,12 +24,17 @@ const cli = async (...args: string[]) => {
 
 describe('operator commands', () => {
   it('status, items and show say where everything stands', async () => {
-    const good = await take('kitab', { '1.png': await pageImage({ seed: 5, format: 'png', width: 300, height: 200 }), 'metadata.json': JSON.stringify({ identifier: 'ops-kitab', type: 'book' }) });
+    const good = await take('kitab', {
+      '1.png': await pageImage({ seed: 5, format: 'png', width: 300, height: 200 }),
+      'metadata.json': JSON.stringify({ identifier: 'ops-kitab', type: 'book' }),
+    });
     const bad = await take('bos', { 'empty.tif': Buffer.alloc(0) });
     await ended(good.ingestId);
 
     const status = JSON.parse(await cli('status', '--json'));
-    expect(status.queues.map((q: { name: string }) => q.name)).toEqual(expect.arrayContaining(['ingest', 'inspect', 'store', 'derive', 'ocr', 'publish', 'announce', 'notify']));
+    expect(status.queues.map((q: { name: string }) => q.name)).toEqual(
+      expect.arrayContaining(['ingest', 'inspect', 'store', 'derive', 'ocr', 'publish', 'announce', 'notify']),
+    );
     for (const q of status.queues) expect(q.workers, q.name).toBeGreaterThan(0);
     expect(status.inFlight).toBe(0);
     expect(await cli('status')).toMatch(/^queue +workers +waiting/);
@@ -58,9 +63,16 @@ describe('operator commands', () => {
   it('pause holds a stage everywhere, an item waiting behind it shows as stuck, resume lets it through', async () => {
     await cli('pause', 'derive');
     expect(JSON.parse(await cli('status', '--json')).queues.find((q: { name: string }) => q.name === 'derive').paused).toBe(true);
-    const t = await take('gozleyen', { '1.png': await pageImage({ seed: 6, format: 'png', width: 300, height: 200 }), 'metadata.json': JSON.stringify({ identifier: 'ops-wait', type: 'book' }) });
+    const t = await take('gozleyen', {
+      '1.png': await pageImage({ seed: 6, format: 'png', width: 300, height: 200 }),
+      'metadata.json': JSON.stringify({ identifier: 'ops-wait', type: 'book' }),
+    });
     await until(async () => (await h.app.status.get(t.ingestId))?.stage === 'derive+ocr', 30_000, 'waiting at derive');
-    await until(async () => JSON.parse(await cli('items', '--stuck', '--json')).some((i: { ingestId: string }) => i.ingestId === t.ingestId), 20_000, 'flagged stuck');
+    await until(
+      async () => JSON.parse(await cli('items', '--stuck', '--json')).some((i: { ingestId: string }) => i.ingestId === t.ingestId),
+      20_000,
+      'flagged stuck',
+    );
     expect(await cli('items', '--stuck')).toContain('STUCK');
     await cli('resume', 'derive');
     expect((await ended(t.ingestId)).publication).toBe('published');
@@ -76,7 +88,9 @@ describe('operator commands', () => {
     const t = await take('itik', { '1.png': page, 'metadata.json': JSON.stringify({ identifier: 'ops-retry', type: 'book' }) });
     await until(async () => (await h.app.status.get(t.ingestId))?.stage === 'derive+ocr', 30_000, 'waiting at derive');
     const inv = (await h.app.preservation.readInventory('ops-retry'))!;
-    const masterKey = `${h.app.preservation.rootOf('ops-retry')}/${Object.values(inv.manifest).flat().find((p) => p.endsWith('masters/1.png'))!}`;
+    const masterKey = `${h.app.preservation.rootOf('ops-retry')}/${Object.values(inv.manifest)
+      .flat()
+      .find((p) => p.endsWith('masters/1.png'))!}`;
     const master = (await h.app.preservation.store.getBuffer(masterKey))!;
     await h.app.preservation.store.delete([masterKey]);
     h.startWorkers(['derive']);
@@ -85,7 +99,9 @@ describe('operator commands', () => {
     expect(failed.publication).toBe('failed');
     const listed = JSON.parse(await cli('items', '--failed', '--json'));
     expect(listed.find((i: { ingestId: string }) => i.ingestId === t.ingestId).failedWhere).toBe('publication');
-    expect(JSON.parse(await cli('show', 'ops-retry', '--json')).failures.some((f: { job: string }) => f.job.startsWith('derive-'))).toBe(true);
+    expect(JSON.parse(await cli('show', 'ops-retry', '--json')).failures.some((f: { job: string }) => f.job.startsWith('derive-'))).toBe(
+      true,
+    );
 
     // The copy comes back (restored from elsewhere); retry.
     await h.app.preservation.store.put(masterKey, master);

@@ -33,10 +33,14 @@ async function snapshot(p: string): Promise<Record<string, string>> {
 
 async function recordFor(name: string) {
   let id = '';
-  await until(async () => {
-    id = (await h.app.status.recent(200)).find((r) => r.sourceName === name)?.ingestId ?? '';
-    return id !== '';
-  }, 30_000, `${name} to be taken`);
+  await until(
+    async () => {
+      id = (await h.app.status.recent(200)).find((r) => r.sourceName === name)?.ingestId ?? '';
+      return id !== '';
+    },
+    30_000,
+    `${name} to be taken`,
+  );
   return h.waitFor(id);
 }
 
@@ -65,7 +69,8 @@ const cases: Case[] = [
     name: 'a truncated JPEG',
     code: 'CORRUPT_FILE',
     file: 'p.jpg',
-    make: async (at) => void (await writeItem(at, { 'p.jpg': truncate(await pageImage({ seed: 4, format: 'jpeg', width: 1200, height: 1600 }), 0.5) })),
+    make: async (at) =>
+      void (await writeItem(at, { 'p.jpg': truncate(await pageImage({ seed: 4, format: 'jpeg', width: 1200, height: 1600 }), 0.5) })),
   },
   {
     name: 'a decompression bomb',
@@ -91,7 +96,11 @@ const cases: Case[] = [
     name: 'metadata with a misspelt key',
     code: 'INVALID_METADATA',
     file: 'metadata.json',
-    make: async (at) => void (await writeItem(at, { '1.tif': await pageImage({ seed: 6 }), 'metadata.json': JSON.stringify({ tittle: 'Kitab', type: 'book' }) })),
+    make: async (at) =>
+      void (await writeItem(at, {
+        '1.tif': await pageImage({ seed: 6 }),
+        'metadata.json': JSON.stringify({ tittle: 'Kitab', type: 'book' }),
+      })),
   },
   {
     name: 'a symlink inside',
@@ -143,7 +152,10 @@ describe('rejections', () => {
     const badFolder = Buffer.concat([Buffer.from(h.config.inbox + '/kitab'), Buffer.from([0xe7]), Buffer.from('i')]);
     await fs.mkdir(badFolder);
     await fs.writeFile(Buffer.concat([badFolder, Buffer.from('/1.tif')]), await pageImage({ seed: 15 }));
-    const good = await writeItem(path.join(h.config.inbox, 'good book'), { '1.tif': await pageImage({ seed: 13 }), '2.tif': await pageImage({ seed: 14 }) });
+    const good = await writeItem(path.join(h.config.inbox, 'good book'), {
+      '1.tif': await pageImage({ seed: 13 }),
+      '2.tif': await pageImage({ seed: 14 }),
+    });
 
     for (const c of cases) {
       const rec = await recordFor(c.name);

@@ -23,24 +23,32 @@ afterAll(async () => {
 
 describe('streamed uploads', () => {
   const MiB = 1024 * 1024;
-  it.each([0, 1, 5 * MiB - 1, 5 * MiB, 5 * MiB + 1, 17 * MiB + 12345])('%d bytes arrive byte for byte (read back with awscli)', async (size) => {
-    const bytes = randomBytes(size);
-    const key = `stream-test/${size}.bin`;
-    // Small pieces, as a file stream delivers them: the body is a stream, never a buffer.
-    const source = () => Readable.from((function* () {
-      for (let i = 0; i < bytes.length; i += 64 * 1024) yield bytes.subarray(i, i + 64 * 1024);
-    })());
-    const digests = await h.app.preservation.putVerified(key, source, size);
-    expect(digests.sha512).toBe(sha512(bytes));
-    const out = path.join(h.dir, `readback-${size}`);
-    await h.aws(['s3', 'cp', `s3://${h.config.s3.preservationBucket}/${key}`, out, '--only-show-errors']);
-    const back = await fs.readFile(out);
-    expect(back.length).toBe(size);
-    expect(sha512(back)).toBe(sha512(bytes));
-  });
+  it.each([0, 1, 5 * MiB - 1, 5 * MiB, 5 * MiB + 1, 17 * MiB + 12345])(
+    '%d bytes arrive byte for byte (read back with awscli)',
+    async (size) => {
+      const bytes = randomBytes(size);
+      const key = `stream-test/${size}.bin`;
+      // Small pieces, as a file stream delivers them: the body is a stream, never a buffer.
+      const source = () =>
+        Readable.from(
+          (function* () {
+            for (let i = 0; i < bytes.length; i += 64 * 1024) yield bytes.subarray(i, i + 64 * 1024);
+          })(),
+        );
+      const digests = await h.app.preservation.putVerified(key, source, size);
+      expect(digests.sha512).toBe(sha512(bytes));
+      const out = path.join(h.dir, `readback-${size}`);
+      await h.aws(['s3', 'cp', `s3://${h.config.s3.preservationBucket}/${key}`, out, '--only-show-errors']);
+      const back = await fs.readFile(out);
+      expect(back.length).toBe(size);
+      expect(sha512(back)).toBe(sha512(bytes));
+    },
+  );
 
   it('refuses a source that is not the size it was when taken', async () => {
-    await expect(h.app.preservation.putVerified('stream-test/short.bin', () => Readable.from([Buffer.alloc(10)]), 11)).rejects.toMatchObject({ code: 'STAGED_FILE_CHANGED' });
+    await expect(
+      h.app.preservation.putVerified('stream-test/short.bin', () => Readable.from([Buffer.alloc(10)]), 11),
+    ).rejects.toMatchObject({ code: 'STAGED_FILE_CHANGED' });
   });
 });
 
@@ -136,7 +144,13 @@ describe('storage outages', () => {
     const { port } = await server.run();
     const o = await startHarness({
       roles: ['ingest', 'inspect', 'prepare', 'commit', 'release'],
-      env: { AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', YADDAS_JOB_ATTEMPTS: '10', YADDAS_JOB_BACKOFF_SECONDS: '0.3' },
+      env: {
+        AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`,
+        AWS_ACCESS_KEY_ID: 'S3RVER',
+        AWS_SECRET_ACCESS_KEY: 'S3RVER',
+        YADDAS_JOB_ATTEMPTS: '10',
+        YADDAS_JOB_BACKOFF_SECONDS: '0.3',
+      },
     });
     try {
       const src = path.join(o.dir, 'src', 'outage book');
@@ -148,10 +162,14 @@ describe('storage outages', () => {
 
       await server.close(); // S3 goes away
       o.startWorkers(['store']);
-      await until(async () => {
-        const job = await storeQueue.getJob(`store-${t.ingestId}-0001`);
-        return (job?.attemptsMade ?? 0) >= 2;
-      }, 30_000, 'two failed attempts');
+      await until(
+        async () => {
+          const job = await storeQueue.getJob(`store-${t.ingestId}-0001`);
+          return (job?.attemptsMade ?? 0) >= 2;
+        },
+        30_000,
+        'two failed attempts',
+      );
       expect((await o.app.status.get(t.ingestId))?.status).toBe('in-progress');
 
       server = new S3rver({ address: '127.0.0.1', port, directory: dir, silent: true });

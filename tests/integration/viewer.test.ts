@@ -56,7 +56,15 @@ beforeAll(async () => {
   h = await startHarness({ env: { YADDAS_PUBLIC_BASE_URL: `${base}/access`, YADDAS_TILE_SIZE: '256' } });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 afterAll(async () => {
@@ -96,8 +104,15 @@ describe('a IIIF viewer', () => {
     await page.goto(`${base}/?manifest=${encodeURIComponent(`${base}/access/items/viewer-kitab/manifest.json`)}`);
     // OpenSeadragon draws the page on a canvas; Mirador titles the window from the manifest's label.
     await page.locator('.openseadragon-canvas canvas').first().waitFor({ timeout: 30_000 });
-    await page.getByRole('heading', { name: /^(A book|Kitab)$/ }).first().waitFor({ timeout: 30_000 });
-    await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => /\/iiif\/.+\/default\.jpg$/.test(e.name)), undefined, { timeout: 30_000 });
+    await page
+      .getByRole('heading', { name: /^(A book|Kitab)$/ })
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await page.waitForFunction(
+      () => performance.getEntriesByType('resource').some((e) => /\/iiif\/.+\/default\.jpg$/.test(e.name)),
+      undefined,
+      { timeout: 30_000 },
+    );
     await page.waitForLoadState('networkidle');
     await page.screenshot({ path: path.join(process.env.YADDAS_TEST_SCREENSHOTS ?? h.dir, 'mirador.png') });
 
@@ -105,7 +120,10 @@ describe('a IIIF viewer', () => {
     expect(answered.some((a) => a.url.endsWith('/manifest.json') && a.status === 200)).toBe(true);
     expect(answered.some((a) => a.url.endsWith('/info.json') && a.status === 200)).toBe(true);
     expect(images.length).toBeGreaterThan(0);
-    expect(answered.filter((a) => a.status >= 400), 'requests the bucket could not answer').toEqual([]);
+    expect(
+      answered.filter((a) => a.status >= 400),
+      'requests the bucket could not answer',
+    ).toEqual([]);
     expect(failed).toEqual([]);
     await page.close();
   });

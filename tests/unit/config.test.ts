@@ -22,7 +22,10 @@ describe('configuration', () => {
   it('layers defaults < config/default.json < config/local.json < environment', () => {
     const cwd = tmp();
     fs.mkdirSync(path.join(cwd, 'config'));
-    fs.writeFileSync(path.join(cwd, 'config/default.json'), JSON.stringify({ intake: { quietSeconds: 300, pollSeconds: 20 }, s3: { accessBucket: 'from-default' } }));
+    fs.writeFileSync(
+      path.join(cwd, 'config/default.json'),
+      JSON.stringify({ intake: { quietSeconds: 300, pollSeconds: 20 }, s3: { accessBucket: 'from-default' } }),
+    );
     fs.writeFileSync(path.join(cwd, 'config/local.json'), JSON.stringify({ intake: { quietSeconds: 60 } }));
     const c = loadConfig({ env: { YADDAS_POLL_SECONDS: '3', AWS_ENDPOINT_URL: 'http://minio:9000' }, cwd });
     expect(c.intake.quietSeconds).toBe(60);
@@ -44,17 +47,34 @@ describe('configuration', () => {
     fs.mkdirSync(path.join(cwd, 'config'));
     fs.writeFileSync(path.join(cwd, 'config/default.json'), JSON.stringify({ intake: { quietSecs: 5 } }));
     try {
-      loadConfig({ env: { YADDAS_QUIET_SECONDS: 'soon', REDIS_URL: 'http://nope', YADDAS_INTAKE_MODE: 'magic', YADDAS_PRESERVATION_BUCKET: 'Bad_Bucket' }, cwd });
+      loadConfig({
+        env: {
+          YADDAS_QUIET_SECONDS: 'soon',
+          REDIS_URL: 'http://nope',
+          YADDAS_INTAKE_MODE: 'magic',
+          YADDAS_PRESERVATION_BUCKET: 'Bad_Bucket',
+        },
+        cwd,
+      });
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
       const msg = (err as Error).message;
-      for (const name of ['YADDAS_QUIET_SECONDS', 'REDIS_URL', 'YADDAS_INTAKE_MODE', 'YADDAS_PRESERVATION_BUCKET', 'unknown setting "intake.quietSecs"']) expect(msg).toContain(name);
+      for (const name of [
+        'YADDAS_QUIET_SECONDS',
+        'REDIS_URL',
+        'YADDAS_INTAKE_MODE',
+        'YADDAS_PRESERVATION_BUCKET',
+        'unknown setting "intake.quietSecs"',
+      ])
+        expect(msg).toContain(name);
     }
   });
 
   it('refuses folders inside one another (the watcher would take its own rejected area)', () => {
-    expect(() => loadConfig({ env: { YADDAS_INBOX: '/srv/inbox', YADDAS_REJECTED_DIR: '/srv/inbox/rejected' }, cwd: tmp() })).toThrow(/must be separate folders/);
+    expect(() => loadConfig({ env: { YADDAS_INBOX: '/srv/inbox', YADDAS_REJECTED_DIR: '/srv/inbox/rejected' }, cwd: tmp() })).toThrow(
+      /must be separate folders/,
+    );
   });
 
   it('redacts secrets', () => {
@@ -75,9 +95,21 @@ describe('collections file', () => {
   it('is read from config/collections.json and checked, every problem at once', () => {
     const cwd = tmp();
     fs.mkdirSync(path.join(cwd, 'config'));
-    fs.writeFileSync(path.join(cwd, 'config/collections.json'), JSON.stringify({ collections: [{ slug: 'ok-one', label: { az: 'Sərgi' } }] }));
+    fs.writeFileSync(
+      path.join(cwd, 'config/collections.json'),
+      JSON.stringify({ collections: [{ slug: 'ok-one', label: { az: 'Sərgi' } }] }),
+    );
     expect(loadConfig({ env: {}, cwd }).collections).toEqual([{ slug: 'ok-one', label: { az: 'Sərgi' } }]);
-    fs.writeFileSync(path.join(cwd, 'config/collections.json'), JSON.stringify({ collections: [{ slug: 'Bad Slug', label: 'x' }, { slug: 'a', label: '' }, { slug: 'a', label: 'y', thumbnail: 'ftp://x' }] }));
+    fs.writeFileSync(
+      path.join(cwd, 'config/collections.json'),
+      JSON.stringify({
+        collections: [
+          { slug: 'Bad Slug', label: 'x' },
+          { slug: 'a', label: '' },
+          { slug: 'a', label: 'y', thumbnail: 'ftp://x' },
+        ],
+      }),
+    );
     try {
       loadConfig({ env: {}, cwd });
       expect.unreachable();

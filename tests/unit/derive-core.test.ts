@@ -29,24 +29,42 @@ describe('derivative plans', () => {
   it('writes info.json with sizes, tiles and a max only when smaller than the full image', () => {
     const full = { width: 5000, height: 7000 };
     const { sizes, max } = planSizes(full, [1, 2, 4, 8, 16], 4096);
-    const info = infoJson({ id: 'https://x/items/a/pages/0001/iiif', full, tiles: [{ width: 512, scaleFactors: [1, 2, 4, 8, 16] }], sizes, max });
+    const info = infoJson({
+      id: 'https://x/items/a/pages/0001/iiif',
+      full,
+      tiles: [{ width: 512, scaleFactors: [1, 2, 4, 8, 16] }],
+      sizes,
+      max,
+    });
     expect(info).toMatchObject({ profile: 'level0', type: 'ImageService3', width: 5000, height: 7000, maxWidth: 2500, maxHeight: 3500 });
     expect(info.tiles).toEqual([{ type: 'Tile', width: 512, scaleFactors: [1, 2, 4, 8, 16] }]);
-    const small = infoJson({ id: 'i', full: { width: 300, height: 200 }, tiles: [{ width: 512, scaleFactors: [1] }], sizes: [{ width: 300, height: 200 }], max: { width: 300, height: 200 } });
+    const small = infoJson({
+      id: 'i',
+      full: { width: 300, height: 200 },
+      tiles: [{ width: 512, scaleFactors: [1] }],
+      sizes: [{ width: 300, height: 200 }],
+      max: { width: 300, height: 200 },
+    });
     expect(small.maxWidth).toBeUndefined();
   });
 
   it('puts page derivatives at the paths of the access layout', () => {
-    expect(pageKeys('kitab-1', 3)).toMatchObject({ thumbnail: 'items/kitab-1/pages/0003/thumbnail.jpg', access: 'items/kitab-1/pages/0003/access.jpg', info: 'items/kitab-1/pages/0003/iiif/info.json' });
+    expect(pageKeys('kitab-1', 3)).toMatchObject({
+      thumbnail: 'items/kitab-1/pages/0003/thumbnail.jpg',
+      access: 'items/kitab-1/pages/0003/access.jpg',
+      info: 'items/kitab-1/pages/0003/iiif/info.json',
+    });
     expect(sizePath({ width: 625, height: 875 })).toBe('full/625,875/0/default.jpg');
   });
 
   it('gives each page of a multi-page TIFF a view, and every other master one', () => {
-    expect(viewUnits([
-      { page: 2, mime: 'image/jpeg' },
-      { page: 1, mime: 'image/tiff', pages: 2 },
-      { page: 3, mime: 'application/pdf' },
-    ])).toEqual([
+    expect(
+      viewUnits([
+        { page: 2, mime: 'image/jpeg' },
+        { page: 1, mime: 'image/tiff', pages: 2 },
+        { page: 3, mime: 'application/pdf' },
+      ]),
+    ).toEqual([
       { view: 1, masterPage: 1, subpage: 0 },
       { view: 2, masterPage: 1, subpage: 1 },
       { view: 3, masterPage: 2, subpage: 0 },

@@ -36,7 +36,13 @@ describe('item ids', () => {
   });
 
   it('sorts page names naturally', () => {
-    expect(['10.tif', '2.tif', '1.tif', 'page 3.tif', 'Page 20.tif'].sort(naturalCompare)).toEqual(['1.tif', '2.tif', '10.tif', 'page 3.tif', 'Page 20.tif']);
+    expect(['10.tif', '2.tif', '1.tif', 'page 3.tif', 'Page 20.tif'].sort(naturalCompare)).toEqual([
+      '1.tif',
+      '2.tif',
+      '10.tif',
+      'page 3.tif',
+      'Page 20.tif',
+    ]);
   });
 });
 
@@ -90,7 +96,10 @@ describe('metadata.json', () => {
 
 describe('failure codes', () => {
   it('round-trip through BullMQ failure messages', () => {
-    expect(decodeFailure(encodeFailure('STORED_COPY_MISMATCH', 'bad\ncopy'))).toEqual({ code: 'STORED_COPY_MISMATCH', message: 'bad\ncopy' });
+    expect(decodeFailure(encodeFailure('STORED_COPY_MISMATCH', 'bad\ncopy'))).toEqual({
+      code: 'STORED_COPY_MISMATCH',
+      message: 'bad\ncopy',
+    });
     expect(decodeFailure('something else')).toEqual({ code: 'INTERNAL', message: 'something else' });
   });
 });

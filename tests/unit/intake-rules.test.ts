@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { decideArrivals, layoutItem, unsafeNameReason, isIgnoredTopLevel, rejectionText, type ArrivalState, type InboxSnapshot, type ListedEntry } from '../../src/intake/rules.core.js';
+import {
+  decideArrivals,
+  layoutItem,
+  unsafeNameReason,
+  isIgnoredTopLevel,
+  rejectionText,
+  type ArrivalState,
+  type InboxSnapshot,
+  type ListedEntry,
+} from '../../src/intake/rules.core.js';
 
 const snap = (name: string, signature: string, marked = false): InboxSnapshot => ({ name, kind: 'dir', signature, marked });
 
@@ -64,7 +73,12 @@ const file = (p: string, size = 10, kind: ListedEntry['kind'] = 'file'): ListedE
 
 describe('layoutItem', () => {
   it('orders pages naturally and sets metadata, litter and the marker aside', () => {
-    const r = layoutItem('book', 'dir', [file('10.tif'), file('2.tif'), file('1.tif'), file('metadata.json'), file('.DS_Store'), file('Thumbs.db'), file('READY')], 'READY');
+    const r = layoutItem(
+      'book',
+      'dir',
+      [file('10.tif'), file('2.tif'), file('1.tif'), file('metadata.json'), file('.DS_Store'), file('Thumbs.db'), file('READY')],
+      'READY',
+    );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.layout.pages.map((p) => p.path)).toEqual(['1.tif', '2.tif', '10.tif']);
@@ -79,9 +93,19 @@ describe('layoutItem', () => {
     { what: 'an empty single file', top: 'file' as const, entries: [file('book', 0)], code: 'EMPTY_FILE' },
     { what: 'a symlink inside', top: 'dir' as const, entries: [file('1.tif'), file('2.tif', 10, 'symlink')], code: 'SYMLINK' },
     { what: 'a symlink as the item', top: 'symlink' as const, entries: [file('book', 10, 'symlink')], code: 'SYMLINK' },
-    { what: 'a nested folder', top: 'dir' as const, entries: [file('1.tif'), file('sub', 0, 'dir'), file('sub/2.tif')], code: 'NESTED_FOLDER' },
+    {
+      what: 'a nested folder',
+      top: 'dir' as const,
+      entries: [file('1.tif'), file('sub', 0, 'dir'), file('sub/2.tif')],
+      code: 'NESTED_FOLDER',
+    },
     { what: 'a control character in a page name', top: 'dir' as const, entries: [file('1\n.tif')], code: 'UNSAFE_NAME' },
-    { what: 'a name that is not UTF-8', top: 'dir' as const, entries: [{ ...file('bad\u00e9.tif'), badEncoding: true }], code: 'UNSAFE_NAME' },
+    {
+      what: 'a name that is not UTF-8',
+      top: 'dir' as const,
+      entries: [{ ...file('bad\u00e9.tif'), badEncoding: true }],
+      code: 'UNSAFE_NAME',
+    },
     { what: 'a device or pipe', top: 'dir' as const, entries: [file('fifo', 0, 'other')], code: 'SPECIAL_FILE' },
   ])('rejects $what', ({ top, entries, code }) => {
     const r = layoutItem('book', top, entries, 'READY');

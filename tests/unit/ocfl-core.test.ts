@@ -25,7 +25,11 @@ describe('storage layout 0003-hash-and-id-n-tuple', () => {
     const files = Object.fromEntries(storageRootFiles().map((f) => [f.key, f.body]));
     expect(files['0=ocfl_1.1']).toBe('ocfl_1.1\n');
     expect(JSON.parse(files['ocfl_layout.json']!).extension).toBe('0003-hash-and-id-n-tuple-storage-layout');
-    expect(JSON.parse(files['extensions/0003-hash-and-id-n-tuple-storage-layout/config.json']!)).toMatchObject({ digestAlgorithm: 'sha256', tupleSize: 3, numberOfTuples: 3 });
+    expect(JSON.parse(files['extensions/0003-hash-and-id-n-tuple-storage-layout/config.json']!)).toMatchObject({
+      digestAlgorithm: 'sha256',
+      tupleSize: 3,
+      numberOfTuples: 3,
+    });
   });
 });
 
@@ -56,14 +60,20 @@ describe('nextInventory', () => {
 
   it('re-uses stored content in v2 and drops the redundant upload (forward delta)', () => {
     const v1 = nextInventory(null, {
-      id: 'book', created: 't1', message: 'm', user,
+      id: 'book',
+      created: 't1',
+      message: 'm',
+      user,
       files: [
         { logicalPath: 'masters/1.tif', digests: page1, uploadedContentPath: 'v1/content/masters/1.tif' },
         { logicalPath: 'masters/2.tif', digests: page2, uploadedContentPath: 'v1/content/masters/2.tif' },
       ],
     }).inventory;
     const v2 = nextInventory(v1, {
-      id: 'book', created: 't2', message: 'm', user,
+      id: 'book',
+      created: 't2',
+      message: 'm',
+      user,
       files: [
         { logicalPath: 'masters/1.tif', digests: page1, uploadedContentPath: 'v2/content/masters/1.tif' },
         { logicalPath: 'masters/2.tif', digests: page2b, uploadedContentPath: 'v2/content/masters/2.tif' },
@@ -80,8 +90,27 @@ describe('nextInventory', () => {
   it('sees a re-scan with identical masters as unchanged, whatever the item record says', () => {
     const rec1 = digestBuffer('record 1');
     const rec2 = digestBuffer('record 2');
-    const v1 = nextInventory(null, { id: 'b', created: 't', message: 'm', user, files: [{ logicalPath: 'masters/1.tif', digests: page1 }, { logicalPath: 'item.json', digests: rec1 }] }).inventory;
-    const again = nextInventory(v1, { id: 'b', created: 't', message: 'm', user, compareIgnoring: ['item.json'], files: [{ logicalPath: 'masters/1.tif', digests: page1 }, { logicalPath: 'item.json', digests: rec2 }] });
+    const v1 = nextInventory(null, {
+      id: 'b',
+      created: 't',
+      message: 'm',
+      user,
+      files: [
+        { logicalPath: 'masters/1.tif', digests: page1 },
+        { logicalPath: 'item.json', digests: rec1 },
+      ],
+    }).inventory;
+    const again = nextInventory(v1, {
+      id: 'b',
+      created: 't',
+      message: 'm',
+      user,
+      compareIgnoring: ['item.json'],
+      files: [
+        { logicalPath: 'masters/1.tif', digests: page1 },
+        { logicalPath: 'item.json', digests: rec2 },
+      ],
+    });
     expect(again.unchanged).toBe(true);
   });
 

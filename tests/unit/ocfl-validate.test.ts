@@ -32,9 +32,19 @@ const v2Files = { ...v1Files, 'masters/02.tif': Buffer.from('page two, rescanned
 const sha512 = (b: Buffer | string) => createHash('sha512').update(b).digest('hex');
 
 /** Writes one version the way the store does: content, version inventory, declaration, root inventory. */
-async function addVersion(store: MemoryObjectStore, root: string, id: string, prev: Inventory | null, files: Record<string, Buffer>): Promise<Inventory> {
+async function addVersion(
+  store: MemoryObjectStore,
+  root: string,
+  id: string,
+  prev: Inventory | null,
+  files: Record<string, Buffer>,
+): Promise<Inventory> {
   const v = prev ? versionName(versionNumber(prev.head) + 1) : 'v1';
-  const vfiles = Object.entries(files).map(([logicalPath, body]) => ({ logicalPath, digests: digestBuffer(body), uploadedContentPath: contentPathFor(v, logicalPath) }));
+  const vfiles = Object.entries(files).map(([logicalPath, body]) => ({
+    logicalPath,
+    digests: digestBuffer(body),
+    uploadedContentPath: contentPathFor(v, logicalPath),
+  }));
   for (const f of vfiles) await store.put(`${root}/${f.uploadedContentPath}`, files[f.logicalPath]!);
   const next = nextInventory(prev, { id, files: vfiles, created: `2026-11-2${v.slice(1)}T10:00:00+04:00`, message: `ingest ${v}`, user });
   await store.delete(next.redundant.map((p) => `${root}/${p}`));
@@ -78,7 +88,8 @@ async function rewriteInventory(store: MemoryObjectStore, root: string, change: 
   }
 }
 
-const digestOf = (inv: Loose, contentPath: string): string => Object.entries(inv.manifest as Record<string, string[]>).find(([, ps]) => ps.includes(contentPath))![0];
+const digestOf = (inv: Loose, contentPath: string): string =>
+  Object.entries(inv.manifest as Record<string, string[]>).find(([, ps]) => ps.includes(contentPath))![0];
 const codes = (issues: ValidationIssue[]) => issues.map((i) => i.code);
 
 describe('a valid object', () => {
@@ -135,7 +146,14 @@ describe('a valid object', () => {
 
 describe('a broken object', () => {
   const contentPath = (v: string, logical: string) => contentPathFor(v, logical);
-  const cases: Array<{ name: string; code: string; path: string; checkDigests?: boolean; mentions?: string; breakIt: (o: Awaited<ReturnType<typeof validObject>>) => Promise<void> }> = [
+  const cases: Array<{
+    name: string;
+    code: string;
+    path: string;
+    checkDigests?: boolean;
+    mentions?: string;
+    breakIt: (o: Awaited<ReturnType<typeof validObject>>) => Promise<void>;
+  }> = [
     {
       name: 'object declaration missing',
       code: 'E003',
@@ -152,7 +170,8 @@ describe('a broken object', () => {
       name: 'root sidecar with the wrong digest',
       code: 'E060',
       path: 'inventory.json.sha512',
-      breakIt: ({ store, root }) => store.put(`${root}/inventory.json.sha512`, Buffer.from(`${sha512('something else')}  inventory.json\n`)),
+      breakIt: ({ store, root }) =>
+        store.put(`${root}/inventory.json.sha512`, Buffer.from(`${sha512('something else')}  inventory.json\n`)),
     },
     {
       name: 'sidecar that is not "<digest> inventory.json"',
@@ -355,7 +374,11 @@ describe('validateInventory', () => {
     { name: 'padded and unpadded names mixed', codes: ['E012'], change: (inv) => renameVersion(inv, 'v2', 'v02') },
     { name: 'not a version name', codes: ['E104'], change: (inv) => void (inv.versions.version3 = inv.versions.v2) },
     { name: 'created without a time zone', codes: ['E049'], change: (inv) => void (inv.versions.v1.created = '2026-11-21T10:00:00') },
-    { name: 'created on a day that does not exist', codes: ['E049'], change: (inv) => void (inv.versions.v1.created = '2026-02-30T10:00:00Z') },
+    {
+      name: 'created on a day that does not exist',
+      codes: ['E049'],
+      change: (inv) => void (inv.versions.v1.created = '2026-02-30T10:00:00Z'),
+    },
     { name: 'user without a name', codes: ['E054'], change: (inv) => void (inv.versions.v1.user = { address: 'mailto:x@example.org' }) },
     { name: 'message that is not a string', codes: ['E094'], change: (inv) => void (inv.versions.v1.message = 42) },
     { name: 'version without state', codes: ['E048', 'E107'], change: (inv) => void delete inv.versions.v2.state },
@@ -391,8 +414,16 @@ describe('validateInventory', () => {
       codes: ['E101'],
       change: (inv) => void inv.manifest[digestOf(inv, 'v1/content/metadata.json')].push('v1/content/metadata.json'),
     },
-    { name: 'logical path with a leading slash', codes: ['E053'], change: (inv) => void inv.versions.v1.state[digestOf(inv, 'v1/content/metadata.json')].push('/abs.json') },
-    { name: 'logical path with an empty segment', codes: ['E052'], change: (inv) => void inv.versions.v1.state[digestOf(inv, 'v1/content/metadata.json')].push('a//b.json') },
+    {
+      name: 'logical path with a leading slash',
+      codes: ['E053'],
+      change: (inv) => void inv.versions.v1.state[digestOf(inv, 'v1/content/metadata.json')].push('/abs.json'),
+    },
+    {
+      name: 'logical path with an empty segment',
+      codes: ['E052'],
+      change: (inv) => void inv.versions.v1.state[digestOf(inv, 'v1/content/metadata.json')].push('a//b.json'),
+    },
     {
       name: 'logical path both file and directory',
       codes: ['E095'],
@@ -460,7 +491,12 @@ describe('validateStorageRoot', () => {
     expect(r.objects.every((o) => o.checkedFiles > 0)).toBe(true);
   });
 
-  const cases: Array<{ name: string; code: string; mentions?: string; breakIt: (o: Awaited<ReturnType<typeof validObject>>) => Promise<void> }> = [
+  const cases: Array<{
+    name: string;
+    code: string;
+    mentions?: string;
+    breakIt: (o: Awaited<ReturnType<typeof validObject>>) => Promise<void>;
+  }> = [
     {
       name: 'storage root declaration missing',
       code: 'E069',
@@ -506,7 +542,8 @@ describe('validateStorageRoot', () => {
       name: 'object stored where the layout does not put its id (and so twice)',
       code: 'E083',
       breakIt: async ({ store, root }) => {
-        for (const k of store.keys().filter((k) => k.startsWith(`${root}/`))) await store.put(`000/000/000/copy/${k.slice(root.length + 1)}`, (await store.getBuffer(k))!);
+        for (const k of store.keys().filter((k) => k.startsWith(`${root}/`)))
+          await store.put(`000/000/000/copy/${k.slice(root.length + 1)}`, (await store.getBuffer(k))!);
       },
     },
     {

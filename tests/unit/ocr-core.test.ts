@@ -15,7 +15,14 @@ const tess: TesseractPage = {
         {
           bbox: bbox(100, 100, 1100, 300),
           lines: [
-            { bbox: bbox(100, 100, 1100, 150), baseline: bbox(100, 140, 1100, 142), words: [{ text: 'Bakı', bbox: bbox(100, 100, 300, 150), confidence: 96.4 }, { text: 'şəhəri', bbox: bbox(340, 100, 700, 150), confidence: 88 }] },
+            {
+              bbox: bbox(100, 100, 1100, 150),
+              baseline: bbox(100, 140, 1100, 142),
+              words: [
+                { text: 'Bakı', bbox: bbox(100, 100, 300, 150), confidence: 96.4 },
+                { text: 'şəhəri', bbox: bbox(340, 100, 700, 150), confidence: 88 },
+              ],
+            },
             { bbox: bbox(100, 200, 1100, 250), words: [{ text: '  ', bbox: bbox(0, 0, 1, 1), confidence: 10 }] },
             { bbox: bbox(100, 250, 600, 300), words: [{ text: 'Ҹәнуб', bbox: bbox(100, 250, 600, 300), confidence: 71.2 }] },
           ],
@@ -27,7 +34,16 @@ const tess: TesseractPage = {
 
 describe('OCR page model', () => {
   // Read at half the master's size: every box doubles.
-  const page = fromTesseract(tess, { page: 3, source: '3.tif', subpage: 0, languages: 'aze+aze_cyrl', width: 2480, height: 3508, ocrWidth: 1240, ocrHeight: 1754 });
+  const page = fromTesseract(tess, {
+    page: 3,
+    source: '3.tif',
+    subpage: 0,
+    languages: 'aze+aze_cyrl',
+    width: 2480,
+    height: 3508,
+    ocrWidth: 1240,
+    ocrHeight: 1754,
+  });
 
   it('maps word boxes back to the master grid and drops empty words and lines', () => {
     const lines = page.blocks[0]!.paragraphs[0]!.lines;
@@ -50,12 +66,29 @@ describe('OCR page model', () => {
     expect(back.languages).toBe('aze+aze_cyrl');
     expect(back.source).toBe('3.tif');
     expect(back.words).toBe(3);
-    expect(back.blocks.flatMap((b) => b.paragraphs.flatMap((p) => p.lines.flatMap((l) => l.words)))).toEqual(page.blocks.flatMap((b) => b.paragraphs.flatMap((p) => p.lines.flatMap((l) => l.words))));
+    expect(back.blocks.flatMap((b) => b.paragraphs.flatMap((p) => p.lines.flatMap((l) => l.words)))).toEqual(
+      page.blocks.flatMap((b) => b.paragraphs.flatMap((p) => p.lines.flatMap((l) => l.words))),
+    );
     expect(pageText(back)).toBe(pageText(page));
   });
 
   it('escapes what XML must escape', () => {
-    const odd = fromTesseract({ blocks: [{ bbox: bbox(0, 0, 10, 10), paragraphs: [{ bbox: bbox(0, 0, 10, 10), lines: [{ bbox: bbox(0, 0, 10, 10), words: [{ text: '"<&>\'', bbox: bbox(0, 0, 10, 10), confidence: 50 }] }] }] }] }, { page: 1, source: 'a"b.tif', subpage: 2, languages: 'eng', width: 10, height: 10, ocrWidth: 10, ocrHeight: 10 });
+    const odd = fromTesseract(
+      {
+        blocks: [
+          {
+            bbox: bbox(0, 0, 10, 10),
+            paragraphs: [
+              {
+                bbox: bbox(0, 0, 10, 10),
+                lines: [{ bbox: bbox(0, 0, 10, 10), words: [{ text: '"<&>\'', bbox: bbox(0, 0, 10, 10), confidence: 50 }] }],
+              },
+            ],
+          },
+        ],
+      },
+      { page: 1, source: 'a"b.tif', subpage: 2, languages: 'eng', width: 10, height: 10, ocrWidth: 10, ocrHeight: 10 },
+    );
     const back = parseAlto(altoXml(odd, { name: 'x', version: '1', at: '2026-11-23T10:00:00Z' }), { page: 1 });
     expect(back.blocks[0]!.paragraphs[0]!.lines[0]!.words[0]!.text).toBe('"<&>\'');
     expect(back.subpage).toBe(2);
@@ -75,7 +108,10 @@ describe('OCR page model', () => {
 describe('OCR languages', () => {
   it.each([
     ['aze+rus', ['aze', 'rus']],
-    [['aze_cyrl', 'rus', 'aze_cyrl'], ['aze_cyrl', 'rus']],
+    [
+      ['aze_cyrl', 'rus', 'aze_cyrl'],
+      ['aze_cyrl', 'rus'],
+    ],
   ])('parses %j', (v, codes) => {
     expect(parseLanguages(v)).toEqual({ ok: true, codes });
   });
@@ -116,14 +152,24 @@ describe('the OCR version', () => {
   }).inventory;
 
   it('carries the masters forward by reference and replaces earlier OCR and the record', () => {
-    const v2 = planOcrVersion(v1, [{ logicalPath: 'ocr/0001.txt', digests: d('c'), contentPath: 'v2/content/ocr/0001.txt' }], { digests: d('e') }, { ingestId: 'i2', languages: 'aze', created: '2026-11-23T11:00:00Z', user }).inventory;
+    const v2 = planOcrVersion(
+      v1,
+      [{ logicalPath: 'ocr/0001.txt', digests: d('c'), contentPath: 'v2/content/ocr/0001.txt' }],
+      { digests: d('e') },
+      { ingestId: 'i2', languages: 'aze', created: '2026-11-23T11:00:00Z', user },
+    ).inventory;
     expect(v2.head).toBe('v2');
     expect(v2.versions.v2!.message).toBe('OCR i2 (aze)');
     expect(v2.manifest['a'.repeat(128)]).toEqual(['v1/content/masters/1.tif']);
     expect(Object.values(v2.versions.v2!.state).flat().sort()).toEqual(['item.json', 'masters/1.tif', 'ocr/0001.txt']);
     expect(mastersOf(v2, 'v2')).toBe(mastersOf(v2, 'v1'));
     expect(validateInventory(v2).errors).toEqual([]);
-    const v3 = planOcrVersion(v2, [{ logicalPath: 'ocr/0002.txt', digests: d('f'), contentPath: 'v3/content/ocr/0002.txt' }], { digests: d('9') }, { ingestId: 'i3', languages: 'rus', created: '2026-11-23T12:00:00Z', user }).inventory;
+    const v3 = planOcrVersion(
+      v2,
+      [{ logicalPath: 'ocr/0002.txt', digests: d('f'), contentPath: 'v3/content/ocr/0002.txt' }],
+      { digests: d('9') },
+      { ingestId: 'i3', languages: 'rus', created: '2026-11-23T12:00:00Z', user },
+    ).inventory;
     expect(Object.values(v3.versions.v3!.state).flat().sort()).toEqual(['item.json', 'masters/1.tif', 'ocr/0002.txt']);
     expect(Object.values(v3.versions.v2!.state).flat()).toContain('ocr/0001.txt');
   });

@@ -22,7 +22,7 @@ describe('the image OCR reads', () => {
     expect(img).toMatchObject({ ocrWidth: 2480, ocrHeight: 3508, dpi: 300 });
   });
 
-  it('treats a camera\'s 72 dpi as unknown, and only brings very large images down', async () => {
+  it("treats a camera's 72 dpi as unknown, and only brings very large images down", async () => {
     expect(await prepareOcrImage(await page(3000, 2000, 72), { maxPixels: 1e9 })).toMatchObject({ dpi: null, ocrWidth: 3000 });
     expect(await prepareOcrImage(await page(7200, 4800), { maxPixels: 1e9 })).toMatchObject({ dpi: null, ocrWidth: 3600, ocrHeight: 2400 });
   });

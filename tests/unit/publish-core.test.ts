@@ -8,7 +8,10 @@ import { expectValidPresentation, presentationErrors } from '../helpers/iiif-sch
 describe('IIIF language maps from metadata.json', () => {
   it.each([
     ['Kitab', { none: ['Kitab'] }],
-    [{ az: 'Nağıllar', 'az-Cyrl': 'Нағыллар', ru: 'Сказки' }, { az: ['Nağıllar'], 'az-Cyrl': ['Нағыллар'], ru: ['Сказки'] }],
+    [
+      { az: 'Nağıllar', 'az-Cyrl': 'Нағыллар', ru: 'Сказки' },
+      { az: ['Nağıllar'], 'az-Cyrl': ['Нағыллар'], ru: ['Сказки'] },
+    ],
     [undefined, undefined],
   ])('%j → %j', (input, expected) => {
     expect(languageMap(input)).toEqual(expected);
@@ -33,15 +36,47 @@ const BASE = 'https://iiif.example.az/access';
 /** A publish input for an item of `n` image pages with the given metadata.json. */
 function input(n: number, metadata: ItemMetadata | null, extra: Partial<PublishInput> = {}): PublishInput {
   const files = Array.from({ length: n }, (_, i) => ({ role: 'page' as const, page: i + 1, path: `${i + 1}.tif`, size: 1000 }));
-  const manifest: IngestManifest = { ingestId: 'ing-1', itemId: 'kitab-1', sourceName: 'kitab 1', kind: 'folder', takenAt: '2026-11-23T00:00:00Z', via: 'inbox', files, ignored: [], metadata };
+  const manifest: IngestManifest = {
+    ingestId: 'ing-1',
+    itemId: 'kitab-1',
+    sourceName: 'kitab 1',
+    kind: 'folder',
+    takenAt: '2026-11-23T00:00:00Z',
+    via: 'inbox',
+    files,
+    ignored: [],
+    metadata,
+  };
   const inspected: Record<string, InspectResult> = {};
   const stored: Record<string, StoreResult> = {};
   const derived: Record<string, DeriveReturn> = {};
   for (const f of files) {
-    inspected[f.path] = { path: f.path, mime: 'image/tiff', format: 'TIFF', image: { width: 2480, height: 3508, pages: 1, channels: 3, space: 'srgb', hasProfile: false, hasAlpha: false } };
-    stored[f.path] = { path: f.path, logicalPath: `masters/${f.path}`, contentPath: `v1/content/masters/${f.path}`, size: 1000, digests: { sha512: 'a'.repeat(128), sha256: 'b'.repeat(64), md5: 'c'.repeat(32) }, verifiedAt: '2026-11-23T00:00:00Z' };
+    inspected[f.path] = {
+      path: f.path,
+      mime: 'image/tiff',
+      format: 'TIFF',
+      image: { width: 2480, height: 3508, pages: 1, channels: 3, space: 'srgb', hasProfile: false, hasAlpha: false },
+    };
+    stored[f.path] = {
+      path: f.path,
+      logicalPath: `masters/${f.path}`,
+      contentPath: `v1/content/masters/${f.path}`,
+      size: 1000,
+      digests: { sha512: 'a'.repeat(128), sha256: 'b'.repeat(64), md5: 'c'.repeat(32) },
+      verifiedAt: '2026-11-23T00:00:00Z',
+    };
     const dir = `items/kitab-1/pages/${String(f.page).padStart(4, '0')}`;
-    derived[String(f.page).padStart(4, '0')] = { page: f.page, width: 2480, height: 3508, max: { width: 2480, height: 3508 }, thumbnail: `${dir}/thumbnail.jpg`, thumbnailSize: { width: 107, height: 150 }, access: `${dir}/access.jpg`, iiif: `${BASE}/${dir}/iiif`, files: 100 };
+    derived[String(f.page).padStart(4, '0')] = {
+      page: f.page,
+      width: 2480,
+      height: 3508,
+      max: { width: 2480, height: 3508 },
+      thumbnail: `${dir}/thumbnail.jpg`,
+      thumbnailSize: { width: 107, height: 150 },
+      access: `${dir}/access.jpg`,
+      iiif: `${BASE}/${dir}/iiif`,
+      files: 100,
+    };
   }
   return {
     manifest,
@@ -81,7 +116,10 @@ describe('IIIF Presentation 3 manifests against the IIIF validator schema', () =
     expectValidPresentation('manifest', m);
     expect(m.label).toEqual({ none: ['kitab 1'] });
     expect(m.rights).toBeUndefined();
-    expect(m.requiredStatement).toEqual({ label: { en: ['Attribution'] }, value: { none: ['National Library of Azerbaijan', '© Milli Kitabxana'] } });
+    expect(m.requiredStatement).toEqual({
+      label: { en: ['Attribution'] },
+      value: { none: ['National Library of Azerbaijan', '© Milli Kitabxana'] },
+    });
     expect(m.behavior).toBeUndefined();
   });
 

@@ -55,7 +55,10 @@ export interface AnnounceFacts {
   ocr: ItemPublishedEvent['ocr'];
 }
 
-export function buildEvent(f: AnnounceFacts, o: { time: string; preservationBucket: string; accessBucket: string; publicBaseUrl: string }): ItemPublishedEvent {
+export function buildEvent(
+  f: AnnounceFacts,
+  o: { time: string; preservationBucket: string; accessBucket: string; publicBaseUrl: string },
+): ItemPublishedEvent {
   const url = (k: string | null) => (k ? `${o.publicBaseUrl}/${k}` : null);
   return {
     format: EVENT_FORMAT,
@@ -65,7 +68,11 @@ export function buildEvent(f: AnnounceFacts, o: { time: string; preservationBuck
     itemId: f.itemId,
     ingestId: f.ingestId,
     preservation: { bucket: o.preservationBucket, objectId: f.objectId, objectRoot: f.objectRoot, version: f.version },
-    access: { bucket: o.accessBucket, keys: f.keys, urls: { item: url(f.keys.item)!, manifest: url(f.keys.manifest), pdf: url(f.keys.pdf), text: url(f.keys.text) } },
+    access: {
+      bucket: o.accessBucket,
+      keys: f.keys,
+      urls: { item: url(f.keys.item)!, manifest: url(f.keys.manifest), pdf: url(f.keys.pdf), text: url(f.keys.text) },
+    },
     masters: f.masters,
     ocr: f.ocr,
   };

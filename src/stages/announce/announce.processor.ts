@@ -9,7 +9,6 @@ import type { Queues } from '../../pipeline/queues.js';
 import type { EventStream } from '../../adapters/event-stream.js';
 import { buildEvent } from './announce.core.js';
 
-
 export interface AnnounceDeps {
   events: EventStream;
   queues: Queues;
@@ -29,7 +28,12 @@ export interface NotifyPayload {
 
 export function announceProcessor(deps: AnnounceDeps): StageHandler<AnnouncePayload, AnnounceReturn> {
   return async (data, { log }) => {
-    const ev = buildEvent(data, { time: new Date().toISOString(), preservationBucket: deps.preservationBucket, accessBucket: deps.accessBucket, publicBaseUrl: deps.publicBaseUrl });
+    const ev = buildEvent(data, {
+      time: new Date().toISOString(),
+      preservationBucket: deps.preservationBucket,
+      accessBucket: deps.accessBucket,
+      publicBaseUrl: deps.publicBaseUrl,
+    });
     const { added, json } = await deps.events.append(ev);
     const q = deps.queues.get(NOTIFY_QUEUE);
     await q.addBulk(
@@ -46,7 +50,10 @@ export function announceProcessor(deps: AnnounceDeps): StageHandler<AnnouncePayl
         },
       })),
     );
-    log.info({ eventId: ev.id, version: data.version, added, webhooks: deps.webhooks.urls.length }, added ? 'item.published announced' : 'item.published was already announced');
+    log.info(
+      { eventId: ev.id, version: data.version, added, webhooks: deps.webhooks.urls.length },
+      added ? 'item.published announced' : 'item.published was already announced',
+    );
     return { eventId: ev.id, added };
   };
 }

@@ -24,10 +24,14 @@ export function notifyProcessor(deps: { secret: string; timeoutMs: number }): St
     try {
       res = await fetch(data.url, { method: 'POST', headers, body: data.body, signal: AbortSignal.timeout(deps.timeoutMs) });
     } catch (err) {
-      throw new YaddasError(ErrorCodes.WEBHOOK_FAILED, `Webhook ${data.url} could not be reached: ${(err as Error).message}`, { permanent: false, cause: err });
+      throw new YaddasError(ErrorCodes.WEBHOOK_FAILED, `Webhook ${data.url} could not be reached: ${(err as Error).message}`, {
+        permanent: false,
+        cause: err,
+      });
     }
     await res.body?.cancel().catch(() => undefined);
-    if (res.status < 200 || res.status >= 300) throw new YaddasError(ErrorCodes.WEBHOOK_FAILED, `Webhook ${data.url} answered HTTP ${res.status}.`, { permanent: false });
+    if (res.status < 200 || res.status >= 300)
+      throw new YaddasError(ErrorCodes.WEBHOOK_FAILED, `Webhook ${data.url} answered HTTP ${res.status}.`, { permanent: false });
     log.info({ url: data.url, status: res.status, eventId: data.eventId }, 'webhook delivered');
     return { status: res.status };
   };

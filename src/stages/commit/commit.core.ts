@@ -5,7 +5,15 @@
 import { digestBuffer, type Digests } from '../../checksum/digests.js';
 import type { IngestManifest, InspectResult, StoreResult } from '../../domain/item.js';
 import type { Target } from '../../pipeline/plan.js';
-import { LogicalPaths, contentPathFor, nextInventory, type Inventory, type NextVersion, type OcflUser, type VersionFile } from '../../storage/ocfl.core.js';
+import {
+  LogicalPaths,
+  contentPathFor,
+  nextInventory,
+  type Inventory,
+  type NextVersion,
+  type OcflUser,
+  type VersionFile,
+} from '../../storage/ocfl.core.js';
 
 export const ITEM_RECORD_FORMAT = 'yaddas-item-record/1';
 
@@ -34,7 +42,12 @@ export interface ItemRecord {
   events: Array<{ type: string; at: string; outcome: 'success'; detail: string; agent: string }>;
 }
 
-export function buildItemRecord(m: IngestManifest, inspected: Record<string, InspectResult>, stored: Record<string, StoreResult>, t: Target): ItemRecord {
+export function buildItemRecord(
+  m: IngestManifest,
+  inspected: Record<string, InspectResult>,
+  stored: Record<string, StoreResult>,
+  t: Target,
+): ItemRecord {
   const pages = m.files
     .filter((f) => f.role === 'page')
     .map((f) => {
@@ -68,8 +81,20 @@ export function buildItemRecord(m: IngestManifest, inspected: Record<string, Ins
     pages,
     ignoredFiles: m.ignored,
     events: [
-      { type: 'format identification', at: m.takenAt, outcome: 'success', detail: `${pages.length} file(s) identified by content and decode-checked`, agent },
-      { type: 'message digest calculation', at: t.created, outcome: 'success', detail: 'SHA-512, SHA-256 and MD5 computed in one pass over each file', agent },
+      {
+        type: 'format identification',
+        at: m.takenAt,
+        outcome: 'success',
+        detail: `${pages.length} file(s) identified by content and decode-checked`,
+        agent,
+      },
+      {
+        type: 'message digest calculation',
+        at: t.created,
+        outcome: 'success',
+        detail: 'SHA-512, SHA-256 and MD5 computed in one pass over each file',
+        agent,
+      },
       { type: 'fixity check', at: t.created, outcome: 'success', detail: 'every stored file read back; SHA-512 matched', agent },
       { type: 'ingestion', at: t.created, outcome: 'success', detail: `stored as OCFL object ${t.objectId} ${t.version}`, agent },
     ],
@@ -101,6 +126,7 @@ export function planVersion(
 }
 
 /** Whether an inventory's head version was written by this ingest (a retried commit). */
-export const writtenBy = (inv: Inventory, ingestId: string): boolean => (inv.versions[inv.head]?.message ?? '').startsWith(`Ingest ${ingestId} `);
+export const writtenBy = (inv: Inventory, ingestId: string): boolean =>
+  (inv.versions[inv.head]?.message ?? '').startsWith(`Ingest ${ingestId} `);
 
 export const recordContentPath = (version: string) => contentPathFor(version, LogicalPaths.itemRecord);

@@ -54,7 +54,13 @@ export const MAX_PATH = 'full/max/0/default.jpg';
  * info.json for a level-0 image: the tiler's tiles, plus the sizes we wrote, and the largest
  * whole image we serve as `max` when that is smaller than the full resolution.
  */
-export function infoJson(input: { id: string; full: Size; tiles: Array<{ width: number; height?: number; scaleFactors: number[] }>; sizes: Size[]; max: Size }): Record<string, unknown> {
+export function infoJson(input: {
+  id: string;
+  full: Size;
+  tiles: Array<{ width: number; height?: number; scaleFactors: number[] }>;
+  sizes: Size[];
+  max: Size;
+}): Record<string, unknown> {
   const info: Record<string, unknown> = {
     '@context': 'http://iiif.io/api/image/3/context.json',
     id: input.id,
@@ -69,7 +75,12 @@ export function infoJson(input: { id: string; full: Size; tiles: Array<{ width: 
     info.maxHeight = input.max.height;
   }
   info.sizes = input.sizes.map((s) => ({ type: 'Size', width: s.width, height: s.height }));
-  info.tiles = input.tiles.map((t) => ({ type: 'Tile', width: t.width, ...(t.height && t.height !== t.width ? { height: t.height } : {}), scaleFactors: t.scaleFactors }));
+  info.tiles = input.tiles.map((t) => ({
+    type: 'Tile',
+    width: t.width,
+    ...(t.height && t.height !== t.width ? { height: t.height } : {}),
+    scaleFactors: t.scaleFactors,
+  }));
   return info;
 }
 

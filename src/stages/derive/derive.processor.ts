@@ -26,40 +26,64 @@ export interface DeriveDeps {
   maxPixels: number;
 }
 
-const TYPES: Record<string, string> = { '.jpg': 'image/jpeg', '.json': 'application/ld+json;profile="http://iiif.io/api/image/3/context.json"' };
+const TYPES: Record<string, string> = {
+  '.jpg': 'image/jpeg',
+  '.json': 'application/ld+json;profile="http://iiif.io/api/image/3/context.json"',
+};
 
 async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
-  for (const e of await fs.readdir(dir, { recursive: true, withFileTypes: true })) if (e.isFile()) out.push(path.join(e.parentPath, e.name));
+  for (const e of await fs.readdir(dir, { recursive: true, withFileTypes: true }))
+    if (e.isFile()) out.push(path.join(e.parentPath, e.name));
   return out;
 }
 
 /** Runs `fn` over items, `n` at a time. */
 async function eachLimit<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
   let i = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (i < items.length) await fn(items[i++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (i < items.length) await fn(items[i++]!);
+    }),
+  );
 }
 
 export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, DeriveReturn> {
   return async (data, { log }) => {
-    if (!data.mime.startsWith('image/')) return { page: data.page, masterPage: data.masterPage ?? data.page, subpage: 0, skipped: `no image derivatives for ${data.mime} masters` };
+    if (!data.mime.startsWith('image/'))
+      return {
+        page: data.page,
+        masterPage: data.masterPage ?? data.page,
+        subpage: 0,
+        skipped: `no image derivatives for ${data.mime} masters`,
+      };
     const inv = await deps.ocfl.readInventory(data.itemId);
     const contentPath = inv?.manifest[data.sha512]?.[0];
     if (!inv || !contentPath) {
-      throw new YaddasError(ErrorCodes.STAGED_FILE_MISSING, `The master of page ${data.page} (SHA-512 ${data.sha512.slice(0, 16)}…) is not in object ${data.itemId}.`, { permanent: true });
+      throw new YaddasError(
+        ErrorCodes.STAGED_FILE_MISSING,
+        `The master of page ${data.page} (SHA-512 ${data.sha512.slice(0, 16)}…) is not in object ${data.itemId}.`,
+        { permanent: true },
+      );
     }
     if (!inv.versions[inv.head]!.state[data.sha512]) {
       // A re-scan replaced this master after this ingest stored it: its derivatives are not ours to write.
       log.warn({ head: inv.head }, 'the master is no longer in the head version: no derivatives over the newer ones');
-      return { page: data.page, masterPage: data.masterPage, subpage: data.subpage, skipped: `superseded: the head version ${inv.head} no longer has this master` };
+      return {
+        page: data.page,
+        masterPage: data.masterPage,
+        subpage: data.subpage,
+        skipped: `superseded: the head version ${inv.head} no longer has this master`,
+      };
     }
     const work = await fs.mkdtemp(path.join(os.tmpdir(), `yaddas-derive-${randomBytes(3).toString('hex')}-`));
     try {
       const master = path.join(work, 'master');
       const body = await deps.ocfl.store.get(`${deps.ocfl.rootOf(data.itemId)}/${contentPath}`);
-      if (!body) throw new YaddasError(ErrorCodes.STORAGE_UNAVAILABLE, `${contentPath} could not be read from the preservation bucket.`, { permanent: false });
+      if (!body)
+        throw new YaddasError(ErrorCodes.STORAGE_UNAVAILABLE, `${contentPath} could not be read from the preservation bucket.`, {
+          permanent: false,
+        });
       await pipeline(body, createWriteStream(master));
 
       const out = path.join(work, 'out');
@@ -69,12 +93,20 @@ export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, D
       let max: Size;
       let thumbnail: Size;
       try {
-        ({ full, max, thumbnail } = await makeDerivatives(master, out, { ...deps.derive, serviceId, maxPixels: deps.maxPixels, subpage: data.subpage ?? 0 }));
+        ({ full, max, thumbnail } = await makeDerivatives(master, out, {
+          ...deps.derive,
+          serviceId,
+          maxPixels: deps.maxPixels,
+          subpage: data.subpage ?? 0,
+        }));
       } catch (err) {
         // File-system errors (a full disk) are transient; what libvips refuses is the master.
         if (err instanceof YaddasError || (err as NodeJS.ErrnoException).code) throw err;
         const detail = String((err as Error).message).split('\n')[0];
-        throw new YaddasError(ErrorCodes.CORRUPT_FILE, `Page ${data.page} cannot be decoded for derivatives: ${detail}`, { permanent: true, cause: err });
+        throw new YaddasError(ErrorCodes.CORRUPT_FILE, `Page ${data.page} cannot be decoded for derivatives: ${detail}`, {
+          permanent: true,
+          cause: err,
+        });
       }
 
       const files = await listFiles(out);

@@ -49,7 +49,12 @@ export interface OcrPage {
 }
 
 /** What tesseract.js gives for a page (only what is used). */
-export interface TesseractBox { x0: number; y0: number; x1: number; y1: number }
+export interface TesseractBox {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
 export interface TesseractPage {
   blocks: Array<{
     bbox: TesseractBox;
@@ -66,7 +71,16 @@ export interface TesseractPage {
  */
 export function fromTesseract(
   t: TesseractPage,
-  at: { page: number; source: string; subpage: number; languages: string; width: number; height: number; ocrWidth: number; ocrHeight: number },
+  at: {
+    page: number;
+    source: string;
+    subpage: number;
+    languages: string;
+    width: number;
+    height: number;
+    ocrWidth: number;
+    ocrHeight: number;
+  },
 ): OcrPage {
   const sx = at.width / at.ocrWidth;
   const sy = at.height / at.ocrHeight;
@@ -100,7 +114,17 @@ export function fromTesseract(
     }
     if (paragraphs.length > 0) blocks.push({ box: box(b.bbox), paragraphs });
   }
-  return { page: at.page, source: at.source, subpage: at.subpage, width: at.width, height: at.height, languages: at.languages, meanConfidence: n ? Math.round((sum / n) * 100) / 100 : null, words: n, blocks };
+  return {
+    page: at.page,
+    source: at.source,
+    subpage: at.subpage,
+    width: at.width,
+    height: at.height,
+    languages: at.languages,
+    meanConfidence: n ? Math.round((sum / n) * 100) / 100 : null,
+    words: n,
+    blocks,
+  };
 }
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
@@ -113,7 +137,10 @@ export function pageText(p: OcrPage): string {
 
 /** The item's full text: pages in order, separated by form feeds (product.md). */
 export function fullText(pages: OcrPage[]): string {
-  return [...pages].sort((a, b) => a.page - b.page).map(pageText).join('\f');
+  return [...pages]
+    .sort((a, b) => a.page - b.page)
+    .map(pageText)
+    .join('\f');
 }
 
 export interface OcrSoftware {
@@ -129,15 +156,27 @@ export const ALTO_SCHEMA_LOCATION = 'http://www.loc.gov/standards/alto/v4/alto-4
 const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
 
 const dims = (b: Box) => ({ HPOS: String(b[0]), VPOS: String(b[1]), WIDTH: String(b[2] - b[0]), HEIGHT: String(b[3] - b[1]) });
-const union = (boxes: Box[]): Box => [Math.min(...boxes.map((b) => b[0])), Math.min(...boxes.map((b) => b[1])), Math.max(...boxes.map((b) => b[2])), Math.max(...boxes.map((b) => b[3]))];
+const union = (boxes: Box[]): Box => [
+  Math.min(...boxes.map((b) => b[0])),
+  Math.min(...boxes.map((b) => b[1])),
+  Math.max(...boxes.map((b) => b[2])),
+  Math.max(...boxes.map((b) => b[3])),
+];
 
 /** ALTO 4.4: one TextBlock per paragraph, String per word with WC (confidence 0–1), SP between. */
 export function altoXml(p: OcrPage, sw: OcrSoftware): string {
   const doc = create({ version: '1.0', encoding: 'UTF-8' });
-  const alto = doc.ele(ALTO_NS, 'alto', { 'xmlns:xsi': XSI, 'xsi:schemaLocation': `${ALTO_NS} ${ALTO_SCHEMA_LOCATION}`, SCHEMAVERSION: '4.4' });
+  const alto = doc.ele(ALTO_NS, 'alto', {
+    'xmlns:xsi': XSI,
+    'xsi:schemaLocation': `${ALTO_NS} ${ALTO_SCHEMA_LOCATION}`,
+    SCHEMAVERSION: '4.4',
+  });
   const desc = alto.ele('Description');
   desc.ele('MeasurementUnit').txt('pixel');
-  desc.ele('sourceImageInformation').ele('fileName').txt(p.subpage > 0 ? `${p.source}[${p.subpage}]` : p.source);
+  desc
+    .ele('sourceImageInformation')
+    .ele('fileName')
+    .txt(p.subpage > 0 ? `${p.source}[${p.subpage}]` : p.source);
   const proc = desc.ele('Processing', { ID: 'OCR_0' });
   proc.ele('processingCategory').txt('contentGeneration');
   proc.ele('processingDateTime').txt(sw.at);
@@ -146,11 +185,20 @@ export function altoXml(p: OcrPage, sw: OcrSoftware): string {
   const soft = proc.ele('processingSoftware');
   soft.ele('softwareName').txt(sw.name);
   soft.ele('softwareVersion').txt(sw.version);
-  const pageAttrs: Record<string, string> = { ID: `P${p.page}`, PHYSICAL_IMG_NR: String(p.page), WIDTH: String(p.width), HEIGHT: String(p.height), PROCESSINGREFS: 'OCR_0' };
+  const pageAttrs: Record<string, string> = {
+    ID: `P${p.page}`,
+    PHYSICAL_IMG_NR: String(p.page),
+    WIDTH: String(p.width),
+    HEIGHT: String(p.height),
+    PROCESSINGREFS: 'OCR_0',
+  };
   if (p.meanConfidence !== null) pageAttrs.PC = (p.meanConfidence / 100).toFixed(4);
   const page = alto.ele('Layout').ele('Page', pageAttrs);
   const allBoxes = p.blocks.map((b) => b.box);
-  const space = page.ele('PrintSpace', allBoxes.length ? dims(union(allBoxes)) : { HPOS: '0', VPOS: '0', WIDTH: String(p.width), HEIGHT: String(p.height) });
+  const space = page.ele(
+    'PrintSpace',
+    allBoxes.length ? dims(union(allBoxes)) : { HPOS: '0', VPOS: '0', WIDTH: String(p.width), HEIGHT: String(p.height) },
+  );
   let b = 0;
   let l = 0;
   let w = 0;
@@ -164,7 +212,11 @@ export function altoXml(p: OcrPage, sw: OcrSoftware): string {
         line.words.forEach((word, i) => {
           if (i > 0) {
             const prev = line.words[i - 1]!.box;
-            tl.ele('SP', { HPOS: String(prev[2]), VPOS: String(Math.min(prev[1], word.box[1])), WIDTH: String(Math.max(0, word.box[0] - prev[2])) });
+            tl.ele('SP', {
+              HPOS: String(prev[2]),
+              VPOS: String(Math.min(prev[1], word.box[1])),
+              WIDTH: String(Math.max(0, word.box[0] - prev[2])),
+            });
           }
           tl.ele('String', { ID: `P${p.page}_W${++w}`, CONTENT: word.text, ...dims(word.box), WC: (word.conf / 100).toFixed(4) });
         });
@@ -177,7 +229,10 @@ export function altoXml(p: OcrPage, sw: OcrSoftware): string {
 /** hOCR 1.2 (an XHTML page): ocr_page, ocr_carea, ocr_par, ocr_line, ocrx_word with x_wconf. */
 export function hocrXhtml(p: OcrPage, sw: OcrSoftware, lang?: string): string {
   const bbox = (b: Box) => `bbox ${b[0]} ${b[1]} ${b[2]} ${b[3]}`;
-  const doc = create({ version: '1.0', encoding: 'UTF-8' }).dtd({ pubID: '-//W3C//DTD XHTML 1.0 Transitional//EN', sysID: 'http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd' });
+  const doc = create({ version: '1.0', encoding: 'UTF-8' }).dtd({
+    pubID: '-//W3C//DTD XHTML 1.0 Transitional//EN',
+    sysID: 'http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd',
+  });
   const html = doc.ele('http://www.w3.org/1999/xhtml', 'html', lang ? { 'xml:lang': lang, lang } : {});
   const head = html.ele('head');
   head.ele('title').txt(`OCR of page ${p.page}`);
@@ -185,7 +240,13 @@ export function hocrXhtml(p: OcrPage, sw: OcrSoftware, lang?: string): string {
   head.ele('meta', { name: 'ocr-system', content: `${sw.name} ${sw.version}` });
   head.ele('meta', { name: 'ocr-capabilities', content: 'ocr_page ocr_carea ocr_par ocr_line ocrx_word ocrp_wconf' });
   head.ele('meta', { name: 'ocr-langs', content: p.languages.replace(/\+/g, ' ') });
-  const page = html.ele('body').ele('div', { class: 'ocr_page', id: `page_${p.page}`, title: `image "${p.source.replace(/"/g, '')}"; ${bbox([0, 0, p.width, p.height])}; ppageno ${p.page - 1}` });
+  const page = html
+    .ele('body')
+    .ele('div', {
+      class: 'ocr_page',
+      id: `page_${p.page}`,
+      title: `image "${p.source.replace(/"/g, '')}"; ${bbox([0, 0, p.width, p.height])}; ppageno ${p.page - 1}`,
+    });
   let b = 0;
   let par = 0;
   let l = 0;
@@ -206,7 +267,11 @@ export function hocrXhtml(p: OcrPage, sw: OcrSoftware, lang?: string): string {
         const le = pe.ele('span', { class: 'ocr_line', id: `line_${p.page}_${++l}`, title });
         line.words.forEach((word, i) => {
           if (i > 0) le.txt(' ');
-          le.ele('span', { class: 'ocrx_word', id: `word_${p.page}_${++w}`, title: `${bbox(word.box)}; x_wconf ${Math.round(word.conf)}` }).txt(word.text);
+          le.ele('span', {
+            class: 'ocrx_word',
+            id: `word_${p.page}_${++w}`,
+            title: `${bbox(word.box)}; x_wconf ${Math.round(word.conf)}`,
+          }).txt(word.text);
         });
       }
     }
@@ -224,8 +289,18 @@ const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Arra
  * among them, from what is preserved.
  */
 export function parseAlto(xml: string, at: { page: number; languages?: string }): OcrPage {
-  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', parseAttributeValue: false, isArray: (name) => ['TextBlock', 'TextLine', 'String'].includes(name) });
-  const doc = parser.parse(xml) as { alto?: { Description?: { sourceImageInformation?: { fileName?: string }; Processing?: { processingStepSettings?: string } }; Layout?: { Page?: Attrs & { PrintSpace?: { TextBlock?: unknown[] } } } } };
+  const parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    parseAttributeValue: false,
+    isArray: (name) => ['TextBlock', 'TextLine', 'String'].includes(name),
+  });
+  const doc = parser.parse(xml) as {
+    alto?: {
+      Description?: { sourceImageInformation?: { fileName?: string }; Processing?: { processingStepSettings?: string } };
+      Layout?: { Page?: Attrs & { PrintSpace?: { TextBlock?: unknown[] } } };
+    };
+  };
   const page = doc.alto?.Layout?.Page;
   if (!page) throw new Error('not an ALTO document with a Page');
   const n = (a: Attrs, k: string) => Number(a[k] ?? 0);

@@ -35,24 +35,38 @@ export function ocrProcessor(deps: OcrDeps): StageHandler<OcrPayload, OcrReturn>
     const inv = await deps.ocfl.readInventory(data.itemId);
     const contentPath = inv?.manifest[data.sha512]?.[0];
     if (!inv || !contentPath) {
-      throw new YaddasError(ErrorCodes.STAGED_FILE_MISSING, `The master of page ${data.page} (SHA-512 ${data.sha512.slice(0, 16)}…) is not in object ${data.itemId}.`, { permanent: true });
+      throw new YaddasError(
+        ErrorCodes.STAGED_FILE_MISSING,
+        `The master of page ${data.page} (SHA-512 ${data.sha512.slice(0, 16)}…) is not in object ${data.itemId}.`,
+        { permanent: true },
+      );
     }
     const master = await deps.ocfl.store.getBuffer(`${deps.ocfl.rootOf(data.itemId)}/${contentPath}`);
-    if (!master) throw new YaddasError(ErrorCodes.STORAGE_UNAVAILABLE, `${contentPath} could not be read from the preservation bucket.`, { permanent: false });
+    if (!master)
+      throw new YaddasError(ErrorCodes.STORAGE_UNAVAILABLE, `${contentPath} could not be read from the preservation bucket.`, {
+        permanent: false,
+      });
 
     const t0 = performance.now();
     let img;
     try {
       img = await prepareOcrImage(master, { subpage: data.subpage, maxPixels: deps.maxPixels });
     } catch (err) {
-      throw new YaddasError(ErrorCodes.OCR_FAILED, `The image of page ${data.page} could not be prepared for OCR: ${(err as Error).message}`, { permanent: true, cause: err });
+      throw new YaddasError(
+        ErrorCodes.OCR_FAILED,
+        `The image of page ${data.page} could not be prepared for OCR: ${(err as Error).message}`,
+        { permanent: true, cause: err },
+      );
     }
     let result;
     try {
       result = await pool.recognize(img.image, data.languages, { dpi: img.dpi ? img.dpi * (img.ocrWidth / img.width) : null });
     } catch (err) {
       if (err instanceof YaddasError) throw err;
-      throw new YaddasError(ErrorCodes.OCR_FAILED, `OCR of page ${data.page} failed: ${(err as Error).message ?? String(err)}`, { permanent: false, cause: err });
+      throw new YaddasError(ErrorCodes.OCR_FAILED, `OCR of page ${data.page} failed: ${(err as Error).message ?? String(err)}`, {
+        permanent: false,
+        cause: err,
+      });
     }
     const page = fromTesseract(result as unknown as TesseractPage, {
       page: data.page,
@@ -65,9 +79,14 @@ export function ocrProcessor(deps: OcrDeps): StageHandler<OcrPayload, OcrReturn>
       ocrHeight: img.ocrHeight,
     });
     const ms = Math.round(performance.now() - t0);
-    log.info({ words: page.words, meanConfidence: page.meanConfidence, ms, scale: +(img.ocrWidth / img.width).toFixed(3) }, `page ${data.page} read: ${page.words} words`);
+    log.info(
+      { words: page.words, meanConfidence: page.meanConfidence, ms, scale: +(img.ocrWidth / img.width).toFixed(3) },
+      `page ${data.page} read: ${page.words} words`,
+    );
     if (deps.metrics && page.meanConfidence !== null) {
-      await deps.metrics.observe('ocr_page_confidence', CONFIDENCE_BUCKETS, { languages: data.languages }, page.meanConfidence).catch(() => undefined);
+      await deps.metrics
+        .observe('ocr_page_confidence', CONFIDENCE_BUCKETS, { languages: data.languages }, page.meanConfidence)
+        .catch(() => undefined);
     }
     return { page, engine, at: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), ms };
   };

@@ -21,21 +21,33 @@ export function pdfProcessor(deps: { access: ObjectStore }): StageHandler<PdfPay
     let withText = 0;
     for (const p of [...data.pages].sort((a, b) => a.page - b.page)) {
       const jpeg = await deps.access.getBuffer(p.access);
-      if (!jpeg) throw new YaddasError(ErrorCodes.STORAGE_UNAVAILABLE, `The access image of page ${p.page} (${p.access}) is missing.`, { permanent: false });
+      if (!jpeg)
+        throw new YaddasError(ErrorCodes.STORAGE_UNAVAILABLE, `The access image of page ${p.page} (${p.access}) is missing.`, {
+          permanent: false,
+        });
       let ocr = null;
       if (p.alto) {
         const xml = await deps.access.getBuffer(p.alto);
-        if (!xml) throw new YaddasError(ErrorCodes.STORAGE_UNAVAILABLE, `The ALTO of page ${p.page} (${p.alto}) is missing.`, { permanent: false });
+        if (!xml)
+          throw new YaddasError(ErrorCodes.STORAGE_UNAVAILABLE, `The ALTO of page ${p.page} (${p.alto}) is missing.`, { permanent: false });
         ocr = parseAlto(xml.toString('utf8'), { page: p.page });
         if (ocr.words > 0) withText++;
       }
       pages.push({ jpeg, width: p.width, height: p.height, dpi: p.dpi, ocr });
     }
     const single = data.languages && !data.languages.includes('+') ? BCP47[data.languages] : undefined;
-    const bytes = await buildSearchablePdf(pages, { title: data.title, created: new Date(data.created), producer: 'Yaddaş', ...(single ? { lang: single } : {}) });
+    const bytes = await buildSearchablePdf(pages, {
+      title: data.title,
+      created: new Date(data.created),
+      producer: 'Yaddaş',
+      ...(single ? { lang: single } : {}),
+    });
     const key = itemKeys(data.itemId).pdf;
     await deps.access.put(key, Buffer.from(bytes), { contentType: 'application/pdf' });
-    log.info({ pages: pages.length, withText, bytes: bytes.length, ms: Math.round(performance.now() - t0) }, `searchable PDF of ${pages.length} page(s) published`);
+    log.info(
+      { pages: pages.length, withText, bytes: bytes.length, ms: Math.round(performance.now() - t0) },
+      `searchable PDF of ${pages.length} page(s) published`,
+    );
     return { key, pages: pages.length, bytes: bytes.length, withText };
   };
 }

@@ -9,7 +9,11 @@ import { versionName, versionNumber } from '../../storage/ocfl.core.js';
  * Reserves the item's OCFL object for this ingest (one ingest of an item at a time, so two
  * re-scans cannot both write "v2") and decides which version it will write.
  */
-export function prepareProcessor(deps: { status: StatusStore; ocfl: OcflStore; retryWhenBusyMs?: number }): StageHandler<PreparePayload, Target> {
+export function prepareProcessor(deps: {
+  status: StatusStore;
+  ocfl: OcflStore;
+  retryWhenBusyMs?: number;
+}): StageHandler<PreparePayload, Target> {
   let rootChecked = false;
   return async (data, { job, token, log }) => {
     await holdObjectOrWait(deps.status, data.itemId, data.ingestId, { job, token, log }, deps.retryWhenBusyMs);

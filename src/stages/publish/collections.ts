@@ -31,9 +31,16 @@ export const ROOT_COLLECTION_KEY = 'collections/collection.json';
 
 /** A IIIF Collection of one exhibition / collection (pure). */
 export function collectionJson(def: CollectionDef, entries: CollectionEntry[], base: string): Collection {
-  const c: Collection = { '@context': CONTEXT, id: `${base}/${collectionKey(def.slug)}`, type: 'Collection', label: langMap(def.label), items: [] };
+  const c: Collection = {
+    '@context': CONTEXT,
+    id: `${base}/${collectionKey(def.slug)}`,
+    type: 'Collection',
+    label: langMap(def.label),
+    items: [],
+  };
   if (def.summary) c.summary = langMap(def.summary);
-  if (def.thumbnail) c.thumbnail = [{ id: def.thumbnail, type: 'Image', format: def.thumbnail.endsWith('.png') ? 'image/png' : 'image/jpeg' }];
+  if (def.thumbnail)
+    c.thumbnail = [{ id: def.thumbnail, type: 'Image', format: def.thumbnail.endsWith('.png') ? 'image/png' : 'image/jpeg' }];
   c.items = entries as unknown as Collection['items'];
   return c;
 }
@@ -46,7 +53,11 @@ export function rootCollectionJson(defs: CollectionDef[], base: string): Collect
     type: 'Collection',
     label: { en: ['Collections and exhibitions'], az: ['Kolleksiyalar və sərgilər'] },
     // References, not embedded collections (the types only model the embedded form).
-    items: defs.map((d) => ({ id: `${base}/${collectionKey(d.slug)}`, type: 'Collection', label: langMap(d.label) })) as unknown as Collection['items'],
+    items: defs.map((d) => ({
+      id: `${base}/${collectionKey(d.slug)}`,
+      type: 'Collection',
+      label: langMap(d.label),
+    })) as unknown as Collection['items'],
   };
 }
 
@@ -78,7 +89,9 @@ export class Collections {
     multi.hset(this.k('collection-entries'), itemId, JSON.stringify(entry));
     await multi.exec();
     for (const s of new Set([...known, ...before])) if (this.defs.has(s)) await this.rebuild(s);
-    await this.deps.access.put(ROOT_COLLECTION_KEY, json(rootCollectionJson([...this.defs.values()], this.deps.publicBaseUrl)), { contentType: IIIF_JSON });
+    await this.deps.access.put(ROOT_COLLECTION_KEY, json(rootCollectionJson([...this.defs.values()], this.deps.publicBaseUrl)), {
+      contentType: IIIF_JSON,
+    });
     return { joined: known, unknown };
   }
 
@@ -94,9 +107,16 @@ export class Collections {
       const ids = await this.deps.redis.zrange(this.k(`collection:${slug}`), '0', '-1'); // by join time, then id
       const raw = ids.length ? await this.deps.redis.hmget(this.k('collection-entries'), ...ids) : [];
       const entries = raw.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as CollectionEntry);
-      await this.deps.access.put(collectionKey(slug), json(collectionJson(this.defs.get(slug)!, entries, this.deps.publicBaseUrl)), { contentType: IIIF_JSON });
+      await this.deps.access.put(collectionKey(slug), json(collectionJson(this.defs.get(slug)!, entries, this.deps.publicBaseUrl)), {
+        contentType: IIIF_JSON,
+      });
     } finally {
-      await this.deps.redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0", 1, lock, token);
+      await this.deps.redis.eval(
+        "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0",
+        1,
+        lock,
+        token,
+      );
     }
   }
 }

@@ -28,7 +28,12 @@ export interface PublishInput {
   pdf?: PublishPayload['pdf'];
 }
 
-export const itemKeys = (id: string) => ({ item: `items/${id}/item.json`, manifest: `items/${id}/manifest.json`, pdf: `items/${id}/document.pdf`, text: `items/${id}/text.txt` });
+export const itemKeys = (id: string) => ({
+  item: `items/${id}/item.json`,
+  manifest: `items/${id}/manifest.json`,
+  pdf: `items/${id}/document.pdf`,
+  text: `items/${id}/text.txt`,
+});
 
 /** A IIIF language map from a metadata value: text has no language ("none"), maps keep theirs. */
 export function languageMap(v: TextOrMap | undefined): IiifLanguageMap | undefined {
@@ -89,7 +94,9 @@ function pages(input: PublishInput) {
   const url = (key: string) => `${input.publicBaseUrl}/${key}`;
   const files = input.manifest.files.filter((f) => f.role === 'page');
   const byPage = new Map(files.map((f) => [f.page!, f]));
-  const units = viewUnits(files.map((f) => ({ page: f.page!, mime: input.inspected[f.path]!.mime, pages: input.inspected[f.path]!.image?.pages })));
+  const units = viewUnits(
+    files.map((f) => ({ page: f.page!, mime: input.inspected[f.path]!.mime, pages: input.inspected[f.path]!.image?.pages })),
+  );
   const ocrPages = new Map<number, TextPageSummary>((input.ocr?.text?.pages ?? []).map((p) => [p.page, p]));
   return units.map((u) => {
     const f = byPage.get(u.masterPage)!;
@@ -145,7 +152,12 @@ export function accessItem(input: PublishInput): Record<string, unknown> {
     title: d.metadata.title ?? m.sourceName,
     metadata: d.metadata,
     filledFromEmbedded: d.filledFromEmbedded,
-    preservation: { bucket: input.preservationBucket, objectId: input.target.objectId, objectRoot: input.target.objectRoot, version: input.target.version },
+    preservation: {
+      bucket: input.preservationBucket,
+      objectId: input.target.objectId,
+      objectRoot: input.target.objectRoot,
+      version: input.target.version,
+    },
     // A IIIF manifest needs at least one canvas: items without images (PDF masters) have none yet.
     manifest: pages(input).some((p) => p.derived) ? `${input.publicBaseUrl}/${keys.manifest}` : null,
     pages: pages(input).map((p) => ({
@@ -164,7 +176,16 @@ export function accessItem(input: PublishInput): Record<string, unknown> {
           }
         : { derivatives: p.skipped ?? 'none' }),
       ...(p.ocr
-        ? { ocr: { languages: p.ocr.languages, meanConfidence: p.ocr.meanConfidence, words: p.ocr.words, text: url(p.ocr.text), alto: url(p.ocr.alto), hocr: url(p.ocr.hocr) } }
+        ? {
+            ocr: {
+              languages: p.ocr.languages,
+              meanConfidence: p.ocr.meanConfidence,
+              words: p.ocr.words,
+              text: url(p.ocr.text),
+              alto: url(p.ocr.alto),
+              hocr: url(p.ocr.hocr),
+            },
+          }
         : p.ocrFailed
           ? { ocr: { failed: p.ocrFailed } }
           : {}),
@@ -196,11 +217,25 @@ export function iiifManifest(input: PublishInput): Manifest {
   // Each page's OCR: ALTO and hOCR as seeAlso (machine-readable, with word positions), its plain
   // text as rendering (an alternative a person can read). Labels are what viewers show.
   const canvasText = (o: TextPageSummary): Pick<Canvas, 'seeAlso' | 'rendering'> => ({
-    seeAlso: ([
-      { id: url(o.alto), type: 'Dataset', format: 'application/xml', profile: 'http://www.loc.gov/standards/alto/v4/alto.xsd', label: { en: ['ALTO XML (OCR with word positions)'] } },
-      { id: url(o.hocr), type: 'Dataset', format: 'text/vnd.hocr+html', profile: 'http://kba.cloud/hocr-spec/1.2/', label: { en: ['hOCR (OCR with word positions)'] } },
-    ] as unknown) as NonNullable<Canvas['seeAlso']>,
-    rendering: ([{ id: url(o.text), type: 'Text', format: 'text/plain', label: { en: ['Text of this page (OCR)'] } }] as unknown) as NonNullable<Canvas['rendering']>,
+    seeAlso: [
+      {
+        id: url(o.alto),
+        type: 'Dataset',
+        format: 'application/xml',
+        profile: 'http://www.loc.gov/standards/alto/v4/alto.xsd',
+        label: { en: ['ALTO XML (OCR with word positions)'] },
+      },
+      {
+        id: url(o.hocr),
+        type: 'Dataset',
+        format: 'text/vnd.hocr+html',
+        profile: 'http://kba.cloud/hocr-spec/1.2/',
+        label: { en: ['hOCR (OCR with word positions)'] },
+      },
+    ] as unknown as NonNullable<Canvas['seeAlso']>,
+    rendering: [
+      { id: url(o.text), type: 'Text', format: 'text/plain', label: { en: ['Text of this page (OCR)'] } },
+    ] as unknown as NonNullable<Canvas['rendering']>,
   });
 
   const canvases: Canvas[] = pages(input)
@@ -225,7 +260,14 @@ export function iiifManifest(input: PublishInput): Manifest {
                 id: `${base}/annotation/p${p.page}-image`,
                 type: 'Annotation',
                 motivation: 'painting',
-                body: { id: `${d.iiif}/full/max/0/default.jpg`, type: 'Image', format: 'image/jpeg', width: d.max!.width, height: d.max!.height, service },
+                body: {
+                  id: `${d.iiif}/full/max/0/default.jpg`,
+                  type: 'Image',
+                  format: 'image/jpeg',
+                  width: d.max!.width,
+                  height: d.max!.height,
+                  service,
+                },
                 target: canvasId,
               },
             ],
@@ -252,7 +294,8 @@ export function iiifManifest(input: PublishInput): Manifest {
   // requiredStatement is what a viewer must show: the provider's attribution and, when the
   // rights are not a URI a viewer can link, their text.
   const statement = [input.attribution?.trim(), rights ? undefined : md.rights?.trim()].filter((s): s is string => !!s);
-  if (statement.length > 0) manifest.requiredStatement = { label: { en: [input.attribution?.trim() ? 'Attribution' : 'Rights'] }, value: { none: statement } };
+  if (statement.length > 0)
+    manifest.requiredStatement = { label: { en: [input.attribution?.trim() ? 'Attribution' : 'Rights'] }, value: { none: statement } };
   const first = canvases[0];
   if (first) manifest.thumbnail = first.thumbnail;
   if (md.type === 'book' || md.type === 'periodical') manifest.behavior = ['paged'];
@@ -260,8 +303,15 @@ export function iiifManifest(input: PublishInput): Manifest {
   const record = { id: `${input.publicBaseUrl}/${keys.item}`, type: 'Dataset', format: 'application/json', label: { en: ['Item record'] } };
   manifest.seeAlso = [record as unknown as NonNullable<Manifest['seeAlso']>[number]];
   const rendering: Array<Record<string, unknown>> = [];
-  if (input.pdf) rendering.push({ id: url(input.pdf.key), type: 'Text', format: 'application/pdf', label: { en: [input.pdf.withText > 0 ? 'Searchable PDF' : 'PDF'] } });
-  if (input.ocr?.text?.fullText && input.ocr.text.pages.length > 0) rendering.push({ id: url(input.ocr.text.fullText), type: 'Text', format: 'text/plain', label: { en: ['Full text (OCR)'] } });
+  if (input.pdf)
+    rendering.push({
+      id: url(input.pdf.key),
+      type: 'Text',
+      format: 'application/pdf',
+      label: { en: [input.pdf.withText > 0 ? 'Searchable PDF' : 'PDF'] },
+    });
+  if (input.ocr?.text?.fullText && input.ocr.text.pages.length > 0)
+    rendering.push({ id: url(input.ocr.text.fullText), type: 'Text', format: 'text/plain', label: { en: ['Full text (OCR)'] } });
   if (rendering.length > 0) manifest.rendering = rendering as unknown as NonNullable<Manifest['rendering']>;
   manifest.items = canvases;
   return manifest;
@@ -272,7 +322,10 @@ export function iiifManifest(input: PublishInput): Manifest {
  * other masters after this ingest's version, this ingest's access copies would overwrite the
  * newer ones: it must not publish.
  */
-export function mastersAreHead(headState: Record<string, string[]>, stored: Record<string, { logicalPath: string; digests: { sha512: string } }>): boolean {
+export function mastersAreHead(
+  headState: Record<string, string[]>,
+  stored: Record<string, { logicalPath: string; digests: { sha512: string } }>,
+): boolean {
   const mine = Object.values(stored)
     .filter((s) => s.logicalPath.startsWith('masters/'))
     .map((s) => `${s.logicalPath}\u0000${s.digests.sha512}`)

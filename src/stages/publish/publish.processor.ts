@@ -9,20 +9,42 @@ import type { OcflStore } from '../../storage/ocfl-store.js';
  * Writes the item's item.json and IIIF manifest to the access bucket (same input, same bytes),
  * then its membership of exhibitions and collections.
  */
-export function publishProcessor(deps: { access: ObjectStore; ocfl: OcflStore; publicBaseUrl: string; attribution?: string; preservationBucket: string; collections: Collections }): StageHandler<PublishPayload, PublishReturn> {
+export function publishProcessor(deps: {
+  access: ObjectStore;
+  ocfl: OcflStore;
+  publicBaseUrl: string;
+  attribution?: string;
+  preservationBucket: string;
+  collections: Collections;
+}): StageHandler<PublishPayload, PublishReturn> {
   return async (data, { log }) => {
     // A re-scan that stored other masters meanwhile owns the access copies now.
     const inv = await deps.ocfl.readInventory(data.itemId);
     if (inv && !mastersAreHead(inv.versions[inv.head]!.state, data.stored)) {
-      log.warn({ head: inv.head, version: data.target.version }, 'a newer version with other masters was stored meanwhile: not publishing over it');
-      return { item: '', manifest: '', removed: 0, superseded: `a newer version (${inv.head}) with other masters was stored meanwhile; its access copies stand` };
+      log.warn(
+        { head: inv.head, version: data.target.version },
+        'a newer version with other masters was stored meanwhile: not publishing over it',
+      );
+      return {
+        item: '',
+        manifest: '',
+        removed: 0,
+        superseded: `a newer version (${inv.head}) with other masters was stored meanwhile; its access copies stand`,
+      };
     }
-    const input = { ...data, publicBaseUrl: deps.publicBaseUrl, attribution: deps.attribution, preservationBucket: deps.preservationBucket };
+    const input = {
+      ...data,
+      publicBaseUrl: deps.publicBaseUrl,
+      attribution: deps.attribution,
+      preservationBucket: deps.preservationBucket,
+    };
     const keys = itemKeys(data.itemId);
     const manifest = iiifManifest(input);
     const item = accessItem(input);
     // Access copies of views the item no longer has (a re-scan with fewer pages) go.
-    const views = new Set((item.pages as Array<{ page: number }>).map((p) => `items/${data.itemId}/pages/${String(p.page).padStart(4, '0')}/`));
+    const views = new Set(
+      (item.pages as Array<{ page: number }>).map((p) => `items/${data.itemId}/pages/${String(p.page).padStart(4, '0')}/`),
+    );
     // Listed folder by folder: a book's pages hold thousands of tiles, and only whole page
     // folders can be stale.
     const stale: string[] = [];
@@ -46,7 +68,12 @@ export function publishProcessor(deps: { access: ObjectStore; ocfl: OcflStore; p
     await deps.access.put(keys.manifest, Buffer.from(JSON.stringify(manifest, null, 2) + '\n'), {
       contentType: 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"',
     });
-    const entry: CollectionEntry = { id: manifest.id as string, type: 'Manifest', label: manifest.label as CollectionEntry['label'], ...(manifest.thumbnail ? { thumbnail: manifest.thumbnail as unknown[] } : {}) };
+    const entry: CollectionEntry = {
+      id: manifest.id as string,
+      type: 'Manifest',
+      label: manifest.label as CollectionEntry['label'],
+      ...(manifest.thumbnail ? { thumbnail: manifest.thumbnail as unknown[] } : {}),
+    };
     const { joined } = await deps.collections.setMembership(data.itemId, descriptiveMetadata(input).metadata.collections ?? [], entry);
     log.info({ manifest: keys.manifest, collections: joined }, 'item.json and manifest published');
     return { item: keys.item, manifest: keys.manifest, removed: stale.length };

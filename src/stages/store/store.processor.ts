@@ -22,12 +22,20 @@ export function storeProcessor(deps: { stagingDir: string; ocfl: OcflStore }): S
       size = (await fs.stat(abs)).size;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new YaddasError(ErrorCodes.STAGED_FILE_MISSING, `The staged file ${data.path} is gone; it was removed from ${deps.stagingDir} by hand?`, { permanent: true });
+        throw new YaddasError(
+          ErrorCodes.STAGED_FILE_MISSING,
+          `The staged file ${data.path} is gone; it was removed from ${deps.stagingDir} by hand?`,
+          { permanent: true },
+        );
       }
       throw err;
     }
     if (size !== data.size) {
-      throw new YaddasError(ErrorCodes.STAGED_FILE_CHANGED, `The staged file ${data.path} is ${size} bytes now but was ${data.size} when taken.`, { permanent: true });
+      throw new YaddasError(
+        ErrorCodes.STAGED_FILE_CHANGED,
+        `The staged file ${data.path} is ${size} bytes now but was ${data.size} when taken.`,
+        { permanent: true },
+      );
     }
     const contentPath = contentPathFor(data.version, data.logicalPath);
     const key = `${data.objectRoot}/${contentPath}`;
@@ -41,7 +49,10 @@ export function storeProcessor(deps: { stagingDir: string; ocfl: OcflStore }): S
     };
     const digests = await deps.ocfl.putVerified(key, () => createReadStream(abs, { highWaterMark: READ_CHUNK }), data.size, { onProgress });
     const s = (performance.now() - started) / 1000;
-    log.info({ file: data.logicalPath, bytes: size, seconds: Number(s.toFixed(3)), mbps: Number((size / 1e6 / s).toFixed(1)) }, 'master stored and verified');
+    log.info(
+      { file: data.logicalPath, bytes: size, seconds: Number(s.toFixed(3)), mbps: Number((size / 1e6 / s).toFixed(1)) },
+      'master stored and verified',
+    );
     return { path: data.path, logicalPath: data.logicalPath, contentPath, size, digests, verifiedAt: new Date().toISOString() };
   };
 }

@@ -32,13 +32,41 @@ export function ocrFiles(itemId: string, pages: OcrPage[], sw: OcrSoftware): { f
     const k = pageKeys(itemId, p.page);
     const lang = BCP47[p.languages];
     files.push(
-      { logicalPath: LogicalPaths.ocrText(key), accessKey: k.ocrText, body: Buffer.from(pageText(p), 'utf8'), contentType: 'text/plain; charset=utf-8' },
-      { logicalPath: LogicalPaths.ocrAlto(key), accessKey: k.alto, body: Buffer.from(altoXml(p, sw), 'utf8'), contentType: 'application/xml' },
-      { logicalPath: LogicalPaths.ocrHocr(key), accessKey: k.hocr, body: Buffer.from(hocrXhtml(p, sw, lang), 'utf8'), contentType: 'application/xhtml+xml; charset=utf-8' },
+      {
+        logicalPath: LogicalPaths.ocrText(key),
+        accessKey: k.ocrText,
+        body: Buffer.from(pageText(p), 'utf8'),
+        contentType: 'text/plain; charset=utf-8',
+      },
+      {
+        logicalPath: LogicalPaths.ocrAlto(key),
+        accessKey: k.alto,
+        body: Buffer.from(altoXml(p, sw), 'utf8'),
+        contentType: 'application/xml',
+      },
+      {
+        logicalPath: LogicalPaths.ocrHocr(key),
+        accessKey: k.hocr,
+        body: Buffer.from(hocrXhtml(p, sw, lang), 'utf8'),
+        contentType: 'application/xhtml+xml; charset=utf-8',
+      },
     );
-    summaries.push({ page: p.page, languages: p.languages, meanConfidence: p.meanConfidence, words: p.words, text: k.ocrText, alto: k.alto, hocr: k.hocr });
+    summaries.push({
+      page: p.page,
+      languages: p.languages,
+      meanConfidence: p.meanConfidence,
+      words: p.words,
+      text: k.ocrText,
+      alto: k.alto,
+      hocr: k.hocr,
+    });
   }
-  files.push({ logicalPath: LogicalPaths.ocrFullText, accessKey: itemKeys(itemId).text, body: Buffer.from(fullText(sorted), 'utf8'), contentType: 'text/plain; charset=utf-8' });
+  files.push({
+    logicalPath: LogicalPaths.ocrFullText,
+    accessKey: itemKeys(itemId).text,
+    body: Buffer.from(fullText(sorted), 'utf8'),
+    contentType: 'text/plain; charset=utf-8',
+  });
   return { files, summaries };
 }
 
@@ -72,7 +100,8 @@ export function recordWithOcr(head: ItemRecord, version: string, ocr: OcrSummary
 }
 
 export const ocrMessage = (ingestId: string, languages: string) => `OCR ${ingestId} (${languages})`;
-export const writtenByOcr = (inv: Inventory, ingestId: string): boolean => (inv.versions[inv.head]?.message ?? '').startsWith(`OCR ${ingestId} `);
+export const writtenByOcr = (inv: Inventory, ingestId: string): boolean =>
+  (inv.versions[inv.head]?.message ?? '').startsWith(`OCR ${ingestId} `);
 
 /** The next version: the head's files minus its OCR and record, the new OCR, the new record. */
 export function planOcrVersion(
@@ -83,7 +112,8 @@ export function planOcrVersion(
 ): NextVersion {
   const files: VersionFile[] = [];
   for (const [sha512, paths] of Object.entries(head.versions[head.head]!.state)) {
-    for (const p of paths) if (!p.startsWith(LogicalPaths.ocrDir) && p !== LogicalPaths.itemRecord) files.push({ logicalPath: p, digests: { sha512 } });
+    for (const p of paths)
+      if (!p.startsWith(LogicalPaths.ocrDir) && p !== LogicalPaths.itemRecord) files.push({ logicalPath: p, digests: { sha512 } });
   }
   for (const u of uploaded) files.push({ logicalPath: u.logicalPath, digests: u.digests, uploadedContentPath: u.contentPath });
   files.push({ logicalPath: LogicalPaths.itemRecord, digests: record.digests });

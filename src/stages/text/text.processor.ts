@@ -37,14 +37,22 @@ export function textProcessor(deps: TextDeps): StageHandler<TextPayload, TextRet
     let version: string;
     try {
       const head = await deps.ocfl.readInventory(data.itemId);
-      if (!head) throw new YaddasError(ErrorCodes.STAGED_FILE_MISSING, `Object ${data.itemId} is not in the preservation bucket.`, { permanent: true });
+      if (!head)
+        throw new YaddasError(ErrorCodes.STAGED_FILE_MISSING, `Object ${data.itemId} is not in the preservation bucket.`, {
+          permanent: true,
+        });
       if (writtenByOcr(head, data.ingestId)) {
         version = head.head;
         log.info({ version }, 'OCR version already written by an earlier attempt');
       } else if (!head.versions[data.mastersVersion] || mastersOf(head, head.head) !== mastersOf(head, data.mastersVersion)) {
         // A re-scan stored other masters meanwhile: this OCR describes pages the item no longer has.
         log.warn({ head: head.head, read: data.mastersVersion }, 'the masters changed since they were read; OCR not kept');
-        return { version: null, skipped: `the masters changed since ${data.mastersVersion} was read (head is ${head.head})`, pages: [], fullText: null };
+        return {
+          version: null,
+          skipped: `the masters changed since ${data.mastersVersion} was read (head is ${head.head})`,
+          pages: [],
+          fullText: null,
+        };
       } else {
         version = versionName(versionNumber(head.head) + 1);
         const root = deps.ocfl.rootOf(data.itemId);
@@ -56,22 +64,35 @@ export function textProcessor(deps: TextDeps): StageHandler<TextPayload, TextRet
             uploaded.push({ logicalPath: f.logicalPath, digests, contentPath });
           }
           const headRecordBytes = await deps.ocfl.readLogical(head, LogicalPaths.itemRecord);
-          if (!headRecordBytes) throw new YaddasError(ErrorCodes.INVENTORY_INVALID, `Object ${data.itemId} ${head.head} has no item record.`, { permanent: true });
+          if (!headRecordBytes)
+            throw new YaddasError(ErrorCodes.INVENTORY_INVALID, `Object ${data.itemId} ${head.head} has no item record.`, {
+              permanent: true,
+            });
           const record = recordWithOcr(JSON.parse(headRecordBytes.toString('utf8')) as ItemRecord, version, {
             languages: data.languages,
             engine: data.engine,
             at: data.at,
             pages: summaries.map(({ text: _t, alto: _a, hocr: _h, ...s }) => {
               const key = pageKey(s.page);
-              return { ...s, logicalPaths: { text: LogicalPaths.ocrText(key), alto: LogicalPaths.ocrAlto(key), hocr: LogicalPaths.ocrHocr(key) } };
+              return {
+                ...s,
+                logicalPaths: { text: LogicalPaths.ocrText(key), alto: LogicalPaths.ocrAlto(key), hocr: LogicalPaths.ocrHocr(key) },
+              };
             }),
             failed,
             fullText: LogicalPaths.ocrFullText,
           });
           const recordBytes = Buffer.from(JSON.stringify(record, null, 2) + '\n', 'utf8');
           const created = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-          const next = planOcrVersion(head, uploaded, { digests: digestBuffer(recordBytes) }, { ingestId: data.ingestId, languages: data.languages, created, user: deps.user });
-          await deps.ocfl.commit(data.itemId, next, [{ contentPath: recordContentPath(version), body: recordBytes, contentType: 'application/json' }]);
+          const next = planOcrVersion(
+            head,
+            uploaded,
+            { digests: digestBuffer(recordBytes) },
+            { ingestId: data.ingestId, languages: data.languages, created, user: deps.user },
+          );
+          await deps.ocfl.commit(data.itemId, next, [
+            { contentPath: recordContentPath(version), body: recordBytes, contentType: 'application/json' },
+          ]);
           log.info({ version, pages: summaries.length, failed: failed.length }, `OCR kept as OCFL version ${version}`);
         } catch (err) {
           // Never leave half a version: what this attempt uploaded goes (committed versions stay).
