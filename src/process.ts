@@ -5,7 +5,6 @@
 import { startConsole } from './console/server.js';
 import type { Worker } from 'bullmq';
 import { ConfigError, loadConfig, redactUrl, type Config } from './config/load.js';
-import { redisDurabilityWarnings } from './adapters/redis.js';
 import { createLogger, type Logger } from './log.js';
 import { createApp, createWatcher, startWorker, type App, type Role } from './app.js';
 import { redisAnswers } from './services/embedded.js';
@@ -78,7 +77,7 @@ export async function runRole(role: Role | 'intake' | 'console'): Promise<void> 
       },
       `${role} starting`,
     );
-    if (role === 'intake') for (const w of await redisDurabilityWarnings(app.redis)) log.warn(`Redis: ${w}`);
+    if (role === 'intake') for (const w of await app.redisWarnings()) log.warn(`Redis: ${w}`);
   }
   if (role === 'intake') {
     const watcher = createWatcher(app);
@@ -99,7 +98,7 @@ export async function runRole(role: Role | 'intake' | 'console'): Promise<void> 
     });
     return;
   }
-  const worker: Worker = startWorker(app, role);
+  const worker: Worker = await startWorker(app, role);
   log.info({ queue: role, concurrency: worker.opts.concurrency }, 'worker started');
   onShutdown(log, async () => {
     await worker.close();

@@ -10,8 +10,6 @@ import fs from 'node:fs/promises';
 import { redactUrl, type Config } from './config/load.js';
 import { createLogger, type Logger } from './log.js';
 import { createApp, ROLES } from './app.js';
-import { ensureBucket } from './adapters/s3-object-store.js';
-import { redisDurabilityWarnings } from './adapters/redis.js';
 import { ensureEmbeddedS3, ensureRedis, type Running } from './services/embedded.js';
 import { loadConfigOrExit } from './process.js';
 
@@ -34,10 +32,10 @@ export async function prepareServices(config: Config, log: Logger): Promise<Runn
 
   const app = createApp(config, log);
   try {
-    for (const w of await redisDurabilityWarnings(app.redis)) log.warn(`Redis: ${w}`);
-    for (const bucket of [config.s3.preservationBucket, config.s3.accessBucket]) {
-      const r = await ensureBucket(app.s3, bucket, config.embeddedS3 || config.s3.createBuckets);
-      if (r === 'created') log.info({ bucket }, 'bucket created');
+    for (const w of await app.redisWarnings()) log.warn(`Redis: ${w}`);
+    for (const store of [app.preservation, app.access]) {
+      const r = await store.ensureBucket(config.embeddedS3 || config.s3.createBuckets);
+      if (r === 'created') log.info({ bucket: store.bucket }, 'bucket created');
     }
     if ((await app.preservation.ensureStorageRoot()) === 'created')
       log.info({ bucket: config.s3.preservationBucket }, 'OCFL storage root created');

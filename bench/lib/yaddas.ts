@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { PLAN, QUEUE_NAMES } from '../../src/pipeline/plan.js';
+import { PLAN, QUEUE_NAMES, STAGES } from '../../src/pipeline/plan.js';
 import { alive, childPids, freePort, run, sleep, workerRole, type RunResult } from './proc.js';
 
 export const AWS = '/usr/bin/aws'; // Debian's awscli; another `aws` may come first on PATH
@@ -258,7 +258,7 @@ export class IngestWatch {
 }
 
 /** The steps up to and including the one after which an item's status is final. */
-const PRESERVATION_STEPS = PLAN.slice(0, PLAN.findIndex((p) => p.endsPreservation) + 1).map((p) => p.name as string);
+const PRESERVATION_STEPS: string[] = PLAN.slice(0, PLAN.findIndex((p) => STAGES[p].spec.endsPreservation) + 1);
 const isFinal = (status: string | undefined) => status === 'preserved' || status === 'rejected' || status === 'failed';
 
 /**

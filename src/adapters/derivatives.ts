@@ -10,7 +10,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Config } from '../config/load.js';
-import { MAX_PATH, fitInside, infoJson, planSizes, sizePath, type Size } from '../stages/derive/derive.core.js';
+import { MAX_PATH, fitInside, infoJson, planSizes, sizePath, type Size } from '../storage/iiif-image.js';
 
 export type DerivativeOptions = Config['derive'] & {
   /** the page inside a multi-page master (0-based) */

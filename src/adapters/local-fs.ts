@@ -7,8 +7,7 @@ import { createHash } from 'node:crypto';
 import { constants as fsc, createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { EntryKind, InboxSnapshot, ListedEntry } from '../intake/rules.core.js';
-import { isIgnoredTopLevel } from '../intake/rules.core.js';
+import { type EntryKind, type InboxSnapshot, isIgnoredTopLevel, type ListedEntry } from '../domain/inbox.js';
 import { READ_CHUNK, digestStream } from '../checksum/digests.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -7,9 +7,13 @@
  *    never the process: the next page gets a fresh one.
  * Every start is bounded in time too: tesseract.js can hang when language data is unreadable.
  */
+import { createRequire } from 'node:module';
 import { createWorker, OEM, PSM, type Page, type Worker } from 'tesseract.js';
+import type { Config } from '../config/load.js';
 import { ErrorCodes, YaddasError } from '../domain/errors.js';
+import { languageHint } from '../domain/ocr-languages.js';
 import type { Logger } from '../log.js';
+import { prepareTessdata } from './tessdata.js';
 
 export interface OcrEngineOptions {
   /** folder of plain <code>.traineddata files (adapters/tessdata.ts) */
@@ -271,4 +275,58 @@ export class OcrPool {
     await Promise.all(this.engines.splice(0).map((e) => e.worker.terminate().catch(() => undefined)));
     for (const w of this.waiting.splice(0)) w();
   }
+}
+
+/** A process's OCR engines: the pool, the languages whose data was found, and the engine's name. */
+export interface OcrEngines {
+  pool: OcrPool;
+  languages: ReadonlySet<string>;
+  engine: { name: string; version: string };
+  tessdataDir: string;
+}
+
+/** The languages every OCR process should have: the configured default and the region's four. */
+const EXPECTED_LANGUAGES = ['aze', 'aze_cyrl', 'rus', 'eng'];
+
+/**
+ * The OCR engines of one process, made on first use: language data gathered (offline), missing
+ * languages said once, the pool started and warmed in the default languages.
+ */
+export function createOcrEngines(config: Pick<Config, 'dataDir' | 'ocr'>, log: Logger): { get(): Promise<OcrEngines>; close(): Promise<void> } {
+  let made: Promise<OcrEngines> | undefined;
+  return {
+    get() {
+      made ??= (async () => {
+        const td = await prepareTessdata(config.dataDir, config.ocr.tessdataDir);
+        const languages = new Set(td.languages.keys());
+        const wanted = [...new Set([...config.ocr.languages.split('+'), ...EXPECTED_LANGUAGES])];
+        const missing = wanted.filter((c) => !languages.has(c));
+        if (missing.length > 0) {
+          log.warn(
+            { missing },
+            `OCR languages missing: ${missing.map((c) => `${c} (${languageHint(c)})`).join('; ')}; items in them are preserved without text until they are installed`,
+          );
+        }
+        log.info(
+          { languages: [...td.languages.values()].map((l) => `${l.code} (${l.kind})`), dir: td.dir, engines: config.ocr.engines },
+          'OCR language data ready',
+        );
+        const require = createRequire(import.meta.url);
+        const version = `${(require('tesseract.js/package.json') as { version: string }).version} (tesseract.js-core ${(require('tesseract.js-core/package.json') as { version: string }).version})`;
+        const pool = new OcrPool({
+          langPath: td.dir,
+          engines: config.ocr.engines,
+          recycleAfter: config.ocr.recycleAfterPages,
+          pageTimeoutMs: config.ocr.pageTimeoutSeconds * 1000,
+          log,
+        });
+        if (!missing.some((c) => config.ocr.languages.split('+').includes(c))) pool.warm(config.ocr.languages);
+        return { pool, languages, engine: { name: 'tesseract.js', version }, tessdataDir: td.dir };
+      })();
+      return made;
+    },
+    async close() {
+      if (made) await (await made.catch(() => undefined))?.pool.close();
+    },
+  };
 }

@@ -155,6 +155,18 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  async ping(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (err) {
+      throw unavailable('HEAD bucket', this.bucket, '', err);
+    }
+  }
+
+  ensureBucket(create: boolean): Promise<'exists' | 'created'> {
+    return ensureBucket(this.client, this.bucket, create);
+  }
+
   async delete(keys: string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += 1000) {
       const batch = keys.slice(i, i + 1000);
@@ -171,7 +183,7 @@ export class S3ObjectStore implements ObjectStore {
 }
 
 /** Checks that a bucket exists, creating it when asked to. Returns what it did. */
-export async function ensureBucket(client: S3Client, bucket: string, create: boolean): Promise<'exists' | 'created'> {
+async function ensureBucket(client: S3Client, bucket: string, create: boolean): Promise<'exists' | 'created'> {
   try {
     await client.send(new HeadBucketCommand({ Bucket: bucket }));
     return 'exists';

@@ -30,7 +30,7 @@ import {
   type PDFFont,
 } from 'pdf-lib';
 import sharp from 'sharp';
-import type { OcrPage } from '../stages/ocr/ocr.core.js';
+import type { OcrPage } from '../domain/ocr-page.js';
 
 export interface PdfPageInput {
   /** the access JPEG */

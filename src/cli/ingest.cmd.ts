@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { App } from '../app.js';
-import { isTerminal, type IngestRecord } from '../pipeline/status-store.js';
+import { type IngestRecord, isTerminal } from '../domain/ingest-record.js';
+import { waitForIngests } from '../ops/wait.js';
 import { INGEST_QUEUE } from '../pipeline/plan.js';
 
 export interface IngestCliResult {
@@ -48,51 +49,47 @@ export async function ingestCommand(
   }
 
   if (opts.wait) {
-    const deadline = opts.timeout ? Date.now() + opts.timeout * 1000 : Infinity;
-    let warned = false;
-    const started = Date.now();
+    const ids = results.flatMap((r) => (r.ingestId ? [r.ingestId] : []));
     const progress = new Progress(results.length, !opts.json && process.stderr.isTTY === true);
-    for (;;) {
-      let pending = 0;
-      const stored = await app.status.progressOf(results.filter((r) => r.ingestId).map((r) => r.ingestId!));
-      for (const r of results) {
-        if (!r.ingestId) continue;
-        const rec = await app.status.get(r.ingestId);
-        if (!rec) continue;
-        r.status = rec.status;
-        progress.update(r.path, rec, stored.get(r.ingestId)?.store ?? 0);
-        if (isTerminal(rec.status)) {
-          if (rec.reason) r.reason = rec.reason;
-          if (rec.code) r.code = rec.code;
-          if (rec.version) r.version = rec.version;
-          if (rec.objectRoot) r.objectRoot = rec.objectRoot;
-          if (rec.unchanged !== undefined) r.unchanged = rec.unchanged;
-          if (rec.problems) r.problems = rec.problems;
-        } else pending++;
-      }
-      if (pending === 0) break;
-      if (Date.now() > deadline) {
+    let warned = false;
+    const { records, timedOut } = await waitForIngests(app, ids, {
+      when: 'preservation',
+      ...(opts.timeout ? { timeoutSeconds: opts.timeout } : {}),
+      onPoll: async (recs, elapsed) => {
+        const stored = await app.status.progressOf(ids);
         for (const r of results) {
-          if (r.status !== 'queued' && r.status !== 'in-progress') continue;
-          r.reason = `not finished after ${opts.timeout}s of waiting (it was ${r.status}; Yaddaş carries on with it)`;
-          r.status = 'failed';
+          const rec = r.ingestId ? recs.get(r.ingestId) : undefined;
+          if (rec) progress.update(r.path, rec, stored.get(rec.ingestId)?.store ?? 0);
         }
-        break;
+        progress.draw();
+        if (!warned && elapsed > 5_000) {
+          warned = true;
+          if ((await app.queues.workerCount(INGEST_QUEUE)) === 0)
+            process.stderr.write('yaddas: no Yaddaş workers are running; start them with `npm start` (this command keeps waiting)\n');
+        }
+      },
+    });
+    for (const r of results) {
+      const rec = r.ingestId ? records.get(r.ingestId) : undefined;
+      if (!rec) continue;
+      r.status = rec.status;
+      if (timedOut.includes(rec.ingestId)) {
+        r.reason = `not finished after ${opts.timeout}s of waiting (it was ${rec.status}; Yaddaş carries on with it)`;
+        r.status = 'failed';
+        continue;
       }
-      progress.draw();
-      if (!warned && Date.now() - started > 5_000) {
-        const workers = await app.queues.get(INGEST_QUEUE).getWorkers();
-        if (workers.length === 0)
-          process.stderr.write('yaddas: no Yaddaş workers are running; start them with `npm start` (this command keeps waiting)\n');
-        warned = true;
-      }
-      await new Promise((r) => setTimeout(r, 250));
+      if (rec.reason) r.reason = rec.reason;
+      if (rec.code) r.code = rec.code;
+      if (rec.version) r.version = rec.version;
+      if (rec.objectRoot) r.objectRoot = rec.objectRoot;
+      if (rec.unchanged !== undefined) r.unchanged = rec.unchanged;
+      if (rec.problems) r.problems = rec.problems;
     }
   }
 
   if (opts.wait) Progress.last?.done();
-  if (opts.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
-  else for (const r of results) process.stdout.write(line(r) + '\n');
+  if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  else for (const r of results) process.stdout.write(`${line(r)}\n`);
   const bad = results.some((r) => (opts.wait ? r.status !== 'preserved' : r.status === 'rejected'));
   return bad ? 1 : 0;
 }

@@ -25,7 +25,10 @@ export async function statusCommand(app: App, opts: { json?: boolean }): Promise
   const queues = await queueStates(app);
   const n = await counts(app);
   const report = { queues, inFlight: n.inFlight, stuck: n.stuck, failedItems: n.failed, rejectedItems: n.rejected, ingests: n.total };
-  if (opts.json) return (json(report), 0);
+  if (opts.json) {
+    json(report);
+    return 0;
+  }
   out('queue      workers  waiting  active  delayed  failed  completed');
   for (const q of queues) {
     const c = q.counts;
@@ -64,7 +67,10 @@ export async function itemsCommand(
           ? 'in-flight'
           : 'all';
   const rows = await listItems(app, filter, opts.limit ?? 50);
-  if (opts.json) return (json(rows), 0);
+  if (opts.json) {
+    json(rows);
+    return 0;
+  }
   if (rows.length === 0) out(`no ${filter === 'all' ? '' : `${filter} `}items`);
   for (const r of rows) out(row(r));
   return 0;
@@ -76,7 +82,10 @@ export async function showCommand(app: App, id: string, opts: { json?: boolean }
     process.stderr.write(`yaddas show: no item or ingest "${id}"\n`);
     return 1;
   }
-  if (opts.json) return (json(d), 0);
+  if (opts.json) {
+    json(d);
+    return 0;
+  }
   const r = d.record;
   out(`${r.itemId}  (ingest ${r.ingestId}, "${r.sourceName}", taken ${r.takenAt})`);
   out(
@@ -135,21 +144,26 @@ export async function pauseCommand(app: App, stage: string, paused: boolean, opt
  */
 export async function healthCommand(app: App, role: string | undefined): Promise<number> {
   try {
-    await app.redis.ping();
+    await app.queues.ping();
   } catch (err) {
     out(`unhealthy: Redis does not answer (${(err as Error).message})`);
     return 1;
   }
-  if (!role || role === 'intake') return (out('healthy'), 0);
+  if (!role || role === 'intake') {
+    out('healthy');
+    return 0;
+  }
   if (role === 'console') {
     const c = app.config.console;
     const res = await fetch(`http://${c.host === '0.0.0.0' ? '127.0.0.1' : c.host}:${c.port}/ready`).catch(() => null);
-    if (!res?.ok) return (out(`unhealthy: console /ready ${res ? `HTTP ${res.status}` : 'does not answer'}`), 1);
-    return (out('healthy'), 0);
+    out(res?.ok ? 'healthy' : `unhealthy: console /ready ${res ? `HTTP ${res.status}` : 'does not answer'}`);
+    return res?.ok ? 0 : 1;
   }
-  if (!(QUEUE_NAMES as readonly string[]).includes(role)) return (out(`unknown role "${role}"`), 2);
-  // BullMQ reports each worker's connection name (CLIENT SETNAME) as `rawname`.
-  const mine = (await app.queues.get(role).getWorkers()).filter((w) => String(w.rawname ?? '').includes(`:w:${hostname()}:`));
-  if (mine.length === 0) return (out(`unhealthy: no ${role} worker of this machine (${hostname()}) is connected to Redis`), 1);
-  return (out(`healthy: ${mine.length} ${role} worker(s) connected`), 0);
+  if (!(QUEUE_NAMES as readonly string[]).includes(role)) {
+    out(`unknown role "${role}"`);
+    return 2;
+  }
+  const mine = await app.queues.workersOn(role, hostname());
+  out(mine > 0 ? `healthy: ${mine} ${role} worker(s) connected` : `unhealthy: no ${role} worker of this machine (${hostname()}) is connected to Redis`);
+  return mine > 0 ? 0 : 1;
 }

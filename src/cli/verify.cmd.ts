@@ -1,5 +1,4 @@
 import type { App } from '../app.js';
-import { validateObject } from '../storage/ocfl-validate.js';
 
 /**
  * `yaddas verify ID`: reads the item's stored OCFL object back, checks its structure and every
@@ -7,7 +6,7 @@ import { validateObject } from '../storage/ocfl-validate.js';
  */
 export async function verifyCommand(app: App, id: string, opts: { json?: boolean; digests?: boolean }): Promise<number> {
   const objectRoot = app.preservation.rootOf(id);
-  const report = await validateObject(app.preservation.store, objectRoot, { checkDigests: opts.digests !== false });
+  const report = await app.preservation.validate(id, { checkDigests: opts.digests !== false });
   const ok = report.inventory !== null && report.errors.length === 0;
   if (opts.json) {
     process.stdout.write(

@@ -17,11 +17,10 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import { QUEUE_NAMES } from '../pipeline/plan.js';
 import { counts, listItems, queueStates, republish, retry, showItem, type ItemFilter } from '../ops/operations.js';
 import { ConsoleAuth, SESSION_COOKIE } from './auth.js';
-import { Series } from './series.js';
 import { DASHBOARD_JS, activityPage, esc, layout, itemPage, itemRows, itemsPage, loginPage, type Chrome } from './pages.js';
-import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { App } from '../app.js';
-import { createRegistry } from '../metrics/prometheus.js';
+import { pageKeys, publicUrl } from '../storage/access-layout.js';
+import { createRegistry } from './prometheus.js';
 
 export interface ConsoleOptions {
   /** how often the charts get a point (default one a minute) */
@@ -36,7 +35,7 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
   await server.register(fastifyCookie);
   await server.register(fastifyFormbody);
   const auth = new ConsoleAuth({ user: c.console.user, password: c.console.password });
-  const series = new Series(app.redis, c.redis.prefix);
+  const series = app.series;
   const userOf = (req: FastifyRequest) => auth.verify(req.cookies[SESSION_COOKIE]);
   const chrome = (req: FastifyRequest, title: string, active: Chrome['active']): Chrome => ({
     title,
@@ -44,8 +43,7 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
     loginEnabled: auth.enabled,
     active,
   });
-  const thumb = (itemId: string, page = 1) =>
-    `${c.access.publicBaseUrl}/items/${itemId}/pages/${String(page).padStart(4, '0')}/thumbnail.jpg`;
+  const thumb = (itemId: string, page = 1) => publicUrl(c.access.publicBaseUrl, pageKeys(itemId, page).thumbnail);
   const html = (reply: FastifyReply, body: string, code = 200) =>
     reply.code(code).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
   const FILTERS: ItemFilter[] = ['all', 'in-flight', 'failed', 'stuck', 'rejected'];
@@ -227,21 +225,7 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
   server.get('/health', async () => ({ status: 'ok', pid: process.pid, uptimeSeconds: Math.round(process.uptime()) }));
 
   server.get('/ready', async (_req, reply) => {
-    const checks: Record<string, string> = {};
-    const timeout = <T>(p: Promise<T>) =>
-      Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('no answer within 3 s')), 3000))]);
-    await Promise.all([
-      timeout(app.redis.ping()).then(
-        () => (checks.redis = 'ok'),
-        (err: Error) => (checks.redis = err.message),
-      ),
-      ...[c.s3.preservationBucket, c.s3.accessBucket].map((b) =>
-        timeout(app.s3.send(new HeadBucketCommand({ Bucket: b }))).then(
-          () => (checks[`s3:${b}`] = 'ok'),
-          (err: Error) => (checks[`s3:${b}`] = `${err.name}: ${err.message}`),
-        ),
-      ),
-    ]);
+    const checks = await app.checks();
     const ready = Object.values(checks).every((v) => v === 'ok');
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });

@@ -46,6 +46,21 @@ export class YaddasError extends Error {
   }
 }
 
+/**
+ * Not a failure: the work cannot go on yet (another ingest is writing to the item's object) and
+ * is to run again after `ms`, without using up an attempt. The queue wrapper delays the job; the
+ * in-process runner of `yaddas rederive` waits.
+ */
+export class RetryLater extends Error {
+  constructor(
+    readonly ms: number,
+    reason: string,
+  ) {
+    super(reason);
+    this.name = 'RetryLater';
+  }
+}
+
 /** A problem with an item that staff must fix; the item goes to the rejected area. */
 export interface Problem {
   code: ErrorCode;

@@ -101,6 +101,12 @@ export function makeIngestId(name: string, now: Date, random: () => string = () 
   return `${stamp(now)}-${slugify(name, 32)}-${random()}`;
 }
 
+/** When an ingest was taken, read back from its id (null when the id is not one of ours). */
+export function ingestIdTime(ingestId: string): Date | null {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-/.exec(ingestId);
+  return m ? new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`) : null;
+}
+
 /** The id of an item whose metadata.json gives none (or an unsafe one). */
 export function makeItemId(name: string, now: Date, random: () => string = () => randomBytes(3).toString('hex')): string {
   return `yd-${stamp(now).slice(0, 8)}-${slugify(name, 40)}-${random()}`;

@@ -95,3 +95,17 @@ export function ocrLanguageList(m: ItemMetadata): string[] {
   if (v === undefined) return [];
   return typeof v === 'string' ? v.split('+') : v;
 }
+
+/**
+ * The one title rule for people (the console, the CLI, ingest records, a PDF's title): a plain
+ * title as it is; of a language map, Azerbaijani, then English, then Russian, then the first
+ * given; without a title, the fallback (the name the item was dropped under).
+ */
+export function displayTitle(md: Pick<ItemMetadata, 'title'> | null | undefined, fallback: string): string;
+export function displayTitle(md: Pick<ItemMetadata, 'title'> | null | undefined): string | undefined;
+export function displayTitle(md: Pick<ItemMetadata, 'title'> | null | undefined, fallback?: string): string | undefined {
+  const t = md?.title;
+  if (typeof t === 'string') return t;
+  if (t) return t.az ?? t.en ?? t.ru ?? Object.values(t)[0] ?? fallback;
+  return fallback;
+}

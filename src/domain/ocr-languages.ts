@@ -68,3 +68,6 @@ export function ocrChoice(md: ItemMetadata | null | undefined, defaults: string)
   }
   return { run: true, languages: defaults, from: 'default' };
 }
+
+/** The BCP 47 tag of one Tesseract language (hOCR's and the PDF's language), when it is one of ours. */
+export const bcp47Of = (code: string): string | undefined => ({ aze: 'az', aze_cyrl: 'az-Cyrl', rus: 'ru', eng: 'en' })[code];

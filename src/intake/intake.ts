@@ -4,21 +4,21 @@
  * ingest flow starts. Used by the inbox watcher and by `yaddas ingest PATH` alike.
  */
 import { ocrChoice } from '../domain/ocr-languages.js';
-import type { MetricsStore } from '../metrics/metrics-store.js';
+import type { MetricsStore } from '../adapters/redis/metrics-store.js';
 import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { copyVerified, exists, listItem, moveEntry, writeFileAtomic } from '../adapters/local-fs.js';
 import { ErrorCodes, rejection, type Problem } from '../domain/errors.js';
-import { isValidItemId, makeIngestId, makeItemId } from '../domain/ids.js';
+import { ingestIdTime, isValidItemId, makeIngestId, makeItemId } from '../domain/ids.js';
 import type { IngestFile, IngestManifest } from '../domain/item.js';
-import { parseMetadata, type ItemMetadata } from '../domain/metadata.js';
+import { displayTitle, type ItemMetadata, parseMetadata } from '../domain/metadata.js';
 import type { Logger } from '../log.js';
 import type { Queues } from '../pipeline/queues.js';
-import type { StatusStore } from '../pipeline/status-store.js';
-import { layoutItem, rejectionText } from './rules.core.js';
+import type { StatusStore } from '../adapters/redis/status-store.js';
+import { rejectionText, Staging } from '../domain/staging.js';
+import { layoutItem } from './rules.core.js';
 
-export const MANIFEST_FILE = '.yaddas-ingest.json';
 const MAX_METADATA_BYTES = 1024 * 1024;
 
 export interface IntakeDeps {
@@ -52,7 +52,7 @@ export class Intake {
   async take(source: string | Buffer, name: string, how: { move: boolean; via: 'inbox' | 'cli' }): Promise<TakeResult> {
     const now = (this.deps.now ?? (() => new Date()))();
     const ingestId = makeIngestId(name, now);
-    const stagedDir = path.join(this.deps.stagingDir, ingestId);
+    const stagedDir = Staging.folder(this.deps.stagingDir, ingestId);
     await fs.mkdir(stagedDir, { recursive: true });
     const rawName = typeof source === 'string' ? Buffer.from(path.basename(source)) : source.subarray(source.lastIndexOf(0x2f) + 1);
     const dest = Buffer.concat([Buffer.from(stagedDir + '/'), rawName]);
@@ -99,8 +99,8 @@ export class Intake {
     // be inspected, so that REJECTED.txt lists everything wrong with the item at once.
     if (!laid.ok) {
       const stagedDir = path.dirname(staged.toString());
-      await writeFileAtomic(path.join(stagedDir, 'REJECTED.txt'), rejectionText({ name, ingestId, at: now, problems }));
-      const dest = path.join(this.deps.rejectedDir, ingestId);
+      await writeFileAtomic(path.join(stagedDir, Staging.rejectedReport), rejectionText({ name, ingestId, at: now, problems }));
+      const dest = Staging.folder(this.deps.rejectedDir, ingestId);
       await moveEntry(stagedDir, dest);
       await this.deps.status.create({
         ingestId,
@@ -151,8 +151,8 @@ export class Intake {
   }
 
   private async start(manifest: IngestManifest): Promise<void> {
-    const stagedDir = path.join(this.deps.stagingDir, manifest.ingestId);
-    await writeFileAtomic(path.join(stagedDir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+    const stagedDir = Staging.folder(this.deps.stagingDir, manifest.ingestId);
+    await writeFileAtomic(path.join(stagedDir, Staging.manifestFile), `${JSON.stringify(manifest, null, 2)}\n`);
     await this.deps.status.create({
       ingestId: manifest.ingestId,
       itemId: manifest.itemId,
@@ -176,9 +176,9 @@ export class Intake {
     if (!(await exists(this.deps.stagingDir))) return 0;
     let n = 0;
     for (const ingestId of await fs.readdir(this.deps.stagingDir)) {
-      const dir = path.join(this.deps.stagingDir, ingestId);
+      const dir = Staging.folder(this.deps.stagingDir, ingestId);
       try {
-        const manifestBytes = await fs.readFile(path.join(dir, MANIFEST_FILE)).catch(() => null);
+        const manifestBytes = await fs.readFile(path.join(dir, Staging.manifestFile)).catch(() => null);
         if (manifestBytes) {
           const manifest = JSON.parse(manifestBytes.toString('utf8')) as IngestManifest;
           const rec = await this.deps.status.get(ingestId);
@@ -190,16 +190,11 @@ export class Intake {
           n++;
           continue;
         }
-        const entries = (await fs.readdir(dir, { encoding: 'buffer' })).filter((b) => b.toString() !== 'REJECTED.txt');
+        const entries = (await fs.readdir(dir, { encoding: 'buffer' })).filter((b) => b.toString() !== Staging.rejectedReport);
         if (entries.length !== 1) continue;
         const raw = entries[0]!;
         const staged = Buffer.concat([Buffer.from(dir + '/'), raw]);
-        const stamp = /^(\d{8}T\d{6}Z)/.exec(ingestId)?.[1];
-        const when = stamp
-          ? new Date(
-              `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}T${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}Z`,
-            )
-          : new Date();
+        const when = ingestIdTime(ingestId) ?? new Date();
         await this.admit(ingestId, new TextDecoder().decode(raw), staged, when, 'inbox');
         n++;
       } catch (err) {
@@ -212,8 +207,7 @@ export class Intake {
 
 /** Title and type for the ingest record, as people read them in the dashboard and the CLI. */
 function describe(md: ItemMetadata | null): { title?: string; type?: string } {
-  const t = md?.title;
-  const title = typeof t === 'string' ? t : t ? (t.az ?? t.en ?? t.ru ?? Object.values(t)[0]) : undefined;
+  const title = displayTitle(md);
   return { ...(title ? { title } : {}), ...(md?.type ? { type: md.type } : {}) };
 }
 

@@ -4,47 +4,7 @@
  */
 import { ErrorCodes, rejection, type Problem } from '../domain/errors.js';
 import { naturalCompare } from '../domain/ids.js';
-
-export type EntryKind = 'file' | 'dir' | 'symlink' | 'other';
-
-/** One file-system entry inside an item, as listed without following symlinks. */
-export interface ListedEntry {
-  /** path relative to the item folder, '/'-separated; for a single-file item, its name */
-  path: string;
-  kind: EntryKind;
-  size: number;
-  mtimeMs: number;
-  /** the name's bytes were not valid UTF-8 (it cannot be named safely anywhere else) */
-  badEncoding?: boolean;
-}
-
-/** A top-level inbox entry as one scan saw it. */
-export interface InboxSnapshot {
-  name: string;
-  kind: EntryKind;
-  /** changes whenever anything inside changes: names, sizes, times */
-  signature: string;
-  /** marker mode: the marker for this item is present */
-  marked: boolean;
-  /** the name's bytes as on disk (names that are not valid UTF-8 can only be reached this way) */
-  rawName?: Buffer;
-}
-
-const JUNK = new Set(['.ds_store', 'thumbs.db', 'desktop.ini', 'ehthumbs.db']);
-
-/**
- * Top-level entries that are not items: hidden or temporary names that copy tools use while a
- * transfer is under way (rsync's ".name.XyZ12", Office's "~$name"), and single-file markers.
- */
-export function isIgnoredTopLevel(name: string, markerName: string): boolean {
-  return name.startsWith('.') || name.startsWith('~') || name.endsWith(`.${markerName}`);
-}
-
-/** Files inside an item that are kept with it but are not masters (OS litter, the marker). */
-export function isIgnoredInside(name: string, markerName: string): boolean {
-  const base = name.split('/').pop()!;
-  return base.startsWith('.') || base.startsWith('~$') || JUNK.has(base.toLowerCase()) || base === markerName;
-}
+import { type EntryKind, type InboxSnapshot, isIgnoredInside, type ListedEntry } from '../domain/inbox.js';
 
 /** Names that cannot be stored or shown safely: control characters, backslashes, dot segments. */
 export function unsafeNameReason(name: string): string | undefined {
@@ -240,28 +200,4 @@ export function layoutItem(
   const layout: ItemLayout = { kind: 'folder', pages, ignored: ignored.sort(naturalCompare) };
   if (metadataFile) layout.metadataFile = metadataFile;
   return { ok: true, layout };
-}
-
-/** REJECTED.txt: what is wrong, with which file, and what to do, in plain words. */
-export function rejectionText(input: { name: string; ingestId: string; at: Date; problems: Problem[] }): string {
-  const lines = [
-    `Yaddaş did not accept "${input.name}".`,
-    '',
-    `Checked: ${input.at.toISOString()}  (reference ${input.ingestId})`,
-    '',
-    input.problems.length === 1 ? 'What is wrong:' : `What is wrong (${input.problems.length} problems):`,
-    '',
-  ];
-  input.problems.forEach((p, i) => {
-    lines.push(`${i + 1}. ${p.file ? `${p.file}: ` : ''}${p.message}`);
-    lines.push(`   What to do: ${p.hint}`);
-    lines.push(`   (code ${p.code})`);
-    lines.push('');
-  });
-  lines.push(
-    'Nothing was deleted: the item is here exactly as it was dropped.',
-    'To try again, fix the problems above, then move the item (not this text file) back into the inbox.',
-    '',
-  );
-  return lines.join('\n');
 }

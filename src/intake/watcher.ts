@@ -5,17 +5,17 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
 import { scanInbox } from '../adapters/local-fs.js';
 import type { Config } from '../config/load.js';
+import { Staging } from '../domain/staging.js';
 import type { Logger } from '../log.js';
-import { DONE_STAMP } from '../stages/release/release.processor.js';
+import { LockNames, type Locks } from '../storage/locks.js';
 import type { Intake } from './intake.js';
 import { decideArrivals, type ArrivalState } from './rules.core.js';
 
 export interface WatcherDeps {
   config: Config;
-  redis: Redis;
+  locks: Locks;
   intake: Intake;
   log: Logger;
 }
@@ -26,14 +26,14 @@ export class Watcher {
   private running: Promise<void> | undefined;
   private stopped = false;
   private readonly owner = randomUUID();
-  private readonly leaseKey: string;
+  private readonly lease: string;
   private lastPurge = 0;
   /** entries whose take failed, by signature, so the same failure is logged once */
   private readonly failedTakes = new Map<string, string>();
 
   constructor(private readonly deps: WatcherDeps) {
     const inboxHash = createHash('sha1').update(deps.config.inbox).digest('hex').slice(0, 12);
-    this.leaseKey = `${deps.config.redis.prefix}:yd:lease:inbox:${inboxHash}`;
+    this.lease = LockNames.inbox(inboxHash);
   }
 
   async start(): Promise<void> {
@@ -53,22 +53,18 @@ export class Watcher {
     }, ms);
   }
 
-  /** Holds the inbox lease for a few poll intervals; true while this watcher holds it. */
-  private async lease(): Promise<boolean> {
-    const ttl = Math.max(5_000, this.deps.config.intake.pollSeconds * 3_000);
-    const r = (await this.deps.redis.eval(
-      "local v = redis.call('get', KEYS[1]) if v == false or v == ARGV[1] then redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end return 0",
-      1,
-      this.leaseKey,
-      this.owner,
-      String(ttl),
-    )) as number;
-    return r === 1;
+  /**
+   * Holds the inbox lease for a few poll intervals, renewed on each scan; true while this watcher
+   * holds it. Renewed by scans rather than a timer: a watcher stuck on a stalled share stops
+   * renewing, and another takes over.
+   */
+  private holdLease(): Promise<boolean> {
+    return this.deps.locks.hold(this.lease, this.owner, Math.max(5_000, this.deps.config.intake.pollSeconds * 3_000));
   }
 
   /** One scan: decide arrivals, take what is ready. Public for tests and `--once`. */
   async tick(): Promise<void> {
-    if (!(await this.lease())) return;
+    if (!(await this.holdLease())) return;
     const { inbox, intake } = this.deps.config;
     const snaps = await scanInbox(inbox, intake.markerName, intake.mode);
     const { ready, state } = decideArrivals(snaps, this.state, Date.now(), { mode: intake.mode, quietMs: intake.quietSeconds * 1000 });
@@ -105,7 +101,7 @@ export class Watcher {
     let n = 0;
     const names = await fs.readdir(doneDir).catch(() => [] as string[]);
     for (const name of names) {
-      const stamp = await fs.stat(path.join(doneDir, name, DONE_STAMP)).catch(() => null);
+      const stamp = await fs.stat(path.join(Staging.folder(doneDir, name), Staging.doneStamp)).catch(() => null);
       if (stamp && stamp.mtimeMs < cutoff) {
         await fs.rm(path.join(doneDir, name), { recursive: true, force: true });
         n++;
@@ -119,8 +115,6 @@ export class Watcher {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
-    await this.deps.redis
-      .eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0", 1, this.leaseKey, this.owner)
-      .catch(() => undefined);
+    await this.deps.locks.release(this.lease, this.owner).catch(() => undefined);
   }
 }

@@ -1,19 +1,18 @@
 /**
  * What operators can ask and do, for the CLI and the dashboard alike: queue and worker state,
  * items in flight, failed, stuck or rejected, one item in full, retry, pause and resume. Reads
- * come from Redis (BullMQ and the ingest records) and the access bucket.
+ * come from the ingest records, the queues and the two buckets, all through ports.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Job } from 'bullmq';
-import type { App } from '../app.js';
-import { decodeFailure } from '../domain/errors.js';
+import { hasEnded, type IngestRecord } from '../domain/ingest-record.js';
 import { makeIngestId } from '../domain/ids.js';
-import { ocrChoice, type OcrChoice } from '../domain/ocr-languages.js';
-import { INGEST_QUEUE, QUEUE_NAMES, ingestJobId } from '../pipeline/plan.js';
-import { stateFromRecord, type StoredRecord } from '../pipeline/from-record.js';
-import { isTerminal, type IngestRecord } from '../pipeline/status-store.js';
-import { LogicalPaths } from '../storage/ocfl.core.js';
+import { displayTitle } from '../domain/metadata.js';
+import { type OcrChoice, ocrChoice } from '../domain/ocr-languages.js';
+import { type StoredRecord, stateFromRecord } from '../pipeline/from-record.js';
+import { QUEUE_NAMES } from '../pipeline/plan.js';
+import { itemKeys, publicUrl } from '../storage/access-layout.js';
+import type { OpsPorts } from './ports.js';
 
 export interface QueueState {
   name: string;
@@ -22,7 +21,7 @@ export interface QueueState {
   counts: Record<string, number>;
 }
 
-export async function queueStates(app: App): Promise<QueueState[]> {
+export async function queueStates(app: OpsPorts): Promise<QueueState[]> {
   return Promise.all(
     QUEUE_NAMES.map(async (name) => {
       const q = app.queues.get(name);
@@ -44,9 +43,9 @@ export interface ItemRow extends IngestRecord {
   failedWhere: 'preservation' | 'publication' | null;
 }
 
-const stuckAfter = (app: App) => app.config.console.stuckMinutes * 60_000;
+const stuckAfter = (app: OpsPorts) => app.config.console.stuckMinutes * 60_000;
 
-export async function listItems(app: App, filter: ItemFilter = 'all', limit = 100): Promise<ItemRow[]> {
+export async function listItems(app: OpsPorts, filter: ItemFilter = 'all', limit = 100): Promise<ItemRow[]> {
   const stuck = new Set(await app.status.stuck(stuckAfter(app)));
   // Each filter reads its own index, so nothing is missed behind newer ingests and no page
   // scans every record.
@@ -69,7 +68,7 @@ export async function listItems(app: App, filter: ItemFilter = 'all', limit = 10
 }
 
 /** The numbers at the top of the dashboard and in `yaddas status`. */
-export async function counts(app: App): Promise<{ inFlight: number; stuck: number; failed: number; rejected: number; total: number }> {
+export async function counts(app: OpsPorts): Promise<{ inFlight: number; stuck: number; failed: number; rejected: number; total: number }> {
   const [inflight, stuck, failed, rejected, total] = await Promise.all([
     app.status.inflight(),
     app.status.stuck(stuckAfter(app)),
@@ -81,10 +80,10 @@ export async function counts(app: App): Promise<{ inFlight: number; stuck: numbe
 }
 
 /** An ingest id, or an item id (its last ingest). */
-export async function resolve(app: App, id: string): Promise<IngestRecord | null> {
+export async function resolve(app: OpsPorts, id: string): Promise<IngestRecord | null> {
   const direct = await app.status.get(id);
   if (direct) return direct;
-  const last = await app.redis.hget(`${app.config.redis.prefix}:yd:item:${id}`, 'lastIngest');
+  const last = await app.status.lastIngestOf(id);
   return last ? app.status.get(last) : null;
 }
 
@@ -102,38 +101,19 @@ export interface ItemDetail {
   versions: Array<{ version: string; created: string; message: string }>;
 }
 
-export async function showItem(app: App, id: string): Promise<ItemDetail | null> {
+export async function showItem(app: OpsPorts, id: string): Promise<ItemDetail | null> {
   const record = await resolve(app, id);
   if (!record) return null;
-  const failures: ItemDetail['failures'] = [];
-  const job = await Job.fromId(app.queues.get(INGEST_QUEUE), ingestJobId(record.ingestId));
-  if (job) {
-    for (const [key, reason] of Object.entries(await job.getIgnoredChildrenFailures())) {
-      const { code, message } = decodeFailure(reason);
-      failures.push({ job: key.split(':').slice(-1)[0]!, reason: message, code });
-    }
-    if (job.failedReason)
-      failures.push({
-        job: job.id!,
-        ...(() => {
-          const d = decodeFailure(job.failedReason);
-          return { code: d.code, reason: d.message };
-        })(),
-      });
-  }
-  const base = `${app.config.access.publicBaseUrl}/items/${record.itemId}`;
-  const raw = await app.access.getBuffer(`items/${record.itemId}/item.json`).catch(() => null);
+  const failures = await app.queues.ingestFailures(record.ingestId);
+  const keys = itemKeys(record.itemId);
+  const raw = await app.access.getBuffer(keys.item).catch(() => null);
   const stuck = (await app.status.stuck(stuckAfter(app))).includes(record.ingestId);
   let events: ItemDetail['events'] = [];
   let versions: ItemDetail['versions'] = [];
-  const inv = record.status === 'preserved' ? await app.preservation.readInventory(record.itemId).catch(() => null) : null;
-  if (inv) {
-    versions = Object.entries(inv.versions).map(([version, v]) => ({ version, created: v.created, message: v.message ?? '' }));
-    const rec = await app.preservation.readLogical(inv, LogicalPaths.itemRecord).catch(() => null);
-    if (rec)
-      events = ((JSON.parse(rec.toString('utf8')) as { events?: ItemDetail['events'] }).events ?? []).map(
-        ({ type, at, outcome, detail }) => ({ type, at, outcome, detail }),
-      );
+  const head = record.status === 'preserved' ? await app.preservation.readHead<StoredRecord>(record.itemId).catch(() => null) : null;
+  if (head) {
+    versions = Object.entries(head.inventory.versions).map(([version, v]) => ({ version, created: v.created, message: v.message ?? '' }));
+    events = (head.record.events ?? []).map(({ type, at, outcome, detail }) => ({ type, at, outcome, detail }));
   }
   return {
     record,
@@ -142,7 +122,12 @@ export async function showItem(app: App, id: string): Promise<ItemDetail | null>
     events,
     versions,
     access: raw ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : null,
-    urls: { item: `${base}/item.json`, manifest: `${base}/manifest.json`, pdf: `${base}/document.pdf`, text: `${base}/text.txt` },
+    urls: {
+      item: publicUrl(app.config.access.publicBaseUrl, keys.item),
+      manifest: publicUrl(app.config.access.publicBaseUrl, keys.manifest),
+      pdf: publicUrl(app.config.access.publicBaseUrl, keys.pdf),
+      text: publicUrl(app.config.access.publicBaseUrl, keys.text),
+    },
   };
 }
 
@@ -156,10 +141,10 @@ export type RetryResult = { ok: true; id: string; ingestId: string; how: string 
  *   preserved object (derivatives, OCR as before, PDF, publication, the event).
  * A rejected item is for staff to fix; a published one has nothing to retry.
  */
-export async function retry(app: App, id: string): Promise<RetryResult> {
+export async function retry(app: OpsPorts, id: string): Promise<RetryResult> {
   const rec = await resolve(app, id);
   if (!rec) return { ok: false, id, reason: 'no such item or ingest' };
-  if (!isTerminal(rec.status) || rec.stage) return { ok: false, id, reason: `still running (${rec.stage || rec.status})` };
+  if (!hasEnded(rec)) return { ok: false, id, reason: `still running (${rec.stage || rec.status})` };
   if (rec.status === 'rejected')
     return { ok: false, id, reason: `rejected: fix the item in ${rec.location ?? 'the rejected area'} and drop it into the inbox again` };
   if (rec.status === 'failed') {
@@ -184,12 +169,8 @@ export async function retry(app: App, id: string): Promise<RetryResult> {
 }
 
 /** Queues an ingest of a preserved item that starts after preservation (derive and OCR onwards). */
-export async function republish(app: App, itemId: string, why: string, ocr?: OcrChoice): Promise<string> {
-  const inv = await app.preservation.readInventory(itemId);
-  if (!inv) throw new Error(`no object "${itemId}" in the preservation bucket`);
-  const bytes = await app.preservation.readLogical(inv, LogicalPaths.itemRecord);
-  if (!bytes) throw new Error(`object "${itemId}" has no item record in ${inv.head}`);
-  const record = JSON.parse(bytes.toString('utf8')) as StoredRecord;
+export async function republish(app: OpsPorts, itemId: string, why: string, ocr?: OcrChoice): Promise<string> {
+  const { inventory: inv, record } = await readHead(app, itemId);
   const choice: OcrChoice =
     ocr ??
     (record.ocr
@@ -199,8 +180,7 @@ export async function republish(app: App, itemId: string, why: string, ocr?: Ocr
         : { run: false, reason: 'OCR is turned off (ocr.enabled, YADDAS_OCR)' });
   const now = new Date();
   const ingestId = makeIngestId(`${why} ${itemId}`, now);
-  const t = record.metadata?.title;
-  const title = typeof t === 'string' ? t : t ? (t.az ?? t.en ?? t.ru ?? Object.values(t)[0]) : undefined;
+  const title = displayTitle(record.metadata);
   await app.status.create({
     ingestId,
     itemId,
@@ -219,7 +199,14 @@ export async function republish(app: App, itemId: string, why: string, ocr?: Ocr
   return ingestId;
 }
 
-export async function setPaused(app: App, stage: string, paused: boolean): Promise<void> {
+/** The head version's inventory and item record of an object; an error naming the bucket when there is none. */
+export async function readHead(app: Pick<OpsPorts, 'preservation'>, itemId: string) {
+  const head = await app.preservation.readHead<StoredRecord>(itemId);
+  if (!head) throw new Error(`no object "${itemId}" in s3://${app.preservation.bucket}`);
+  return head;
+}
+
+export async function setPaused(app: OpsPorts, stage: string, paused: boolean): Promise<void> {
   if (!(QUEUE_NAMES as readonly string[]).includes(stage)) throw new Error(`no stage "${stage}" (stages: ${QUEUE_NAMES.join(', ')})`);
   const q = app.queues.get(stage);
   if (paused) await q.pause();

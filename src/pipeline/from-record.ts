@@ -8,11 +8,10 @@ import type { IngestManifest, InspectResult, StoreResult } from '../domain/item.
 import type { OcrChoice } from '../domain/ocr-languages.js';
 import type { ItemRecord } from '../stages/commit/commit.core.js';
 import type { OcrSummary } from '../stages/text/text.core.js';
-import { STEPS, type IngestState, type StageName } from './plan.js';
+import { type IngestState, type StageName, stepOf } from './plan.js';
 
+/** The item record in an object's head version: the ingest's, with the OCR's once there is OCR. */
 export type StoredRecord = ItemRecord & { ocr?: OcrSummary };
-
-export const stepOf = (stage: StageName): number => STEPS.findIndex((g) => g.some((s) => s.name === stage));
 
 export function stateFromRecord(
   record: StoredRecord,

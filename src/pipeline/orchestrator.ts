@@ -4,12 +4,12 @@
  * (moveToWaitingChildren), folds their results into its state, and moves on. Its own work is
  * bookkeeping, so it can run anywhere.
  */
-import { WaitingChildrenError, type Job } from 'bullmq';
+import { type Job, WaitingChildrenError } from 'bullmq';
+import type { MetricsStore } from '../adapters/redis/metrics-store.js';
+import type { StatusStore } from '../adapters/redis/status-store.js';
 import type { Logger } from '../log.js';
-import { STEPS, childJobId, type IngestState, type StageName } from './plan.js';
+import { childJobId, type IngestState, type Result, STAGES, STEPS, type StageName } from './plan.js';
 import type { Queues } from './queues.js';
-import type { StatusStore } from './status-store.js';
-import type { MetricsStore } from '../metrics/metrics-store.js';
 
 export interface OrchestratorDeps {
   queues: Queues;
@@ -29,57 +29,59 @@ function forStep(all: Record<string, unknown>, stage: StageName, ingestId: strin
   return out;
 }
 
+/** A stage's jobs for the state (the registry types their payloads). */
+const fanOut = <N extends StageName>(stage: N, s: IngestState) => STAGES[stage].spec.fanOut(s);
+
+/**
+ * Folds a stage's results into the state. BullMQ hands back, as JSON, what the stage's handler
+ * returned; the registry types that handler's result, so the values are taken as that type here.
+ */
+const fold = <N extends StageName>(stage: N, s: IngestState, results: Record<string, unknown>, failures: Record<string, string>): IngestState =>
+  STAGES[stage].spec.fold(s, results as Record<string, Result<N>>, failures);
+
 export function createOrchestrator(deps: OrchestratorDeps) {
   return async (job: Job<IngestState>, token?: string): Promise<IngestState['outcome']> => {
     let s = job.data;
     const { ingestId, itemId } = s.manifest;
     const log = deps.log.child({ stage: 'ingest', jobId: job.id, ingestId, itemId });
 
-    while (s.step < STEPS.length) {
-      const step = STEPS[s.step]!;
-      const name = step.map((st) => st.name).join('+');
+    for (let step = STEPS[s.step]; step; step = STEPS[s.step]) {
+      const name = step.join('+');
       // A rejected or failed item only runs the clean-up steps; a preserved one goes on to publish.
-      if (s.outcome && s.outcome.status !== 'preserved' && !step.some((st) => st.always)) {
+      if (s.outcome && s.outcome.status !== 'preserved' && !step.some((st) => STAGES[st].spec.always)) {
         s = { ...s, step: s.step + 1, spawned: false };
         continue;
       }
       if (!s.spawned) {
         const counts: number[] = [];
         for (const stage of step) {
-          const children = stage.fanOut(s);
+          const children = fanOut(stage, s);
           counts.push(children.length);
           if (children.length === 0) continue;
-          const queue = deps.queues.get(stage.name);
-          const parent = { id: job.id!, queue: job.queueQualifiedName };
-          await queue.addBulk(
-            children.map((c) => ({
-              name: stage.name,
-              data: c.data,
-              opts: deps.queues.childOptions(childJobId(stage.name, ingestId, c.key), parent),
-            })),
-          );
+          const parent = { id: job.id ?? '', queue: job.queueQualifiedName };
+          await deps.queues
+            .get(stage)
+            .addBulk(children.map((c) => ({ name: stage, data: c.data, opts: deps.queues.childOptions(childJobId(stage, ingestId, c.key), parent) })));
         }
         s = { ...s, spawned: true };
         await job.updateData(s);
         // Once the item's status is final (preserved), later steps only say where it stands.
-        const statusFinal = STEPS.slice(0, s.step).some((g) => g.some((p) => p.endsPreservation));
+        const statusFinal = STEPS.slice(0, s.step).some((g) => g.some((p) => STAGES[p].spec.endsPreservation));
         await deps.status.update(ingestId, statusFinal ? { stage: name } : { status: 'in-progress', stage: name });
-        log.info({ step: name, jobs: counts.reduce((a, b) => a + b, 0) }, step.map((st) => st.label).join('; '));
+        log.info({ step: name, jobs: counts.reduce((a, b) => a + b, 0) }, step.map((st) => STAGES[st].spec.label).join('; '));
       }
       if (await job.moveToWaitingChildren(token ?? '')) throw new WaitingChildrenError();
 
       const all = await job.getChildrenValues();
       const ignored = await job.getIgnoredChildrenFailures();
-      for (const stage of step) {
-        s = stage.fold(s, forStep(all, stage.name, ingestId), forStep(ignored, stage.name, ingestId) as Record<string, string>);
-      }
+      for (const stage of step) s = fold(stage, s, forStep(all, stage, ingestId), forStep(ignored, stage, ingestId) as Record<string, string>);
       s = { ...s, step: s.step + 1, spawned: false };
       await job.updateData(s);
-      if (step.some((st) => st.endsPreservation)) await finish(s);
+      if (step.some((st) => STAGES[st].spec.endsPreservation)) await finish(s);
     }
     if (s.publication) {
       // The OCR's own OCFL version, when it wrote one, is the item's newest.
-      const ocrVersion = s.ocr?.text?.version;
+      const ocrVersion = s.text?.version;
       await deps.status.update(ingestId, {
         stage: '',
         publication: s.publication.status,
@@ -98,20 +100,13 @@ export function createOrchestrator(deps: OrchestratorDeps) {
       await deps.status.finish(ingestId, itemId, outcome, state.location);
       if (deps.metrics) {
         const m = deps.metrics;
-        const stored = Object.values(state.stored);
+        const bytes = Object.values(state.stored).reduce((a, f) => a + f.size, 0);
         const pages = state.manifest.files.filter((f) => f.role === 'page').length;
         await Promise.all([
           m.inc('items_total', { status: outcome.status, ...(outcome.code ? { code: outcome.code } : {}) }),
           // A new version only: an identical re-scan preserved nothing new.
           ...(outcome.status === 'preserved' && !outcome.unchanged
-            ? [
-                m.inc('pages_preserved_total', {}, pages),
-                m.inc(
-                  'bytes_preserved_total',
-                  {},
-                  stored.reduce((a, f) => a + f.size, 0),
-                ),
-              ]
+            ? [m.inc('pages_preserved_total', {}, pages), m.inc('bytes_preserved_total', {}, bytes)]
             : []),
         ]).catch((err: Error) => log.warn({ err: { message: err.message } }, 'could not record item metrics'));
       }

@@ -2,15 +2,16 @@
  * The one BullMQ wrapper: queues, job options, and the processor wrapper that every stage runs
  * through (child logger, timing, the mapping of permanent failures to UnrecoverableError).
  */
-import { Queue, Worker, UnrecoverableError, DelayedError, WaitingChildrenError, type Job, type JobsOptions } from 'bullmq';
+import { DelayedError, Job, type JobsOptions, Queue, UnrecoverableError, WaitingChildrenError, Worker } from 'bullmq';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import { YaddasError, encodeFailure, ErrorCodes } from '../domain/errors.js';
-import type { Logger } from '../log.js';
+import { DURATION_BUCKETS, type MetricsStore } from '../adapters/redis/metrics-store.js';
 import type { Config } from '../config/load.js';
+import { decodeFailure, ErrorCodes, encodeFailure, RetryLater, YaddasError } from '../domain/errors.js';
 import type { IngestManifest } from '../domain/item.js';
-import { DURATION_BUCKETS, type MetricsStore } from '../metrics/metrics-store.js';
-import { INGEST_QUEUE, ingestJobId, type IngestState } from './plan.js';
+import type { Logger } from '../log.js';
+import type { Deliveries, StageContext, StageHandler } from '../stages/stage.js';
+import { INGEST_QUEUE, type IngestState, ingestJobId, NOTIFY_QUEUE } from './plan.js';
 
 export interface QueueDeps {
   /** a connection for producers (queues); workers get their own blocking connections */
@@ -18,11 +19,12 @@ export interface QueueDeps {
   workerConnection: () => Redis;
   prefix: string;
   jobs: Config['jobs'];
+  webhooks: Pick<Config['webhooks'], 'attempts' | 'backoffSeconds'>;
 }
 
 const DAY = 24 * 3600;
 
-export class Queues {
+export class Queues implements Deliveries {
   private readonly queues = new Map<string, Queue>();
   constructor(readonly deps: QueueDeps) {}
 
@@ -73,23 +75,67 @@ export class Queues {
     return jobId;
   }
 
+  /** One delivery job per event and webhook: the job id is fixed, so a retried announce adds nothing. */
+  async queue(deliveries: Array<{ eventId: string; itemId: string; url: string; body: string }>): Promise<void> {
+    if (deliveries.length === 0) return;
+    const { attempts, backoffSeconds } = this.deps.webhooks;
+    await this.get(NOTIFY_QUEUE).addBulk(
+      deliveries.map((d, i) => ({
+        name: NOTIFY_QUEUE,
+        data: d,
+        opts: {
+          jobId: `notify-${d.eventId}-${i}`,
+          attempts,
+          backoff: { type: 'exponential', delay: backoffSeconds * 1000, jitter: 0.3 },
+          removeOnComplete: { age: 7 * DAY },
+          removeOnFail: { age: 30 * DAY },
+        },
+      })),
+    );
+  }
+
+  /** The failures of an ingest's jobs that outlived their retries, and its own: "CODE: reason" decoded. */
+  async ingestFailures(ingestId: string): Promise<Array<{ job: string; code: string; reason: string }>> {
+    const job = await Job.fromId(this.get(INGEST_QUEUE), ingestJobId(ingestId));
+    if (!job) return [];
+    const out: Array<{ job: string; code: string; reason: string }> = [];
+    for (const [key, failed] of Object.entries(await job.getIgnoredChildrenFailures())) {
+      const { code, message } = decodeFailure(failed);
+      out.push({ job: key.split(':').slice(-1)[0] ?? key, code, reason: message });
+    }
+    if (job.failedReason) {
+      const { code, message } = decodeFailure(job.failedReason);
+      out.push({ job: job.id ?? ingestId, code, reason: message });
+    }
+    return out;
+  }
+
+  /** How many workers (of any machine) are connected to a queue. */
+  async workerCount(name: string): Promise<number> {
+    return this.get(name).getWorkersCount();
+  }
+
+  /** How many workers of a queue are connected from one machine (workers are named after it). */
+  async workersOn(name: string, host: string): Promise<number> {
+    // BullMQ reports each worker's connection name (CLIENT SETNAME) as `rawname`.
+    return (await this.get(name).getWorkers()).filter((w) => String(w.rawname ?? '').includes(`:w:${host}:`)).length;
+  }
+
+  /** Redis answers (readiness checks). */
+  async ping(): Promise<void> {
+    await this.deps.connection.ping();
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
   }
 }
 
-export interface StageContext {
-  log: Logger;
-  job: Job;
-  token: string | undefined;
-}
-
-export type StageHandler<P, R> = (data: P, ctx: StageContext) => Promise<R>;
-
 /**
  * Turns a stage handler into a BullMQ processor. Never swallows an error: permanent failures
- * become UnrecoverableError (no retry) with "CODE: reason"; everything else is rethrown so BullMQ
- * retries it with backoff.
+ * become UnrecoverableError (no retry) with "CODE: reason"; RetryLater moves the job back to the
+ * delayed set without using up an attempt; everything else is rethrown so BullMQ retries it with
+ * backoff.
  */
 export function wrapProcessor<P extends { ingestId?: string; itemId?: string; page?: number }, R>(
   stage: string,
@@ -109,8 +155,13 @@ export function wrapProcessor<P extends { ingestId?: string; itemId?: string; pa
     if (job.data.page !== undefined) bindings.page = job.data.page;
     const log = baseLog.child(bindings);
     const started = performance.now();
+    const ctx: StageContext = {
+      log,
+      attempt: job.attemptsMade + 1,
+      progress: (p) => void job.updateProgress(p).catch(() => undefined),
+    };
     try {
-      const result = await handler(job.data, { log, job, token });
+      const result = await handler(job.data, ctx);
       log.debug({ ms: Math.round(performance.now() - started) }, `${stage} done`);
       record(log, (m) =>
         m.observe('stage_duration_seconds', DURATION_BUCKETS, { stage, outcome: 'success' }, (performance.now() - started) / 1000),
@@ -120,6 +171,10 @@ export function wrapProcessor<P extends { ingestId?: string; itemId?: string; pa
       return result;
     } catch (err) {
       if (err instanceof DelayedError || err instanceof WaitingChildrenError) throw err;
+      if (err instanceof RetryLater) {
+        await job.moveToDelayed(Date.now() + err.ms, token);
+        throw new DelayedError(err.message);
+      }
       const ms = Math.round(performance.now() - started);
       const last = (err instanceof YaddasError && err.permanent) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       const code = err instanceof YaddasError ? err.code : ErrorCodes.INTERNAL;

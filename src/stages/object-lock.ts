@@ -1,31 +1,27 @@
 /**
- * One writer per OCFL object: an ingest holds the item's lock from prepare to release, and the
- * text step takes it again to add its OCR version. A busy object makes the job wait (delayed,
- * not failed); a holder whose ingest has ended entirely does not block the item for ever.
+ * One writer per OCFL object: an ingest holds its item's object from prepare to release, and the
+ * text step holds it again to add its OCR version. A busy object makes the job wait (RetryLater:
+ * run again later, not failed); a holder whose ingest has ended entirely does not block the item
+ * for ever, it is taken over.
  */
-import { DelayedError, type Job } from 'bullmq';
+import { RetryLater } from '../domain/errors.js';
 import type { Logger } from '../log.js';
-import { isTerminal, type StatusStore } from '../pipeline/status-store.js';
+import type { OcflStore } from '../storage/ocfl-store.js';
+
+/** How long a job waits before it looks at a busy object again. */
+export const BUSY_RETRY_MS = 3_000;
 
 export async function holdObjectOrWait(
-  status: StatusStore,
+  ocfl: OcflStore,
+  ingestEnded: (ingestId: string) => Promise<boolean>,
   itemId: string,
   ingestId: string,
-  ctx: { job: Job; token?: string; log: Logger },
-  retryWhenBusyMs = 3_000,
+  log: Logger,
 ): Promise<void> {
-  let lock = await status.acquireObject(itemId, ingestId);
-  if (!lock.held && lock.holder) {
-    // Ended entirely: preserved, rejected or failed, and no longer in a later step (stage '').
-    const rec = await status.get(lock.holder);
-    if (!rec || (isTerminal(rec.status) && !rec.stage)) {
-      ctx.log.warn({ holder: lock.holder }, 'taking over the object from a finished ingest that still held it');
-      lock = await status.takeOverObject(itemId, lock.holder, ingestId);
-    }
-  }
+  const lock = await ocfl.holdObject(itemId, ingestId, ingestEnded);
+  if (lock.tookOverFrom) log.warn({ holder: lock.tookOverFrom }, 'took the object over from a finished ingest that still held it');
   if (!lock.held) {
-    ctx.log.info({ holder: lock.holder }, 'another ingest of this item is writing to its object; waiting for it');
-    await ctx.job.moveToDelayed(Date.now() + retryWhenBusyMs, ctx.token);
-    throw new DelayedError();
+    log.info({ holder: lock.holder }, 'another ingest of this item is writing to its object; waiting for it');
+    throw new RetryLater(BUSY_RETRY_MS, `another ingest (${lock.holder}) is writing to object ${itemId}`);
   }
 }

@@ -18,4 +18,8 @@ export interface ObjectStore {
   /** The "folders" directly under a prefix that ends in "/", each ending in "/". */
   listFolders(prefix: string): Promise<string[]>;
   delete(keys: string[]): Promise<void>;
+  /** Resolves when the bucket answers (readiness checks); a transient error otherwise. */
+  ping(): Promise<void>;
+  /** Checks that the bucket exists, creating it when `create` says so; what it did. */
+  ensureBucket(create: boolean): Promise<'exists' | 'created'>;
 }

@@ -1,29 +1,106 @@
 /**
- * OCFL objects over an ObjectStore: the storage root, reading inventories, writing a version so
- * that it becomes visible only once complete, and reading every written file back.
+ * The OCFL store: the only way to the preservation bucket's objects. It knows where an object
+ * lives, reads inventories (checked against their sidecars), head records and content by digest,
+ * lists objects, and writes versions so that a version becomes visible only once complete and
+ * every file written is read back first. One writer per object at a time: the object lock.
+ *
+ * Two ways to write a version:
+ * - an ingest spreads it over jobs: prepare holds the object (`holdObject`), store uploads each
+ *   master (`putContent`), commit writes the inventories (`commit`), release lets go and, when the
+ *   ingest failed, removes what it uploaded (`rollback`, `releaseObject`);
+ * - anything else that adds a version in one go (OCR kept by the text step) calls `writeVersion`,
+ *   which does all of that around a function that decides the version's files.
  */
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createHash } from 'node:crypto';
-import { DigestingStream, digestBuffer, digestStream, type Digests } from '../checksum/digests.js';
-import { ErrorCodes, YaddasError } from '../domain/errors.js';
+import { DigestingStream, type Digests, digestBuffer, digestStream } from '../checksum/digests.js';
+import { ErrorCodes, RetryLater, YaddasError } from '../domain/errors.js';
+import { LockNames, type Locks } from './locks.js';
 import type { ObjectStore } from './object-store.js';
 import {
+  contentPathFor,
+  type Inventory,
+  LogicalPaths,
+  type NextVersion,
   OBJECT_NAMASTE,
-  ROOT_NAMASTE,
   objectRootPath,
+  ROOT_NAMASTE,
   serializeInventory,
   storageRootFiles,
+  versionName,
   versionNumber,
-  type Inventory,
-  type NextVersion,
 } from './ocfl.core.js';
+import { type ObjectReport, validateObject } from './ocfl-validate.js';
+
+/**
+ * How long an object lock lasts without being renewed. An ingest holds its item's object from
+ * prepare to release, across jobs and processes, so the lock cannot be kept alive by a timer; the
+ * release step always lets it go, and a holder whose ingest has ended is taken over. The time
+ * limit is the last resort for a lock nobody will release (its Redis key would otherwise stay for
+ * ever): long enough that no ingest still running can lose it.
+ */
+export const OBJECT_LOCK_TTL_MS = 30 * 24 * 3600_000;
+
+/** A content file of an object, found by its SHA-512. */
+export interface StoredContent {
+  /** the object's head version when it was found */
+  head: string;
+  /** whether the head version still has this content (a re-scan may have replaced it) */
+  inHead: boolean;
+  /** its content path, relative to the object root */
+  contentPath: string;
+  /** its bytes as a stream */
+  open(): Promise<Readable>;
+  /** its bytes */
+  read(): Promise<Buffer>;
+}
+
+/** What a `writeVersion` builder sees: the head, the new version's name, and ways to fill it. */
+export interface VersionDraft {
+  head: Inventory;
+  /** the version being written, e.g. "v3" */
+  version: string;
+  /** Uploads a file of the new version to its content path and reads it back; its digests. */
+  upload(logicalPath: string, body: Buffer, contentType: string): Promise<{ logicalPath: string; digests: Digests; contentPath: string }>;
+  /** The bytes of a logical path in the head version, or null. */
+  readLogical(logicalPath: string): Promise<Buffer | null>;
+}
+
+/** What a `writeVersion` builder decides. */
+export type VersionDecision =
+  /** write this version: its inventory, and small files the commit puts first (the item record) */
+  | { commit: NextVersion; extra: Array<{ contentPath: string; body: Buffer; contentType: string }> }
+  /** nothing to write, and why */
+  | { skip: string }
+  /** an earlier attempt of the same work already wrote the head version */
+  | { written: string };
+
+export type WriteResult = { version: string; written: 'now' | 'earlier' } | { version: null; skipped: string };
 
 export class OcflStore {
-  constructor(readonly store: ObjectStore) {}
+  constructor(
+    /** the bucket underneath; only the store itself and tests that check it from outside read it */
+    readonly store: ObjectStore,
+    private readonly locks: Locks,
+  ) {}
+
+  get bucket(): string {
+    return this.store.bucket;
+  }
 
   rootOf(objectId: string): string {
     return objectRootPath(objectId);
+  }
+
+  /** Checks that the bucket exists, creating it when `create` says so. */
+  ensureBucket(create: boolean): Promise<'exists' | 'created'> {
+    return this.store.ensureBucket(create);
+  }
+
+  /** The bucket answers (for readiness checks). */
+  ping(): Promise<void> {
+    return this.store.ping();
   }
 
   /** Makes the bucket an OCFL storage root, if it is not one already. Idempotent. */
@@ -39,10 +116,11 @@ export class OcflStore {
       }
       return 'exists';
     }
-    for (const f of storageRootFiles())
-      await this.store.put(f.key, Buffer.from(f.body, 'utf8'), { contentType: 'text/plain; charset=utf-8' });
+    for (const f of storageRootFiles()) await this.store.put(f.key, Buffer.from(f.body, 'utf8'), { contentType: 'text/plain; charset=utf-8' });
     return 'created';
   }
+
+  // ---- reading ---------------------------------------------------------------------------------
 
   /** The object's current inventory, checked against its sidecar; null when there is no object. */
   async readInventory(objectId: string): Promise<Inventory | null> {
@@ -61,29 +139,91 @@ export class OcflStore {
     }
     const inv = JSON.parse(bytes.toString('utf8')) as Inventory;
     if (inv.id !== objectId) {
-      throw new YaddasError(ErrorCodes.OBJECT_CONFLICT, `The object at ${root} has id "${inv.id}", not "${objectId}".`, {
-        permanent: true,
-      });
+      throw new YaddasError(ErrorCodes.OBJECT_CONFLICT, `The object at ${root} has id "${inv.id}", not "${objectId}".`, { permanent: true });
     }
     return inv;
   }
 
   /**
-   * Uploads a stream while computing its digests in the same pass, then reads the stored copy back
-   * and compares it. A mismatch is a failed write (transient: the upload is retried), never a
-   * success. `expectedSize` guards against a source that changed under us.
+   * The head version's inventory and item record (item.json, parsed); null when there is no
+   * object. An object without an item record in its head is not one Yaddaş wrote: an error.
+   */
+  async readHead<R>(objectId: string): Promise<{ inventory: Inventory; record: R } | null> {
+    const inventory = await this.readInventory(objectId);
+    if (!inventory) return null;
+    const bytes = await this.readLogical(inventory, LogicalPaths.itemRecord);
+    if (!bytes) {
+      throw new YaddasError(ErrorCodes.INVENTORY_INVALID, `Object ${objectId} has no item record in its head version ${inventory.head}.`, {
+        permanent: true,
+      });
+    }
+    return { inventory, record: JSON.parse(bytes.toString('utf8')) as R };
+  }
+
+  /** The bytes of a logical path in a version (the head by default), or null when it has none. */
+  async readLogical(inv: Inventory, logicalPath: string, version = inv.head): Promise<Buffer | null> {
+    const digest = Object.entries(inv.versions[version]?.state ?? {}).find(([, paths]) => paths.includes(logicalPath))?.[0];
+    const contentPath = digest ? inv.manifest[digest]?.[0] : undefined;
+    return contentPath ? this.store.getBuffer(`${this.rootOf(inv.id)}/${contentPath}`) : null;
+  }
+
+  /** A content file of the object by its SHA-512; null when the object has no such content. */
+  async content(objectId: string, sha512: string): Promise<StoredContent | null> {
+    const inv = await this.readInventory(objectId);
+    const contentPath = inv?.manifest[sha512]?.[0];
+    if (!inv || !contentPath) return null;
+    const key = `${this.rootOf(objectId)}/${contentPath}`;
+    const gone = () =>
+      new YaddasError(ErrorCodes.STORAGE_UNAVAILABLE, `${contentPath} of ${objectId} could not be read from s3://${this.store.bucket}.`, {
+        permanent: false,
+      });
+    return {
+      head: inv.head,
+      inHead: inv.versions[inv.head]?.state[sha512] !== undefined,
+      contentPath,
+      open: async () => (await this.store.get(key)) ?? Promise.reject(gone()),
+      read: async () => (await this.store.getBuffer(key)) ?? Promise.reject(gone()),
+    };
+  }
+
+  /** The id of every object in the storage root, found by their declarations, in key order. */
+  async *objectIds(): AsyncIterable<string> {
+    for await (const o of this.store.list('')) {
+      if (!o.key.endsWith(`/${OBJECT_NAMASTE.name}`)) continue;
+      const root = o.key.slice(0, -OBJECT_NAMASTE.name.length - 1);
+      const inv = await this.store.getBuffer(`${root}/inventory.json`);
+      if (inv) yield (JSON.parse(inv.toString('utf8')) as { id: string }).id;
+    }
+  }
+
+  /** Reads the object back and checks its structure and, with `checkDigests`, every digest. */
+  validate(objectId: string, opts: { checkDigests?: boolean } = {}): Promise<ObjectReport> {
+    return validateObject(this.store, this.rootOf(objectId), opts);
+  }
+
+  // ---- writing ---------------------------------------------------------------------------------
+
+  /**
+   * Uploads a master of version `version` to its content path while computing its digests in the
+   * same pass, then reads the stored copy back and compares it. A mismatch is a failed write
+   * (transient: the upload is retried), never a success. `expectedSize` guards against a source
+   * that changed under us.
    *
    * The read-back compares SHA-256, not SHA-512: both were computed from the same bytes in the
    * one pass, either proves the stored copy identical, and SHA-256 runs at twice the speed on
    * CPUs with SHA extensions, which is most of the read-back's cost for large masters.
    * `yaddas verify` checks every digest the inventory records.
    */
-  async putVerified(
-    key: string,
+  async putContent(
+    objectId: string,
+    version: string,
+    logicalPath: string,
     open: () => Readable,
     expectedSize: number,
     opts: { contentType?: string; onProgress?: (bytesSent: number) => void } = {},
-  ): Promise<Digests> {
+  ): Promise<{ contentPath: string; digests: Digests }> {
+    const contentPath = contentPathFor(version, logicalPath);
+    const key = `${this.rootOf(objectId)}/${contentPath}`;
     const digesting = new DigestingStream();
     const source = open();
     const uploading = this.store.put(key, digesting, opts);
@@ -97,11 +237,11 @@ export class OcflStore {
       );
     }
     await this.verifyStored(key, 'sha256', digests.sha256, expectedSize);
-    return digests;
+    return { contentPath, digests };
   }
 
   /** Reads a stored object back and checks its size and digest. */
-  async verifyStored(key: string, algorithm: 'sha256' | 'sha512', digest: string, size: number): Promise<void> {
+  private async verifyStored(key: string, algorithm: 'sha256' | 'sha512', digest: string, size: number): Promise<void> {
     const body = await this.store.get(key);
     if (!body) throw new YaddasError(ErrorCodes.STORED_COPY_MISMATCH, `${key} was written but cannot be read back.`, { permanent: false });
     const back = await digestStream(body, [algorithm]);
@@ -114,22 +254,12 @@ export class OcflStore {
     }
   }
 
-  private async putSmallVerified(key: string, body: Buffer, contentType: string): Promise<void> {
+  /** Puts a small file made in memory, reads it back and compares it; its digests. */
+  private async putSmallVerified(key: string, body: Buffer, contentType: string): Promise<Digests> {
     await this.store.put(key, body, { contentType });
-    await this.verifyStored(key, 'sha512', createHash('sha512').update(body).digest('hex'), body.length);
-  }
-
-  /** The bytes of a logical path in a version (the head by default), or null when it has none. */
-  async readLogical(inv: Inventory, logicalPath: string, version = inv.head): Promise<Buffer | null> {
-    const digest = Object.entries(inv.versions[version]?.state ?? {}).find(([, paths]) => paths.includes(logicalPath))?.[0];
-    const contentPath = digest ? inv.manifest[digest]?.[0] : undefined;
-    return contentPath ? this.store.getBuffer(`${this.rootOf(inv.id)}/${contentPath}`) : null;
-  }
-
-  /** Puts a small file made in memory (OCR output), reads it back and compares; its digests. */
-  async putBufferVerified(key: string, body: Buffer, contentType: string): Promise<Digests> {
-    await this.putSmallVerified(key, body, contentType);
-    return digestBuffer(body);
+    const digests = digestBuffer(body);
+    await this.verifyStored(key, 'sha512', digests.sha512, body.length);
+    return digests;
   }
 
   /**
@@ -139,11 +269,7 @@ export class OcflStore {
    * of it is in place; a crash before that leaves content that a retry completes or rollback()
    * removes.
    */
-  async commit(
-    objectId: string,
-    next: NextVersion,
-    extra: Array<{ contentPath: string; body: Buffer; contentType: string }>,
-  ): Promise<void> {
+  async commit(objectId: string, next: NextVersion, extra: Array<{ contentPath: string; body: Buffer; contentType: string }>): Promise<void> {
     const root = this.rootOf(objectId);
     const inv = next.inventory;
     for (const f of extra) await this.putSmallVerified(`${root}/${f.contentPath}`, f.body, f.contentType);
@@ -170,5 +296,82 @@ export class OcflStore {
     for await (const o of this.store.list(prefix)) keys.push(o.key);
     if (keys.length > 0) await this.store.delete(keys);
     return keys.length;
+  }
+
+  // ---- the object lock -------------------------------------------------------------------------
+
+  /**
+   * Holds the object for `owner` (an ingest id): one writer at a time, so two re-scans cannot both
+   * write "v2". Holding it again as the same owner renews it. A holder that `holderEnded` says has
+   * ended (it finished without letting go) is taken over.
+   */
+  async holdObject(
+    objectId: string,
+    owner: string,
+    holderEnded?: (holder: string) => Promise<boolean>,
+  ): Promise<{ held: boolean; holder: string | null; tookOverFrom?: string }> {
+    const name = LockNames.object(objectId);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (await this.locks.hold(name, owner, OBJECT_LOCK_TTL_MS)) return { held: true, holder: owner };
+      const holder = await this.locks.holder(name);
+      if (holder === null) continue; // let go of meanwhile: try again
+      if (holderEnded && (await holderEnded(holder))) {
+        await this.locks.release(name, holder);
+        if (await this.locks.hold(name, owner, OBJECT_LOCK_TTL_MS)) return { held: true, holder: owner, tookOverFrom: holder };
+      }
+      return { held: false, holder: await this.locks.holder(name) };
+    }
+    return { held: false, holder: await this.locks.holder(name) };
+  }
+
+  /** Lets go of the object, if `owner` holds it. */
+  releaseObject(objectId: string, owner: string): Promise<void> {
+    return this.locks.release(LockNames.object(objectId), owner);
+  }
+
+  /**
+   * Writes one version in one go, holding the object: `build` sees the head and decides (upload
+   * files through the draft, then commit, skip, or say it was written already). A version left
+   * half-written by a failure is rolled back; the lock is let go whatever happens. A busy object
+   * throws RetryLater.
+   */
+  async writeVersion(
+    objectId: string,
+    owner: string,
+    build: (draft: VersionDraft) => Promise<VersionDecision>,
+    opts: { holderEnded?: (holder: string) => Promise<boolean>; busyRetryMs?: number } = {},
+  ): Promise<WriteResult> {
+    const lock = await this.holdObject(objectId, owner, opts.holderEnded);
+    if (!lock.held) throw new RetryLater(opts.busyRetryMs ?? 3_000, `another ingest (${lock.holder}) is writing to object ${objectId}`);
+    let version: string | undefined;
+    try {
+      const head = await this.readInventory(objectId);
+      if (!head) throw new YaddasError(ErrorCodes.STAGED_FILE_MISSING, `Object ${objectId} is not in the preservation bucket.`, { permanent: true });
+      const v = versionName(versionNumber(head.head) + 1);
+      version = v;
+      const root = this.rootOf(objectId);
+      const decision = await build({
+        head,
+        version: v,
+        upload: async (logicalPath, body, contentType) => {
+          const contentPath = contentPathFor(v, logicalPath);
+          return { logicalPath, contentPath, digests: await this.putSmallVerified(`${root}/${contentPath}`, body, contentType) };
+        },
+        readLogical: (logicalPath) => this.readLogical(head, logicalPath),
+      });
+      if ('skip' in decision) {
+        await this.rollback(objectId, v);
+        return { version: null, skipped: decision.skip };
+      }
+      if ('written' in decision) return { version: decision.written, written: 'earlier' };
+      await this.commit(objectId, decision.commit, decision.extra);
+      return { version: v, written: 'now' };
+    } catch (err) {
+      // Never leave half a version: what this attempt uploaded goes (committed versions stay).
+      if (version) await this.rollback(objectId, version).catch(() => 0);
+      throw err;
+    } finally {
+      await this.releaseObject(objectId, owner);
+    }
   }
 }

@@ -12,13 +12,12 @@ import { promisify } from 'node:util';
 import { inject } from 'vitest';
 import { Redis } from 'ioredis';
 import type { Worker } from 'bullmq';
-import { DeleteBucketCommand } from '@aws-sdk/client-s3';
 import { loadConfig, type Config } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { createApp, createWatcher, startWorker, ROLES, type App, type Role } from '../../src/app.js';
-import { ensureBucket } from '../../src/adapters/s3-object-store.js';
-import { isTerminal, type IngestRecord } from '../../src/pipeline/status-store.js';
-import { until, writeItem } from './fixtures.js';
+import type { IngestRecord } from '../../src/domain/ingest-record.js';
+import { type EndedWhen, waitForIngests } from '../../src/ops/wait.js';
+import { writeItem } from './fixtures.js';
 import type { Watcher } from '../../src/intake/watcher.js';
 
 const exec = promisify(execFile);
@@ -30,9 +29,11 @@ export interface Harness {
   env: Record<string, string>;
   config: Config;
   app: App;
+  /** a Redis connection of the test's own, to look at what Yaddaş wrote from outside */
+  redis: Redis;
   workers: Map<Role, Worker>;
   watcher?: Watcher;
-  startWorkers(roles?: readonly Role[]): void;
+  startWorkers(roles?: readonly Role[]): Promise<void>;
   stopWorker(role: Role): Promise<void>;
   waitFor(ingestId: string, timeoutMs?: number): Promise<IngestRecord>;
   /** runs Debian's awscli against this harness's S3 (an independent client) */
@@ -83,7 +84,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const log = createLogger(config, `test-${id}`);
   const app = createApp(config, log);
   for (const d of [config.inbox, config.intake.rejectedDir, config.intake.stagingDir]) await fs.mkdir(d, { recursive: true });
-  for (const b of [config.s3.preservationBucket, config.s3.accessBucket]) await ensureBucket(app.s3, b, true);
+  for (const store of [app.preservation, app.access]) await store.ensureBucket(true);
   await app.preservation.ensureStorageRoot();
 
   const workers = new Map<Role, Worker>();
@@ -93,23 +94,16 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     env,
     config,
     app,
+    redis: new Redis(config.redis.url),
     workers,
-    startWorkers(roles = ROLES) {
-      for (const r of roles) if (!workers.has(r)) workers.set(r, startWorker(app, r));
+    async startWorkers(roles = ROLES) {
+      for (const r of roles) if (!workers.has(r)) workers.set(r, await startWorker(app, r));
     },
     async stopWorker(role) {
       await workers.get(role)?.close();
       workers.delete(role);
     },
-    async waitFor(ingestId, timeoutMs = 60_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const rec = await app.status.get(ingestId);
-        if (rec && isTerminal(rec.status)) return rec;
-        if (Date.now() > deadline) throw new Error(`ingest ${ingestId} did not finish in ${timeoutMs} ms (last: ${JSON.stringify(rec)})`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
+    waitFor: (ingestId, timeoutMs = 60_000) => waitEnded(h, ingestId, timeoutMs, 'preservation'),
     async aws(args) {
       const awsEnv = {
         ...process.env,
@@ -127,10 +121,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await cleanRedis(config.redis.url, id);
       if (external) await emptyBuckets(h);
       await app.close();
+      h.redis.disconnect();
       await fs.rm(dir, { recursive: true, force: true });
     },
   };
-  h.startWorkers(opts.roles ?? ROLES);
+  await h.startWorkers(opts.roles ?? ROLES);
   if (opts.watch) {
     h.watcher = createWatcher(app);
     await h.watcher.start();
@@ -154,10 +149,7 @@ async function cleanRedis(url: string, prefix: string): Promise<void> {
 }
 
 async function emptyBuckets(h: Harness): Promise<void> {
-  for (const b of [h.config.s3.preservationBucket, h.config.s3.accessBucket]) {
-    await h.aws(['s3', 'rm', `s3://${b}`, '--recursive']).catch(() => '');
-    await h.app.s3.send(new DeleteBucketCommand({ Bucket: b })).catch(() => undefined);
-  }
+  for (const b of [h.config.s3.preservationBucket, h.config.s3.accessBucket]) await h.aws(['s3', 'rb', `s3://${b}`, '--force']).catch(() => '');
 }
 
 /** Runs the built `yaddas` command with a harness's environment. */
@@ -186,15 +178,13 @@ export async function takeItem(h: Harness, name: string, files: Record<string, B
   return h.app.intake.take(src, name, { move: false, via: 'cli' });
 }
 
-/** Waits until an ingest has ended: rejected or failed, or preserved with every later step done. */
-export async function waitEnded(h: Harness, ingestId: string, timeoutMs = 60_000): Promise<IngestRecord> {
-  await until(
-    async () => {
-      const r = await h.app.status.get(ingestId);
-      return !!r && (r.status === 'rejected' || r.status === 'failed' || (!!r.publication && !r.stage));
-    },
-    timeoutMs,
-    `ingest ${ingestId} ended`,
-  );
-  return (await h.app.status.get(ingestId))!;
+/**
+ * Waits until an ingest has ended (ops/wait.ts, as every `--wait` does): by default rejected or
+ * failed, or preserved with every later step done; with 'preservation', once its status is final.
+ */
+export async function waitEnded(h: Harness, ingestId: string, timeoutMs = 60_000, when: EndedWhen = 'all'): Promise<IngestRecord> {
+  const { records, timedOut } = await waitForIngests(h.app, [ingestId], { when, timeoutSeconds: timeoutMs / 1000, pollMs: 100 });
+  const rec = records.get(ingestId);
+  if (!rec || timedOut.length > 0) throw new Error(`ingest ${ingestId} did not end (${when}) in ${timeoutMs} ms (last: ${JSON.stringify(rec)})`);
+  return rec;
 }

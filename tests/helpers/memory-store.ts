@@ -82,6 +82,12 @@ export class MemoryObjectStore implements ObjectStore {
     for (const k of keys) this.objects.delete(k);
   }
 
+  async ping(): Promise<void> {}
+
+  async ensureBucket(): Promise<'exists'> {
+    return 'exists';
+  }
+
   /** Every key, in list() order (for assertions). */
   keys(): string[] {
     return [...this.objects.keys()].sort(byUtf8);

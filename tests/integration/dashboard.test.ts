@@ -81,7 +81,7 @@ describe('dashboard', () => {
       .find((p) => p.endsWith('masters/1.png'))!}`;
     const master = (await h.app.preservation.store.getBuffer(key))!;
     await h.app.preservation.store.delete([key]);
-    h.startWorkers(['derive']);
+    await h.startWorkers(['derive']);
     expect((await ended(b.ingestId)).publication).toBe('failed');
     await h.app.preservation.store.put(key, master);
   }, 120_000);

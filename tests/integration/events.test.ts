@@ -9,9 +9,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startHarness, type Harness } from '../helpers/harness.js';
 import { pageImage, until, writeItem } from '../helpers/fixtures.js';
-import { EventStream } from '../../src/adapters/event-stream.js';
+import { EventStream } from '../../src/adapters/redis/event-stream.js';
+import { redisKeys } from '../../src/adapters/redis/keys.js';
 import { verifySignature, type ItemPublishedEvent } from '../../src/stages/announce/announce.core.js';
-import type { IngestRecord } from '../../src/pipeline/status-store.js';
+import type { IngestRecord } from '../../src/domain/ingest-record.js';
 
 const SECRET = 'not-a-real-secret-0123456789';
 interface Delivery {
@@ -107,7 +108,7 @@ describe('item.published', () => {
       expect([c.itemStatus, c.manifestStatus], `${c.id}: item.json and manifest readable when the event came`).toEqual([200, 200]);
 
     // The stream entry itself: the documented fields, and the masters' digests as stored.
-    const entries = await h.app.redis.xrange(`${h.env.YADDAS_REDIS_PREFIX}:yd:events`, '-', '+');
+    const entries = await h.redis.xrange(`${h.env.YADDAS_REDIS_PREFIX}:yd:events`, '-', '+');
     expect(entries).toHaveLength(2);
     const ev = JSON.parse(entries[1]![1][entries[1]![1].indexOf('event') + 1]!) as ItemPublishedEvent;
     expect(ev).toMatchObject({
@@ -129,13 +130,13 @@ describe('item.published', () => {
   });
 
   it('appends an event once, however often its step runs', async () => {
-    const events = new EventStream(h.app.redis, `${h.env.YADDAS_REDIS_PREFIX}-dedupe`, 1000);
+    const events = new EventStream(h.redis, redisKeys(`${h.env.YADDAS_REDIS_PREFIX}-dedupe`), 1000);
     const ev = { id: 'x.v1', type: 'item.published', itemId: 'x', time: '1' };
     const first = await events.append(ev);
     const again = await events.append({ ...ev, time: '2' });
     expect([first.added, again.added]).toEqual([true, false]);
     expect(JSON.parse(again.json).time).toBe('1');
-    expect(await h.app.redis.xlen(events.key)).toBe(1);
+    expect(await h.redis.xlen(events.key)).toBe(1);
   });
 
   it('is POSTed to webhooks, signed, and delivered again after the receiver was down', async () => {

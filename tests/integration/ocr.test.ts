@@ -15,7 +15,7 @@ import { startHarness, yaddas, type Harness } from '../helpers/harness.js';
 import { SHARED, writeItem } from '../helpers/fixtures.js';
 import { FONTS, TEXTS, cer, normalizeText, textPage, type TextLanguage } from '../helpers/text-pages.js';
 import { expectValidPresentation } from '../helpers/iiif-schema.js';
-import type { IngestRecord } from '../../src/pipeline/status-store.js';
+import type { IngestRecord } from '../../src/domain/ingest-record.js';
 import { validateObject } from '../../src/storage/ocfl-validate.js';
 import { OcrPool } from '../../src/adapters/ocr-engine.js';
 import { ErrorCodes } from '../../src/domain/errors.js';

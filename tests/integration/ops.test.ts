@@ -93,7 +93,7 @@ describe('operator commands', () => {
       .find((p) => p.endsWith('masters/1.png'))!}`;
     const master = (await h.app.preservation.store.getBuffer(masterKey))!;
     await h.app.preservation.store.delete([masterKey]);
-    h.startWorkers(['derive']);
+    await h.startWorkers(['derive']);
     const failed = await ended(t.ingestId);
     expect(failed.status).toBe('preserved');
     expect(failed.publication).toBe('failed');

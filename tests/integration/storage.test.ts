@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import S3rver from 's3rver';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { pageImage, sha512, until, writeItem } from '../helpers/fixtures.js';
+import { LockNames } from '../../src/storage/locks.js';
 import { validateObject } from '../../src/storage/ocfl-validate.js';
 
 let h: Harness;
@@ -27,7 +28,6 @@ describe('streamed uploads', () => {
     '%d bytes arrive byte for byte (read back with awscli)',
     async (size) => {
       const bytes = randomBytes(size);
-      const key = `stream-test/${size}.bin`;
       // Small pieces, as a file stream delivers them: the body is a stream, never a buffer.
       const source = () =>
         Readable.from(
@@ -35,7 +35,8 @@ describe('streamed uploads', () => {
             for (let i = 0; i < bytes.length; i += 64 * 1024) yield bytes.subarray(i, i + 64 * 1024);
           })(),
         );
-      const digests = await h.app.preservation.putVerified(key, source, size);
+      const { contentPath, digests } = await h.app.preservation.putContent('stream-test', 'v1', `masters/${size}.bin`, source, size);
+      const key = `${h.app.preservation.rootOf('stream-test')}/${contentPath}`;
       expect(digests.sha512).toBe(sha512(bytes));
       const out = path.join(h.dir, `readback-${size}`);
       await h.aws(['s3', 'cp', `s3://${h.config.s3.preservationBucket}/${key}`, out, '--only-show-errors']);
@@ -47,7 +48,7 @@ describe('streamed uploads', () => {
 
   it('refuses a source that is not the size it was when taken', async () => {
     await expect(
-      h.app.preservation.putVerified('stream-test/short.bin', () => Readable.from([Buffer.alloc(10)]), 11),
+      h.app.preservation.putContent('stream-test', 'v1', 'masters/short.bin', () => Readable.from([Buffer.alloc(10)]), 11),
     ).rejects.toMatchObject({ code: 'STAGED_FILE_CHANGED' });
   });
 });
@@ -125,13 +126,16 @@ describe('versions', () => {
 
 describe('object lock', () => {
   it('is taken over from an ingest that finished without releasing it', async () => {
-    await h.app.redis.set(h.app.status.lockKey('stale-lock-item'), '20260101T000000Z-ghost-000000');
+    const lock = LockNames.object('stale-lock-item');
+    expect(await h.app.locks.hold(lock, '20260101T000000Z-ghost-000000', 60_000)).toBe(true);
+    // Locks live under the installation's key prefix, like every key of Yaddaş's own.
+    expect(await h.redis.get(`${h.id}:yd:mutex:${lock}`)).toBe('20260101T000000Z-ghost-000000');
     const src = path.join(h.dir, 'src', 'stale');
     await writeItem(src, { '1.tif': await pageImage({ seed: 91 }), 'metadata.json': JSON.stringify({ identifier: 'stale-lock-item' }) });
     const t = await h.app.intake.take(src, 'stale', { move: false, via: 'cli' });
     const rec = await h.waitFor(t.ingestId, 30_000);
     expect(rec.status, rec.reason).toBe('preserved');
-    expect(await h.app.redis.get(h.app.status.lockKey('stale-lock-item'))).toBeNull();
+    expect(await h.app.locks.holder(lock)).toBeNull();
   });
 });
 
@@ -161,7 +165,7 @@ describe('storage outages', () => {
       await until(async () => (await storeQueue.getWaitingCount()) > 0, 30_000, 'store jobs to be queued');
 
       await server.close(); // S3 goes away
-      o.startWorkers(['store']);
+      await o.startWorkers(['store']);
       await until(
         async () => {
           const job = await storeQueue.getJob(`store-${t.ingestId}-0001`);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { fitInside, infoJson, pageKeys, planSizes, sizePath, viewUnits } from '../../src/stages/derive/derive.core.js';
+import { viewUnits } from '../../src/stages/derive/derive.core.js';
+import { pageKeys } from '../../src/storage/access-layout.js';
+import { fitInside, infoJson, planSizes, sizePath } from '../../src/storage/iiif-image.js';
 
 describe('derivative plans', () => {
   it.each([

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  decideArrivals,
-  layoutItem,
-  unsafeNameReason,
-  isIgnoredTopLevel,
-  rejectionText,
-  type ArrivalState,
-  type InboxSnapshot,
-  type ListedEntry,
-} from '../../src/intake/rules.core.js';
+import { type InboxSnapshot, isIgnoredTopLevel, type ListedEntry } from '../../src/domain/inbox.js';
+import { rejectionText } from '../../src/domain/staging.js';
+import { type ArrivalState, decideArrivals, layoutItem, unsafeNameReason } from '../../src/intake/rules.core.js';
 
 const snap = (name: string, signature: string, marked = false): InboxSnapshot => ({ name, kind: 'dir', signature, marked });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IngestManifest, InspectResult, StoreResult } from '../../src/domain/item.js';
 import type { ItemMetadata } from '../../src/domain/metadata.js';
-import type { DeriveReturn } from '../../src/pipeline/plan.js';
+import type { DeriveReturn } from '../../src/stages/derive/derive.stage.js';
 import { iiifManifest, languageMap, rightsUri, type PublishInput } from '../../src/stages/publish/publish.core.js';
 import { expectValidPresentation, presentationErrors } from '../helpers/iiif-schema.js';
 

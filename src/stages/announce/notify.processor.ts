@@ -4,19 +4,19 @@
  * the Idempotency-Key, which is the event id.
  */
 import { ErrorCodes, YaddasError } from '../../domain/errors.js';
-import type { StageHandler } from '../../pipeline/queues.js';
+import type { HandlerFactory, StageHandler } from '../stage.js';
 import { sign } from './announce.core.js';
-import type { NotifyPayload } from './announce.processor.js';
+import type { NotifyPayload } from './announce.stage.js';
 
 export function notifyProcessor(deps: { secret: string; timeoutMs: number }): StageHandler<NotifyPayload, { status: number }> {
-  return async (data, { job, log }) => {
+  return async (data, { attempt, log }) => {
     const timestamp = String(Math.floor(Date.now() / 1000));
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'user-agent': 'Yaddas-Webhook/1',
       'idempotency-key': data.eventId,
       'x-yaddas-event': 'item.published',
-      'x-yaddas-delivery': `${data.eventId}/${job.attemptsMade + 1}`,
+      'x-yaddas-delivery': `${data.eventId}/${attempt}`,
       'x-yaddas-timestamp': timestamp,
     };
     if (deps.secret) headers['x-yaddas-signature'] = sign(deps.secret, timestamp, data.body);
@@ -36,3 +36,6 @@ export function notifyProcessor(deps: { secret: string; timeoutMs: number }): St
     return { status: res.status };
   };
 }
+
+export const notifyHandler: HandlerFactory<NotifyPayload, { status: number }> = ({ config }) =>
+  notifyProcessor({ secret: config.webhooks.secret, timeoutMs: config.webhooks.timeoutSeconds * 1000 });

@@ -4,7 +4,7 @@
  */
 import { digestBuffer, type Digests } from '../../checksum/digests.js';
 import type { IngestManifest, InspectResult, StoreResult } from '../../domain/item.js';
-import type { Target } from '../../pipeline/plan.js';
+import type { Target } from '../prepare/prepare.stage.js';
 import {
   LogicalPaths,
   contentPathFor,

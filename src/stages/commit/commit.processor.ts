@@ -1,14 +1,14 @@
-import { ErrorCodes, YaddasError } from '../../domain/errors.js';
-import type { CommitPayload, CommitReturn } from '../../pipeline/plan.js';
-import type { StageHandler } from '../../pipeline/queues.js';
-import type { OcflStore } from '../../storage/ocfl-store.js';
-import type { OcflUser } from '../../storage/ocfl.core.js';
-import { buildItemRecord, planVersion, recordContentPath, writtenBy } from './commit.core.js';
-
 /**
  * Writes the ingest's OCFL version. The masters are already stored and verified; this adds the
  * item record and the inventories, root inventory last. Safe to re-run at any point.
  */
+import { ErrorCodes, YaddasError } from '../../domain/errors.js';
+import type { OcflStore } from '../../storage/ocfl-store.js';
+import type { OcflUser } from '../../storage/ocfl.core.js';
+import { type HandlerFactory, ocflUser, type StageHandler } from '../stage.js';
+import { buildItemRecord, planVersion, recordContentPath, writtenBy } from './commit.core.js';
+import type { CommitPayload, CommitReturn } from './commit.stage.js';
+
 export function commitProcessor(deps: { ocfl: OcflStore; user: OcflUser }): StageHandler<CommitPayload, CommitReturn> {
   return async (data, { log }) => {
     const { target: t, manifest: m } = data;
@@ -24,17 +24,17 @@ export function commitProcessor(deps: { ocfl: OcflStore; user: OcflUser }): Stag
         { permanent: true },
       );
     }
-    const record = Buffer.from(JSON.stringify(buildItemRecord(m, data.inspected, data.stored, t), null, 2) + '\n', 'utf8');
+    const record = Buffer.from(`${JSON.stringify(buildItemRecord(m, data.inspected, data.stored, t), null, 2)}\n`, 'utf8');
     const next = planVersion(current, m, data.stored, t, record, deps.user);
     if (next.unchanged && current) {
       const removed = await deps.ocfl.rollback(t.objectId, t.version);
       log.info({ version: current.head, removed }, 'masters identical to the stored head version: no new version');
       return { version: current.head, unchanged: true, objectRoot: t.objectRoot };
     }
-    await deps.ocfl.commit(t.objectId, next, [
-      { contentPath: recordContentPath(t.version), body: record, contentType: 'application/json' },
-    ]);
+    await deps.ocfl.commit(t.objectId, next, [{ contentPath: recordContentPath(t.version), body: record, contentType: 'application/json' }]);
     log.info({ version: t.version, files: Object.keys(data.stored).length }, `OCFL version ${t.version} committed`);
     return { version: t.version, unchanged: false, objectRoot: t.objectRoot };
   };
 }
+
+export const commitHandler: HandlerFactory<CommitPayload, CommitReturn> = (p) => commitProcessor({ ocfl: p.preservation, user: ocflUser(p.config) });

@@ -9,14 +9,15 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { makeDerivatives } from '../../adapters/derivatives.js';
+import type { Config } from '../../config/load.js';
 import { ErrorCodes, YaddasError } from '../../domain/errors.js';
-import type { DerivePayload, DeriveReturn } from '../../pipeline/plan.js';
-import type { StageHandler } from '../../pipeline/queues.js';
+import { pageKeys, publicUrl } from '../../storage/access-layout.js';
+import type { Size } from '../../storage/iiif-image.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { OcflStore } from '../../storage/ocfl-store.js';
-import type { Config } from '../../config/load.js';
-import { makeDerivatives } from '../../adapters/derivatives.js';
-import { pageKeys, type Size } from './derive.core.js';
+import type { HandlerFactory, StageHandler } from '../stage.js';
+import type { DerivePayload, DeriveReturn } from './derive.stage.js';
 
 export interface DeriveDeps {
   ocfl: OcflStore;
@@ -57,43 +58,37 @@ export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, D
         subpage: 0,
         skipped: `no image derivatives for ${data.mime} masters`,
       };
-    const inv = await deps.ocfl.readInventory(data.itemId);
-    const contentPath = inv?.manifest[data.sha512]?.[0];
-    if (!inv || !contentPath) {
+    const master = await deps.ocfl.content(data.itemId, data.sha512);
+    if (!master) {
       throw new YaddasError(
         ErrorCodes.STAGED_FILE_MISSING,
         `The master of page ${data.page} (SHA-512 ${data.sha512.slice(0, 16)}…) is not in object ${data.itemId}.`,
         { permanent: true },
       );
     }
-    if (!inv.versions[inv.head]!.state[data.sha512]) {
+    if (!master.inHead) {
       // A re-scan replaced this master after this ingest stored it: its derivatives are not ours to write.
-      log.warn({ head: inv.head }, 'the master is no longer in the head version: no derivatives over the newer ones');
+      log.warn({ head: master.head }, 'the master is no longer in the head version: no derivatives over the newer ones');
       return {
         page: data.page,
         masterPage: data.masterPage,
         subpage: data.subpage,
-        skipped: `superseded: the head version ${inv.head} no longer has this master`,
+        skipped: `superseded: the head version ${master.head} no longer has this master`,
       };
     }
     const work = await fs.mkdtemp(path.join(os.tmpdir(), `yaddas-derive-${randomBytes(3).toString('hex')}-`));
     try {
-      const master = path.join(work, 'master');
-      const body = await deps.ocfl.store.get(`${deps.ocfl.rootOf(data.itemId)}/${contentPath}`);
-      if (!body)
-        throw new YaddasError(ErrorCodes.STORAGE_UNAVAILABLE, `${contentPath} could not be read from the preservation bucket.`, {
-          permanent: false,
-        });
-      await pipeline(body, createWriteStream(master));
+      const masterFile = path.join(work, 'master');
+      await pipeline(await master.open(), createWriteStream(masterFile));
 
       const out = path.join(work, 'out');
       const keys = pageKeys(data.itemId, data.page);
-      const serviceId = `${deps.publicBaseUrl}/${keys.iiif}`;
+      const serviceId = publicUrl(deps.publicBaseUrl, keys.iiif);
       let full: Size;
       let max: Size;
       let thumbnail: Size;
       try {
-        ({ full, max, thumbnail } = await makeDerivatives(master, out, {
+        ({ full, max, thumbnail } = await makeDerivatives(masterFile, out, {
           ...deps.derive,
           serviceId,
           maxPixels: deps.maxPixels,
@@ -133,3 +128,12 @@ export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, D
     }
   };
 }
+
+export const deriveHandler: HandlerFactory<DerivePayload, DeriveReturn> = ({ config, preservation, access }) =>
+  deriveProcessor({
+    ocfl: preservation,
+    access,
+    derive: config.derive,
+    publicBaseUrl: config.access.publicBaseUrl,
+    maxPixels: config.intake.maxPixels,
+  });

@@ -1,16 +1,17 @@
-import path from 'node:path';
-import { probeFile } from '../../adapters/image-probe.js';
-import { readEmbeddedMetadata } from '../../adapters/embedded-metadata.js';
-import type { InspectPayload, InspectReturn } from '../../pipeline/plan.js';
-import type { StageHandler } from '../../pipeline/queues.js';
-
 /**
- * Identifies one staged file by content, decode-checks it, and reads its embedded metadata. A bad file is a result (the item
- * will be rejected with this problem), not a job failure: retrying would not make it better.
+ * Identifies one staged file by content, decode-checks it, and reads its embedded metadata. A bad
+ * file is a result (the item will be rejected with this problem), not a job failure.
  */
+import path from 'node:path';
+import { readEmbeddedMetadata } from '../../adapters/embedded-metadata.js';
+import { probeFile } from '../../adapters/image-probe.js';
+import { Staging } from '../../domain/staging.js';
+import type { HandlerFactory, StageHandler } from '../stage.js';
+import type { InspectPayload, InspectReturn } from './inspect.stage.js';
+
 export function inspectProcessor(deps: { stagingDir: string; maxPixels: number }): StageHandler<InspectPayload, InspectReturn> {
   return async (data, { log }) => {
-    const abs = path.join(deps.stagingDir, data.ingestId, data.path);
+    const abs = path.join(Staging.folder(deps.stagingDir, data.ingestId), data.path);
     const name = data.path.includes('/') ? data.path.slice(data.path.indexOf('/') + 1) : data.path;
     const r = await probeFile(abs, name, deps.maxPixels);
     if (!r.ok) {
@@ -21,3 +22,6 @@ export function inspectProcessor(deps: { stagingDir: string; maxPixels: number }
     return { path: data.path, ok: true, result: { ...r.result, path: data.path, ...(embedded ? { embedded } : {}) } };
   };
 }
+
+export const inspectHandler: HandlerFactory<InspectPayload, InspectReturn> = ({ config }) =>
+  inspectProcessor({ stagingDir: config.intake.stagingDir, maxPixels: config.intake.maxPixels });

@@ -6,47 +6,7 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 import { create } from 'xmlbuilder2';
-
-/** [x0, y0, x1, y1]: left, top, right (exclusive), bottom (exclusive), in pixels */
-export type Box = [number, number, number, number];
-
-export interface OcrWord {
-  text: string;
-  box: Box;
-  /** Tesseract's confidence, 0–100 */
-  conf: number;
-}
-export interface OcrLine {
-  box: Box;
-  /** the line's baseline as two points [x0, y0, x1, y1], when Tesseract gave one */
-  baseline?: Box;
-  words: OcrWord[];
-}
-export interface OcrParagraph {
-  box: Box;
-  lines: OcrLine[];
-}
-export interface OcrBlock {
-  box: Box;
-  paragraphs: OcrParagraph[];
-}
-
-/** One page's OCR, in the coordinates of the master image as a viewer shows it (upright). */
-export interface OcrPage {
-  /** the view number ({nnnn}) */
-  page: number;
-  /** the master's file name, and the page inside it for multi-page TIFFs (0-based) */
-  source: string;
-  subpage: number;
-  width: number;
-  height: number;
-  /** `aze+rus` */
-  languages: string;
-  /** mean word confidence, 0–100; null when the page has no words */
-  meanConfidence: number | null;
-  words: number;
-  blocks: OcrBlock[];
-}
+import type { Box, OcrBlock, OcrLine, OcrPage, OcrParagraph } from '../../domain/ocr-page.js';
 
 /** What tesseract.js gives for a page (only what is used). */
 export interface TesseractBox {

@@ -3,20 +3,21 @@
  * grey, about 300 dpi), read by a pooled engine, and the words mapped back to the master's grid.
  * The result goes back to the ingest; the text step keeps it.
  */
+import type { OcrEngines } from '../../adapters/ocr-engine.js';
+import { prepareOcrImage } from '../../adapters/ocr-image.js';
+import { CONFIDENCE_BUCKETS, type MetricsStore } from '../../adapters/redis/metrics-store.js';
 import { ErrorCodes, YaddasError } from '../../domain/errors.js';
 import { languageHint } from '../../domain/ocr-languages.js';
-import type { OcrPayload, OcrReturn } from '../../pipeline/plan.js';
-import type { StageHandler } from '../../pipeline/queues.js';
+import { isoSeconds } from '../../domain/time.js';
 import type { OcflStore } from '../../storage/ocfl-store.js';
-import type { OcrPool } from '../../adapters/ocr-engine.js';
-import { prepareOcrImage } from '../../adapters/ocr-image.js';
+import type { HandlerFactory, StageHandler } from '../stage.js';
 import { fromTesseract, type TesseractPage } from './ocr.core.js';
-import { CONFIDENCE_BUCKETS, type MetricsStore } from '../../metrics/metrics-store.js';
+import type { OcrPayload, OcrReturn } from './ocr.stage.js';
 
 export interface OcrDeps {
   ocfl: OcflStore;
   /** the engines and the languages they can read; made on first use */
-  engines: () => Promise<{ pool: OcrPool; languages: ReadonlySet<string>; engine: { name: string; version: string } }>;
+  engines: () => Promise<OcrEngines>;
   maxPixels: number;
   metrics?: MetricsStore;
 }
@@ -32,20 +33,15 @@ export function ocrProcessor(deps: OcrDeps): StageHandler<OcrPayload, OcrReturn>
         { permanent: true },
       );
     }
-    const inv = await deps.ocfl.readInventory(data.itemId);
-    const contentPath = inv?.manifest[data.sha512]?.[0];
-    if (!inv || !contentPath) {
+    const stored = await deps.ocfl.content(data.itemId, data.sha512);
+    if (!stored) {
       throw new YaddasError(
         ErrorCodes.STAGED_FILE_MISSING,
         `The master of page ${data.page} (SHA-512 ${data.sha512.slice(0, 16)}…) is not in object ${data.itemId}.`,
         { permanent: true },
       );
     }
-    const master = await deps.ocfl.store.getBuffer(`${deps.ocfl.rootOf(data.itemId)}/${contentPath}`);
-    if (!master)
-      throw new YaddasError(ErrorCodes.STORAGE_UNAVAILABLE, `${contentPath} could not be read from the preservation bucket.`, {
-        permanent: false,
-      });
+    const master = await stored.read();
 
     const t0 = performance.now();
     let img;
@@ -88,6 +84,9 @@ export function ocrProcessor(deps: OcrDeps): StageHandler<OcrPayload, OcrReturn>
         .observe('ocr_page_confidence', CONFIDENCE_BUCKETS, { languages: data.languages }, page.meanConfidence)
         .catch(() => undefined);
     }
-    return { page, engine, at: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), ms };
+    return { page, engine, at: isoSeconds(), ms };
   };
 }
+
+export const ocrHandler: HandlerFactory<OcrPayload, OcrReturn> = ({ config, preservation, ocr, metrics }) =>
+  ocrProcessor({ ocfl: preservation, engines: ocr, maxPixels: config.intake.maxPixels, metrics });

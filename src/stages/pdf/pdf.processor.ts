@@ -4,15 +4,15 @@
  * ALTO back, rather than taking words from the OCR step, is what lets `yaddas rederive` rebuild
  * the PDF from the preservation bucket alone.
  */
-import { ErrorCodes, YaddasError } from '../../domain/errors.js';
-import type { PdfPayload, PdfReturn } from '../../pipeline/plan.js';
-import type { StageHandler } from '../../pipeline/queues.js';
-import type { ObjectStore } from '../../storage/object-store.js';
 import { buildSearchablePdf } from '../../adapters/searchable-pdf.js';
-import { itemKeys } from '../publish/publish.core.js';
+import { ErrorCodes, YaddasError } from '../../domain/errors.js';
+import { bcp47Of } from '../../domain/ocr-languages.js';
+import { itemKeys } from '../../storage/access-layout.js';
+import type { ObjectStore } from '../../storage/object-store.js';
 import { parseAlto } from '../ocr/ocr.core.js';
+import type { HandlerFactory, StageHandler } from '../stage.js';
+import type { PdfPayload, PdfReturn } from './pdf.stage.js';
 
-const BCP47: Record<string, string> = { aze: 'az', aze_cyrl: 'az-Cyrl', rus: 'ru', eng: 'en' };
 
 export function pdfProcessor(deps: { access: ObjectStore }): StageHandler<PdfPayload, PdfReturn> {
   return async (data, { log }) => {
@@ -35,7 +35,7 @@ export function pdfProcessor(deps: { access: ObjectStore }): StageHandler<PdfPay
       }
       pages.push({ jpeg, width: p.width, height: p.height, dpi: p.dpi, ocr });
     }
-    const single = data.languages && !data.languages.includes('+') ? BCP47[data.languages] : undefined;
+    const single = data.languages && !data.languages.includes('+') ? bcp47Of(data.languages) : undefined;
     const bytes = await buildSearchablePdf(pages, {
       title: data.title,
       created: new Date(data.created),
@@ -51,3 +51,5 @@ export function pdfProcessor(deps: { access: ObjectStore }): StageHandler<PdfPay
     return { key, pages: pages.length, bytes: bytes.length, withText };
   };
 }
+
+export const pdfHandler: HandlerFactory<PdfPayload, PdfReturn> = ({ access }) => pdfProcessor({ access });

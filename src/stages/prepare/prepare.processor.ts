@@ -1,22 +1,18 @@
-import type { PreparePayload, Target } from '../../pipeline/plan.js';
-import type { StageHandler } from '../../pipeline/queues.js';
-import type { StatusStore } from '../../pipeline/status-store.js';
-import { holdObjectOrWait } from '../object-lock.js';
+/**
+ * Reserves the item's OCFL object for this ingest and decides which version it will write, with
+ * the version's creation time fixed once (retries write identical bytes).
+ */
+import { isoSeconds } from '../../domain/time.js';
 import type { OcflStore } from '../../storage/ocfl-store.js';
 import { versionName, versionNumber } from '../../storage/ocfl.core.js';
+import { holdObjectOrWait } from '../object-lock.js';
+import type { HandlerFactory, StageHandler } from '../stage.js';
+import type { PreparePayload, Target } from './prepare.stage.js';
 
-/**
- * Reserves the item's OCFL object for this ingest (one ingest of an item at a time, so two
- * re-scans cannot both write "v2") and decides which version it will write.
- */
-export function prepareProcessor(deps: {
-  status: StatusStore;
-  ocfl: OcflStore;
-  retryWhenBusyMs?: number;
-}): StageHandler<PreparePayload, Target> {
+export function prepareProcessor(deps: { ocfl: OcflStore; ingestEnded: (ingestId: string) => Promise<boolean> }): StageHandler<PreparePayload, Target> {
   let rootChecked = false;
-  return async (data, { job, token, log }) => {
-    await holdObjectOrWait(deps.status, data.itemId, data.ingestId, { job, token, log }, deps.retryWhenBusyMs);
+  return async (data, { log }) => {
+    await holdObjectOrWait(deps.ocfl, deps.ingestEnded, data.itemId, data.ingestId, log);
     if (!rootChecked) {
       await deps.ocfl.ensureStorageRoot();
       rootChecked = true;
@@ -27,7 +23,9 @@ export function prepareProcessor(deps: {
       objectRoot: deps.ocfl.rootOf(data.itemId),
       version: versionName(head ? versionNumber(head.head) + 1 : 1),
       headVersion: head?.head ?? null,
-      created: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      created: isoSeconds(),
     };
   };
 }
+
+export const prepareHandler: HandlerFactory<PreparePayload, Target> = (p) => prepareProcessor({ ocfl: p.preservation, ingestEnded: p.ingestEnded });

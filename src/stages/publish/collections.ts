@@ -6,11 +6,12 @@
  * first joined (then by id), which stays stable across rebuilds. `yaddas rederive --all` rebuilds
  * membership from the items themselves.
  */
-import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Collection } from '@iiif/presentation-3';
+import type { CollectionMembership } from '../../adapters/redis/collection-membership.js';
 import type { CollectionDef } from '../../config/load.js';
 import type { Logger } from '../../log.js';
+import { collectionKey, ROOT_COLLECTION_KEY } from '../../storage/access-layout.js';
+import { LockNames, type Locks } from '../../storage/locks.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 
 type LanguageMap = Record<string, string[]>;
@@ -26,8 +27,6 @@ export interface CollectionEntry {
 }
 
 const CONTEXT = 'http://iiif.io/api/presentation/3/context.json';
-export const collectionKey = (slug: string) => `collections/${slug}/collection.json`;
-export const ROOT_COLLECTION_KEY = 'collections/collection.json';
 
 /** A IIIF Collection of one exhibition / collection (pure). */
 export function collectionJson(def: CollectionDef, entries: CollectionEntry[], base: string): Collection {
@@ -61,16 +60,19 @@ export function rootCollectionJson(defs: CollectionDef[], base: string): Collect
   };
 }
 
+export interface CollectionsDeps {
+  membership: CollectionMembership;
+  locks: Locks;
+  access: ObjectStore;
+  defs: CollectionDef[];
+  publicBaseUrl: string;
+  log: Logger;
+}
+
 export class Collections {
   private readonly defs: Map<string, CollectionDef>;
-  constructor(
-    private readonly deps: { redis: Redis; prefix: string; access: ObjectStore; defs: CollectionDef[]; publicBaseUrl: string; log: Logger },
-  ) {
+  constructor(private readonly deps: CollectionsDeps) {
     this.defs = new Map(deps.defs.map((d) => [d.slug, d]));
-  }
-
-  private k(part: string) {
-    return `${this.deps.prefix}:yd:${part}`;
   }
 
   /** Sets an item's collections (joining, leaving) and rebuilds the collections it touched. */
@@ -78,16 +80,7 @@ export class Collections {
     const known = slugs.filter((s) => this.defs.has(s));
     const unknown = slugs.filter((s) => !this.defs.has(s));
     if (unknown.length > 0) this.deps.log.warn({ itemId, unknown }, 'metadata.json names collections that are not configured; ignored');
-    const { redis } = this.deps;
-    const before = await redis.smembers(this.k(`item-collections:${itemId}`));
-    const now = Date.now();
-    const multi = redis.multi();
-    for (const s of known) multi.zadd(this.k(`collection:${s}`), 'NX', now, itemId);
-    for (const s of before.filter((b) => !known.includes(b))) multi.zrem(this.k(`collection:${s}`), itemId);
-    multi.del(this.k(`item-collections:${itemId}`));
-    if (known.length > 0) multi.sadd(this.k(`item-collections:${itemId}`), ...known);
-    multi.hset(this.k('collection-entries'), itemId, JSON.stringify(entry));
-    await multi.exec();
+    const { before } = await this.deps.membership.set(itemId, known, entry);
     for (const s of new Set([...known, ...before])) if (this.defs.has(s)) await this.rebuild(s);
     await this.deps.access.put(ROOT_COLLECTION_KEY, json(rootCollectionJson([...this.defs.values()], this.deps.publicBaseUrl)), {
       contentType: IIIF_JSON,
@@ -97,27 +90,12 @@ export class Collections {
 
   /** Writes a collection's JSON from its members, holding the collection's lock. */
   async rebuild(slug: string): Promise<void> {
-    const lock = this.k(`lock:collection:${slug}`);
-    const token = randomUUID();
-    for (let i = 0; (await this.deps.redis.call('SET', lock, token, 'PX', '30000', 'NX')) !== 'OK'; i++) {
-      if (i > 600) throw new Error(`collection ${slug} stayed locked for a minute`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    try {
-      const ids = await this.deps.redis.zrange(this.k(`collection:${slug}`), '0', '-1'); // by join time, then id
-      const raw = ids.length ? await this.deps.redis.hmget(this.k('collection-entries'), ...ids) : [];
-      const entries = raw.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as CollectionEntry);
-      await this.deps.access.put(collectionKey(slug), json(collectionJson(this.defs.get(slug)!, entries, this.deps.publicBaseUrl)), {
-        contentType: IIIF_JSON,
-      });
-    } finally {
-      await this.deps.redis.eval(
-        "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0",
-        1,
-        lock,
-        token,
-      );
-    }
+    await this.deps.locks.withLock(LockNames.collection(slug), { waitMs: 60_000, ttlMs: 30_000 }, async () => {
+      const entries = await this.deps.membership.entries<CollectionEntry>(slug);
+      const def = this.defs.get(slug);
+      if (!def) return;
+      await this.deps.access.put(collectionKey(slug), json(collectionJson(def, entries, this.deps.publicBaseUrl)), { contentType: IIIF_JSON });
+    });
   }
 }
 

@@ -5,7 +5,12 @@
  */
 import type { IngestManifest, InspectResult, StoreResult } from '../../domain/item.js';
 import type { ItemMetadata, LanguageMap, TextOrMap } from '../../domain/metadata.js';
-import type { DeriveReturn, PublishPayload, Target, TextPageSummary } from '../../pipeline/plan.js';
+import { pageKey } from '../../domain/ids.js';
+import { itemKeys, publicUrl } from '../../storage/access-layout.js';
+import type { DeriveReturn } from '../derive/derive.stage.js';
+import type { Target } from '../prepare/prepare.stage.js';
+import type { TextPageSummary } from '../text/text.stage.js';
+import type { PublishPayload } from './publish.stage.js';
 import type { Canvas, Manifest } from '@iiif/presentation-3';
 import { viewUnits } from '../derive/derive.core.js';
 
@@ -28,12 +33,6 @@ export interface PublishInput {
   pdf?: PublishPayload['pdf'];
 }
 
-export const itemKeys = (id: string) => ({
-  item: `items/${id}/item.json`,
-  manifest: `items/${id}/manifest.json`,
-  pdf: `items/${id}/document.pdf`,
-  text: `items/${id}/text.txt`,
-});
 
 /** A IIIF language map from a metadata value: text has no language ("none"), maps keep theirs. */
 export function languageMap(v: TextOrMap | undefined): IiifLanguageMap | undefined {
@@ -91,7 +90,7 @@ export function rightsUri(rights: string | undefined): string | undefined {
  * everything the records need.
  */
 function pages(input: PublishInput) {
-  const url = (key: string) => `${input.publicBaseUrl}/${key}`;
+  const url = (key: string) => publicUrl(input.publicBaseUrl, key);
   const files = input.manifest.files.filter((f) => f.role === 'page');
   const byPage = new Map(files.map((f) => [f.page!, f]));
   const units = viewUnits(
@@ -100,7 +99,7 @@ function pages(input: PublishInput) {
   const ocrPages = new Map<number, TextPageSummary>((input.ocr?.text?.pages ?? []).map((p) => [p.page, p]));
   return units.map((u) => {
     const f = byPage.get(u.masterPage)!;
-    const d = input.derived[String(u.view).padStart(4, '0')];
+    const d = input.derived[pageKey(u.view)];
     const s = input.stored[f.path]!;
     const i = input.inspected[f.path]!;
     return {
@@ -114,7 +113,7 @@ function pages(input: PublishInput) {
       accessUrl: d?.access ? url(d.access) : undefined,
       skipped: d?.skipped,
       ocr: ocrPages.get(u.view),
-      ocrFailed: input.ocr?.failed[String(u.view).padStart(4, '0')],
+      ocrFailed: input.ocr?.failed[pageKey(u.view)],
     };
   });
 }
@@ -141,7 +140,7 @@ function ocrSection(input: PublishInput): Record<string, unknown> {
 
 /** items/{id}/item.json: descriptive and technical metadata, pages, checksums, links. */
 export function accessItem(input: PublishInput): Record<string, unknown> {
-  const url = (key: string) => `${input.publicBaseUrl}/${key}`;
+  const url = (key: string) => publicUrl(input.publicBaseUrl, key);
   const m = input.manifest;
   const keys = itemKeys(m.itemId);
   const d = descriptiveMetadata(input);
@@ -159,7 +158,7 @@ export function accessItem(input: PublishInput): Record<string, unknown> {
       version: input.target.version,
     },
     // A IIIF manifest needs at least one canvas: items without images (PDF masters) have none yet.
-    manifest: pages(input).some((p) => p.derived) ? `${input.publicBaseUrl}/${keys.manifest}` : null,
+    manifest: pages(input).some((p) => p.derived) ? url(keys.manifest) : null,
     pages: pages(input).map((p) => ({
       page: p.page,
       name: p.name,
@@ -202,7 +201,7 @@ export function iiifManifest(input: PublishInput): Manifest {
   const m = input.manifest;
   const md = descriptiveMetadata(input).metadata;
   const keys = itemKeys(m.itemId);
-  const id = `${input.publicBaseUrl}/${keys.manifest}`;
+  const id = publicUrl(input.publicBaseUrl, keys.manifest);
   const base = id.replace(/\/manifest\.json$/, '');
   const meta: Array<{ label: IiifLanguageMap; value: IiifLanguageMap }> = [];
   const add = (label: string, value: IiifLanguageMap | undefined) => value && meta.push({ label: { en: [label] }, value });
@@ -213,7 +212,7 @@ export function iiifManifest(input: PublishInput): Manifest {
   add('Type', md.type ? { en: [md.type] } : undefined);
   add('Identifier', { none: [md.identifier ?? m.itemId] });
 
-  const url = (key: string) => `${input.publicBaseUrl}/${key}`;
+  const url = (key: string) => publicUrl(input.publicBaseUrl, key);
   // Each page's OCR: ALTO and hOCR as seeAlso (machine-readable, with word positions), its plain
   // text as rendering (an alternative a person can read). Labels are what viewers show.
   const canvasText = (o: TextPageSummary): Pick<Canvas, 'seeAlso' | 'rendering'> => ({
@@ -300,7 +299,7 @@ export function iiifManifest(input: PublishInput): Manifest {
   if (first) manifest.thumbnail = first.thumbnail;
   if (md.type === 'book' || md.type === 'periodical') manifest.behavior = ['paged'];
   // The specification says a seeAlso resource SHOULD have a label; the types omit it.
-  const record = { id: `${input.publicBaseUrl}/${keys.item}`, type: 'Dataset', format: 'application/json', label: { en: ['Item record'] } };
+  const record = { id: url(keys.item), type: 'Dataset', format: 'application/json', label: { en: ['Item record'] } };
   manifest.seeAlso = [record as unknown as NonNullable<Manifest['seeAlso']>[number]];
   const rendering: Array<Record<string, unknown>> = [];
   if (input.pdf)

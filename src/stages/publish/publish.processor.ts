@@ -1,9 +1,10 @@
-import type { PublishPayload, PublishReturn } from '../../pipeline/plan.js';
-import type { StageHandler } from '../../pipeline/queues.js';
+import { itemKeys, pageKeys } from '../../storage/access-layout.js';
 import type { ObjectStore } from '../../storage/object-store.js';
-import type { Collections, CollectionEntry } from './collections.js';
-import { accessItem, descriptiveMetadata, iiifManifest, itemKeys, mastersAreHead } from './publish.core.js';
 import type { OcflStore } from '../../storage/ocfl-store.js';
+import type { HandlerFactory, StageHandler } from '../stage.js';
+import { type CollectionEntry, Collections } from './collections.js';
+import { accessItem, descriptiveMetadata, iiifManifest, mastersAreHead } from './publish.core.js';
+import type { PublishPayload, PublishReturn } from './publish.stage.js';
 
 /**
  * Writes the item's item.json and IIIF manifest to the access bucket (same input, same bytes),
@@ -20,7 +21,7 @@ export function publishProcessor(deps: {
   return async (data, { log }) => {
     // A re-scan that stored other masters meanwhile owns the access copies now.
     const inv = await deps.ocfl.readInventory(data.itemId);
-    if (inv && !mastersAreHead(inv.versions[inv.head]!.state, data.stored)) {
+    if (inv && !mastersAreHead(inv.versions[inv.head]?.state ?? {}, data.stored)) {
       log.warn(
         { head: inv.head, version: data.target.version },
         'a newer version with other masters was stored meanwhile: not publishing over it',
@@ -42,13 +43,11 @@ export function publishProcessor(deps: {
     const manifest = iiifManifest(input);
     const item = accessItem(input);
     // Access copies of views the item no longer has (a re-scan with fewer pages) go.
-    const views = new Set(
-      (item.pages as Array<{ page: number }>).map((p) => `items/${data.itemId}/pages/${String(p.page).padStart(4, '0')}/`),
-    );
+    const views = new Set((item.pages as Array<{ page: number }>).map((p) => pageKeys(data.itemId, p.page).folder));
     // Listed folder by folder: a book's pages hold thousands of tiles, and only whole page
     // folders can be stale.
     const stale: string[] = [];
-    for (const folder of await deps.access.listFolders(`items/${data.itemId}/pages/`)) {
+    for (const folder of await deps.access.listFolders(keys.pages)) {
       if (views.has(folder)) continue;
       for await (const o of deps.access.list(folder)) stale.push(o.key);
     }
@@ -59,13 +58,13 @@ export function publishProcessor(deps: {
     // A PDF or full text of an earlier version that this one does not have.
     const gone = [...(data.pdf ? [] : [keys.pdf]), ...(data.ocr?.text?.pages.length ? [] : [keys.text])];
     if (gone.length > 0) await deps.access.delete(gone);
-    await deps.access.put(keys.item, Buffer.from(JSON.stringify(item, null, 2) + '\n'), { contentType: 'application/json' });
+    await deps.access.put(keys.item, Buffer.from(`${JSON.stringify(item, null, 2)}\n`), { contentType: 'application/json' });
     if (item.manifest === null) {
       log.info('no images to show: item.json published, no manifest');
       return { item: keys.item, manifest: '', removed: stale.length };
     }
     // The manifest after what it points to: a viewer that finds it finds everything it names.
-    await deps.access.put(keys.manifest, Buffer.from(JSON.stringify(manifest, null, 2) + '\n'), {
+    await deps.access.put(keys.manifest, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`), {
       contentType: 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"',
     });
     const entry: CollectionEntry = {
@@ -79,3 +78,13 @@ export function publishProcessor(deps: {
     return { item: keys.item, manifest: keys.manifest, removed: stale.length };
   };
 }
+
+export const publishHandler: HandlerFactory<PublishPayload, PublishReturn> = ({ config, preservation, access, locks, membership, log }) =>
+  publishProcessor({
+    access,
+    ocfl: preservation,
+    publicBaseUrl: config.access.publicBaseUrl,
+    attribution: config.access.attribution,
+    preservationBucket: preservation.bucket,
+    collections: new Collections({ membership, locks, access, defs: config.collections, publicBaseUrl: config.access.publicBaseUrl, log }),
+  });

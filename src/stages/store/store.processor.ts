@@ -1,53 +1,48 @@
+/**
+ * Stores one master: a single read of the staged file computes SHA-512, SHA-256 and MD5 while it
+ * streams to its content path; then the stored copy is read back and compared. Re-running it
+ * (a retry, a killed worker) rewrites the same key with the same bytes.
+ */
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { READ_CHUNK } from '../../checksum/digests.js';
 import { ErrorCodes, YaddasError } from '../../domain/errors.js';
 import type { StoreResult } from '../../domain/item.js';
-import type { StorePayload } from '../../pipeline/plan.js';
-import type { StageHandler } from '../../pipeline/queues.js';
+import { Staging } from '../../domain/staging.js';
 import type { OcflStore } from '../../storage/ocfl-store.js';
-import { contentPathFor } from '../../storage/ocfl.core.js';
+import type { HandlerFactory, StageHandler } from '../stage.js';
+import type { StorePayload } from './store.stage.js';
 
-/**
- * Stores one master: a single read of the staged file computes SHA-512, SHA-256 and MD5 while it
- * streams to its content path; then the stored copy is read back and compared. Re-running it
- * (a retry, a killed worker) rewrites the same key with the same bytes.
- */
 export function storeProcessor(deps: { stagingDir: string; ocfl: OcflStore }): StageHandler<StorePayload, StoreResult> {
-  return async (data, { log, job }) => {
-    const abs = path.join(deps.stagingDir, data.ingestId, data.path);
+  return async (data, { log, progress }) => {
+    const abs = path.join(Staging.folder(deps.stagingDir, data.ingestId), data.path);
     let size: number;
     try {
       size = (await fs.stat(abs)).size;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new YaddasError(
-          ErrorCodes.STAGED_FILE_MISSING,
-          `The staged file ${data.path} is gone; it was removed from ${deps.stagingDir} by hand?`,
-          { permanent: true },
-        );
+        throw new YaddasError(ErrorCodes.STAGED_FILE_MISSING, `The staged file ${data.path} is gone; it was removed from ${deps.stagingDir} by hand?`, {
+          permanent: true,
+        });
       }
       throw err;
     }
     if (size !== data.size) {
-      throw new YaddasError(
-        ErrorCodes.STAGED_FILE_CHANGED,
-        `The staged file ${data.path} is ${size} bytes now but was ${data.size} when taken.`,
-        { permanent: true },
-      );
+      throw new YaddasError(ErrorCodes.STAGED_FILE_CHANGED, `The staged file ${data.path} is ${size} bytes now but was ${data.size} when taken.`, {
+        permanent: true,
+      });
     }
-    const contentPath = contentPathFor(data.version, data.logicalPath);
-    const key = `${data.objectRoot}/${contentPath}`;
     const started = performance.now();
     // Progress for operators (and tests that must catch an upload half-way), at most once a second.
     let reported = 0;
     const onProgress = (sent: number) => {
       if (Date.now() - reported < 1000) return;
       reported = Date.now();
-      void job.updateProgress({ phase: 'upload', bytes: sent, total: size }).catch(() => undefined);
+      progress({ phase: 'upload', bytes: sent, total: size });
     };
-    const digests = await deps.ocfl.putVerified(key, () => createReadStream(abs, { highWaterMark: READ_CHUNK }), data.size, { onProgress });
+    const open = () => createReadStream(abs, { highWaterMark: READ_CHUNK });
+    const { contentPath, digests } = await deps.ocfl.putContent(data.objectId, data.version, data.logicalPath, open, data.size, { onProgress });
     const s = (performance.now() - started) / 1000;
     log.info(
       { file: data.logicalPath, bytes: size, seconds: Number(s.toFixed(3)), mbps: Number((size / 1e6 / s).toFixed(1)) },
@@ -56,3 +51,6 @@ export function storeProcessor(deps: { stagingDir: string; ocfl: OcflStore }): S
     return { path: data.path, logicalPath: data.logicalPath, contentPath, size, digests, verifiedAt: new Date().toISOString() };
   };
 }
+
+export const storeHandler: HandlerFactory<StorePayload, StoreResult> = (p) =>
+  storeProcessor({ stagingDir: p.config.intake.stagingDir, ocfl: p.preservation });

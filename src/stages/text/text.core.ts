@@ -6,12 +6,13 @@
  */
 import type { Digests } from '../../checksum/digests.js';
 import { pageKey } from '../../domain/ids.js';
-import type { TextPageSummary } from '../../pipeline/plan.js';
+import { bcp47Of } from '../../domain/ocr-languages.js';
+import { itemKeys, pageKeys } from '../../storage/access-layout.js';
 import { LogicalPaths, nextInventory, type Inventory, type NextVersion, type OcflUser, type VersionFile } from '../../storage/ocfl.core.js';
 import type { ItemRecord } from '../commit/commit.core.js';
-import { pageKeys } from '../derive/derive.core.js';
-import { itemKeys } from '../publish/publish.core.js';
-import { altoXml, fullText, hocrXhtml, pageText, type OcrPage, type OcrSoftware } from '../ocr/ocr.core.js';
+import type { OcrPage } from '../../domain/ocr-page.js';
+import { altoXml, fullText, hocrXhtml, pageText, type OcrSoftware } from '../ocr/ocr.core.js';
+import type { TextPageSummary } from './text.stage.js';
 
 export interface OcrFile {
   logicalPath: string;
@@ -20,8 +21,6 @@ export interface OcrFile {
   contentType: string;
 }
 
-/** BCP 47 for a hOCR page in one language; none for several. */
-const BCP47: Record<string, string> = { aze: 'az', aze_cyrl: 'az-Cyrl', rus: 'ru', eng: 'en' };
 
 export function ocrFiles(itemId: string, pages: OcrPage[], sw: OcrSoftware): { files: OcrFile[]; summaries: TextPageSummary[] } {
   const files: OcrFile[] = [];
@@ -30,7 +29,8 @@ export function ocrFiles(itemId: string, pages: OcrPage[], sw: OcrSoftware): { f
   for (const p of sorted) {
     const key = pageKey(p.page);
     const k = pageKeys(itemId, p.page);
-    const lang = BCP47[p.languages];
+    // BCP 47 for a hOCR page in one language; none for several.
+    const lang = bcp47Of(p.languages);
     files.push(
       {
         logicalPath: LogicalPaths.ocrText(key),

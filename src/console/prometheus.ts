@@ -6,10 +6,10 @@
  * are registered as objects that give prom-client their values in its own shape.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Queues } from '../pipeline/queues.js';
-import type { StatusStore } from '../pipeline/status-store.js';
+import { CONFIDENCE_BUCKETS, DURATION_BUCKETS, type MetricsStore } from '../adapters/redis/metrics-store.js';
+import type { StatusStore } from '../adapters/redis/status-store.js';
 import { QUEUE_NAMES } from '../pipeline/plan.js';
-import { CONFIDENCE_BUCKETS, DURATION_BUCKETS, type MetricsStore } from './metrics-store.js';
+import type { Queues } from '../pipeline/queues.js';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'prioritized', 'failed', 'completed'] as const;
 

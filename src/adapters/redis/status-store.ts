@@ -1,69 +1,35 @@
 /**
- * What operators, `yaddas ingest --wait` and (later) the dashboard read about each ingest: one
- * Redis hash per ingest, an index by time, and the latest ingest of each item. The queues hold
- * the work; this holds the answer to "where is my item and what happened to it".
+ * The ingest records (domain/ingest-record.ts) in Redis: one hash per ingest, an index by time, the
+ * latest ingest of each item, and the indexes operators filter by (in flight, failed, rejected).
+ * The queues hold the work; this holds the answer to "where is my item and what happened to it".
  */
 import type { Redis } from 'ioredis';
-import type { ItemStatus, Outcome } from '../domain/item.js';
-import type { Problem } from '../domain/errors.js';
-
-export interface IngestRecord {
-  ingestId: string;
-  itemId: string;
-  sourceName: string;
-  /** from metadata.json, for people (text, or the first of a language map) */
-  title?: string;
-  type?: string;
-  /** page files (masters that are images or PDFs) */
-  pages?: number;
-  status: ItemStatus;
-  /** the step the ingest is in, while in progress */
-  stage?: string;
-  files?: number;
-  reason?: string;
-  code?: string;
-  problems?: Problem[];
-  version?: string;
-  objectRoot?: string;
-  unchanged?: boolean;
-  /** where the item's files are now on disk (staging, done or rejected) */
-  location?: string;
-  takenAt: string;
-  updatedAt: string;
-  finishedAt?: string;
-  /** the access copies (after preservation): published, failed or skipped */
-  publication?: 'published' | 'failed' | 'skipped';
-  publicationReason?: string;
-}
-
-const TERMINAL: ReadonlySet<ItemStatus> = new Set(['preserved', 'rejected', 'failed']);
-export const isTerminal = (s: ItemStatus): boolean => TERMINAL.has(s);
+import { hasEnded, type IngestRecord, isTerminal } from '../../domain/ingest-record.js';
+import type { Outcome } from '../../domain/item.js';
+import type { RedisKeys } from './keys.js';
 
 export class StatusStore {
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly keys: RedisKeys,
   ) {}
 
   private key(ingestId: string) {
-    return `${this.prefix}:yd:ingest:${ingestId}`;
+    return this.keys.ingest(ingestId);
   }
   private get index() {
-    return `${this.prefix}:yd:ingests`;
+    return this.keys.ingests;
   }
   private itemKey(itemId: string) {
-    return `${this.prefix}:yd:item:${itemId}`;
+    return this.keys.item(itemId);
   }
   /** ingests in flight (not ended), scored by the time they last moved (ms): for "stuck" */
   private get inflightKey() {
-    return `${this.prefix}:yd:inflight`;
+    return this.keys.inflight;
   }
   /** ingests that failed (preservation or access copies) and were not retried; and rejected ones */
   private listKey(kind: 'failed' | 'rejected') {
-    return `${this.prefix}:yd:${kind}`;
-  }
-  lockKey(itemId: string) {
-    return `${this.prefix}:yd:lock:object:${itemId}`;
+    return this.keys[kind];
   }
 
   async create(r: Omit<IngestRecord, 'updatedAt'>): Promise<void> {
@@ -158,7 +124,7 @@ export class StatusStore {
   }
 
   private progressKey(ingestId: string) {
-    return `${this.prefix}:yd:progress:${ingestId}`;
+    return this.keys.progress(ingestId);
   }
 
   /** One more job of a stage done for an ingest (pages done of total). */
@@ -183,35 +149,20 @@ export class StatusStore {
     );
   }
 
-  /** Holds an item's object for one ingest at a time; true when this ingest holds it. */
-  async acquireObject(itemId: string, ingestId: string): Promise<{ held: boolean; holder: string | null }> {
-    const key = this.lockKey(itemId);
-    const ok = await this.redis.set(key, ingestId, 'NX');
-    if (ok) return { held: true, holder: ingestId };
-    const holder = await this.redis.get(key);
-    return { held: holder === ingestId, holder };
+  /** The latest ingest of an item, or null. */
+  async lastIngestOf(itemId: string): Promise<string | null> {
+    return this.redis.hget(this.itemKey(itemId), 'lastIngest');
   }
 
-  /** Takes the object over from a holder that is known to be finished (compare-and-set). */
-  async takeOverObject(itemId: string, staleHolder: string, ingestId: string): Promise<{ held: boolean; holder: string | null }> {
-    const r = (await this.redis.eval(
-      "if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('set', KEYS[1], ARGV[2]) return 1 end return 0",
-      1,
-      this.lockKey(itemId),
-      staleHolder,
-      ingestId,
-    )) as number;
-    return r === 1 ? { held: true, holder: ingestId } : { held: false, holder: await this.redis.get(this.lockKey(itemId)) };
+  /** Whether an ingest has ended entirely (unknown ones count as ended: nothing of them runs). */
+  async hasEnded(ingestId: string): Promise<boolean> {
+    const rec = await this.get(ingestId);
+    return !rec || hasEnded(rec);
   }
 
-  async releaseObject(itemId: string, ingestId: string): Promise<void> {
-    // Only the holder releases: compare-and-delete in one step.
-    await this.redis.eval(
-      "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end",
-      1,
-      this.lockKey(itemId),
-      ingestId,
-    );
+  /** Redis answers (readiness checks). */
+  async ping(): Promise<void> {
+    await this.redis.ping();
   }
 }
 

@@ -1,16 +1,16 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import type { Config } from '../config/load.js';
+import type { Config } from '../../config/load.js';
 
 /**
  * Workers block on Redis and must wait out a reconnect (BullMQ requires maxRetriesPerRequest:
  * null); producers and the CLI fail fast instead of queueing commands while Redis is away.
  */
-export function createRedis(cfg: Pick<Config, 'redis'>, role: 'worker' | 'producer'): Redis {
+export function createRedis(cfg: Pick<Config, 'redis'>, role: 'worker' | 'producer', extra: { keyPrefix?: string } = {}): Redis {
   const opts: RedisOptions =
     role === 'worker'
       ? { maxRetriesPerRequest: null, enableReadyCheck: true }
       : { maxRetriesPerRequest: 3, enableOfflineQueue: false, connectTimeout: 5_000 };
-  return new Redis(cfg.redis.url, { ...opts, lazyConnect: role === 'producer' });
+  return new Redis(cfg.redis.url, { ...opts, ...extra, lazyConnect: role === 'producer' });
 }
 
 /** A plain-words list of the ways this Redis can lose jobs (empty: none found). */

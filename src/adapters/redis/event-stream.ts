@@ -5,6 +5,7 @@
  * gets back the event exactly as it was first written.
  */
 import type { Redis } from 'ioredis';
+import type { RedisKeys } from './keys.js';
 
 const APPEND = `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[5]) then
@@ -16,17 +17,17 @@ return 0`;
 export class EventStream {
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly keys: RedisKeys,
     private readonly maxLen: number,
   ) {}
 
   get key(): string {
-    return `${this.prefix}:yd:events`;
+    return this.keys.events;
   }
 
   /** Appends unless an event with this id was appended before; returns the event as stored. */
   async append<E extends { id: string; type: string; itemId: string }>(ev: E): Promise<{ added: boolean; json: string }> {
-    const marker = `${this.prefix}:yd:event:${ev.id}`;
+    const marker = this.keys.eventMarker(ev.id);
     const json = JSON.stringify(ev);
     // The marker outlives any retry by far (30 days).
     const added =

@@ -4,6 +4,7 @@
  * by time, kept for two days. Throughput (pages per hour) is the difference between points.
  */
 import type { Redis } from 'ioredis';
+import type { RedisKeys } from './keys.js';
 
 export interface Point {
   t: number;
@@ -16,12 +17,12 @@ export interface Point {
 export class Series {
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly keys: RedisKeys,
     private readonly keepMs = 48 * 3600_000,
   ) {}
 
   private get key() {
-    return `${this.prefix}:yd:series`;
+    return this.keys.series;
   }
 
   async add(p: Point): Promise<void> {

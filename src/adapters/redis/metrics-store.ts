@@ -5,6 +5,7 @@
  * A failure to record is logged by the caller and never fails the work it describes.
  */
 import type { Redis } from 'ioredis';
+import type { RedisKeys } from './keys.js';
 
 /** Seconds: stage jobs run from milliseconds (commit) to many minutes (a map's tiles). */
 export const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 1800];
@@ -31,11 +32,11 @@ export interface HistogramSnapshot {
 export class MetricsStore {
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly keys: RedisKeys,
   ) {}
 
   private key(name: string): string {
-    return `${this.prefix}:yd:metrics:${name}`;
+    return this.keys.metrics(name);
   }
 
   async inc(name: string, labels: Labels = {}, by = 1): Promise<void> {

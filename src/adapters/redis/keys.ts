@@ -1,0 +1,37 @@
+/**
+ * Every Redis key Yaddaş writes besides BullMQ's own (which BullMQ names `<prefix>:<queue>:…`), in
+ * one place: all of them start with `<prefix>:yd:`. docs/pipeline.md lists them for operators.
+ */
+export function redisKeys(prefix: string) {
+  const k = (s: string) => `${prefix}:yd:${s}`;
+  return {
+    /** everything below; the lock connection's key prefix (locks live at `<root>mutex:<lock name>`) */
+    root: k(''),
+    /** one hash per ingest: its record (IngestRecord) */
+    ingest: (ingestId: string) => k(`ingest:${ingestId}`),
+    /** every ingest id, scored by the time it was taken */
+    ingests: k('ingests'),
+    /** one hash per item: its latest ingest, and the version and object root of its last preservation */
+    item: (itemId: string) => k(`item:${itemId}`),
+    /** ingests not yet ended, scored by when they last moved (for "stuck") */
+    inflight: k('inflight'),
+    /** ingests that failed (and were not retried), and rejected ones, scored by time */
+    failed: k('failed'),
+    rejected: k('rejected'),
+    /** per ingest: jobs done per stage (pages done of total) */
+    progress: (ingestId: string) => k(`progress:${ingestId}`),
+    /** counters and histograms every process adds to */
+    metrics: (name: string) => k(`metrics:${name}`),
+    /** the console's chart points */
+    series: k('series'),
+    /** the downstream event stream, and one marker per event id (appending is idempotent) */
+    events: k('events'),
+    eventMarker: (eventId: string) => k(`event:${eventId}`),
+    /** members of a collection (by join time), an item's collections, and each item's entry */
+    collection: (slug: string) => k(`collection:${slug}`),
+    itemCollections: (itemId: string) => k(`item-collections:${itemId}`),
+    collectionEntries: k('collection-entries'),
+  };
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>;

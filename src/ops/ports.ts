@@ -1,0 +1,25 @@
+/**
+ * What operations work with: the ports the composition root hands out (app.ts's App has them all).
+ * Operations are for the CLI, the console and tests alike; none of them holds a raw client.
+ */
+import type { StatusStore } from '../adapters/redis/status-store.js';
+import type { Config } from '../config/load.js';
+import type { Intake } from '../intake/intake.js';
+import type { Logger } from '../log.js';
+import type { Payload, Result, StageName } from '../pipeline/plan.js';
+import type { Queues } from '../pipeline/queues.js';
+import type { StageHandler } from '../stages/stage.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { OcflStore } from '../storage/ocfl-store.js';
+
+export interface OpsPorts {
+  config: Config;
+  log: Logger;
+  queues: Queues;
+  status: StatusStore;
+  preservation: OcflStore;
+  access: ObjectStore;
+  intake: Intake;
+  /** a stage's handler, to run a step in this process (rederive) */
+  handler<N extends StageName>(stage: N): Promise<StageHandler<Payload<N>, Result<N>>>;
+}

@@ -1,0 +1,109 @@
+/**
+ * Rebuilding an item's access copies from its preservation object alone, with the pipeline's own
+ * steps run in this process: derivatives of every view, the preserved OCR copied back, the
+ * searchable PDF, then item.json and the manifest (which also removes copies of pages the item no
+ * longer has). `yaddas rederive` and the tests call it.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { encodeFailure, RetryLater, YaddasError } from '../domain/errors.js';
+import { pageKey } from '../domain/ids.js';
+import { type StoredRecord, stateFromRecord } from '../pipeline/from-record.js';
+import { type IngestState, type Result, STAGES, type StageName } from '../pipeline/plan.js';
+import type { TextPageSummary } from '../stages/text/text.stage.js';
+import { itemKeys, pageKeys } from '../storage/access-layout.js';
+import type { Inventory } from '../storage/ocfl.core.js';
+import type { OpsPorts } from './ports.js';
+import { readHead } from './operations.js';
+
+/** Item ids of every object in the preservation bucket, as they are found. */
+export function allItemIds(app: Pick<OpsPorts, 'preservation'>): AsyncIterable<string> {
+  return app.preservation.objectIds();
+}
+
+/**
+ * Runs one stage of the plan in this process: its jobs one after another, each retried while it
+ * says RetryLater (the object is busy), then its fold, exactly as the queue would.
+ */
+export async function runStage<N extends StageName>(
+  app: OpsPorts,
+  stage: N,
+  s: IngestState,
+): Promise<{ state: IngestState; results: Record<string, Result<N>> }> {
+  const spec = STAGES[stage].spec;
+  const handler = await app.handler(stage);
+  const failures: Record<string, string> = {};
+  const results: Record<string, Result<N>> = {};
+  for (const child of spec.fanOut(s)) {
+    const log = app.log.child({ itemId: s.manifest.itemId, stage: `rederive:${stage}`, key: child.key });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        results[child.key] = await handler(child.data, { log, attempt, progress: () => undefined });
+        break;
+      } catch (err) {
+        if (err instanceof RetryLater && attempt < 100) {
+          await sleep(err.ms);
+          continue;
+        }
+        failures[child.key] = err instanceof YaddasError ? encodeFailure(err.code, err.message) : (err as Error).message;
+        break;
+      }
+    }
+  }
+  return { state: spec.fold(s, results, failures), results };
+}
+
+/** The preserved OCR of the head version, copied back to the access bucket. */
+async function restoreOcr(app: OpsPorts, s: IngestState, record: StoredRecord, inv: Inventory): Promise<IngestState> {
+  const o = record.ocr;
+  if (!o) return s;
+  const id = record.id;
+  const pages: TextPageSummary[] = [];
+  const put = async (logical: string, key: string, type: string) => {
+    const body = await app.preservation.readLogical(inv, logical);
+    if (!body) throw new Error(`object "${id}" ${inv.head} lacks ${logical}`);
+    await app.access.put(key, body, { contentType: type });
+  };
+  for (const p of o.pages) {
+    const k = pageKeys(id, p.page);
+    await put(p.logicalPaths.text, k.ocrText, 'text/plain; charset=utf-8');
+    await put(p.logicalPaths.alto, k.alto, 'application/xml');
+    await put(p.logicalPaths.hocr, k.hocr, 'application/xhtml+xml; charset=utf-8');
+    pages.push({ page: p.page, languages: p.languages, meanConfidence: p.meanConfidence, words: p.words, text: k.ocrText, alto: k.alto, hocr: k.hocr });
+  }
+  await put(o.fullText, itemKeys(id).text, 'text/plain; charset=utf-8');
+  const failed = Object.fromEntries(o.failed.map((f) => [pageKey(f.page), f.reason]));
+  return {
+    ...s,
+    ocr: { languages: o.languages, from: 'recorded', failed, engine: o.engine, at: o.at },
+    text: { version: inv.head, pages, fullText: itemKeys(id).text },
+  };
+}
+
+export interface RederiveResult {
+  pages: number;
+  removed: number;
+  ocrPages: number;
+  pdf: boolean;
+}
+
+/** Rebuilds one item's access copies from its preservation object. */
+export async function rederiveItem(app: OpsPorts, id: string): Promise<RederiveResult> {
+  const { inventory: inv, record } = await readHead(app, id);
+  let s = stateFromRecord(record, {
+    ingestId: record.ingest.ingestId,
+    objectRoot: app.preservation.rootOf(id),
+    head: inv.head,
+    ocr: record.ocr ? { run: true, languages: record.ocr.languages, from: 'ocrLanguages' } : { run: false, reason: 'no OCR preserved' },
+    startAt: 'derive',
+  });
+  const failedHow = (st: IngestState) => (st.publication?.status === 'failed' ? st.publication.reason : undefined);
+  s = (await runStage(app, 'derive', s)).state;
+  if (failedHow(s)) throw new Error(failedHow(s));
+  s = await restoreOcr(app, s, record, inv);
+  s = (await runStage(app, 'pdf', s)).state;
+  if (failedHow(s)) throw new Error(failedHow(s));
+  const derivedPages = Object.keys(s.derived ?? {}).length;
+  const published = await runStage(app, 'publish', s);
+  if (failedHow(published.state)) throw new Error(failedHow(published.state));
+  return { pages: derivedPages, removed: published.results.item?.removed ?? 0, ocrPages: record.ocr?.pages.length ?? 0, pdf: !!published.state.pdf };
+}

@@ -1,0 +1,89 @@
+/**
+ * Derive: for every view of a newly preserved version, the thumbnail, access image and IIIF
+ * level-0 image, made from the preserved master (never the intake machine's disk) and put in the
+ * access bucket, one job per view. A failure leaves the item preserved and its publication failed.
+ */
+import { pageKey } from '../../domain/ids.js';
+import type { IngestFile } from '../../domain/item.js';
+import type { InspectSlice } from '../inspect/inspect.stage.js';
+import { firstFailure, hasFailures, type IngestCore, jobRef, type StageSpec } from '../stage.js';
+import type { StoreSlice } from '../store/store.stage.js';
+import { type ViewUnit, viewUnits } from './derive.core.js';
+
+export interface DerivePayload {
+  ingestId: string;
+  itemId: string;
+  /** the view number ({nnnn}) */
+  page: number;
+  /** which master, and which page inside it (multi-page TIFF) */
+  masterPage: number;
+  subpage: number;
+  /** SHA-512 of the master; its content path is looked up in the object's inventory */
+  sha512: string;
+  mime: string;
+}
+
+export interface DeriveReturn {
+  page: number;
+  masterPage?: number;
+  subpage?: number;
+  skipped?: string;
+  /** the upright size of the image */
+  width?: number;
+  height?: number;
+  /** the size of IIIF full/max */
+  max?: { width: number; height: number };
+  thumbnail?: string;
+  thumbnailSize?: { width: number; height: number };
+  access?: string;
+  iiif?: string;
+  files?: number;
+}
+
+/** What derive adds to the ingest's state: each view's derivatives, by view key ("0001"). */
+export interface DeriveSlice {
+  derived?: Record<string, DeriveReturn>;
+}
+
+/** An ingest whose masters were just stored as a new version: the access steps have work. */
+export const newlyPreserved = (s: IngestCore): boolean => s.outcome?.status === 'preserved' && !s.outcome.unchanged;
+
+/**
+ * The item's views in order (one per master, one per page inside a multi-page TIFF), each with
+ * its master file and what inspect and store found of it.
+ */
+export function itemViews(s: IngestCore & InspectSlice & StoreSlice): Array<ViewUnit & { file: IngestFile; mime: string; sha512: string }> {
+  const files = s.manifest.files.filter((f) => f.role === 'page' && f.page !== undefined && s.inspected[f.path] && s.stored[f.path]);
+  const byPage = new Map(files.map((f) => [f.page, f]));
+  return viewUnits(files.map((f) => ({ page: f.page ?? 0, mime: s.inspected[f.path]?.mime ?? '', pages: s.inspected[f.path]?.image?.pages }))).flatMap(
+    (u) => {
+      const file = byPage.get(u.masterPage);
+      const mime = file ? s.inspected[file.path]?.mime : undefined;
+      const sha512 = file ? s.stored[file.path]?.digests.sha512 : undefined;
+      return file && mime && sha512 ? [{ ...u, file, mime, sha512 }] : [];
+    },
+  );
+}
+
+export const deriveStage: StageSpec<'derive', DerivePayload, DeriveReturn, IngestCore & InspectSlice & StoreSlice & DeriveSlice> = {
+  name: 'derive',
+  runsOn: 'any',
+  label: 'making derivatives (thumbnail, access image, IIIF tiles)',
+  fanOut: (s) =>
+    newlyPreserved(s)
+      ? itemViews(s).map((v) => ({
+          key: pageKey(v.view),
+          data: { ...jobRef(s), page: v.view, masterPage: v.masterPage, subpage: v.subpage, sha512: v.sha512, mime: v.mime },
+        }))
+      : [],
+  fold(s, results, failures) {
+    const derived = { ...results };
+    if (hasFailures(failures)) {
+      const reason = `derivatives failed for ${Object.keys(failures).length} page(s): ${firstFailure(failures)}`;
+      return { ...s, derived, publication: { status: 'failed', reason } };
+    }
+    if (s.outcome?.status !== 'preserved') return s;
+    if (s.outcome.unchanged) return { ...s, publication: { status: 'skipped', reason: 'identical to the stored version; its access copies stand' } };
+    return { ...s, derived };
+  },
+};

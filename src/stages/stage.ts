@@ -1,0 +1,143 @@
+/**
+ * The stage kit: what every stage's contract is made of. A stage is a folder under stages/:
+ *
+ * - `<name>.stage.ts` is its contract, pure: the payload of one job and what it returns, the slice
+ *   of the ingest's state it owns, and its spec: `fanOut` (the jobs of its step, from the state)
+ *   and `fold` (what their results and failures make of the state). Table-tested without I/O.
+ * - `<name>.processor.ts` is its handler: one job's I/O, through the ports it is given.
+ *
+ * The pipeline (pipeline/plan.ts) lists the steps and composes the specs; it knows no stage's
+ * insides, and nothing here knows the pipeline or BullMQ.
+ */
+import type { CollectionMembership } from '../adapters/redis/collection-membership.js';
+import type { EventStream } from '../adapters/redis/event-stream.js';
+import type { MetricsStore } from '../adapters/redis/metrics-store.js';
+import type { OcrEngines } from '../adapters/ocr-engine.js';
+import type { Config } from '../config/load.js';
+import { decodeFailure } from '../domain/errors.js';
+import type { IngestManifest, Outcome } from '../domain/item.js';
+import type { Logger } from '../log.js';
+import type { Locks } from '../storage/locks.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { OcflStore } from '../storage/ocfl-store.js';
+import type { OcflUser } from '../storage/ocfl.core.js';
+
+/** Where a stage's worker must run: `intake` stages read the staged files on local disk. */
+export type Host = 'intake' | 'any';
+
+/** The access copies of the version an ingest made: published, or why not. */
+export interface Publication {
+  status: 'published' | 'failed' | 'skipped';
+  reason?: string;
+}
+
+/** What every stage may read of an ingest's state: what intake knew, and what has been decided. */
+export interface IngestCore {
+  manifest: IngestManifest;
+  /** the item's fate (preserved, rejected, failed), once decided; only clean-up steps run after a rejection */
+  outcome?: Outcome;
+  /** set once the access copies are decided (preservation does not depend on them) */
+  publication?: Publication;
+}
+
+/** One job of a step: its key (a page number or "item", unique in the step) and its payload. */
+export interface ChildJob<P> {
+  key: string;
+  data: P;
+}
+
+/** Every payload names its ingest and item (logs, metrics and progress are keyed by them). */
+export interface JobRef {
+  ingestId: string;
+  itemId: string;
+  /** the page or view a job is about, when it is about one */
+  page?: number;
+}
+
+export const jobRef = (s: IngestCore): { ingestId: string; itemId: string } => ({
+  ingestId: s.manifest.ingestId,
+  itemId: s.manifest.itemId,
+});
+
+/**
+ * A stage's contract. `S` is the part of the ingest's state it reads and writes: `fold` returns
+ * the whole state it was given with its own slice changed, whatever else that state holds.
+ */
+export interface StageSpec<N extends string, P extends JobRef, R, S extends IngestCore> {
+  name: N;
+  runsOn: Host;
+  /** what people see while an item is in this step */
+  label: string;
+  /** runs even when an earlier step decided the outcome (clean-up and release) */
+  always?: boolean;
+  /** the item's status (preserved, rejected, failed) is final once this step is done */
+  endsPreservation?: boolean;
+  /** the jobs of this step; none skips it */
+  fanOut(s: S): ChildJob<P>[];
+  /**
+   * Folds the jobs' results (by key) and the failures that outlived their retries ("CODE: reason",
+   * by key) into the state. Setting `outcome` ends the ingest after the `always` steps.
+   */
+  fold<T extends S>(s: T, results: Readonly<Record<string, R>>, failures: Readonly<Record<string, string>>): T;
+}
+
+/** What a handler knows of the job it runs, besides its payload. */
+export interface StageContext {
+  log: Logger;
+  /** 1 on the first attempt */
+  attempt: number;
+  /** progress for operators (say, bytes uploaded so far); best effort, never fails the job */
+  progress(p: Record<string, unknown>): void;
+}
+
+/**
+ * One job's work. A permanent failure is a YaddasError with `permanent: true`; anything else
+ * thrown is retried; RetryLater runs it again later without using up an attempt.
+ */
+export type StageHandler<P, R> = (data: P, ctx: StageContext) => Promise<R>;
+
+/** Webhook deliveries of an event, queued by announce (the pipeline's queues implement this). */
+export interface Deliveries {
+  queue(d: Array<{ eventId: string; itemId: string; url: string; body: string }>): Promise<void>;
+}
+
+/** What handlers are built from: the composition root hands every stage the same ports. */
+export interface StagePorts {
+  config: Config;
+  log: Logger;
+  /** the preservation bucket's OCFL objects */
+  preservation: OcflStore;
+  /** the access bucket */
+  access: ObjectStore;
+  locks: Locks;
+  /** whether an ingest has ended entirely (a lock holder that finished without letting go) */
+  ingestEnded(ingestId: string): Promise<boolean>;
+  /** counters and histograms every process adds to (OCR confidence) */
+  metrics: MetricsStore;
+  /** this process's OCR engines, started on first use */
+  ocr(): Promise<OcrEngines>;
+  /** the downstream event stream */
+  events: EventStream;
+  /** which items are in which exhibitions and collections */
+  membership: CollectionMembership;
+  deliveries: Deliveries;
+}
+
+/** Builds a stage's handler from the ports (each processor module exports one). */
+export type HandlerFactory<P, R> = (ports: StagePorts) => StageHandler<P, R>;
+
+/** Failures that outlived their retries make the item `failed`, with the first one as reason. */
+export function failWith<T extends IngestCore>(s: T, what: string, failures: Readonly<Record<string, string>>): T {
+  const first = Object.values(failures)[0] ?? '';
+  const { code, message } = decodeFailure(first);
+  const n = Object.keys(failures).length;
+  return { ...s, outcome: { status: 'failed', code, reason: `${what} failed${n > 1 ? ` for ${n} files` : ''}: ${message}` } };
+}
+
+/** The first failure's message ("CODE: reason" decoded), for reasons shown to people. */
+export const firstFailure = (failures: Readonly<Record<string, string>>): string => decodeFailure(Object.values(failures)[0] ?? '').message;
+
+export const hasFailures = (failures: Readonly<Record<string, string>>): boolean => Object.keys(failures).length > 0;
+
+/** Who OCFL versions name as their user: the configured name, and address where one is set. */
+export const ocflUser = (c: Config): OcflUser => (c.ocfl.userAddress ? { name: c.ocfl.userName, address: c.ocfl.userAddress } : { name: c.ocfl.userName });

@@ -1,0 +1,49 @@
+/**
+ * The access bucket's layout (docs/storage-layout.md), the one place its keys are built. Everything
+ * a viewer or a website reads is under `items/{id}/` and `collections/`; `{nnnn}` is the 1-based view
+ * number in four digits. Public URLs are the configured public base URL and the key.
+ */
+import { pageKey } from '../domain/ids.js';
+
+/** An item's own files. */
+export function itemKeys(itemId: string) {
+  const prefix = `items/${itemId}/`;
+  return {
+    prefix,
+    /** item.json: the record catalogues and search indexes read */
+    item: `${prefix}item.json`,
+    /** the IIIF Presentation 3 manifest */
+    manifest: `${prefix}manifest.json`,
+    /** the searchable PDF */
+    pdf: `${prefix}document.pdf`,
+    /** the full text, pages separated by form feeds */
+    text: `${prefix}text.txt`,
+    /** the folder that holds one folder per view */
+    pages: `${prefix}pages/`,
+  };
+}
+
+/** One view's files: derivatives, IIIF level-0 image, OCR. */
+export function pageKeys(itemId: string, page: number) {
+  const prefix = `items/${itemId}/pages/${pageKey(page)}`;
+  return {
+    prefix,
+    /** the view's folder, as a listing of `itemKeys(id).pages` names it */
+    folder: `${prefix}/`,
+    thumbnail: `${prefix}/thumbnail.jpg`,
+    access: `${prefix}/access.jpg`,
+    iiif: `${prefix}/iiif`,
+    info: `${prefix}/iiif/info.json`,
+    ocrText: `${prefix}/ocr.txt`,
+    hocr: `${prefix}/ocr.hocr`,
+    alto: `${prefix}/ocr.alto.xml`,
+  };
+}
+
+/** The IIIF Collection of one exhibition or collection. */
+export const collectionKey = (slug: string): string => `collections/${slug}/collection.json`;
+/** The collection of all collections. */
+export const ROOT_COLLECTION_KEY = 'collections/collection.json';
+
+/** The public URL of an access key (the base URL has no trailing slash). */
+export const publicUrl = (publicBaseUrl: string, key: string): string => `${publicBaseUrl}/${key}`;
