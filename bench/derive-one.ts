@@ -7,4 +7,4 @@ const [master, out] = process.argv.slice(2);
 if (!master || !out) throw new Error('usage: derive-one MASTER OUT_DIR');
 const c = loadConfig({ env: { ...process.env, YADDAS_CONFIG_DIR: '/nonexistent' } });
 const { full } = await makeDerivatives(master, out, { ...c.derive, serviceId: 'https://example.org/iiif', maxPixels: c.intake.maxPixels });
-process.stdout.write(JSON.stringify(full) + '\n');
+process.stdout.write(`${JSON.stringify(full)}\n`);

@@ -16,7 +16,7 @@ import { scanLikePage } from './lib/page.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const WORK = path.resolve(HERE, HERE.includes(`${path.sep}dist${path.sep}`) ? '../../bench/.work-derive' : '.work-derive');
-const say = (s: string) => process.stdout.write(s + '\n');
+const say = (s: string) => process.stdout.write(`${s}\n`);
 
 /** Runs a command; returns wall seconds and the peak resident memory in MB. */
 function measure(cmd: string, args: string[]): Promise<{ s: number; mb: number }> {

@@ -113,7 +113,7 @@ async function bigViaCli(y: Yaddas, dir: string): Promise<number> {
     done = true;
     await following;
     const item = r.items[0];
-    if (!item || item.status !== 'preserved') throw new Error(`yaddas ingest: ${dir} not preserved: ${JSON.stringify(r.items)}`);
+    if (item?.status !== 'preserved') throw new Error(`yaddas ingest: ${dir} not preserved: ${JSON.stringify(r.items)}`);
     if (unexpected(r.stderr)) odd.push(`yaddas ingest (1 GiB) wrote to stderr: ${unexpected(r.stderr).slice(0, 300)}`);
     say(`yaddas ingest --wait --json: ${item.status} ${item.id} ${item.version}, ${secs(r.ms)} from start to exit`);
     say(`  steps seen in Redis: ${watch.breakdown()} s`);
@@ -210,7 +210,7 @@ async function pages(y: Yaddas): Promise<void> {
     done = true;
     await following;
     const item = r.items[0];
-    if (!item || item.status !== 'preserved') throw new Error(`yaddas ingest: pages not preserved: ${JSON.stringify(r.items)}`);
+    if (item?.status !== 'preserved') throw new Error(`yaddas ingest: pages not preserved: ${JSON.stringify(r.items)}`);
     if (unexpected(r.stderr)) odd.push(`yaddas ingest (pages) wrote to stderr: ${unexpected(r.stderr).slice(0, 300)}`);
     const ppm = PAGES / (r.ms / 60_000);
     const rate = mbps(bytes, r.ms);

@@ -41,7 +41,9 @@ while (!stopping) {
   const entries = res?.[0]?.[1] ?? [];
   if (entries.length === 0 && cursor === '0') cursor = '>';
   for (const [entryId, fields] of entries) {
-    const f = Object.fromEntries(fields.reduce((acc, v, i) => (i % 2 ? acc.at(-1).push(v) : acc.push([v]), acc), []));
+    // The entry's fields come as [name, value, name, value, …].
+    const f = {};
+    for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]] = fields[i + 1];
     const event = JSON.parse(f.event);
     if (event.type === 'item.published') {
       const item = await fetch(event.access.urls.item);

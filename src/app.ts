@@ -67,7 +67,13 @@ export function createApp(config: Config, log: Logger): App {
     extra.push(c);
     return c;
   };
-  const queues = new Queues({ connection: redis, workerConnection: connection, prefix: config.redis.prefix, jobs: config.jobs, webhooks: config.webhooks });
+  const queues = new Queues({
+    connection: redis,
+    workerConnection: connection,
+    prefix: config.redis.prefix,
+    jobs: config.jobs,
+    webhooks: config.webhooks,
+  });
   const status = new StatusStore(redis, keys);
   // Locks get a connection of their own whose key prefix keeps them under `<prefix>:yd:`.
   const locks = new RedisLocks(connection({ keyPrefix: keys.root }));
@@ -154,13 +160,20 @@ export async function startWorker(app: App, role: Role): Promise<Worker> {
   const log = app.log;
   const opts = { concurrency: concurrencyOf(c, role), lockSeconds: c.jobs.lockSeconds };
   if (role === INGEST_QUEUE) {
-    return createWorker(app.queues.deps, role, createOrchestrator({ queues: app.queues, status: app.status, log, metrics: app.metrics }), opts, log);
+    return createWorker(
+      app.queues.deps,
+      role,
+      createOrchestrator({ queues: app.queues, status: app.status, log, metrics: app.metrics }),
+      opts,
+      log,
+    );
   }
   if (role === NOTIFY_QUEUE) {
     return createWorker(app.queues.deps, role, wrapProcessor(role, (await NOTIFY.handler())(app), log, app.metrics), opts, log);
   }
   // The OCR engines start with the worker, so missing languages are reported at start-up.
-  if (role === 'ocr') void app.ocr().catch((err: Error) => log.error({ err: { message: err.message } }, 'OCR engines could not be prepared'));
+  if (role === 'ocr')
+    void app.ocr().catch((err: Error) => log.error({ err: { message: err.message } }, 'OCR engines could not be prepared'));
   return createWorker(app.queues.deps, role, wrapProcessor(role, await app.handler(role), log, app.metrics, app.status), opts, log);
 }
 

@@ -71,7 +71,7 @@ export async function runSupervisor(): Promise<void> {
     log.fatal({ err }, `cannot start: ${(err as Error).message}`);
     process.exit(1);
   }
-  process.stdout.write(describeSetup(config, started) + '\n');
+  process.stdout.write(`${describeSetup(config, started)}\n`);
 
   // Children find the services this process started through the standard variables.
   const env = {

@@ -26,7 +26,7 @@ export async function writeRandomPdf(file: string, bodyBytes: number): Promise<n
 /** Makes `dir` a folder item: its metadata.json says which item it is. */
 export async function writeMetadata(dir: string, metadata: { identifier: string; type: string }): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
-  await fs.writeFile(path.join(dir, 'metadata.json'), JSON.stringify(metadata, null, 2) + '\n');
+  await fs.writeFile(path.join(dir, 'metadata.json'), `${JSON.stringify(metadata, null, 2)}\n`);
 }
 
 /**

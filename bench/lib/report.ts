@@ -10,7 +10,7 @@ export interface Row {
   verdict: Verdict;
 }
 
-export const say = (s = ''): void => void process.stdout.write(s + '\n');
+export const say = (s = ''): void => void process.stdout.write(`${s}\n`);
 
 export const MB = 1e6;
 export const MiB = 1024 * 1024;

@@ -248,7 +248,7 @@ export class IngestWatch {
     const parts = [`taken +${((this.seenAt ?? 0) / 1000).toFixed(1)}`];
     // Only the steps up to the final status: derive and publish come after preservation.
     const steps = this.steps.filter((s) => PRESERVATION_STEPS.includes(s.stage));
-    steps.forEach((s, i) => parts.push(`${s.stage} ${(((steps[i + 1]?.at ?? endMs) - s.at) / 1000).toFixed(1)}`));
+    for (const [i, s] of steps.entries()) parts.push(`${s.stage} ${(((steps[i + 1]?.at ?? endMs) - s.at) / 1000).toFixed(1)}`);
     return parts.join(' | ');
   }
 

@@ -85,7 +85,7 @@ export async function makeDerivatives(
     await fs.copyFile(path.join(out, 'iiif', sizePath(max)), path.join(out, 'iiif', MAX_PATH));
     await fs.writeFile(
       path.join(out, 'iiif/info.json'),
-      JSON.stringify(infoJson({ id: o.serviceId, full, tiles: tiled.tiles, sizes, max }), null, 2) + '\n',
+      `${JSON.stringify(infoJson({ id: o.serviceId, full, tiles: tiled.tiles, sizes, max }), null, 2)}\n`,
     );
     return { full, max, thumbnail: thumb };
   } finally {

@@ -156,7 +156,7 @@ async function sniffSignature(file: string): Promise<string | undefined> {
 
 /** Identifies and checks one staged file. `name` is how the item refers to it. */
 export async function probeFile(file: string, name: string, maxPixels: number): Promise<ProbeResult> {
-  let type;
+  let type: Awaited<ReturnType<typeof fileTypeFromFile>>;
   try {
     type = await fileTypeFromFile(file);
     if (!type) {

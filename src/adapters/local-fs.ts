@@ -73,7 +73,7 @@ export async function scanInbox(inbox: string, markerName: string, mode: 'quiet'
     const { name } = decodeName(raw);
     if (isIgnoredTopLevel(name, markerName)) continue;
     const abs = Buffer.concat([Buffer.from(inbox), Buffer.from('/'), raw]);
-    let listing;
+    let listing: Awaited<ReturnType<typeof listItem>>;
     try {
       listing = await listItem(abs);
     } catch (err) {

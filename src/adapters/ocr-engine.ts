@@ -292,7 +292,10 @@ const EXPECTED_LANGUAGES = ['aze', 'aze_cyrl', 'rus', 'eng'];
  * The OCR engines of one process, made on first use: language data gathered (offline), missing
  * languages said once, the pool started and warmed in the default languages.
  */
-export function createOcrEngines(config: Pick<Config, 'dataDir' | 'ocr'>, log: Logger): { get(): Promise<OcrEngines>; close(): Promise<void> } {
+export function createOcrEngines(
+  config: Pick<Config, 'dataDir' | 'ocr'>,
+  log: Logger,
+): { get(): Promise<OcrEngines>; close(): Promise<void> } {
   let made: Promise<OcrEngines> | undefined;
   return {
     get() {

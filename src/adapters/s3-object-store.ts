@@ -3,6 +3,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsCommand,
+  type ListObjectsCommandOutput,
   DeleteObjectsCommand,
   PutObjectCommand,
   HeadBucketCommand,
@@ -119,7 +120,7 @@ export class S3ObjectStore implements ObjectStore {
   async *list(prefix: string): AsyncIterable<{ key: string; size: number }> {
     let after: string | undefined;
     for (;;) {
-      let res;
+      let res: ListObjectsCommandOutput;
       try {
         res = await this.client.send(new ListObjectsCommand({ Bucket: this.bucket, Prefix: prefix, ...(after ? { Marker: after } : {}) }));
       } catch (err) {
@@ -138,7 +139,7 @@ export class S3ObjectStore implements ObjectStore {
     const out: string[] = [];
     let after: string | undefined;
     for (;;) {
-      let res;
+      let res: ListObjectsCommandOutput;
       try {
         res = await this.client.send(
           new ListObjectsCommand({ Bucket: this.bucket, Prefix: prefix, Delimiter: '/', ...(after ? { Marker: after } : {}) }),

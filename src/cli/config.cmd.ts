@@ -6,7 +6,7 @@ export function configCommand(cfg: Config, opts: { json?: boolean }): number {
   const shown = redactedConfig(cfg);
   if (opts.json) {
     const { sources: _s, ...rest } = shown as Record<string, unknown>;
-    process.stdout.write(JSON.stringify(rest, null, 2) + '\n');
+    process.stdout.write(`${JSON.stringify(rest, null, 2)}\n`);
     return 0;
   }
   for (const s of SETTINGS) {

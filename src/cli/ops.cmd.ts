@@ -18,7 +18,7 @@ import {
   type RetryResult,
 } from '../ops/operations.js';
 
-const out = (s: string) => process.stdout.write(s + '\n');
+const out = (s: string) => process.stdout.write(`${s}\n`);
 const json = (v: unknown) => out(JSON.stringify(v, null, 2));
 
 export async function statusCommand(app: App, opts: { json?: boolean }): Promise<number> {
@@ -164,6 +164,10 @@ export async function healthCommand(app: App, role: string | undefined): Promise
     return 2;
   }
   const mine = await app.queues.workersOn(role, hostname());
-  out(mine > 0 ? `healthy: ${mine} ${role} worker(s) connected` : `unhealthy: no ${role} worker of this machine (${hostname()}) is connected to Redis`);
+  out(
+    mine > 0
+      ? `healthy: ${mine} ${role} worker(s) connected`
+      : `unhealthy: no ${role} worker of this machine (${hostname()}) is connected to Redis`,
+  );
   return mine > 0 ? 0 : 1;
 }

@@ -47,7 +47,11 @@ export async function reocrCommand(
     return queued.every((q) => !q.error) ? 0 : 1;
   }
   const ingestIds = queued.flatMap((q) => (q.ingestId ? [q.ingestId] : []));
-  const { records, timedOut } = await waitForIngests(app, ingestIds, { when: 'all', pollMs: 500, ...(opts.timeout ? { timeoutSeconds: opts.timeout } : {}) });
+  const { records, timedOut } = await waitForIngests(app, ingestIds, {
+    when: 'all',
+    pollMs: 500,
+    ...(opts.timeout ? { timeoutSeconds: opts.timeout } : {}),
+  });
   const results = queued.map((q) => {
     const rec = q.ingestId ? records.get(q.ingestId) : undefined;
     if (!q.ingestId || !rec) return { ...q, ok: false };
@@ -56,7 +60,8 @@ export async function reocrCommand(
       return { ...q, ok: false, reason: 'timed out waiting' };
     }
     const ok = rec.publication === 'published';
-    if (!opts.json) out(`${ok ? 'reocred' : 'failed '}  ${q.id}  ${q.languages}${rec.publicationReason ? `: ${rec.publicationReason}` : ''}`);
+    if (!opts.json)
+      out(`${ok ? 'reocred' : 'failed '}  ${q.id}  ${q.languages}${rec.publicationReason ? `: ${rec.publicationReason}` : ''}`);
     return { ...q, ok, publication: rec.publication, ...(rec.publicationReason ? { reason: rec.publicationReason } : {}) };
   });
   if (opts.json) out(JSON.stringify(results, null, 2));

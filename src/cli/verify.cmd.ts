@@ -10,7 +10,7 @@ export async function verifyCommand(app: App, id: string, opts: { json?: boolean
   const ok = report.inventory !== null && report.errors.length === 0;
   if (opts.json) {
     process.stdout.write(
-      JSON.stringify(
+      `${JSON.stringify(
         {
           id,
           ok,
@@ -23,7 +23,7 @@ export async function verifyCommand(app: App, id: string, opts: { json?: boolean
         },
         null,
         2,
-      ) + '\n',
+      )}\n`,
     );
     return ok ? 0 : 1;
   }

@@ -141,7 +141,7 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
   });
   server.post('/items/:id/rerun', async (req, reply) => {
     const d = await showItem(app, (req.params as { id: string }).id);
-    if (!d || d.record.status !== 'preserved')
+    if (d?.record.status !== 'preserved')
       return reply.redirect(
         `/items/${encodeURIComponent((req.params as { id: string }).id)}?notice=${encodeURIComponent('Only a preserved item can be re-run.')}`,
         303,

@@ -55,7 +55,7 @@ export class Intake {
     const stagedDir = Staging.folder(this.deps.stagingDir, ingestId);
     await fs.mkdir(stagedDir, { recursive: true });
     const rawName = typeof source === 'string' ? Buffer.from(path.basename(source)) : source.subarray(source.lastIndexOf(0x2f) + 1);
-    const dest = Buffer.concat([Buffer.from(stagedDir + '/'), rawName]);
+    const dest = Buffer.concat([Buffer.from(`${stagedDir}/`), rawName]);
     try {
       if (how.move) await moveEntry(source, dest);
       else await copyVerified(String(source), dest.toString());
@@ -193,7 +193,7 @@ export class Intake {
         const entries = (await fs.readdir(dir, { encoding: 'buffer' })).filter((b) => b.toString() !== Staging.rejectedReport);
         if (entries.length !== 1) continue;
         const raw = entries[0]!;
-        const staged = Buffer.concat([Buffer.from(dir + '/'), raw]);
+        const staged = Buffer.concat([Buffer.from(`${dir}/`), raw]);
         const when = ingestIdTime(ingestId) ?? new Date();
         await this.admit(ingestId, new TextDecoder().decode(raw), staged, when, 'inbox');
         n++;

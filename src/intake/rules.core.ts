@@ -8,7 +8,7 @@ import { type EntryKind, type InboxSnapshot, isIgnoredInside, type ListedEntry }
 
 /** Names that cannot be stored or shown safely: control characters, backslashes, dot segments. */
 export function unsafeNameReason(name: string): string | undefined {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this looks for
   if (/[\u0000-\u001f\u007f]/.test(name)) return 'contains control characters (such as a line break or tab)';
   if (name.includes('\\')) return 'contains a backslash';
   if (name.split('/').some((seg) => seg === '.' || seg === '..' || seg === '')) return 'contains "." or ".." path segments';

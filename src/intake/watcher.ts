@@ -72,7 +72,7 @@ export class Watcher {
     for (const name of ready) {
       if (this.stopped) break;
       const snap = snaps.find((s) => s.name === name)!;
-      const source = Buffer.concat([Buffer.from(inbox + '/'), snap.rawName ?? Buffer.from(name)]);
+      const source = Buffer.concat([Buffer.from(`${inbox}/`), snap.rawName ?? Buffer.from(name)]);
       try {
         await this.deps.intake.take(source, name, { move: true, via: 'inbox' });
         this.state.delete(name);

@@ -68,7 +68,15 @@ async function restoreOcr(app: OpsPorts, s: IngestState, record: StoredRecord, i
     await put(p.logicalPaths.text, k.ocrText, 'text/plain; charset=utf-8');
     await put(p.logicalPaths.alto, k.alto, 'application/xml');
     await put(p.logicalPaths.hocr, k.hocr, 'application/xhtml+xml; charset=utf-8');
-    pages.push({ page: p.page, languages: p.languages, meanConfidence: p.meanConfidence, words: p.words, text: k.ocrText, alto: k.alto, hocr: k.hocr });
+    pages.push({
+      page: p.page,
+      languages: p.languages,
+      meanConfidence: p.meanConfidence,
+      words: p.words,
+      text: k.ocrText,
+      alto: k.alto,
+      hocr: k.hocr,
+    });
   }
   await put(o.fullText, itemKeys(id).text, 'text/plain; charset=utf-8');
   const failed = Object.fromEntries(o.failed.map((f) => [pageKey(f.page), f.reason]));
@@ -105,5 +113,10 @@ export async function rederiveItem(app: OpsPorts, id: string): Promise<RederiveR
   const derivedPages = Object.keys(s.derived ?? {}).length;
   const published = await runStage(app, 'publish', s);
   if (failedHow(published.state)) throw new Error(failedHow(published.state));
-  return { pages: derivedPages, removed: published.results.item?.removed ?? 0, ocrPages: record.ocr?.pages.length ?? 0, pdf: !!published.state.pdf };
+  return {
+    pages: derivedPages,
+    removed: published.results.item?.removed ?? 0,
+    ocrPages: record.ocr?.pages.length ?? 0,
+    pdf: !!published.state.pdf,
+  };
 }

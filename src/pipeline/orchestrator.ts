@@ -36,8 +36,12 @@ const fanOut = <N extends StageName>(stage: N, s: IngestState) => STAGES[stage].
  * Folds a stage's results into the state. BullMQ hands back, as JSON, what the stage's handler
  * returned; the registry types that handler's result, so the values are taken as that type here.
  */
-const fold = <N extends StageName>(stage: N, s: IngestState, results: Record<string, unknown>, failures: Record<string, string>): IngestState =>
-  STAGES[stage].spec.fold(s, results as Record<string, Result<N>>, failures);
+const fold = <N extends StageName>(
+  stage: N,
+  s: IngestState,
+  results: Record<string, unknown>,
+  failures: Record<string, string>,
+): IngestState => STAGES[stage].spec.fold(s, results as Record<string, Result<N>>, failures);
 
 export function createOrchestrator(deps: OrchestratorDeps) {
   return async (job: Job<IngestState>, token?: string): Promise<IngestState['outcome']> => {
@@ -59,9 +63,13 @@ export function createOrchestrator(deps: OrchestratorDeps) {
           counts.push(children.length);
           if (children.length === 0) continue;
           const parent = { id: job.id ?? '', queue: job.queueQualifiedName };
-          await deps.queues
-            .get(stage)
-            .addBulk(children.map((c) => ({ name: stage, data: c.data, opts: deps.queues.childOptions(childJobId(stage, ingestId, c.key), parent) })));
+          await deps.queues.get(stage).addBulk(
+            children.map((c) => ({
+              name: stage,
+              data: c.data,
+              opts: deps.queues.childOptions(childJobId(stage, ingestId, c.key), parent),
+            })),
+          );
         }
         s = { ...s, spawned: true };
         await job.updateData(s);
@@ -74,7 +82,8 @@ export function createOrchestrator(deps: OrchestratorDeps) {
 
       const all = await job.getChildrenValues();
       const ignored = await job.getIgnoredChildrenFailures();
-      for (const stage of step) s = fold(stage, s, forStep(all, stage, ingestId), forStep(ignored, stage, ingestId) as Record<string, string>);
+      for (const stage of step)
+        s = fold(stage, s, forStep(all, stage, ingestId), forStep(ignored, stage, ingestId) as Record<string, string>);
       s = { ...s, step: s.step + 1, spawned: false };
       await job.updateData(s);
       if (step.some((st) => STAGES[st].spec.endsPreservation)) await finish(s);

@@ -46,7 +46,10 @@ export interface StageEntry<N extends string, P extends JobRef, R> {
   handler: () => Promise<HandlerFactory<P, R>>;
 }
 
-const entry = <N extends string, P extends JobRef, R>(spec: StageSpec<N, P, R, IngestState>, handler: () => Promise<HandlerFactory<P, R>>) => ({
+const entry = <N extends string, P extends JobRef, R>(
+  spec: StageSpec<N, P, R, IngestState>,
+  handler: () => Promise<HandlerFactory<P, R>>,
+) => ({
   spec,
   handler,
 });
@@ -104,7 +107,8 @@ export const INGEST_QUEUE = 'ingest';
 /** Webhook deliveries: not a step of an ingest, but a queue with a worker of its own. */
 export const NOTIFY_QUEUE = 'notify';
 export const NOTIFY = {
-  handler: async (): Promise<HandlerFactory<NotifyPayload, { status: number }>> => (await import('../stages/announce/notify.processor.js')).notifyHandler,
+  handler: async (): Promise<HandlerFactory<NotifyPayload, { status: number }>> =>
+    (await import('../stages/announce/notify.processor.js')).notifyHandler,
 };
 export const QUEUE_NAMES = [INGEST_QUEUE, ...PLAN, NOTIFY_QUEUE] as const;
 

@@ -140,4 +140,5 @@ export const firstFailure = (failures: Readonly<Record<string, string>>): string
 export const hasFailures = (failures: Readonly<Record<string, string>>): boolean => Object.keys(failures).length > 0;
 
 /** Who OCFL versions name as their user: the configured name, and address where one is set. */
-export const ocflUser = (c: Config): OcflUser => (c.ocfl.userAddress ? { name: c.ocfl.userName, address: c.ocfl.userAddress } : { name: c.ocfl.userName });
+export const ocflUser = (c: Config): OcflUser =>
+  c.ocfl.userAddress ? { name: c.ocfl.userName, address: c.ocfl.userAddress } : { name: c.ocfl.userName };

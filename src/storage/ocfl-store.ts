@@ -116,7 +116,8 @@ export class OcflStore {
       }
       return 'exists';
     }
-    for (const f of storageRootFiles()) await this.store.put(f.key, Buffer.from(f.body, 'utf8'), { contentType: 'text/plain; charset=utf-8' });
+    for (const f of storageRootFiles())
+      await this.store.put(f.key, Buffer.from(f.body, 'utf8'), { contentType: 'text/plain; charset=utf-8' });
     return 'created';
   }
 
@@ -139,7 +140,9 @@ export class OcflStore {
     }
     const inv = JSON.parse(bytes.toString('utf8')) as Inventory;
     if (inv.id !== objectId) {
-      throw new YaddasError(ErrorCodes.OBJECT_CONFLICT, `The object at ${root} has id "${inv.id}", not "${objectId}".`, { permanent: true });
+      throw new YaddasError(ErrorCodes.OBJECT_CONFLICT, `The object at ${root} has id "${inv.id}", not "${objectId}".`, {
+        permanent: true,
+      });
     }
     return inv;
   }
@@ -269,7 +272,11 @@ export class OcflStore {
    * of it is in place; a crash before that leaves content that a retry completes or rollback()
    * removes.
    */
-  async commit(objectId: string, next: NextVersion, extra: Array<{ contentPath: string; body: Buffer; contentType: string }>): Promise<void> {
+  async commit(
+    objectId: string,
+    next: NextVersion,
+    extra: Array<{ contentPath: string; body: Buffer; contentType: string }>,
+  ): Promise<void> {
     const root = this.rootOf(objectId);
     const inv = next.inventory;
     for (const f of extra) await this.putSmallVerified(`${root}/${f.contentPath}`, f.body, f.contentType);
@@ -346,7 +353,8 @@ export class OcflStore {
     let version: string | undefined;
     try {
       const head = await this.readInventory(objectId);
-      if (!head) throw new YaddasError(ErrorCodes.STAGED_FILE_MISSING, `Object ${objectId} is not in the preservation bucket.`, { permanent: true });
+      if (!head)
+        throw new YaddasError(ErrorCodes.STAGED_FILE_MISSING, `Object ${objectId} is not in the preservation bucket.`, { permanent: true });
       const v = versionName(versionNumber(head.head) + 1);
       version = v;
       const root = this.rootOf(objectId);

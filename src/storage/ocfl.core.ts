@@ -26,8 +26,8 @@ export const OCFL_LAYOUT_JSON = {
 export function storageRootFiles(): Array<{ key: string; body: string }> {
   return [
     { key: ROOT_NAMASTE.name, body: ROOT_NAMASTE.body },
-    { key: 'ocfl_layout.json', body: JSON.stringify(OCFL_LAYOUT_JSON, null, 2) + '\n' },
-    { key: `extensions/${LAYOUT_EXTENSION}/config.json`, body: JSON.stringify(LAYOUT_CONFIG, null, 2) + '\n' },
+    { key: 'ocfl_layout.json', body: `${JSON.stringify(OCFL_LAYOUT_JSON, null, 2)}\n` },
+    { key: `extensions/${LAYOUT_EXTENSION}/config.json`, body: `${JSON.stringify(LAYOUT_CONFIG, null, 2)}\n` },
   ];
 }
 
@@ -126,7 +126,7 @@ export function nextInventory(
 
   for (const f of input.files) {
     const d = f.digests.sha512;
-    (state[d] ??= []).push(f.logicalPath);
+    state[d] = [...(state[d] ?? []), f.logicalPath];
     if (manifest[d]) {
       if (f.uploadedContentPath) redundant.push(f.uploadedContentPath);
       continue;
@@ -134,8 +134,8 @@ export function nextInventory(
     if (!f.digests.sha256 || !f.digests.md5) throw new Error(`new content ${f.logicalPath} needs all three digests`);
     const cp = f.uploadedContentPath ?? contentPathFor(version, f.logicalPath);
     manifest[d] = [cp];
-    (fixity.sha256[f.digests.sha256] ??= []).push(cp);
-    (fixity.md5[f.digests.md5] ??= []).push(cp);
+    fixity.sha256[f.digests.sha256] = [...(fixity.sha256[f.digests.sha256] ?? []), cp];
+    fixity.md5[f.digests.md5] = [...(fixity.md5[f.digests.md5] ?? []), cp];
     if (f.uploadedContentPath) keep.push(cp);
   }
   for (const paths of Object.values(state)) paths.sort();
@@ -164,7 +164,7 @@ export function nextInventory(
 
 /** Inventory bytes and sidecar, serialized once so the digest matches what is written. */
 export function serializeInventory(inv: Inventory): { json: Buffer; sidecar: Buffer; digest: string } {
-  const json = Buffer.from(JSON.stringify(inv, null, 2) + '\n', 'utf8');
+  const json = Buffer.from(`${JSON.stringify(inv, null, 2)}\n`, 'utf8');
   const digest = createHash('sha512').update(json).digest('hex');
   return { json, digest, sidecar: Buffer.from(`${digest}  inventory.json\n`, 'utf8') };
 }

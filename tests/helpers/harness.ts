@@ -149,7 +149,8 @@ async function cleanRedis(url: string, prefix: string): Promise<void> {
 }
 
 async function emptyBuckets(h: Harness): Promise<void> {
-  for (const b of [h.config.s3.preservationBucket, h.config.s3.accessBucket]) await h.aws(['s3', 'rb', `s3://${b}`, '--force']).catch(() => '');
+  for (const b of [h.config.s3.preservationBucket, h.config.s3.accessBucket])
+    await h.aws(['s3', 'rb', `s3://${b}`, '--force']).catch(() => '');
 }
 
 /** Runs the built `yaddas` command with a harness's environment. */
@@ -185,6 +186,7 @@ export async function takeItem(h: Harness, name: string, files: Record<string, B
 export async function waitEnded(h: Harness, ingestId: string, timeoutMs = 60_000, when: EndedWhen = 'all'): Promise<IngestRecord> {
   const { records, timedOut } = await waitForIngests(h.app, [ingestId], { when, timeoutSeconds: timeoutMs / 1000, pollMs: 100 });
   const rec = records.get(ingestId);
-  if (!rec || timedOut.length > 0) throw new Error(`ingest ${ingestId} did not end (${when}) in ${timeoutMs} ms (last: ${JSON.stringify(rec)})`);
+  if (!rec || timedOut.length > 0)
+    throw new Error(`ingest ${ingestId} did not end (${when}) in ${timeoutMs} ms (last: ${JSON.stringify(rec)})`);
   return rec;
 }

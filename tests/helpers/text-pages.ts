@@ -45,7 +45,7 @@ export async function textPage(
   const lead = 78;
   const body = lines.map((l, i) => `<text x="230" y="${300 + i * lead}">${esc(l)}</text>`).join('\n');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="2480" height="3508"><rect width="100%" height="100%" fill="#fbfaf6"/><g font-family="${opts.font ?? FONTS[0]}" font-size="${size}" fill="#1a1a1a">${body}</g></svg>`;
-  let img = sharp(Buffer.from(svg)).greyscale().withMetadata({ density: 300 });
+  const img = sharp(Buffer.from(svg)).greyscale().withMetadata({ density: 300 });
   const image =
     opts.format === 'png'
       ? await img.png().toBuffer()

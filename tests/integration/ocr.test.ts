@@ -6,7 +6,6 @@
  * qpdf, pdfinfo, pdffonts, xmllint) and the OCR's place in the OCFL object with our validator.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';

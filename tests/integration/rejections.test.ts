@@ -147,9 +147,9 @@ describe('rejections', () => {
       before[c.name] = await snapshot(at);
     }
     // A name that is not valid UTF-8 (Latin-1 "é"), reachable only as bytes.
-    const badName = Buffer.concat([Buffer.from(h.config.inbox + '/caf'), Buffer.from([0xe9]), Buffer.from('.tif')]);
+    const badName = Buffer.concat([Buffer.from(`${h.config.inbox}/caf`), Buffer.from([0xe9]), Buffer.from('.tif')]);
     await fs.writeFile(badName, await pageImage({ seed: 12 }));
-    const badFolder = Buffer.concat([Buffer.from(h.config.inbox + '/kitab'), Buffer.from([0xe7]), Buffer.from('i')]);
+    const badFolder = Buffer.concat([Buffer.from(`${h.config.inbox}/kitab`), Buffer.from([0xe7]), Buffer.from('i')]);
     await fs.mkdir(badFolder);
     await fs.writeFile(Buffer.concat([badFolder, Buffer.from('/1.tif')]), await pageImage({ seed: 15 }));
     const good = await writeItem(path.join(h.config.inbox, 'good book'), {
@@ -190,7 +190,7 @@ describe('rejections', () => {
     // Only "good book" became an object; everything stored belongs to it or to the storage root.
     expect(objects.size).toBe(1);
     for (const k of keys) {
-      const inObject = [...objects].some((o) => k.startsWith(o + '/'));
+      const inObject = [...objects].some((o) => k.startsWith(`${o}/`));
       expect(inObject || k === '0=ocfl_1.1' || k === 'ocfl_layout.json' || k.startsWith('extensions/'), k).toBe(true);
     }
   });

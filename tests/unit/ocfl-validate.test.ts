@@ -363,7 +363,7 @@ describe('validateInventory', () => {
     return out;
   }
 
-  const cases: Array<{ name: string; codes: string[]; change: (inv: Loose) => Loose | void }> = [
+  const cases: Array<{ name: string; codes: string[]; change: (inv: Loose) => Loose | undefined }> = [
     { name: 'unknown top-level key', codes: ['E102'], change: (inv) => void (inv.extra = 1) },
     { name: 'wrong type', codes: ['E038'], change: (inv) => void (inv.type = 'https://ocfl.io/1.0/spec/#inventory') },
     { name: 'missing id', codes: ['E036'], change: (inv) => void delete inv.id },

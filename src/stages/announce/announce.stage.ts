@@ -63,7 +63,12 @@ export const announceStage: StageSpec<'announce', AnnouncePayload, AnnounceRetur
           objectRoot: s.target.objectRoot,
           version,
           masters,
-          keys: { item: keys.item, manifest: hasManifest ? keys.manifest : null, pdf: s.pdf ? s.pdf.key : null, text: t?.pages.length ? t.fullText : null },
+          keys: {
+            item: keys.item,
+            manifest: hasManifest ? keys.manifest : null,
+            pdf: s.pdf ? s.pdf.key : null,
+            text: t?.pages.length ? t.fullText : null,
+          },
           ocr,
         },
       },

@@ -31,10 +31,13 @@ export function commitProcessor(deps: { ocfl: OcflStore; user: OcflUser }): Stag
       log.info({ version: current.head, removed }, 'masters identical to the stored head version: no new version');
       return { version: current.head, unchanged: true, objectRoot: t.objectRoot };
     }
-    await deps.ocfl.commit(t.objectId, next, [{ contentPath: recordContentPath(t.version), body: record, contentType: 'application/json' }]);
+    await deps.ocfl.commit(t.objectId, next, [
+      { contentPath: recordContentPath(t.version), body: record, contentType: 'application/json' },
+    ]);
     log.info({ version: t.version, files: Object.keys(data.stored).length }, `OCFL version ${t.version} committed`);
     return { version: t.version, unchanged: false, objectRoot: t.objectRoot };
   };
 }
 
-export const commitHandler: HandlerFactory<CommitPayload, CommitReturn> = (p) => commitProcessor({ ocfl: p.preservation, user: ocflUser(p.config) });
+export const commitHandler: HandlerFactory<CommitPayload, CommitReturn> = (p) =>
+  commitProcessor({ ocfl: p.preservation, user: ocflUser(p.config) });

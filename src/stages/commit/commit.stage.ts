@@ -35,7 +35,9 @@ export const commitStage: StageSpec<'commit', CommitPayload, CommitReturn, State
   runsOn: 'any',
   label: 'writing the OCFL version',
   fanOut: (s) =>
-    s.target ? [{ key: 'item', data: { ...jobRef(s), manifest: s.manifest, inspected: s.inspected, stored: s.stored, target: s.target } }] : [],
+    s.target
+      ? [{ key: 'item', data: { ...jobRef(s), manifest: s.manifest, inspected: s.inspected, stored: s.stored, target: s.target } }]
+      : [],
   fold(s, results, failures) {
     if (hasFailures(failures)) return failWith(s, 'writing the OCFL version', failures);
     const r = results.item;

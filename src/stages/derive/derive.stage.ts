@@ -55,14 +55,14 @@ export const newlyPreserved = (s: IngestCore): boolean => s.outcome?.status === 
 export function itemViews(s: IngestCore & InspectSlice & StoreSlice): Array<ViewUnit & { file: IngestFile; mime: string; sha512: string }> {
   const files = s.manifest.files.filter((f) => f.role === 'page' && f.page !== undefined && s.inspected[f.path] && s.stored[f.path]);
   const byPage = new Map(files.map((f) => [f.page, f]));
-  return viewUnits(files.map((f) => ({ page: f.page ?? 0, mime: s.inspected[f.path]?.mime ?? '', pages: s.inspected[f.path]?.image?.pages }))).flatMap(
-    (u) => {
-      const file = byPage.get(u.masterPage);
-      const mime = file ? s.inspected[file.path]?.mime : undefined;
-      const sha512 = file ? s.stored[file.path]?.digests.sha512 : undefined;
-      return file && mime && sha512 ? [{ ...u, file, mime, sha512 }] : [];
-    },
-  );
+  return viewUnits(
+    files.map((f) => ({ page: f.page ?? 0, mime: s.inspected[f.path]?.mime ?? '', pages: s.inspected[f.path]?.image?.pages })),
+  ).flatMap((u) => {
+    const file = byPage.get(u.masterPage);
+    const mime = file ? s.inspected[file.path]?.mime : undefined;
+    const sha512 = file ? s.stored[file.path]?.digests.sha512 : undefined;
+    return file && mime && sha512 ? [{ ...u, file, mime, sha512 }] : [];
+  });
 }
 
 export const deriveStage: StageSpec<'derive', DerivePayload, DeriveReturn, IngestCore & InspectSlice & StoreSlice & DeriveSlice> = {
@@ -83,7 +83,8 @@ export const deriveStage: StageSpec<'derive', DerivePayload, DeriveReturn, Inges
       return { ...s, derived, publication: { status: 'failed', reason } };
     }
     if (s.outcome?.status !== 'preserved') return s;
-    if (s.outcome.unchanged) return { ...s, publication: { status: 'skipped', reason: 'identical to the stored version; its access copies stand' } };
+    if (s.outcome.unchanged)
+      return { ...s, publication: { status: 'skipped', reason: 'identical to the stored version; its access copies stand' } };
     return { ...s, derived };
   },
 };

@@ -24,7 +24,8 @@ export interface InspectSlice {
 }
 
 /** The key of a file's job: its page number, or "meta" for metadata.json. */
-export const fileKey = (f: { role: string; page?: number }): string => (f.role === 'page' && f.page !== undefined ? pageKey(f.page) : 'meta');
+export const fileKey = (f: { role: string; page?: number }): string =>
+  f.role === 'page' && f.page !== undefined ? pageKey(f.page) : 'meta';
 
 export const inspectStage: StageSpec<'inspect', InspectPayload, InspectReturn, IngestCore & InspectSlice> = {
   name: 'inspect',

@@ -92,7 +92,7 @@ const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v
 /** Plain text: words of a line joined by spaces, lines by newlines, paragraphs by a blank line. */
 export function pageText(p: OcrPage): string {
   const paras = p.blocks.flatMap((b) => b.paragraphs.map((par) => par.lines.map((l) => l.words.map((w) => w.text).join(' ')).join('\n')));
-  return paras.length ? paras.join('\n\n') + '\n' : '';
+  return paras.length ? `${paras.join('\n\n')}\n` : '';
 }
 
 /** The item's full text: pages in order, separated by form feeds (product.md). */
@@ -200,13 +200,11 @@ export function hocrXhtml(p: OcrPage, sw: OcrSoftware, lang?: string): string {
   head.ele('meta', { name: 'ocr-system', content: `${sw.name} ${sw.version}` });
   head.ele('meta', { name: 'ocr-capabilities', content: 'ocr_page ocr_carea ocr_par ocr_line ocrx_word ocrp_wconf' });
   head.ele('meta', { name: 'ocr-langs', content: p.languages.replace(/\+/g, ' ') });
-  const page = html
-    .ele('body')
-    .ele('div', {
-      class: 'ocr_page',
-      id: `page_${p.page}`,
-      title: `image "${p.source.replace(/"/g, '')}"; ${bbox([0, 0, p.width, p.height])}; ppageno ${p.page - 1}`,
-    });
+  const page = html.ele('body').ele('div', {
+    class: 'ocr_page',
+    id: `page_${p.page}`,
+    title: `image "${p.source.replace(/"/g, '')}"; ${bbox([0, 0, p.width, p.height])}; ppageno ${p.page - 1}`,
+  });
   let b = 0;
   let par = 0;
   let l = 0;

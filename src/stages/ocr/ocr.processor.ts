@@ -44,7 +44,7 @@ export function ocrProcessor(deps: OcrDeps): StageHandler<OcrPayload, OcrReturn>
     const master = await stored.read();
 
     const t0 = performance.now();
-    let img;
+    let img: Awaited<ReturnType<typeof prepareOcrImage>>;
     try {
       img = await prepareOcrImage(master, { subpage: data.subpage, maxPixels: deps.maxPixels });
     } catch (err) {
@@ -54,7 +54,7 @@ export function ocrProcessor(deps: OcrDeps): StageHandler<OcrPayload, OcrReturn>
         { permanent: true, cause: err },
       );
     }
-    let result;
+    let result: Awaited<ReturnType<typeof pool.recognize>>;
     try {
       result = await pool.recognize(img.image, data.languages, { dpi: img.dpi ? img.dpi * (img.ocrWidth / img.width) : null });
     } catch (err) {

@@ -13,7 +13,6 @@ import { parseAlto } from '../ocr/ocr.core.js';
 import type { HandlerFactory, StageHandler } from '../stage.js';
 import type { PdfPayload, PdfReturn } from './pdf.stage.js';
 
-
 export function pdfProcessor(deps: { access: ObjectStore }): StageHandler<PdfPayload, PdfReturn> {
   return async (data, { log }) => {
     const t0 = performance.now();

@@ -72,7 +72,8 @@ export const pdfStage: StageSpec<'pdf', PdfPayload, PdfReturn, State> = {
     ];
   },
   fold(s, results, failures) {
-    if (hasFailures(failures)) return { ...s, publication: { status: 'failed', reason: `the searchable PDF failed: ${firstFailure(failures)}` } };
+    if (hasFailures(failures))
+      return { ...s, publication: { status: 'failed', reason: `the searchable PDF failed: ${firstFailure(failures)}` } };
     const r = results.item;
     return r ? { ...s, pdf: r } : s;
   },

@@ -9,7 +9,10 @@ import { holdObjectOrWait } from '../object-lock.js';
 import type { HandlerFactory, StageHandler } from '../stage.js';
 import type { PreparePayload, Target } from './prepare.stage.js';
 
-export function prepareProcessor(deps: { ocfl: OcflStore; ingestEnded: (ingestId: string) => Promise<boolean> }): StageHandler<PreparePayload, Target> {
+export function prepareProcessor(deps: {
+  ocfl: OcflStore;
+  ingestEnded: (ingestId: string) => Promise<boolean>;
+}): StageHandler<PreparePayload, Target> {
   let rootChecked = false;
   return async (data, { log }) => {
     await holdObjectOrWait(deps.ocfl, deps.ingestEnded, data.itemId, data.ingestId, log);
@@ -28,4 +31,5 @@ export function prepareProcessor(deps: { ocfl: OcflStore; ingestEnded: (ingestId
   };
 }
 
-export const prepareHandler: HandlerFactory<PreparePayload, Target> = (p) => prepareProcessor({ ocfl: p.preservation, ingestEnded: p.ingestEnded });
+export const prepareHandler: HandlerFactory<PreparePayload, Target> = (p) =>
+  prepareProcessor({ ocfl: p.preservation, ingestEnded: p.ingestEnded });

@@ -94,10 +94,12 @@ export class Collections {
       const entries = await this.deps.membership.entries<CollectionEntry>(slug);
       const def = this.defs.get(slug);
       if (!def) return;
-      await this.deps.access.put(collectionKey(slug), json(collectionJson(def, entries, this.deps.publicBaseUrl)), { contentType: IIIF_JSON });
+      await this.deps.access.put(collectionKey(slug), json(collectionJson(def, entries, this.deps.publicBaseUrl)), {
+        contentType: IIIF_JSON,
+      });
     });
   }
 }
 
 const IIIF_JSON = 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"';
-const json = (v: unknown) => Buffer.from(JSON.stringify(v, null, 2) + '\n');
+const json = (v: unknown) => Buffer.from(`${JSON.stringify(v, null, 2)}\n`);

@@ -33,7 +33,6 @@ export interface PublishInput {
   pdf?: PublishPayload['pdf'];
 }
 
-
 /** A IIIF language map from a metadata value: text has no language ("none"), maps keep theirs. */
 export function languageMap(v: TextOrMap | undefined): IiifLanguageMap | undefined {
   if (v === undefined) return undefined;
@@ -45,7 +44,9 @@ function listMap(v: string | TextOrMap[] | undefined): IiifLanguageMap | undefin
   if (v === undefined) return undefined;
   const items = typeof v === 'string' ? [v] : v;
   const out: IiifLanguageMap = {};
-  for (const item of items) for (const [lang, texts] of Object.entries(languageMap(item)!)) (out[lang] ??= []).push(...texts);
+  for (const item of items) {
+    for (const [lang, texts] of Object.entries(languageMap(item) ?? {})) out[lang] = [...(out[lang] ?? []), ...texts];
+  }
   return out;
 }
 

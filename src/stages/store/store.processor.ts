@@ -22,16 +22,24 @@ export function storeProcessor(deps: { stagingDir: string; ocfl: OcflStore }): S
       size = (await fs.stat(abs)).size;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new YaddasError(ErrorCodes.STAGED_FILE_MISSING, `The staged file ${data.path} is gone; it was removed from ${deps.stagingDir} by hand?`, {
-          permanent: true,
-        });
+        throw new YaddasError(
+          ErrorCodes.STAGED_FILE_MISSING,
+          `The staged file ${data.path} is gone; it was removed from ${deps.stagingDir} by hand?`,
+          {
+            permanent: true,
+          },
+        );
       }
       throw err;
     }
     if (size !== data.size) {
-      throw new YaddasError(ErrorCodes.STAGED_FILE_CHANGED, `The staged file ${data.path} is ${size} bytes now but was ${data.size} when taken.`, {
-        permanent: true,
-      });
+      throw new YaddasError(
+        ErrorCodes.STAGED_FILE_CHANGED,
+        `The staged file ${data.path} is ${size} bytes now but was ${data.size} when taken.`,
+        {
+          permanent: true,
+        },
+      );
     }
     const started = performance.now();
     // Progress for operators (and tests that must catch an upload half-way), at most once a second.
@@ -42,7 +50,9 @@ export function storeProcessor(deps: { stagingDir: string; ocfl: OcflStore }): S
       progress({ phase: 'upload', bytes: sent, total: size });
     };
     const open = () => createReadStream(abs, { highWaterMark: READ_CHUNK });
-    const { contentPath, digests } = await deps.ocfl.putContent(data.objectId, data.version, data.logicalPath, open, data.size, { onProgress });
+    const { contentPath, digests } = await deps.ocfl.putContent(data.objectId, data.version, data.logicalPath, open, data.size, {
+      onProgress,
+    });
     const s = (performance.now() - started) / 1000;
     log.info(
       { file: data.logicalPath, bytes: size, seconds: Number(s.toFixed(3)), mbps: Number((size / 1e6 / s).toFixed(1)) },

@@ -21,7 +21,6 @@ export interface OcrFile {
   contentType: string;
 }
 
-
 export function ocrFiles(itemId: string, pages: OcrPage[], sw: OcrSoftware): { files: OcrFile[]; summaries: TextPageSummary[] } {
   const files: OcrFile[] = [];
   const summaries: TextPageSummary[] = [];

@@ -45,7 +45,9 @@ export function textProcessor(deps: TextDeps): StageHandler<TextPayload, TextRet
         for (const f of files) uploaded.push(await draft.upload(f.logicalPath, f.body, f.contentType));
         const headRecord = await draft.readLogical(LogicalPaths.itemRecord);
         if (!headRecord) {
-          throw new YaddasError(ErrorCodes.INVENTORY_INVALID, `Object ${data.itemId} ${head.head} has no item record.`, { permanent: true });
+          throw new YaddasError(ErrorCodes.INVENTORY_INVALID, `Object ${data.itemId} ${head.head} has no item record.`, {
+            permanent: true,
+          });
         }
         const record = recordWithOcr(JSON.parse(headRecord.toString('utf8')) as ItemRecord, version, {
           languages: data.languages,
@@ -53,7 +55,10 @@ export function textProcessor(deps: TextDeps): StageHandler<TextPayload, TextRet
           at: data.at,
           pages: summaries.map(({ text: _t, alto: _a, hocr: _h, ...s }) => {
             const key = pageKey(s.page);
-            return { ...s, logicalPaths: { text: LogicalPaths.ocrText(key), alto: LogicalPaths.ocrAlto(key), hocr: LogicalPaths.ocrHocr(key) } };
+            return {
+              ...s,
+              logicalPaths: { text: LogicalPaths.ocrText(key), alto: LogicalPaths.ocrAlto(key), hocr: LogicalPaths.ocrHocr(key) },
+            };
           }),
           failed,
           fullText: LogicalPaths.ocrFullText,
@@ -74,7 +79,8 @@ export function textProcessor(deps: TextDeps): StageHandler<TextPayload, TextRet
       return { version: null, skipped: written.skipped, pages: [], fullText: null };
     }
     if (written.written === 'earlier') log.info({ version: written.version }, 'OCR version already written by an earlier attempt');
-    else log.info({ version: written.version, pages: summaries.length, failed: failed.length }, `OCR kept as OCFL version ${written.version}`);
+    else
+      log.info({ version: written.version, pages: summaries.length, failed: failed.length }, `OCR kept as OCFL version ${written.version}`);
 
     for (const f of files) await deps.access.put(f.accessKey, f.body, { contentType: f.contentType });
     // A page whose OCR failed this time must not keep text that an earlier version read.
