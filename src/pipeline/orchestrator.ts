@@ -8,7 +8,7 @@ import { type Job, WaitingChildrenError } from 'bullmq';
 import type { MetricsStore } from '../adapters/redis/metrics-store.js';
 import type { StatusStore } from '../adapters/redis/status-store.js';
 import type { Logger } from '../log.js';
-import { childJobId, type IngestState, type Result, STAGES, STEPS, type StageName } from './plan.js';
+import { childJobId, fanOut, fold, type IngestState, STAGES, STEPS, type StageName, stepRuns } from './plan.js';
 import type { Queues } from './queues.js';
 
 export interface OrchestratorDeps {
@@ -29,20 +29,6 @@ function forStep(all: Record<string, unknown>, stage: StageName, ingestId: strin
   return out;
 }
 
-/** A stage's jobs for the state (the registry types their payloads). */
-const fanOut = <N extends StageName>(stage: N, s: IngestState) => STAGES[stage].spec.fanOut(s);
-
-/**
- * Folds a stage's results into the state. BullMQ hands back, as JSON, what the stage's handler
- * returned; the registry types that handler's result, so the values are taken as that type here.
- */
-const fold = <N extends StageName>(
-  stage: N,
-  s: IngestState,
-  results: Record<string, unknown>,
-  failures: Record<string, string>,
-): IngestState => STAGES[stage].spec.fold(s, results as Record<string, Result<N>>, failures);
-
 export function createOrchestrator(deps: OrchestratorDeps) {
   return async (job: Job<IngestState>, token?: string): Promise<IngestState['outcome']> => {
     let s = job.data;
@@ -51,8 +37,7 @@ export function createOrchestrator(deps: OrchestratorDeps) {
 
     for (let step = STEPS[s.step]; step; step = STEPS[s.step]) {
       const name = step.join('+');
-      // A rejected or failed item only runs the clean-up steps; a preserved one goes on to publish.
-      if (s.outcome && s.outcome.status !== 'preserved' && !step.some((st) => STAGES[st].spec.always)) {
+      if (!stepRuns(step, s)) {
         s = { ...s, step: s.step + 1, spawned: false };
         continue;
       }

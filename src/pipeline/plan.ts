@@ -102,6 +102,24 @@ export const PLAN: readonly StageName[] = STEPS.flat();
 /** The step a stage is in. */
 export const stepOf = (stage: StageName): number => STEPS.findIndex((g) => g.includes(stage));
 
+/** Whether a step runs for this state: once an item is rejected or failed, only the clean-up steps do. */
+export const stepRuns = (step: readonly StageName[], s: IngestState): boolean =>
+  !s.outcome || s.outcome.status === 'preserved' || step.some((st) => STAGES[st].spec.always);
+
+/** A stage's jobs for the state (the registry types their payloads). */
+export const fanOut = <N extends StageName>(stage: N, s: IngestState) => STAGES[stage].spec.fanOut(s);
+
+/**
+ * Folds a stage's results into the state. BullMQ hands back, as JSON, what the stage's handler
+ * returned; the registry types that handler's result, so the values are taken as that type here.
+ */
+export const fold = <N extends StageName>(
+  stage: N,
+  s: IngestState,
+  results: Record<string, unknown>,
+  failures: Record<string, string>,
+): IngestState => STAGES[stage].spec.fold(s, results as Record<string, Result<N>>, failures);
+
 /** The orchestrating queue: one job per ingest. */
 export const INGEST_QUEUE = 'ingest';
 /** Webhook deliveries: not a step of an ingest, but a queue with a worker of its own. */
