@@ -7,9 +7,14 @@ export type { Logger };
  * One logger per process. JSON lines for machines; readable lines on a terminal. Secrets are
  * redacted wherever they might be bound, and file names are only ever values (under `file`),
  * never keys, so an untrusted name cannot forge a field.
+ *
+ * Processes log to stdout. The CLI logs to stderr (`to: 'stderr'`): its stdout is its output, for
+ * people and for scripts (`--json` into jq), and must carry nothing else.
  */
-export function createLogger(cfg: Pick<Config, 'log'>, name: string, dest?: pino.DestinationStream): Logger {
-  const pretty = cfg.log.format === 'pretty' || (cfg.log.format === 'auto' && process.stdout.isTTY === true);
+export function createLogger(cfg: Pick<Config, 'log'>, name: string, dest?: pino.DestinationStream | { to: 'stderr' }): Logger {
+  const toStderr = dest !== undefined && 'to' in dest;
+  const stream = toStderr ? process.stderr : process.stdout;
+  const pretty = cfg.log.format === 'pretty' || (cfg.log.format === 'auto' && stream.isTTY === true);
   const options: pino.LoggerOptions = {
     name,
     level: cfg.log.level,
@@ -30,12 +35,15 @@ export function createLogger(cfg: Pick<Config, 'log'>, name: string, dest?: pino
     },
     serializers: { err: pino.stdSerializers.err },
   };
-  if (dest) return pino(options, dest);
+  if (dest && !toStderr) return pino(options, dest as pino.DestinationStream);
   if (pretty) {
     return pino({
       ...options,
-      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,proc' } },
+      transport: {
+        target: 'pino-pretty',
+        options: { colorize: stream.isTTY === true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,proc', destination: toStderr ? 2 : 1 },
+      },
     });
   }
-  return pino(options);
+  return pino(options, pino.destination({ dest: toStderr ? 2 : 1, sync: toStderr }));
 }

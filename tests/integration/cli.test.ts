@@ -2,6 +2,7 @@
  * The `yaddas` command as operators and scripts use it: the real built binary, run as a child
  * process against this run's Redis and S3, with the workers running.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +64,23 @@ describe('yaddas ingest --wait', () => {
     expect(results[1]!.reason).toMatch(/By its content/);
     // The originals were copied, not moved.
     expect(sha512(await fs.readFile(path.join(src, 'Qəzet 1937', '01.tif')))).toBe(sha512(book['01.tif']!));
+  });
+
+  it('with --json and the default logging, stdout carries only the JSON (jq reads it) and logs go to stderr', async () => {
+    const src = path.join(h.dir, 'elsewhere-jq');
+    await fs.mkdir(path.join(src, 'empty folder'), { recursive: true });
+    await writeItem(src, { 'foto.png': await pageImage({ seed: 34, format: 'png' }) });
+    // As an operator runs it: default log level and format, stdout piped into jq.
+    const r = await yaddas(h, ['ingest', path.join(src, 'empty folder'), path.join(src, 'foto.png'), '--wait', '--json'], {
+      YADDAS_LOG_LEVEL: 'info',
+      YADDAS_LOG_FORMAT: 'auto',
+    });
+    expect(r.code, r.stderr).toBe(1);
+    const jq = spawnSync('jq', ['-r', '.[].status'], { input: r.stdout, encoding: 'utf8' });
+    expect(jq.status, `jq could not read stdout: ${jq.stderr}\n${r.stdout}`).toBe(0);
+    expect(jq.stdout.trim().split('\n')).toEqual(['rejected', 'preserved']);
+    // The rejection was logged, on stderr.
+    expect(r.stderr).toContain('item rejected');
   });
 
   it('exits 0 when everything is preserved, with readable lines without --json', async () => {
