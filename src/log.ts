@@ -41,7 +41,12 @@ export function createLogger(cfg: Pick<Config, 'log'>, name: string, dest?: pino
       ...options,
       transport: {
         target: 'pino-pretty',
-        options: { colorize: stream.isTTY === true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,proc', destination: toStderr ? 2 : 1 },
+        options: {
+          colorize: stream.isTTY === true,
+          translateTime: 'SYS:HH:MM:ss',
+          ignore: 'pid,hostname,proc',
+          destination: toStderr ? 2 : 1,
+        },
       },
     });
   }

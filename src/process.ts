@@ -31,15 +31,25 @@ export async function waitForRedis(cfg: Config, log: Logger, seconds = 30): Prom
   process.exit(1);
 }
 
+/**
+ * A graceful drain on SIGTERM: running jobs finish, no new ones start. Run on its own (docker
+ * compose, a systemd unit per stage), a second signal forces the exit. Under the supervisor
+ * (`npm start`) it is the supervisor that forces, on its own second signal; its children drain
+ * when it tells them (IPC) or when the signal reaches them directly, and a signal that arrives
+ * twice (a process manager signalling the whole process group, and the supervisor after it) still
+ * drains once.
+ */
 export function onShutdown(log: Logger, stop: () => Promise<void>): void {
+  const supervised = process.env.YADDAS_SUPERVISED === '1';
   let stopping = false;
-  const handler = (signal: string) => {
+  const handler = (why: string) => {
     if (stopping) {
-      log.warn({ signal }, 'second signal: exiting now; running jobs will run again elsewhere');
+      if (supervised) return void log.debug({ why }, 'already draining');
+      log.warn({ signal: why }, 'second signal: exiting now; running jobs will run again elsewhere');
       process.exit(1);
     }
     stopping = true;
-    log.info({ signal }, 'draining: finishing running jobs, taking no new ones');
+    log.info({ signal: why }, 'draining: finishing running jobs, taking no new ones');
     stop()
       .then(() => process.exit(0))
       .catch((err) => {
@@ -48,14 +58,22 @@ export function onShutdown(log: Logger, stop: () => Promise<void>): void {
       });
   };
   process.on('SIGTERM', () => handler('SIGTERM'));
-  if (process.env.YADDAS_SUPERVISED === '1') {
-    // Ctrl-C reaches the whole process group; the supervisor turns it into one SIGTERM each.
+  if (supervised) {
+    // Ctrl-C reaches the whole process group; the supervisor decides what it means.
     process.on('SIGINT', () => undefined);
+    process.on('message', (m) => {
+      if ((m as { yaddas?: string } | null)?.yaddas === 'drain') handler('supervisor asked');
+    });
     // If the supervisor dies, do not run on as an orphan.
     process.on('disconnect', () => handler('supervisor gone'));
   } else {
     process.on('SIGINT', () => handler('SIGINT'));
   }
+}
+
+/** Tells the supervisor, when there is one, that this process's role is ready for work. */
+function sayReady(role: string): void {
+  if (process.send) process.send({ yaddas: 'ready', role });
 }
 
 /** Runs one role: the inbox watcher ('intake') or the worker of a queue. */
@@ -82,7 +100,11 @@ export async function runRole(role: Role | 'intake' | 'console'): Promise<void> 
   if (role === 'intake') {
     const watcher = createWatcher(app);
     await watcher.start();
-    log.info({ inbox: config.inbox, mode: config.intake.mode, quietSeconds: config.intake.quietSeconds }, 'watching the inbox');
+    log.info(
+      { inbox: config.inbox, rejected: config.intake.rejectedDir, mode: config.intake.mode, quietSeconds: config.intake.quietSeconds },
+      'watching the inbox',
+    );
+    sayReady(role);
     onShutdown(log, async () => {
       await watcher.stop();
       await app.close();
@@ -92,6 +114,7 @@ export async function runRole(role: Role | 'intake' | 'console'): Promise<void> 
   if (role === 'console') {
     const { server, url } = await startConsole(app);
     log.info({ url, readOnly: !(config.console.user && config.console.password) }, `console at ${url} (/metrics, /health, /ready)`);
+    sayReady(role);
     onShutdown(log, async () => {
       await server.close();
       await app.close();
@@ -99,7 +122,9 @@ export async function runRole(role: Role | 'intake' | 'console'): Promise<void> 
     return;
   }
   const worker: Worker = await startWorker(app, role);
+  await worker.waitUntilReady();
   log.info({ queue: role, concurrency: worker.opts.concurrency }, 'worker started');
+  sayReady(role);
   onShutdown(log, async () => {
     await worker.close();
     await app.close();

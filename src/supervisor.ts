@@ -81,6 +81,9 @@ export async function runSupervisor(): Promise<void> {
     ...(config.embeddedS3 ? { AWS_ENDPOINT_URL_S3: config.s3.endpoint } : {}),
   };
   const children = new Map<string, ChildProcess>();
+  const roles = ['intake', ...ROLES, 'console'];
+  const ready = new Set<string>();
+  const startedAt = performance.now();
   let stopping = false;
 
   const launch = (role: string, attempt = 0) => {
@@ -88,21 +91,37 @@ export async function runSupervisor(): Promise<void> {
     const args = entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry];
     const child = spawn(process.execPath, args, { env, stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
     children.set(role, child);
-    const startedAt = Date.now();
+    const launchedAt = Date.now();
+    child.on('message', (m) => {
+      if ((m as { yaddas?: string } | null)?.yaddas !== 'ready' || ready.has(role)) return;
+      ready.add(role);
+      if (ready.size === roles.length) {
+        const seconds = Number(((performance.now() - startedAt) / 1000).toFixed(1));
+        log.info({ processes: roles, seconds }, `all stages running, ready in ${seconds} s; stop with Ctrl-C (drains running jobs)`);
+      }
+    });
     child.on('exit', (code, signal) => {
       children.delete(role);
       if (stopping) return;
-      const quick = Date.now() - startedAt < 10_000;
+      const quick = Date.now() - launchedAt < 10_000;
       const delay = quick ? Math.min(30_000, 1000 * 2 ** attempt) : 1000;
       log.error({ role, code, signal }, `the ${role} process exited; restarting in ${delay / 1000}s`);
       setTimeout(() => launch(role, quick ? attempt + 1 : 0), delay);
     });
   };
-  for (const role of ['intake', ...ROLES, 'console']) launch(role);
-  log.info({ processes: ['intake', ...ROLES, 'console'] }, 'all stages running; stop with Ctrl-C (drains running jobs)');
+  for (const role of roles) launch(role);
+  setTimeout(() => {
+    const waiting = roles.filter((r) => !ready.has(r));
+    if (waiting.length > 0 && !stopping) log.warn({ waiting }, `still starting after 60 s: ${waiting.join(', ')}`);
+  }, 60_000).unref();
 
+  /**
+   * First signal: every stage is asked to drain (over IPC, not with another signal: a process
+   * manager that signals the whole group has already signalled them once). Second: killed.
+   */
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) {
+      log.warn({ signal }, 'second signal: killing every stage now; their running jobs will run again');
       for (const c of children.values()) c.kill('SIGKILL');
       process.exit(1);
     }
@@ -112,8 +131,10 @@ export async function runSupervisor(): Promise<void> {
       [...children.values()].map(
         (c) =>
           new Promise<void>((resolve) => {
+            if (c.exitCode !== null || c.signalCode !== null) return resolve();
             c.once('exit', () => resolve());
-            c.kill('SIGTERM');
+            if (c.connected) c.send({ yaddas: 'drain' }, (err) => err && c.kill('SIGTERM'));
+            else c.kill('SIGTERM');
           }),
       ),
     );

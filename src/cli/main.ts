@@ -22,7 +22,9 @@ async function withApp(
   const config = loadConfigOrExit();
   // The CLI logs only warnings and errors, to stderr: its stdout is its output (for people, or
   // JSON for scripts) and carries nothing else.
-  const log = createLogger({ log: { ...config.log, level: config.log.level === 'info' ? 'warn' : config.log.level } }, 'cli', { to: 'stderr' });
+  const log = createLogger({ log: { ...config.log, level: config.log.level === 'info' ? 'warn' : config.log.level } }, 'cli', {
+    to: 'stderr',
+  });
   if (needsRedis && !(await redisAnswers(config.redis.url))) {
     process.stderr.write(`yaddas: Redis does not answer at ${new URL(config.redis.url).host}; start Yaddaş (npm start) or set REDIS_URL\n`);
     process.exit(1);

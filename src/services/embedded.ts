@@ -91,7 +91,9 @@ export async function ensureRedis(cfg: Config, log: Logger): Promise<Running | n
     path.join(dir, 'redis.log'),
   ];
   if (u.password) args.push('--requirepass', decodeURIComponent(u.password));
-  const child: ChildProcess = spawn('redis-server', args, { stdio: 'ignore' });
+  // A process group of its own: a SIGTERM to Yaddaş's group (systemd, `kill -- -PGID`) must not
+  // stop Redis while the stages drain; the supervisor stops it once they have.
+  const child: ChildProcess = spawn('redis-server', args, { stdio: 'ignore', detached: true });
   for (let i = 0; i < 100; i++) {
     if (await redisAnswers(cfg.redis.url, 500)) break;
     if (child.exitCode !== null)
