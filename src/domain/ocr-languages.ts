@@ -51,15 +51,21 @@ export function parseLanguages(v: string | string[]): { ok: true; codes: string[
 
 export type OcrChoice = { run: true; languages: string; from: 'ocrLanguages' | 'language' | 'default' } | { run: false; reason: string };
 
+/** Why a single image dropped on its own is not read (the inbox contract calls it a photograph). */
+export const SINGLE_IMAGE_NOT_READ =
+  'a single image dropped on its own is taken as a photograph or a map sheet, which are not OCRed; to have one page read, drop it in a folder with a metadata.json that names ocrLanguages';
+
 /**
  * Whether and in which languages to OCR an item. Photographs are not OCRed unless metadata.json
- * asks for it with `ocrLanguages`.
+ * asks for it with `ocrLanguages`; nor is a single image dropped on its own (it cannot carry a
+ * metadata.json, and the inbox contract calls it a photograph or a map sheet).
  */
-export function ocrChoice(md: ItemMetadata | null | undefined, defaults: string): OcrChoice {
+export function ocrChoice(md: ItemMetadata | null | undefined, defaults: string, kind: 'folder' | 'file' = 'folder'): OcrChoice {
   if (md?.ocrLanguages !== undefined) {
     const p = parseLanguages(md.ocrLanguages);
     return p.ok ? { run: true, languages: p.codes.join('+'), from: 'ocrLanguages' } : { run: false, reason: `ocrLanguages: ${p.error}` };
   }
+  if (kind === 'file') return { run: false, reason: SINGLE_IMAGE_NOT_READ };
   if (md?.type === 'photograph') return { run: false, reason: 'photographs are not OCRed unless metadata.json names ocrLanguages' };
   if (md?.language !== undefined) {
     const tags = (Array.isArray(md.language) ? md.language : [md.language]).map((t) => t.trim().toLowerCase());

@@ -143,7 +143,7 @@ export class Intake {
       metadata,
       ...(problems.length > 0 ? { problems } : {}),
       ocr: this.deps.ocr.enabled
-        ? ocrChoice(metadata, this.deps.ocr.languages)
+        ? ocrChoice(metadata, this.deps.ocr.languages, layout.kind)
         : { run: false, reason: 'OCR is turned off (ocr.enabled, YADDAS_OCR)' },
     };
     await this.start(manifest);

@@ -176,7 +176,7 @@ export async function republish(app: OpsPorts, itemId: string, why: string, ocr?
     (record.ocr
       ? { run: true, languages: record.ocr.languages, from: 'ocrLanguages' }
       : app.config.ocr.enabled
-        ? ocrChoice(record.metadata, app.config.ocr.languages)
+        ? ocrChoice(record.metadata, app.config.ocr.languages, record.ingest.kind)
         : { run: false, reason: 'OCR is turned off (ocr.enabled, YADDAS_OCR)' });
   const now = new Date();
   const ingestId = makeIngestId(`${why} ${itemId}`, now);

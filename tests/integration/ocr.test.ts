@@ -10,7 +10,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, yaddas, type Harness } from '../helpers/harness.js';
+import { startHarness, waitEnded, yaddas, type Harness } from '../helpers/harness.js';
 import { SHARED, writeItem } from '../helpers/fixtures.js';
 import { FONTS, TEXTS, cer, normalizeText, textPage, type TextLanguage } from '../helpers/text-pages.js';
 import { expectValidPresentation } from '../helpers/iiif-schema.js';
@@ -329,6 +329,21 @@ describe('OCR', () => {
     });
     expect(asked.publication).toBe('published');
     expect((await item('foto-2')).ocr).toMatchObject({ status: 'done', languages: 'eng' });
+  });
+});
+
+describe('a single image dropped on its own', () => {
+  it('is a photograph: not read, and given no PDF, whatever text it shows', async () => {
+    const p = await textPage(TEXTS.eng, { font: FONTS[1], format: 'png' });
+    const dir = path.join(h.dir, 'src', 'single');
+    await writeItem(dir, { 'afisha.png': p.image });
+    const t = await h.app.intake.take(path.join(dir, 'afisha.png'), 'afisha.png', { move: false, via: 'cli' });
+    const rec = await waitEnded(h, t.ingestId, 300_000);
+    expect(rec.publication, rec.publicationReason).toBe('published');
+    const record = await item(rec.itemId);
+    expect(record.ocr).toMatchObject({ status: 'not requested', reason: expect.stringMatching(/single image dropped on its own/) });
+    expect(record.pdf).toBeNull();
+    expect(await h.app.access.head(`items/${rec.itemId}/document.pdf`)).toBeNull();
   });
 });
 

@@ -124,6 +124,9 @@ describe('OCR languages', () => {
     expect(ocrChoice(null, 'aze+rus+eng')).toEqual({ run: true, languages: 'aze+rus+eng', from: 'default' });
     expect(ocrChoice({ type: 'photograph' }, 'eng')).toMatchObject({ run: false });
     expect(ocrChoice({ type: 'photograph', ocrLanguages: ['eng'] }, 'aze')).toMatchObject({ run: true, languages: 'eng' });
+    // A single image dropped on its own (it has no metadata.json) is a photograph or a map sheet.
+    expect(ocrChoice(null, 'aze+rus+eng', 'file')).toMatchObject({ run: false, reason: expect.stringMatching(/single image/) });
+    expect(ocrChoice(null, 'aze+rus+eng', 'folder')).toMatchObject({ run: true, from: 'default' });
   });
   it('has other orders to load a combination in, the one asked for first', () => {
     expect(languageOrders('aze+rus')).toEqual(['aze+rus', 'aze+rus+rus', 'aze+rus+aze', 'rus+aze']);

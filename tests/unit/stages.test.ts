@@ -330,10 +330,19 @@ describe('an ingest through the plan', () => {
     expect(state.outcome).toMatchObject({ status: 'preserved', reason: 'releasing the staged copy failed: EACCES: permission denied' });
   });
 
-  it('a single page without text gets no PDF; a single page with OCR gets one', () => {
+  it('a single page gets a PDF only when its OCR found words: never one page with nothing to search', () => {
     const one = happy({ 'kitab/1.tif': tiff() });
     expect(walk(item([page(1, '1.tif')]), one).stepsRun).not.toContain('pdf');
     expect(walk(item([page(1, '1.tif')], { ocr: ocrOn }), one).stepsRun).toContain('pdf');
+    const blank: Answer = (stage, key, d) => {
+      const r = one(stage, key, d) as Record<string, unknown>;
+      if (stage === 'ocr') return { ...r, page: { ...(r.page as object), words: 0, meanConfidence: null } };
+      if (stage === 'text') return { ...r, pages: (r.pages as object[]).map((p) => ({ ...p, words: 0, meanConfidence: null })) };
+      return r;
+    };
+    expect(walk(item([page(1, '1.tif')], { ocr: ocrOn }), blank).stepsRun).not.toContain('pdf');
+    // Two pages make a PDF of the images, text or none.
+    expect(walk(item([page(1, '1.tif'), page(2, '2.tif')], { ocr: ocrOn }), happy({ 'kitab/1.tif': tiff(), 'kitab/2.tif': tiff() })).stepsRun).toContain('pdf');
   });
 
   it('the PDF is titled by the one title rule: Azerbaijani first, then English, then Russian', () => {

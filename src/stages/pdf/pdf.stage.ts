@@ -45,8 +45,10 @@ export const pdfStage: StageSpec<'pdf', PdfPayload, PdfReturn, State> = {
     const views = Object.values(s.derived ?? {})
       .filter((d) => d.access && d.width && d.height)
       .sort((a, b) => a.page - b.page);
-    // A PDF for books and other multi-page items, and for any item with text.
-    if (views.length === 0 || (views.length < 2 && textPages.size === 0)) return [];
+    // A PDF for books and other multi-page items, and for any item with text: never one page
+    // with nothing to search.
+    const withWords = [...textPages.values()].filter((p) => p.words > 0).length;
+    if (views.length === 0 || (views.length < 2 && withWords === 0)) return [];
     return [
       {
         key: 'item',
