@@ -205,13 +205,16 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   if (cfg.ocr.engines === 0) cfg.ocr.engines = Math.max(1, os.availableParallelism());
   cfg.intake.stagingDir = path.resolve(cwd, cfg.intake.stagingDir || path.join(cfg.dataDir, 'staging'));
   cfg.intake.doneDir = path.resolve(cwd, cfg.intake.doneDir || path.join(cfg.dataDir, 'done'));
-  cfg.intake.rejectedDir = path.resolve(cwd, cfg.intake.rejectedDir);
+  cfg.intake.rejectedDir = cfg.intake.rejectedDir ? path.resolve(cwd, cfg.intake.rejectedDir) : besideInbox(cfg.inbox);
   cfg.embeddedS3 = cfg.s3.endpoint === '';
   if (cfg.embeddedS3) cfg.s3.endpoint = `http://127.0.0.1:${cfg.s3.embeddedPort}`;
   cfg.access.publicBaseUrl = (cfg.access.publicBaseUrl || `${cfg.s3.endpoint.replace(/\/+$/, '')}/${cfg.s3.accessBucket}`).replace(
     /\/+$/,
     '',
   );
+  // OCFL validators want every version's user to have an address (W008): the installation's
+  // public base URL names it when no address of the responsible unit is configured.
+  cfg.ocfl.userAddress ||= cfg.access.publicBaseUrl;
   cfg.collections = [];
   const collectionsFile = cfg.access.collectionsFile
     ? path.resolve(cwd, cfg.access.collectionsFile)
@@ -238,6 +241,15 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return cfg;
+}
+
+/**
+ * The rejected area's default: beside the inbox, where staff who drop items look, wherever the
+ * command was started. `rejected` next to an inbox named `inbox`; else `<inbox name>-rejected`.
+ */
+export function besideInbox(inbox: string): string {
+  const name = path.basename(inbox);
+  return path.join(path.dirname(inbox), name === 'inbox' ? 'rejected' : `${name}-rejected`);
 }
 
 /** Redacts a URL's password: redis://:secret@host → redis://:[redacted]@host */

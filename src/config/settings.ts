@@ -161,9 +161,9 @@ export const SETTINGS = [
   setting({
     key: 'intake.rejectedDir',
     env: ['YADDAS_REJECTED_DIR'],
-    default: './rejected',
-    parse: nonEmpty,
-    doc: 'Where rejected items go, each with a REJECTED.txt. Put it where staff can see it.',
+    default: '',
+    parse: str,
+    doc: 'Where rejected items go, each with a REJECTED.txt. Put it where staff can see it. Empty: beside the inbox, `rejected` next to an inbox named `inbox`, else `<inbox name>-rejected` (so `/srv/scans/anl` gives `/srv/scans/anl-rejected`).',
   }),
   setting({
     key: 'intake.mode',
@@ -561,8 +561,12 @@ export const SETTINGS = [
     key: 'ocfl.userAddress',
     env: ['YADDAS_OCFL_USER_ADDRESS'],
     default: '',
-    parse: str,
-    doc: "URI recorded as the user's address in each OCFL version (e.g. mailto:digitization@library.az); empty: none.",
+    parse: (raw) => {
+      const r = str(raw);
+      if (!r.ok || r.value === '' || /^[a-z][a-z0-9+.-]*:\S+$/i.test(r.value)) return r;
+      return fail(`must be a URI such as mailto:digitization@library.az, got ${JSON.stringify(r.value)}`);
+    },
+    doc: "URI recorded as the user's address in each OCFL version: a mailto: of the unit responsible (e.g. mailto:digitization@library.az) or a URL that names the institution. Empty: the public base URL (`access.publicBaseUrl`), which names this installation.",
   }),
   setting({
     key: 'log.level',

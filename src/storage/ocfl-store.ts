@@ -25,6 +25,7 @@ import {
   type NextVersion,
   OBJECT_NAMASTE,
   objectRootPath,
+  READ_BACK_DIGEST,
   ROOT_NAMASTE,
   serializeInventory,
   storageRootFiles,
@@ -212,10 +213,7 @@ export class OcflStore {
    * (transient: the upload is retried), never a success. `expectedSize` guards against a source
    * that changed under us.
    *
-   * The read-back compares SHA-256, not SHA-512: both were computed from the same bytes in the
-   * one pass, either proves the stored copy identical, and SHA-256 runs at twice the speed on
-   * CPUs with SHA extensions, which is most of the read-back's cost for large masters.
-   * `yaddas verify` checks every digest the inventory records.
+   * The read-back compares READ_BACK_DIGEST (SHA-256, see ocfl.core.ts).
    */
   async putContent(
     objectId: string,
@@ -239,7 +237,7 @@ export class OcflStore {
         { permanent: true },
       );
     }
-    await this.verifyStored(key, 'sha256', digests.sha256, expectedSize);
+    await this.verifyStored(key, READ_BACK_DIGEST.algorithm, digests[READ_BACK_DIGEST.algorithm], expectedSize);
     return { contentPath, digests };
   }
 

@@ -108,6 +108,10 @@ describe('from the inbox to a verified OCFL object', () => {
 
     const report = await validateObject(h.app.preservation.store, root, { checkDigests: true });
     expect(report.errors).toEqual([]);
+    // W005 only: the object id is the library's identifier, not a URI (docs/storage-layout.md).
+    // Every version names its user with an address (W008 otherwise).
+    expect(report.warnings.map((w) => w.code)).toEqual(['W005']);
+    expect(inv.versions.v1!.user).toEqual({ name: 'Yaddaş', address: h.config.access.publicBaseUrl });
 
     // The original, unaltered, waits in the done area.
     const done = path.join(h.config.intake.doneDir, ingestId, 'Kitab 1935');

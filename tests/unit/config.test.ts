@@ -19,6 +19,30 @@ describe('configuration', () => {
     expect(c.s3.endpoint).toBe('http://127.0.0.1:4568');
   });
 
+  it('puts the rejected area beside the inbox, wherever the command was started', () => {
+    const elsewhere = tmp();
+    const scans = tmp();
+    const c = loadConfig({ env: { YADDAS_INBOX: path.join(scans, 'inbox') }, cwd: elsewhere });
+    expect(c.intake.rejectedDir).toBe(path.join(scans, 'rejected'));
+    expect(loadConfig({ env: { YADDAS_INBOX: path.join(scans, 'anl') }, cwd: elsewhere }).intake.rejectedDir).toBe(
+      path.join(scans, 'anl-rejected'),
+    );
+    expect(loadConfig({ env: {}, cwd: elsewhere }).intake.rejectedDir).toBe(path.join(elsewhere, 'rejected'));
+    expect(
+      loadConfig({ env: { YADDAS_INBOX: path.join(scans, 'inbox'), YADDAS_REJECTED_DIR: 'out/rej' }, cwd: elsewhere }).intake.rejectedDir,
+    ).toBe(path.join(elsewhere, 'out/rej'));
+  });
+
+  it('names every OCFL version with a user address: the one configured, else the public base URL', () => {
+    const cwd = tmp();
+    expect(loadConfig({ env: {}, cwd }).ocfl.userAddress).toBe('http://127.0.0.1:4568/yaddas-access');
+    expect(loadConfig({ env: { YADDAS_PUBLIC_BASE_URL: 'https://iiif.anl.az/' }, cwd }).ocfl.userAddress).toBe('https://iiif.anl.az');
+    expect(loadConfig({ env: { YADDAS_OCFL_USER_ADDRESS: 'mailto:digital@anl.az' }, cwd }).ocfl.userAddress).toBe('mailto:digital@anl.az');
+    expect(() => loadConfig({ env: { YADDAS_OCFL_USER_ADDRESS: 'digital@anl.az' }, cwd })).toThrow(
+      /YADDAS_OCFL_USER_ADDRESS.*must be a URI/,
+    );
+  });
+
   it('layers defaults < config/default.json < config/local.json < environment', () => {
     const cwd = tmp();
     fs.mkdirSync(path.join(cwd, 'config'));

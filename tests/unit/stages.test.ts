@@ -342,7 +342,9 @@ describe('an ingest through the plan', () => {
     };
     expect(walk(item([page(1, '1.tif')], { ocr: ocrOn }), blank).stepsRun).not.toContain('pdf');
     // Two pages make a PDF of the images, text or none.
-    expect(walk(item([page(1, '1.tif'), page(2, '2.tif')], { ocr: ocrOn }), happy({ 'kitab/1.tif': tiff(), 'kitab/2.tif': tiff() })).stepsRun).toContain('pdf');
+    expect(
+      walk(item([page(1, '1.tif'), page(2, '2.tif')], { ocr: ocrOn }), happy({ 'kitab/1.tif': tiff(), 'kitab/2.tif': tiff() })).stepsRun,
+    ).toContain('pdf');
   });
 
   it('the PDF is titled by the one title rule: Azerbaijani first, then English, then Russian', () => {

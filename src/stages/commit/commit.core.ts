@@ -7,6 +7,7 @@ import type { IngestManifest, InspectResult, StoreResult } from '../../domain/it
 import type { Target } from '../prepare/prepare.stage.js';
 import {
   LogicalPaths,
+  READ_BACK_DIGEST,
   contentPathFor,
   nextInventory,
   type Inventory,
@@ -95,7 +96,13 @@ export function buildItemRecord(
         detail: 'SHA-512, SHA-256 and MD5 computed in one pass over each file',
         agent,
       },
-      { type: 'fixity check', at: t.created, outcome: 'success', detail: 'every stored file read back; SHA-512 matched', agent },
+      {
+        type: 'fixity check',
+        at: t.created,
+        outcome: 'success',
+        detail: `every stored file read back from storage; its ${READ_BACK_DIGEST.name} matched the one computed from the original`,
+        agent,
+      },
       { type: 'ingestion', at: t.created, outcome: 'success', detail: `stored as OCFL object ${t.objectId} ${t.version}`, agent },
     ],
   };
