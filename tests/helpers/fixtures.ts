@@ -11,6 +11,22 @@ import sharp from 'sharp';
 // The workplace's shared samples sit beside the checkout (../shared/data); YADDAS_SHARED_DATA overrides.
 export const SHARED = process.env.YADDAS_SHARED_DATA ?? path.resolve(import.meta.dirname, '../../../shared/data');
 
+/**
+ * A sample file of the shared data folder. Without that folder (a checkout on its own), the
+ * failure names the folder and how to point at it, not just ENOENT.
+ */
+export async function readShared(file: string, root = SHARED): Promise<Buffer> {
+  try {
+    return await fs.readFile(path.join(root, file));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    throw new Error(
+      `The sample file ${file} is missing from ${root}: these tests read real sample files from the shared data folder, ` +
+        '../shared/data beside the checkout (see README, Development). Put it there, or set YADDAS_SHARED_DATA to where it is.',
+    );
+  }
+}
+
 export const sha512 = (b: Buffer) => createHash('sha512').update(b).digest('hex');
 export const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 export const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');

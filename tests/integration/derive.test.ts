@@ -9,7 +9,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, yaddas, type Harness } from '../helpers/harness.js';
-import { SHARED, multiPageTiff, pageImage, writeItem } from '../helpers/fixtures.js';
+import { multiPageTiff, readShared, pageImage, writeItem } from '../helpers/fixtures.js';
 import type { IngestRecord } from '../../src/domain/ingest-record.js';
 import { normalize } from '@iiif/parser';
 import { STAGES } from '../../src/pipeline/plan.js';
@@ -52,7 +52,7 @@ async function difference(a: Buffer, b: Buffer): Promise<number> {
 describe('derivatives', () => {
   it('comes out upright for all eight EXIF orientations', async () => {
     const files: Record<string, Buffer> = {};
-    for (let o = 1; o <= 8; o++) files[`${o}.jpg`] = await fs.readFile(path.join(SHARED, `exif-orientation/landscape_${o}.jpg`));
+    for (let o = 1; o <= 8; o++) files[`${o}.jpg`] = await readShared(`exif-orientation/landscape_${o}.jpg`);
     const rec = await ingestAndPublish('orientations', files);
     expect(rec.status, rec.reason).toBe('preserved');
     expect(rec.publication, rec.publicationReason).toBe('published');

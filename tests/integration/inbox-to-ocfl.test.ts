@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
-import { SHARED, md5, multiPageTiff, pageImage, sha256, sha512, tinyPdf, until, writeItem } from '../helpers/fixtures.js';
+import { md5, readShared, multiPageTiff, pageImage, sha256, sha512, tinyPdf, until, writeItem } from '../helpers/fixtures.js';
 import { validateObject, validateStorageRoot } from '../../src/storage/ocfl-validate.js';
 import type { Inventory } from '../../src/storage/ocfl.core.js';
 
@@ -120,7 +120,7 @@ describe('from the inbox to a verified OCFL object', () => {
 
   it('preserves a single photograph with an Azerbaijani and Cyrillic name', async () => {
     const name = 'Şəki İçərişəhər ж 1.jpg';
-    const bytes = await fs.readFile(path.join(SHARED, 'exif-orientation/portrait_6.jpg'));
+    const bytes = await readShared('exif-orientation/portrait_6.jpg');
     await fs.writeFile(path.join(h.config.inbox, name), bytes);
     const rec = await h.waitFor(await ingestIdFor(name));
     expect(rec.status, rec.reason).toBe('preserved');

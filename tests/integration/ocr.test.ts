@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, waitEnded, yaddas, type Harness } from '../helpers/harness.js';
-import { SHARED, writeItem } from '../helpers/fixtures.js';
+import { readShared, writeItem } from '../helpers/fixtures.js';
 import { FONTS, TEXTS, cer, normalizeText, textPage, type TextLanguage } from '../helpers/text-pages.js';
 import { expectValidPresentation } from '../helpers/iiif-schema.js';
 import type { IngestRecord } from '../../src/domain/ingest-record.js';
@@ -88,8 +88,8 @@ describe('OCR', () => {
     for (const name of ['phototest', 'eurotext']) {
       samples.push({
         name: `${name}.tif`,
-        image: await fs.readFile(path.join(SHARED, 'ocr-samples', `${name}.tif`)),
-        truth: await fs.readFile(path.join(SHARED, 'ocr-samples', `${name}.txt`), 'utf8'),
+        image: await readShared(`ocr-samples/${name}.tif`),
+        truth: (await readShared(`ocr-samples/${name}.txt`)).toString('utf8'),
       });
     }
     cases.push({ id: 'cer-samples', languages: 'eng', pages: samples });
@@ -371,7 +371,7 @@ describe('OCR engine pool', () => {
   it('stops a page that runs over its time limit, replaces the engine, and reads the next page', async () => {
     const pool = new OcrPool({ langPath: tessdata, engines: 1, recycleAfter: 2, pageTimeoutMs: 60_000, log: h.app.log });
     try {
-      const page = await fs.readFile(path.join(SHARED, 'ocr-samples', 'phototest.tif'));
+      const page = await readShared('ocr-samples/phototest.tif');
       await expect(pool.recognize(page, 'eng', { timeoutMs: 1 })).rejects.toMatchObject({ code: ErrorCodes.OCR_TIMEOUT });
       expect(pool.running).toBe(0);
       await expect(pool.recognize(Buffer.from('not an image at all'), 'eng')).rejects.toBeDefined();
