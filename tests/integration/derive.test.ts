@@ -4,7 +4,6 @@
  * colour model, flattened alpha, and a IIIF level-0 image whose every promised tile and size
  * exists at its canonical path.
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
