@@ -7,6 +7,7 @@ import sharp, { type Metadata } from 'sharp';
 import { fileTypeFromFile } from 'file-type';
 import { ErrorCodes, YaddasError, rejection, type Problem } from '../domain/errors.js';
 import type { InspectResult } from '../domain/item.js';
+import { openPdf } from './pdf-probe.js';
 
 const FORMATS: Record<string, string> = {
   'image/tiff': 'TIFF',
@@ -38,8 +39,13 @@ const vipsDetail = (err: unknown) =>
     .split('\n')[0]!
     .slice(0, 300);
 
+/**
+ * A PDF master: its end must be there (a truncated copy lacks it), then pdf.js must open it and
+ * read every page. What does not open is rejected, saying why; the page count is recorded.
+ */
 async function probePdf(file: string, name: string): Promise<ProbeResult> {
   const fh = await fs.open(file, 'r');
+  let version: string;
   try {
     const { size } = await fh.stat();
     const head = Buffer.alloc(16);
@@ -47,13 +53,43 @@ async function probePdf(file: string, name: string): Promise<ProbeResult> {
     const tailLen = Math.min(size, 2048);
     const tail = Buffer.alloc(tailLen);
     await fh.read(tail, 0, tailLen, size - tailLen);
-    const version = /%PDF-(\d\.\d)/.exec(head.toString('latin1'))?.[1] ?? 'unknown';
+    version = /%PDF-(\d\.\d)/.exec(head.toString('latin1'))?.[1] ?? 'unknown';
     // A PDF ends with %%EOF (possibly followed by a line break); a truncated copy does not.
-    if (!tail.toString('latin1').includes('%%EOF')) return corrupt(name, 'the end of the PDF is missing');
-    return { ok: true, result: { path: name, mime: 'application/pdf', format: 'PDF', pdf: { version } } };
+    if (!tail.toString('latin1').includes('%%EOF')) return corruptPdf(name, 'the end of the PDF is missing');
   } finally {
     await fh.close();
   }
+  const opened = await openPdf(file);
+  if (!opened.ok) {
+    if (opened.kind === 'password') {
+      return {
+        ok: false,
+        problem: rejection(
+          ErrorCodes.CORRUPT_FILE,
+          'The PDF is protected by a password, so it cannot be opened to check it, nor read in the years to come.',
+          'Export or save the PDF again without a password, and copy it again.',
+          name,
+        ),
+      };
+    }
+    return corruptPdf(name, opened.reason);
+  }
+  return {
+    ok: true,
+    result: { path: name, mime: 'application/pdf', format: 'PDF', pdf: { version: opened.version ?? version, pages: opened.pages } },
+  };
+}
+
+function corruptPdf(name: string, detail: string): ProbeResult {
+  return {
+    ok: false,
+    problem: rejection(
+      ErrorCodes.CORRUPT_FILE,
+      `The file cannot be opened as a PDF: it is damaged or incomplete (${detail}).`,
+      'Export the PDF again from the scanning software, and copy it again.',
+      name,
+    ),
+  };
 }
 
 /**

@@ -104,6 +104,8 @@ describe('from the inbox to a verified OCFL object', () => {
     expect(record.pages[1].image.bitDepth).toBe(16);
     expect(record.pages[2].image.pages).toBe(2);
     expect(record.pages[6].format.name).toBe('PDF');
+    // Opened with pdf.js and its pages counted.
+    expect(record.pages[6].pdf).toEqual({ version: '1.4', pages: 1 });
     expect(record.metadata.title.az).toBe('Azərbaycan nağılları');
 
     const report = await validateObject(h.app.preservation.store, root, { checkDigests: true });

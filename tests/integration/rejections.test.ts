@@ -2,11 +2,16 @@
  * Bad input gets a clear reason in plain words and the item is kept, byte for byte, in the
  * rejected area; nothing else in the same batch is disturbed; no worker crashes.
  */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
-import { pageImage, pngBomb, sha512, truncate, until, writeItem } from '../helpers/fixtures.js';
+import { pageImage, pngBomb, sha512, tinyPdf, truncate, until, writeItem } from '../helpers/fixtures.js';
+
+const exec = promisify(execFile);
 
 let h: Harness;
 beforeAll(async () => {
@@ -49,6 +54,8 @@ interface Case {
   code: string;
   /** the file REJECTED.txt must name */
   file?: string;
+  /** what REJECTED.txt must say of it */
+  says?: RegExp;
   make(at: string): Promise<void>;
 }
 
@@ -83,6 +90,27 @@ const cases: Case[] = [
     code: 'CORRUPT_FILE',
     file: 'doc.pdf',
     make: async (at) => void (await writeItem(at, { 'doc.pdf': '%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\n' })),
+  },
+  {
+    name: 'random bytes between a PDF header and trailer',
+    code: 'CORRUPT_FILE',
+    file: 'scan.pdf',
+    says: /cannot be opened as a PDF: it is damaged or incomplete \(Invalid PDF structure\)/,
+    make: async (at) =>
+      void (await writeItem(at, { 'scan.pdf': Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(20_000), Buffer.from('\n%%EOF\n')]) })),
+  },
+  {
+    name: 'a PDF locked with a password',
+    code: 'CORRUPT_FILE',
+    file: 'locked.pdf',
+    says: /protected by a password/,
+    make: async (at) => {
+      await fs.mkdir(at, { recursive: true });
+      const plain = path.join(h.dir, 'plain.pdf');
+      await fs.writeFile(plain, tinyPdf());
+      // qpdf, as a user would lock a PDF: a user password, AES-256.
+      await exec('qpdf', ['--encrypt', 'secret', 'owner', '256', '--', plain, path.join(at, 'locked.pdf')]);
+    },
   },
   { name: 'an empty folder', code: 'EMPTY_ITEM', make: async (at) => void (await fs.mkdir(at)) },
   { name: 'an empty file.tif', code: 'EMPTY_FILE', make: async (at) => void (await fs.writeFile(at, '')) },
@@ -165,6 +193,7 @@ describe('rejections', () => {
       const text = await fs.readFile(path.join(where, 'REJECTED.txt'), 'utf8');
       expect(text, c.name).toContain('What to do:');
       if (c.file) expect(text, c.name).toContain(`${c.file}:`);
+      if (c.says) expect(text, c.name).toMatch(c.says);
       expect(await snapshot(path.join(where, c.name)), `${c.name} kept unaltered`).toEqual(before[c.name]);
       await expect(fs.lstat(path.join(h.config.inbox, c.name)), `${c.name} left the inbox`).rejects.toThrow();
     }

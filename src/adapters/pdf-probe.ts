@@ -1,0 +1,28 @@
+/**
+ * Opens a PDF master with pdf.js (Mozilla's PDF parser) as a reader would, to prove that it is a
+ * PDF and not just bytes between a `%PDF` header and an `%%EOF` trailer: its cross-reference
+ * table, catalog and page tree parsed, and every page's dictionary read. pdf.js repairs what
+ * readers repair (a damaged cross-reference table) and refuses what none can open. It reads the
+ * file in ranges, never whole.
+ */
+import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
+
+export type PdfCheck = { ok: true; pages: number; version: string | null } | { ok: false; reason: string; kind: 'damaged' | 'password' };
+
+export async function openPdf(file: string): Promise<PdfCheck> {
+  const task = getDocument({ url: file, stopAtErrors: true, disableFontFace: true, verbosity: 0 });
+  try {
+    const doc = await task.promise;
+    for (let i = 1; i <= doc.numPages; i++) await doc.getPage(i);
+    const { info } = (await doc.getMetadata()) as { info?: { PDFFormatVersion?: string } };
+    if (doc.numPages < 1) return { ok: false, kind: 'damaged', reason: 'it has no pages' };
+    return { ok: true, pages: doc.numPages, version: info?.PDFFormatVersion ?? null };
+  } catch (err) {
+    const e = err as { name?: string; message?: string };
+    if (e.name === 'PasswordException') return { ok: false, kind: 'password', reason: 'it is protected by a password' };
+    // pdf.js names what it could not parse ("Invalid PDF structure.", "Invalid XRef stream header").
+    return { ok: false, kind: 'damaged', reason: `${e.message ?? String(err)}`.replace(/\.$/, '') };
+  } finally {
+    await task.destroy();
+  }
+}
