@@ -2,12 +2,12 @@
  * Running one role as a process: configuration, logger, app, the role itself, and a graceful
  * drain on SIGTERM (a second signal forces the exit). Every worker entry in workers/ is this.
  */
-import { startConsole } from './console/server.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Worker } from 'bullmq';
 import { ConfigError, loadConfig, redactUrl, type Config } from './config/load.js';
 import { createLogger, type Logger } from './log.js';
 import { createApp, createWatcher, startWorker, type App, type Role } from './app.js';
-import { redisAnswers } from './services/embedded.js';
+import { redisAnswers } from './adapters/redis/connection.js';
 
 export function loadConfigOrExit(): Config {
   try {
@@ -25,7 +25,7 @@ export async function waitForRedis(cfg: Config, log: Logger, seconds = 30): Prom
   for (let i = 0; i < seconds; i++) {
     if (await redisAnswers(cfg.redis.url)) return;
     if (i === 0) log.warn('Redis does not answer yet; waiting');
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
   }
   log.fatal(`Redis does not answer at ${new URL(cfg.redis.url).host}; start it or set REDIS_URL`);
   process.exit(1);
@@ -112,6 +112,9 @@ export async function runRole(role: Role | 'intake' | 'console'): Promise<void> 
     return;
   }
   if (role === 'console') {
+    // Loaded here only: fastify and Bull Board are the console's, and every stage process would
+    // otherwise pay for loading them at start-up.
+    const { startConsole } = await import('./console/server.js');
     const { server, url } = await startConsole(app);
     log.info({ url, readOnly: !(config.console.user && config.console.password) }, `console at ${url} (/metrics, /health, /ready)`);
     sayReady(role);

@@ -2,25 +2,17 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { writeBigPdf } from '../../tests/helpers/big-pdf.js';
 import { scanLikePage } from './page.js';
 import { MiB } from './report.js';
 
 /**
- * A big master that inspection accepts without decoding gigabytes: a PDF whose body is random
- * bytes (incompressible, so nothing downstream can take a shortcut), written in 1 MiB chunks.
- * Returns its size in bytes.
+ * A big master that inspection accepts without decoding gigabytes: a real PDF whose one page shows
+ * an image of random pixels (incompressible, so nothing downstream can take a shortcut). The tests
+ * make theirs the same way. Returns its size in bytes.
  */
 export async function writeRandomPdf(file: string, bodyBytes: number): Promise<number> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const fh = await fs.open(file, 'w');
-  try {
-    await fh.write(Buffer.from('%PDF-1.4\n%'));
-    for (let done = 0; done < bodyBytes; done += MiB) await fh.write(randomBytes(Math.min(MiB, bodyBytes - done)));
-    await fh.write(Buffer.from('\n%%EOF\n'));
-  } finally {
-    await fh.close();
-  }
-  return (await fs.stat(file)).size;
+  return (await writeBigPdf(file, bodyBytes)).size;
 }
 
 /** Makes `dir` a folder item: its metadata.json says which item it is. */

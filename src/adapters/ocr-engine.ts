@@ -7,6 +7,7 @@
  *    never the process: the next page gets a fresh one.
  * Every start is bounded in time too: tesseract.js can hang when language data is unreadable.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createRequire } from 'node:module';
 import { createWorker, OEM, PSM, type Page, type Worker } from 'tesseract.js';
 import type { Config } from '../config/load.js';
@@ -89,7 +90,7 @@ export class OcrPool {
       const before = failedLoads;
       const value = await fn();
       // The worker thread's stderr reaches this thread a moment later.
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
       return { value, failed: failedLoads > before };
     });
     this.loading = run.catch(() => undefined);

@@ -31,6 +31,7 @@ import {
 } from 'pdf-lib';
 import sharp from 'sharp';
 import type { OcrPage } from '../domain/ocr-page.js';
+import { isoSeconds } from '../domain/time.js';
 
 export interface PdfPageInput {
   /** the access JPEG */
@@ -74,7 +75,6 @@ async function srgbProfile(): Promise<Buffer> {
 }
 
 const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const isoSeconds = (d: Date) => d.toISOString().replace(/\.\d+Z$/, 'Z');
 
 function xmp(meta: PdfMeta): string {
   const date = isoSeconds(meta.created);

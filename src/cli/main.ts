@@ -11,8 +11,7 @@ import { verifyCommand } from './verify.cmd.js';
 import { reocrCommand } from './reocr.cmd.js';
 import { healthCommand, itemsCommand, pauseCommand, retryCommand, showCommand, statusCommand } from './ops.cmd.js';
 import { rederiveCommand } from './rederive.cmd.js';
-import { ensureEmbeddedS3, redisAnswers } from '../services/embedded.js';
-import { runSupervisor } from '../supervisor.js';
+import { redisAnswers } from '../adapters/redis/connection.js';
 
 async function withApp(
   fn: (app: ReturnType<typeof createApp>) => Promise<number>,
@@ -31,7 +30,8 @@ async function withApp(
   }
   // The embedded S3 server normally runs inside `npm start`; a command that reads storage while
   // Yaddaş is stopped runs it for its own duration.
-  const s3 = needs.s3 ? await ensureEmbeddedS3(config, log) : null;
+  // (s3rver is loaded only when a command needs it.)
+  const s3 = needs.s3 ? await (await import('../services/embedded.js')).ensureEmbeddedS3(config, log) : null;
   const app = createApp(config, log);
   let code = 1;
   try {
@@ -51,7 +51,7 @@ program
   .command('start')
   .description('start Yaddaş: embedded services if none are configured, then every stage as its own process')
   .action(async () => {
-    await runSupervisor();
+    await (await import('../supervisor.js')).runSupervisor();
   });
 
 program

@@ -4,11 +4,12 @@
  * the data folder. They exist so that a newcomer's first `npm start` works; production points
  * REDIS_URL and the AWS variables at real services.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { Redis } from 'ioredis';
+import { redisAnswers } from '../adapters/redis/connection.js';
 import S3rver from 's3rver';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../log.js';
@@ -30,25 +31,6 @@ export function portAnswers(host: string, port: number, timeoutMs = 1_000): Prom
     sock.once('connect', () => done(true));
     sock.once('error', () => done(false));
   });
-}
-
-export async function redisAnswers(url: string, timeoutMs = 2_000): Promise<boolean> {
-  const r = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    connectTimeout: timeoutMs,
-    retryStrategy: () => null,
-  });
-  r.on('error', () => undefined);
-  try {
-    await r.connect();
-    return (await r.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    r.disconnect();
-  }
 }
 
 const isLocal = (host: string) => ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host);
@@ -98,7 +80,7 @@ export async function ensureRedis(cfg: Config, log: Logger): Promise<Running | n
     if (await redisAnswers(cfg.redis.url, 500)) break;
     if (child.exitCode !== null)
       throw new Error(`the embedded redis-server exited (code ${child.exitCode}); see ${path.join(dir, 'redis.log')}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   log.info({ port, dir }, 'started a private Redis (AOF on) because nothing answered at REDIS_URL');
   return {

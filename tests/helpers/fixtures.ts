@@ -2,6 +2,7 @@
  * Test material made on the spot, so every test knows its ground truth: page scans of chosen
  * size and format, broken files of known kinds, and a slow copy that is still arriving.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -132,6 +133,6 @@ export async function until(check: () => Promise<boolean> | boolean, timeoutMs =
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }

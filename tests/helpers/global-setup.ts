@@ -4,6 +4,7 @@
  * otherwise s3rver on a random local port). Tests isolate themselves inside these with their own
  * key prefix and buckets, so they pass while another Yaddaş uses the same Redis.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -11,7 +12,7 @@ import path from 'node:path';
 import net from 'node:net';
 import S3rver from 's3rver';
 import type { TestProject } from 'vitest/node';
-import { redisAnswers } from '../../src/services/embedded.js';
+import { redisAnswers } from '../../src/adapters/redis/connection.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -44,7 +45,7 @@ export default async function setup(project: TestProject) {
       { stdio: 'ignore' },
     );
     redisUrl = `redis://127.0.0.1:${port}`;
-    for (let i = 0; i < 100 && !(await redisAnswers(redisUrl, 300)); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && !(await redisAnswers(redisUrl, 300)); i++) await sleep(100);
     if (!(await redisAnswers(redisUrl)))
       throw new Error('no Redis: nothing answers at REDIS_URL and redis-server could not be started (install redis-server)');
     process.stderr.write(`tests: started a private redis-server at ${redisUrl}\n`);

@@ -2,6 +2,7 @@
  * An item is taken only once it has fully arrived: a copy still under way over a slow share is
  * left alone; in marker mode, nothing is taken before its marker appears.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -27,7 +28,7 @@ describe('arrival', () => {
     const step = Math.ceil(bytes.length / chunks);
     for (let i = 0; i < chunks; i++) {
       await fh.write(bytes.subarray(i * step, (i + 1) * step));
-      await new Promise((r) => setTimeout(r, 400));
+      await sleep(400);
       expect(await taken('slow copy.tif'), `taken early, after chunk ${i + 1}`).toBeUndefined();
       await fs.access(target);
     }
@@ -45,7 +46,7 @@ describe('arrival', () => {
     await fs.mkdir(dir);
     await fs.writeFile(path.join(dir, '1.tif'), await pageImage({ seed: 42 }));
     await fs.writeFile(path.join(h.config.inbox, 'photo.png'), await pageImage({ seed: 43, format: 'png' }));
-    await new Promise((r) => setTimeout(r, 2000));
+    await sleep(2000);
     expect(await taken('marked book')).toBeUndefined();
     expect(await taken('photo.png')).toBeUndefined();
 

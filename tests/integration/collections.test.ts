@@ -2,6 +2,7 @@
  * Exhibitions as IIIF Collections: items join through metadata.json; items published at the
  * same moment never overwrite each other's membership; the order is stable; leaving works.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,7 +48,7 @@ async function ingest(name: string, metadata: object) {
   for (;;) {
     const rec = await h.waitFor(t.ingestId);
     if (rec.status !== 'preserved' || rec.publication) return rec;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 

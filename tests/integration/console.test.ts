@@ -2,6 +2,7 @@
  * The console's machine-facing side: /health, /ready (Redis and S3 really checked) and /metrics,
  * read back with a Prometheus text-format parser and compared with what was ingested.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,7 +57,7 @@ async function ingest(name: string, files: Record<string, Buffer | string>) {
   for (;;) {
     const rec = await h.waitFor(t.ingestId);
     if (rec.status !== 'preserved' || (rec.publication && !rec.stage)) return rec;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 

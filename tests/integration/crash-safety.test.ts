@@ -9,6 +9,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startHarness, type Harness } from '../helpers/harness.js';
+import { writeBigPdf } from '../helpers/big-pdf.js';
 import { until } from '../helpers/fixtures.js';
 import { validateObject } from '../../src/storage/ocfl-validate.js';
 
@@ -37,19 +38,9 @@ afterAll(async () => {
   await h?.stop();
 });
 
-/** A large master that passes inspection quickly: a PDF whose body is random bytes. */
+/** A large master that passes inspection quickly (a real PDF; inspection reads only its structure). */
 async function bigPdf(file: string, mib: number): Promise<string> {
-  const hash = createHash('sha512');
-  const fh = await fs.open(file, 'w');
-  const write = async (b: Buffer) => {
-    hash.update(b);
-    await fh.write(b);
-  };
-  await write(Buffer.from('%PDF-1.4\n%'));
-  for (let i = 0; i < mib; i++) await write(randomBytes(1024 * 1024));
-  await write(Buffer.from('\n%%EOF\n'));
-  await fh.close();
-  return hash.digest('hex');
+  return (await writeBigPdf(file, mib * 1024 * 1024)).sha512;
 }
 
 describe('crash safety', () => {

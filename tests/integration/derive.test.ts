@@ -4,11 +4,12 @@
  * colour model, flattened alpha, and a IIIF level-0 image whose every promised tile and size
  * exists at its canonical path.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, yaddas, type Harness } from '../helpers/harness.js';
-import { multiPageTiff, readShared, pageImage, writeItem } from '../helpers/fixtures.js';
+import { multiPageTiff, pageImage, readShared, tinyPdf, writeItem } from '../helpers/fixtures.js';
 import type { IngestRecord } from '../../src/domain/ingest-record.js';
 import { normalize } from '@iiif/parser';
 import { STAGES } from '../../src/pipeline/plan.js';
@@ -32,7 +33,7 @@ async function ingestAndPublish(name: string, files: Record<string, Buffer | str
     const rec = await h.waitFor(t.ingestId);
     if (rec.status !== 'preserved' || rec.publication) return rec;
     if (Date.now() > deadline) throw new Error('no publication');
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 
@@ -148,8 +149,7 @@ describe('derivatives', () => {
   });
 
   it('makes no image derivatives for a PDF master, and says so', async () => {
-    const pdf = '%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n';
-    const rec = await ingestAndPublish('pdf only', { 'doc.pdf': pdf });
+    const rec = await ingestAndPublish('pdf only', { 'doc.pdf': tinyPdf() });
     expect(rec.status, rec.reason).toBe('preserved');
     expect(rec.publication).toBe('published');
     expect(await h.app.access.head(pageKey(rec.itemId, 1, 'access.jpg'))).toBeNull();

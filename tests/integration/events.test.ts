@@ -3,6 +3,7 @@
  * published version, and only once what it names is readable; a webhook receiver checks each
  * delivery's signature and gets a delivery again after being down.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
@@ -75,7 +76,7 @@ async function ingest(name: string, files: Record<string, Buffer | string>): Pro
   for (;;) {
     const rec = await h.waitFor(t.ingestId);
     if (rec.status !== 'preserved' || (rec.publication && !rec.stage)) return rec;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 
@@ -99,7 +100,7 @@ describe('item.published', () => {
     expect(same.unchanged).toBe(true);
 
     await until(() => consumed.length >= 2, 30_000, 'two events consumed');
-    await new Promise((r) => setTimeout(r, 1500)); // time for a duplicate to show up, were there one
+    await sleep(1500); // time for a duplicate to show up, were there one
     expect(consumed.map((c) => [c.itemId, c.version])).toEqual([
       ['hadise-1', 'v1'],
       ['hadise-1', 'v2'],

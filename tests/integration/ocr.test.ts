@@ -5,6 +5,7 @@
  * data (plus half a point); the outputs are checked with the tools a reader would use (pdftotext,
  * qpdf, pdfinfo, pdffonts, xmllint) and the OCR's place in the OCFL object with our validator.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -49,7 +50,7 @@ async function ingest(name: string, files: Record<string, Buffer | string>, time
     const rec = await h.waitFor(t.ingestId, timeoutMs);
     if (rec.status !== 'preserved' || (rec.publication && !rec.stage)) return rec;
     if (Date.now() > deadline) throw new Error(`no publication for ${name}`);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
 }
 

@@ -3,6 +3,7 @@
  * chromium, driven by playwright-core) opens an ingested book's manifest straight from the access
  * bucket and fetches its image services, thumbnails and tiles; every request is answered.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import http from 'node:http';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -89,7 +90,7 @@ describe('a IIIF viewer', () => {
         expect(rec.publication, rec.publicationReason).toBe('published');
         break;
       }
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -39,3 +39,23 @@ export async function redisDurabilityWarnings(redis: Redis): Promise<string[]> {
   }
   return warnings;
 }
+
+/** Whether a Redis answers PING at this URL within the time limit (no retries, no queueing). */
+export async function redisAnswers(url: string, timeoutMs = 2_000): Promise<boolean> {
+  const r = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    connectTimeout: timeoutMs,
+    retryStrategy: () => null,
+  });
+  r.on('error', () => undefined);
+  try {
+    await r.connect();
+    return (await r.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    r.disconnect();
+  }
+}
