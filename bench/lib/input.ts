@@ -1,10 +1,7 @@
-/** The benchmark's generated input: a big master and a folder of scan-like pages. */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { writeBigPdf } from '../../tests/helpers/big-pdf.js';
 import { scanLikePage } from './page.js';
-import { MiB } from './report.js';
 
 /**
  * A big master that inspection accepts without decoding gigabytes: a real PDF whose one page shows

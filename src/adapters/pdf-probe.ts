@@ -12,7 +12,14 @@ export type PdfCheck = { ok: true; pages: number; version: string | null } | { o
 export async function openPdf(file: string): Promise<PdfCheck> {
   // Ranges only, no reading ahead: the structure is at the start and the end of the file, and a
   // scanned atlas's gigabytes of images need not pass through inspection.
-  const task = getDocument({ url: file, stopAtErrors: true, disableFontFace: true, disableAutoFetch: true, disableStream: true, verbosity: 0 });
+  const task = getDocument({
+    url: file,
+    stopAtErrors: true,
+    disableFontFace: true,
+    disableAutoFetch: true,
+    disableStream: true,
+    verbosity: 0,
+  });
   try {
     const doc = await task.promise;
     for (let i = 1; i <= doc.numPages; i++) await doc.getPage(i);
