@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { QUEUE_NAMES } from '../src/pipeline/plan.js';
 import { childPids, cpuSeconds, sleep, workerRole } from './lib/proc.js';
 import { say, table } from './lib/report.js';
 import { cleanRedis, REDIS_URL, startYaddas, stopYaddas } from './lib/yaddas.js';
@@ -25,21 +26,8 @@ import { cleanRedis, REDIS_URL, startYaddas, stopYaddas } from './lib/yaddas.js'
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const THIS_ROOT = path.resolve(HERE, HERE.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..');
 const WORK = path.join(THIS_ROOT, 'bench/.work-startup');
-const QUEUES = [
-  'ingest',
-  'inspect',
-  'prepare',
-  'store',
-  'commit',
-  'release',
-  'derive',
-  'ocr',
-  'text',
-  'pdf',
-  'publish',
-  'announce',
-  'notify',
-];
+/** Every queue has a worker once Yaddaş is up (the same in an older build). */
+const QUEUES: readonly string[] = QUEUE_NAMES;
 
 /** Queues with a worker connection of this prefix (BullMQ names them `<prefix>:<base64 queue>…`). */
 async function queuesWithWorkers(redis: Redis, prefix: string): Promise<Set<string>> {

@@ -14,7 +14,7 @@ import type { EventStream } from '../adapters/redis/event-stream.js';
 import type { MetricsStore } from '../adapters/redis/metrics-store.js';
 import type { OcrEngines } from '../adapters/ocr-engine.js';
 import type { Config } from '../config/load.js';
-import { decodeFailure } from '../domain/errors.js';
+import { decodeFailure, ErrorCodes, YaddasError } from '../domain/errors.js';
 import type { IngestManifest, Outcome } from '../domain/item.js';
 import type { Logger } from '../log.js';
 import type { Locks } from '../storage/locks.js';
@@ -142,3 +142,13 @@ export const hasFailures = (failures: Readonly<Record<string, string>>): boolean
 /** Who OCFL versions name as their user: the configured name, and address where one is set. */
 export const ocflUser = (c: Config): OcflUser =>
   c.ocfl.userAddress ? { name: c.ocfl.userName, address: c.ocfl.userAddress } : { name: c.ocfl.userName };
+
+/** A view's master that its object does not hold (removed by hand?): permanent, nothing to retry. */
+export const masterNotInObject = (d: { itemId: string; page: number; sha512: string }): YaddasError =>
+  new YaddasError(
+    ErrorCodes.STAGED_FILE_MISSING,
+    `The master of page ${d.page} (SHA-512 ${d.sha512.slice(0, 16)}…) is not in object ${d.itemId}.`,
+    {
+      permanent: true,
+    },
+  );

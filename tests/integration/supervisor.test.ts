@@ -8,6 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startHarness, type Harness } from '../helpers/harness.js';
+import { QUEUE_NAMES } from '../../src/pipeline/plan.js';
 import { until } from '../helpers/fixtures.js';
 
 let h: Harness;
@@ -52,21 +53,7 @@ describe('npm start under a process manager', () => {
     try {
       await until(async () => out.includes('all stages running'), 90_000, 'the supervisor said all stages are running');
       // Ready means ready: every queue has its worker connected by now.
-      for (const q of [
-        'ingest',
-        'inspect',
-        'prepare',
-        'store',
-        'commit',
-        'release',
-        'derive',
-        'ocr',
-        'text',
-        'pdf',
-        'publish',
-        'announce',
-        'notify',
-      ]) {
+      for (const q of QUEUE_NAMES) {
         expect(await h.app.queues.workerCount(q), `${q} has a worker`).toBeGreaterThan(0);
       }
 

@@ -16,7 +16,7 @@ import { pageKeys, publicUrl } from '../../storage/access-layout.js';
 import type { Size } from '../../storage/iiif-image.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { OcflStore } from '../../storage/ocfl-store.js';
-import type { HandlerFactory, StageHandler } from '../stage.js';
+import { type HandlerFactory, masterNotInObject, type StageHandler } from '../stage.js';
 import type { DerivePayload, DeriveReturn } from './derive.stage.js';
 
 export interface DeriveDeps {
@@ -59,13 +59,7 @@ export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, D
         skipped: `no image derivatives for ${data.mime} masters`,
       };
     const master = await deps.ocfl.content(data.itemId, data.sha512);
-    if (!master) {
-      throw new YaddasError(
-        ErrorCodes.STAGED_FILE_MISSING,
-        `The master of page ${data.page} (SHA-512 ${data.sha512.slice(0, 16)}…) is not in object ${data.itemId}.`,
-        { permanent: true },
-      );
-    }
+    if (!master) throw masterNotInObject(data);
     if (!master.inHead) {
       // A re-scan replaced this master after this ingest stored it: its derivatives are not ours to write.
       log.warn({ head: master.head }, 'the master is no longer in the head version: no derivatives over the newer ones');

@@ -10,7 +10,7 @@ import { ErrorCodes, YaddasError } from '../../domain/errors.js';
 import { languageHint } from '../../domain/ocr-languages.js';
 import { isoSeconds } from '../../domain/time.js';
 import type { OcflStore } from '../../storage/ocfl-store.js';
-import type { HandlerFactory, StageHandler } from '../stage.js';
+import { type HandlerFactory, masterNotInObject, type StageHandler } from '../stage.js';
 import { fromTesseract, type TesseractPage } from './ocr.core.js';
 import type { OcrPayload, OcrReturn } from './ocr.stage.js';
 
@@ -34,13 +34,7 @@ export function ocrProcessor(deps: OcrDeps): StageHandler<OcrPayload, OcrReturn>
       );
     }
     const stored = await deps.ocfl.content(data.itemId, data.sha512);
-    if (!stored) {
-      throw new YaddasError(
-        ErrorCodes.STAGED_FILE_MISSING,
-        `The master of page ${data.page} (SHA-512 ${data.sha512.slice(0, 16)}…) is not in object ${data.itemId}.`,
-        { permanent: true },
-      );
-    }
+    if (!stored) throw masterNotInObject(data);
     const master = await stored.read();
 
     const t0 = performance.now();
