@@ -5,8 +5,8 @@
 #                             (English and Azerbaijani come from npm), a build
 #   scripts/setup.sh --test   also what the tests use: Debian's awscli (an independent S3 client),
 #                             chromium (Mirador, a real IIIF viewer, runs in it headless), the
-#                             tesseract CLI (the OCR peer), poppler-utils, qpdf and xmllint (to read
-#                             our PDFs and XML as users would) and the DejaVu fonts (test pages)
+#                             tesseract CLI (the OCR peer), poppler-utils, qpdf, xmllint and jq (to
+#                             read our PDFs, XML and JSON as users would) and the DejaVu fonts
 #   scripts/setup.sh --bench  also what the benchmark compares against: libvips-tools, ocrmypdf
 # It says what it installs; OS packages need root (or sudo).
 set -euo pipefail
@@ -61,6 +61,7 @@ if [ "$want_test" = 1 ]; then
   command -v pdftotext >/dev/null 2>&1 || packages+=(poppler-utils)
   command -v qpdf >/dev/null 2>&1 || packages+=(qpdf)
   command -v xmllint >/dev/null 2>&1 || packages+=(libxml2-utils)
+  command -v jq >/dev/null 2>&1 || packages+=(jq)
   [ -f /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf ] || packages+=(fonts-dejavu-core)
 fi
 if [ "$want_bench" = 1 ] && ! command -v vips >/dev/null 2>&1; then packages+=(libvips-tools); fi
@@ -79,7 +80,7 @@ if [ ${#packages[@]} -gt 0 ]; then
   say "  tesseract-ocr-rus, tesseract-ocr-aze-cyrl: OCR language data (read offline)"
   [ "$want_test" = 1 ] && say "  awscli: the tests read stored objects back with an independent S3 client"
   [ "$want_test" = 1 ] && say "  chromium: the tests open published manifests in Mirador, headless"
-  [ "$want_test" = 1 ] && say "  tesseract-ocr, poppler-utils, qpdf, libxml2-utils, fonts-dejavu-core: OCR peer, PDF and XML checks, test pages"
+  [ "$want_test" = 1 ] && say "  tesseract-ocr, poppler-utils, qpdf, libxml2-utils, jq, fonts-dejavu-core: OCR peer, PDF, XML and JSON checks, test pages"
   [ "$want_bench" = 1 ] && say "  libvips-tools, ocrmypdf: the benchmark's peers for derivatives and searchable PDFs"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
