@@ -23,7 +23,7 @@ export function stateFromRecord(
     sourceName: record.ingest.sourceName,
     kind: record.ingest.kind,
     takenAt: record.ingest.takenAt,
-    via: record.ingest.via as IngestManifest['via'],
+    via: record.ingest.via,
     files: record.pages.map((p) => ({ role: 'page' as const, page: p.page, path: p.name, size: p.size })),
     ignored: record.ignoredFiles,
     metadata: record.metadata,

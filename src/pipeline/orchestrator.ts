@@ -19,8 +19,8 @@ export interface OrchestratorDeps {
 }
 
 /** Children of this step only: the parent's results hash holds every step's children. */
-function forStep(all: Record<string, unknown>, stage: StageName, ingestId: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+function forStep<V>(all: Record<string, V>, stage: StageName, ingestId: string): Record<string, V> {
+  const out: Record<string, V> = {};
   const marker = `:${stage}:${stage}-${ingestId}-`;
   for (const [k, v] of Object.entries(all)) {
     const i = k.indexOf(marker);
@@ -67,8 +67,7 @@ export function createOrchestrator(deps: OrchestratorDeps) {
 
       const all = await job.getChildrenValues();
       const ignored = await job.getIgnoredChildrenFailures();
-      for (const stage of step)
-        s = fold(stage, s, forStep(all, stage, ingestId), forStep(ignored, stage, ingestId) as Record<string, string>);
+      for (const stage of step) s = fold(stage, s, forStep(all, stage, ingestId), forStep(ignored, stage, ingestId));
       s = { ...s, step: s.step + 1, spawned: false };
       await job.updateData(s);
       if (step.some((st) => STAGES[st].spec.endsPreservation)) await finish(s);

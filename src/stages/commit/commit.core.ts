@@ -24,7 +24,7 @@ export interface ItemRecord {
   objectId: string;
   version: string;
   type: string | null;
-  ingest: { ingestId: string; sourceName: string; kind: 'folder' | 'file'; via: string; takenAt: string; storedAt: string };
+  ingest: { ingestId: string; sourceName: string; kind: 'folder' | 'file'; via: IngestManifest['via']; takenAt: string; storedAt: string };
   metadata: IngestManifest['metadata'];
   metadataFile: { logicalPath: string; size: number; digests: Digests } | null;
   pages: Array<{
