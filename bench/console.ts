@@ -83,7 +83,7 @@ async function main(): Promise<number> {
     t = performance.now();
     const queues = QUEUE_NAMES.filter((q) => q !== 'ingest');
     for (let i = 0; i < JOBS; i += 1000) {
-      const q = app.queues.get(queues[(i / 1000) % queues.length]!);
+      const q = app.queues.bullQueue(queues[(i / 1000) % queues.length]!);
       await q.addBulk(
         Array.from({ length: Math.min(1000, JOBS - i) }, (_, k) => ({
           name: 'bench',

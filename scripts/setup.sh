@@ -94,3 +94,7 @@ say "installing npm packages (npm ci) and building"
 # Warnings stay visible (an EBADENGINE would say a package does not support this Node).
 npm ci --no-audit --no-fund --loglevel=warn
 say "done"
+if [ -x "$PWD/.node/bin/node" ] && [ "$node_major" -lt "$NODE_MAJOR" ]; then
+  say "npm start, npm test and bin/yaddas.js use .node/bin/node by themselves; for npx yaddas (npm would"
+  say "  warn about the machine's older Node), put it first on your PATH: export PATH=\"$PWD/.node/bin:\$PATH\""
+fi

@@ -21,7 +21,7 @@ import { Watcher } from './intake/watcher.js';
 import type { Logger } from './log.js';
 import { createOrchestrator } from './pipeline/orchestrator.js';
 import { INGEST_QUEUE, NOTIFY, NOTIFY_QUEUE, PLAN, type Payload, type Result, STAGES, type StageName } from './pipeline/plan.js';
-import { createWorker, Queues, wrapProcessor } from './pipeline/queues.js';
+import { Queues, wrapProcessor } from './pipeline/queues.js';
 import type { StageHandler, StagePorts } from './stages/stage.js';
 import type { Locks } from './storage/locks.js';
 import type { ObjectStore } from './storage/object-store.js';
@@ -160,21 +160,15 @@ export async function startWorker(app: App, role: Role): Promise<Worker> {
   const log = app.log;
   const opts = { concurrency: concurrencyOf(c, role), lockSeconds: c.jobs.lockSeconds };
   if (role === INGEST_QUEUE) {
-    return createWorker(
-      app.queues.deps,
-      role,
-      createOrchestrator({ queues: app.queues, status: app.status, log, metrics: app.metrics }),
-      opts,
-      log,
-    );
+    return app.queues.worker(role, createOrchestrator({ queues: app.queues, status: app.status, log, metrics: app.metrics }), opts, log);
   }
   if (role === NOTIFY_QUEUE) {
-    return createWorker(app.queues.deps, role, wrapProcessor(role, (await NOTIFY.handler())(app), log, app.metrics), opts, log);
+    return app.queues.worker(role, wrapProcessor(role, (await NOTIFY.handler())(app), log, app.metrics), opts, log);
   }
   // The OCR engines start with the worker, so missing languages are reported at start-up.
   if (role === 'ocr')
     void app.ocr().catch((err: Error) => log.error({ err: { message: err.message } }, 'OCR engines could not be prepared'));
-  return createWorker(app.queues.deps, role, wrapProcessor(role, await app.handler(role), log, app.metrics, app.status), opts, log);
+  return app.queues.worker(role, wrapProcessor(role, await app.handler(role), log, app.metrics, app.status), opts, log);
 }
 
 export function createWatcher(app: App): Watcher {

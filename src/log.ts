@@ -11,8 +11,8 @@ export type { Logger };
  * Processes log to stdout. The CLI logs to stderr (`to: 'stderr'`): its stdout is its output, for
  * people and for scripts (`--json` into jq), and must carry nothing else.
  */
-export function createLogger(cfg: Pick<Config, 'log'>, name: string, dest?: pino.DestinationStream | { to: 'stderr' }): Logger {
-  const toStderr = dest !== undefined && 'to' in dest;
+export function createLogger(cfg: Pick<Config, 'log'>, name: string, opts: { to?: 'stdout' | 'stderr' } = {}): Logger {
+  const toStderr = opts.to === 'stderr';
   const stream = toStderr ? process.stderr : process.stdout;
   const pretty = cfg.log.format === 'pretty' || (cfg.log.format === 'auto' && stream.isTTY === true);
   const options: pino.LoggerOptions = {
@@ -35,7 +35,6 @@ export function createLogger(cfg: Pick<Config, 'log'>, name: string, dest?: pino
     },
     serializers: { err: pino.stdSerializers.err },
   };
-  if (dest && !toStderr) return pino(options, dest as pino.DestinationStream);
   if (pretty) {
     return pino({
       ...options,

@@ -1,6 +1,6 @@
 /**
  * Running one role as a process: configuration, logger, app, the role itself, and a graceful
- * drain on SIGTERM (a second signal forces the exit). Every worker entry in workers/ is this.
+ * drain on SIGTERM. Every worker entry in workers/ is this.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Worker } from 'bullmq';
@@ -38,9 +38,14 @@ export async function waitForRedis(cfg: Config, log: Logger, seconds = 30): Prom
  * when it tells them (IPC) or when the signal reaches them directly, and a signal that arrives
  * twice (a process manager signalling the whole process group, and the supervisor after it) still
  * drains once.
+ *
+ * Listening starts before the role does: asked to stop while still starting (waiting for Redis,
+ * loading OCR engines), a process exits at once, since nothing of its own is running yet (a job
+ * it may just have taken runs again elsewhere), instead of leaving the supervisor waiting.
  */
-export function onShutdown(log: Logger, stop: () => Promise<void>): void {
+export function listenForShutdown(log: Logger): { whenStopping(stop: () => Promise<void>): void } {
   const supervised = process.env.YADDAS_SUPERVISED === '1';
+  let stopFn: (() => Promise<void>) | undefined;
   let stopping = false;
   const handler = (why: string) => {
     if (stopping) {
@@ -49,8 +54,12 @@ export function onShutdown(log: Logger, stop: () => Promise<void>): void {
       process.exit(1);
     }
     stopping = true;
+    if (!stopFn) {
+      log.info({ signal: why }, 'stopping before it was ready: nothing to drain');
+      process.exit(0);
+    }
     log.info({ signal: why }, 'draining: finishing running jobs, taking no new ones');
-    stop()
+    stopFn()
       .then(() => process.exit(0))
       .catch((err) => {
         log.error({ err }, 'error while stopping');
@@ -69,6 +78,11 @@ export function onShutdown(log: Logger, stop: () => Promise<void>): void {
   } else {
     process.on('SIGINT', () => handler('SIGINT'));
   }
+  return {
+    whenStopping(stop) {
+      stopFn = stop;
+    },
+  };
 }
 
 /** Tells the supervisor, when there is one, that this process's role is ready for work. */
@@ -80,6 +94,7 @@ function sayReady(role: string): void {
 export async function runRole(role: Role | 'intake' | 'console'): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger(config, role);
+  const shutdown = listenForShutdown(log);
   await waitForRedis(config, log);
   const app: App = createApp(config, log);
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
@@ -104,11 +119,11 @@ export async function runRole(role: Role | 'intake' | 'console'): Promise<void> 
       { inbox: config.inbox, rejected: config.intake.rejectedDir, mode: config.intake.mode, quietSeconds: config.intake.quietSeconds },
       'watching the inbox',
     );
-    sayReady(role);
-    onShutdown(log, async () => {
+    shutdown.whenStopping(async () => {
       await watcher.stop();
       await app.close();
     });
+    sayReady(role);
     return;
   }
   if (role === 'console') {
@@ -117,19 +132,19 @@ export async function runRole(role: Role | 'intake' | 'console'): Promise<void> 
     const { startConsole } = await import('./console/server.js');
     const { server, url } = await startConsole(app);
     log.info({ url, readOnly: !(config.console.user && config.console.password) }, `console at ${url} (/metrics, /health, /ready)`);
-    sayReady(role);
-    onShutdown(log, async () => {
+    shutdown.whenStopping(async () => {
       await server.close();
       await app.close();
     });
+    sayReady(role);
     return;
   }
   const worker: Worker = await startWorker(app, role);
-  await worker.waitUntilReady();
-  log.info({ queue: role, concurrency: worker.opts.concurrency }, 'worker started');
-  sayReady(role);
-  onShutdown(log, async () => {
+  shutdown.whenStopping(async () => {
     await worker.close();
     await app.close();
   });
+  await worker.waitUntilReady();
+  log.info({ queue: role, concurrency: worker.opts.concurrency }, 'worker started');
+  sayReady(role);
 }

@@ -6,8 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
-import fs from 'node:fs/promises';
-import { redactUrl, type Config } from './config/load.js';
+import { makeFolder } from './adapters/local-fs.js';
+import { type Config, redactUrl, workFolders } from './config/load.js';
 import { createLogger, type Logger } from './log.js';
 import { createApp, ROLES } from './app.js';
 import { ensureEmbeddedS3, ensureRedis, type Running } from './services/embedded.js';
@@ -22,9 +22,7 @@ function workerEntry(role: string): string {
 /** Brings up what the configuration needs and checks it; returns the services it started. */
 export async function prepareServices(config: Config, log: Logger): Promise<Running[]> {
   const started: Running[] = [];
-  for (const dir of [config.dataDir, config.inbox, config.intake.stagingDir, config.intake.doneDir, config.intake.rejectedDir]) {
-    await fs.mkdir(dir, { recursive: true });
-  }
+  for (const f of workFolders(config)) await makeFolder(f);
   const redis = await ensureRedis(config, log);
   if (redis) started.push(redis);
   const s3 = await ensureEmbeddedS3(config, log);
@@ -55,6 +53,7 @@ export function describeSetup(config: Config, started: Running[]): string {
     `  S3 endpoint      ${config.s3.endpoint}${config.embeddedS3 ? '   (embedded)' : ''}`,
     `  buckets          preservation s3://${config.s3.preservationBucket} (OCFL 1.1)   access s3://${config.s3.accessBucket}`,
     `  console          http://${config.console.host.includes(':') ? `[${config.console.host}]` : config.console.host}:${config.console.port}/  (dashboard; /metrics, /health, /ready)${config.console.user && config.console.password ? '' : '   (read-only: no YADDAS_CONSOLE_USER/PASSWORD)'}`,
+    `  OCFL versions    by ${config.ocfl.userName} <${config.ocfl.userAddress}>${config.sources['ocfl.userAddress'] === 'default' ? '   (no YADDAS_OCFL_USER_ADDRESS: the public base URL stands in; set a mailto: of the unit responsible)' : ''}`,
     `  OCR              ${config.ocr.enabled ? `on, default languages ${config.ocr.languages}, ${config.ocr.engines} engine(s)` : 'off (YADDAS_OCR=false)'}; webhooks: ${config.webhooks.urls.length || 'none'}`,
   ];
   for (const s of started) lines.push(`  started          ${s.describe}`);
@@ -106,7 +105,9 @@ export async function runSupervisor(): Promise<void> {
       const quick = Date.now() - launchedAt < 10_000;
       const delay = quick ? Math.min(30_000, 1000 * 2 ** attempt) : 1000;
       log.error({ role, code, signal }, `the ${role} process exited; restarting in ${delay / 1000}s`);
-      setTimeout(() => launch(role, quick ? attempt + 1 : 0), delay);
+      setTimeout(() => {
+        if (!stopping) launch(role, quick ? attempt + 1 : 0);
+      }, delay);
     });
   };
   for (const role of roles) launch(role);

@@ -11,6 +11,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { Config } from '../config/load.js';
 import { MAX_PATH, fitInside, infoJson, planSizes, sizePath, type Size } from '../storage/iiif-image.js';
+import { PAGE_FILES } from '../storage/access-layout.js';
 
 export type DerivativeOptions = Config['derive'] & {
   /** the page inside a multi-page master (0-based) */
@@ -56,18 +57,19 @@ export async function makeDerivatives(
     const q = o.jpegQuality;
 
     const thumb = fitInside(full, o.thumbnailSize);
-    await open().resize(thumb.width, thumb.height).jpeg({ quality: q, mozjpeg: true }).toFile(path.join(out, 'thumbnail.jpg'));
+    await open().resize(thumb.width, thumb.height).jpeg({ quality: q, mozjpeg: true }).toFile(path.join(out, PAGE_FILES.thumbnail));
     const access = fitInside(full, o.accessSize);
     // mozjpeg (trellis quantisation) only for the small thumbnail: on a 2000-pixel access image it
     // costs more time than its few per cent of size are worth.
-    await open().resize(access.width, access.height).jpeg({ quality: q }).toFile(path.join(out, 'access.jpg'));
+    await open().resize(access.width, access.height).jpeg({ quality: q }).toFile(path.join(out, PAGE_FILES.access));
 
-    // sharp names the service after the output folder: id = <given id>/iiif.
+    // sharp names the service after the output folder: id = <given id>/<folder>.
+    const iiif = path.join(out, PAGE_FILES.iiif);
     await open()
       .jpeg({ quality: q })
-      .tile({ layout: 'iiif3', size: o.tileSize, id: o.serviceId.replace(/\/iiif$/, '') })
-      .toFile(path.join(out, 'iiif'));
-    const tiled = JSON.parse(await fs.readFile(path.join(out, 'iiif/info.json'), 'utf8')) as {
+      .tile({ layout: 'iiif3', size: o.tileSize, id: o.serviceId.slice(0, -(PAGE_FILES.iiif.length + 1)) })
+      .toFile(iiif);
+    const tiled = JSON.parse(await fs.readFile(path.join(iiif, 'info.json'), 'utf8')) as {
       tiles: Array<{ width: number; height?: number; scaleFactors: number[] }>;
     };
     const { sizes, max } = planSizes(
@@ -76,15 +78,15 @@ export async function makeDerivatives(
       o.maxFullSize,
     );
     for (const s of sizes) {
-      const file = path.join(out, 'iiif', sizePath(s));
+      const file = path.join(iiif, sizePath(s));
       if (await fs.stat(file).catch(() => null)) continue; // the tiler writes its smallest level itself
       await fs.mkdir(path.dirname(file), { recursive: true });
       await open().resize(s.width, s.height, { fit: 'fill' }).jpeg({ quality: q }).toFile(file);
     }
-    await fs.mkdir(path.dirname(path.join(out, 'iiif', MAX_PATH)), { recursive: true });
-    await fs.copyFile(path.join(out, 'iiif', sizePath(max)), path.join(out, 'iiif', MAX_PATH));
+    await fs.mkdir(path.dirname(path.join(iiif, MAX_PATH)), { recursive: true });
+    await fs.copyFile(path.join(iiif, sizePath(max)), path.join(iiif, MAX_PATH));
     await fs.writeFile(
-      path.join(out, 'iiif/info.json'),
+      path.join(iiif, 'info.json'),
       `${JSON.stringify(infoJson({ id: o.serviceId, full, tiles: tiled.tiles, sizes, max }), null, 2)}\n`,
     );
     return { full, max, thumbnail: thumb };

@@ -158,3 +158,14 @@ export async function writeFileAtomic(file: string, data: string | Buffer): Prom
   }
   await fs.rename(tmp, file);
 }
+
+/** Creates a working folder, or says which setting names it and why it cannot be made. */
+export async function makeFolder(f: { dir: string; variable: string }): Promise<void> {
+  try {
+    await fs.mkdir(f.dir, { recursive: true });
+  } catch (err) {
+    throw new Error(
+      `cannot create ${f.dir} (${f.variable}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; create it, or set ${f.variable} to a folder Yaddaş may write to`,
+    );
+  }
+}

@@ -7,6 +7,9 @@
  */
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 
+/** pdf.js's names for a file it read but could not make sense of. */
+const PARSE_FAILURES = new Set(['InvalidPDFException', 'FormatError', 'UnknownErrorException']);
+
 export type PdfCheck = { ok: true; pages: number; version: string | null } | { ok: false; reason: string; kind: 'damaged' | 'password' };
 
 export async function openPdf(file: string): Promise<PdfCheck> {
@@ -29,8 +32,11 @@ export async function openPdf(file: string): Promise<PdfCheck> {
   } catch (err) {
     const e = err as { name?: string; message?: string };
     if (e.name === 'PasswordException') return { ok: false, kind: 'password', reason: 'it is protected by a password' };
-    // pdf.js names what it could not parse ("Invalid PDF structure.", "Invalid XRef stream header").
-    return { ok: false, kind: 'damaged', reason: `${e.message ?? String(err)}`.replace(/\.$/, '') };
+    // What pdf.js could not parse ("Invalid PDF structure.", "Invalid XRef stream header") is the
+    // file's fault; anything else (the file could not be read: ResponseException, EIO) is not,
+    // and is thrown so that the job is tried again rather than the master rejected.
+    if (e.name && PARSE_FAILURES.has(e.name)) return { ok: false, kind: 'damaged', reason: `${e.message ?? e.name}`.replace(/\.$/, '') };
+    throw err;
   } finally {
     await task.destroy();
   }

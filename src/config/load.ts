@@ -1,4 +1,4 @@
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { SETTINGS, type Setting } from './settings.js';
@@ -247,9 +247,20 @@ export function loadConfig(opts: LoadOptions = {}): Config {
  * The rejected area's default: beside the inbox, where staff who drop items look, wherever the
  * command was started. `rejected` next to an inbox named `inbox`; else `<inbox name>-rejected`.
  */
-export function besideInbox(inbox: string): string {
+function besideInbox(inbox: string): string {
   const name = path.basename(inbox);
   return path.join(path.dirname(inbox), name === 'inbox' ? 'rejected' : `${name}-rejected`);
+}
+
+/** The folders Yaddaş works in, each with the variable that sets it (for errors that say which). */
+export function workFolders(cfg: Config): Array<{ dir: string; variable: string }> {
+  return [
+    { dir: cfg.dataDir, variable: 'YADDAS_DATA_DIR' },
+    { dir: cfg.inbox, variable: 'YADDAS_INBOX' },
+    { dir: cfg.intake.stagingDir, variable: 'YADDAS_STAGING_DIR' },
+    { dir: cfg.intake.doneDir, variable: 'YADDAS_DONE_DIR' },
+    { dir: cfg.intake.rejectedDir, variable: 'YADDAS_REJECTED_DIR' },
+  ];
 }
 
 /** Redacts a URL's password: redis://:secret@host → redis://:[redacted]@host */

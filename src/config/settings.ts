@@ -142,7 +142,7 @@ export const SETTINGS = [
     env: ['YADDAS_DATA_DIR'],
     default: './data',
     parse: nonEmpty,
-    doc: "Yaddaş's own working folder: staged items, the done area, embedded Redis and S3 data.",
+    doc: "Yaddaş's own working folder: staged items, the done area, embedded Redis and S3 data, and the OCR language data gathered from npm and the system (`tessdata`).",
   }),
   setting({
     key: 'intake.stagingDir',

@@ -9,9 +9,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { CONFIDENCE_BUCKETS, DURATION_BUCKETS, type MetricsStore } from '../adapters/redis/metrics-store.js';
 import type { StatusStore } from '../adapters/redis/status-store.js';
 import { QUEUE_NAMES } from '../pipeline/plan.js';
-import type { Queues } from '../pipeline/queues.js';
-
-const JOB_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'prioritized', 'failed', 'completed'] as const;
+import { JOB_STATES, type Queues } from '../pipeline/queues.js';
 
 export interface PrometheusDeps {
   queues: Queues;
@@ -51,7 +49,7 @@ export function createRegistry(deps: PrometheusDeps): Registry {
       this.reset();
       await Promise.all(
         QUEUE_NAMES.map(async (q) => {
-          const counts = await deps.queues.get(q).getJobCounts(...JOB_STATES);
+          const { counts } = await deps.queues.state(q, JOB_STATES);
           for (const state of JOB_STATES) this.set({ queue: q, state }, counts[state] ?? 0);
         }),
       );

@@ -90,7 +90,7 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
   const board = new FastifyAdapter();
   board.setBasePath('/queues');
   createBullBoard({
-    queues: QUEUE_NAMES.map((n) => new BullMQAdapter(app.queues.get(n))),
+    queues: QUEUE_NAMES.map((n) => new BullMQAdapter(app.queues.bullQueue(n))),
     serverAdapter: board,
     options: { uiConfig: { boardTitle: 'Yaddaş queues' } },
   });

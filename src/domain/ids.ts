@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isoSeconds } from './time.js';
 
 /**
  * Item ids appear in S3 keys, IIIF URLs, Redis keys and BullMQ job ids, so they are restricted to
@@ -86,11 +87,7 @@ export function slugify(name: string, maxLength = 40): string {
   return slug || 'item';
 }
 
-const stamp = (d: Date) =>
-  d
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
+const stamp = (d: Date) => isoSeconds(d).replace(/[-:]/g, '');
 
 /**
  * An ingest is one taking of an item from the inbox (a re-scan is a new ingest of the same item).

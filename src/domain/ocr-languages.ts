@@ -52,7 +52,7 @@ export function parseLanguages(v: string | string[]): { ok: true; codes: string[
 export type OcrChoice = { run: true; languages: string; from: 'ocrLanguages' | 'language' | 'default' } | { run: false; reason: string };
 
 /** Why a single image dropped on its own is not read (the inbox contract calls it a photograph). */
-export const SINGLE_IMAGE_NOT_READ =
+const SINGLE_IMAGE_NOT_READ =
   'a single image dropped on its own is taken as a photograph or a map sheet, which are not OCRed; to have one page read, drop it in a folder with a metadata.json that names ocrLanguages';
 
 /**

@@ -1,6 +1,6 @@
 /**
- * Timestamps as Yaddaş writes them into records that outlive it (OCFL `created`, item records,
- * OCR processing times): ISO 8601 in UTC to the second. Fixed once per version, so that a retried
- * write produces the same bytes.
+ * Timestamps as Yaddaş writes them into records that outlive it (OCFL `created`, version times in
+ * item records, OCR processing times): ISO 8601 in UTC to the second. Where a retried write must
+ * produce the same bytes, the caller fixes the time once and carries it (prepare's `created`).
  */
 export const isoSeconds = (d: Date = new Date()): string => d.toISOString().replace(/\.\d+Z$/, 'Z');

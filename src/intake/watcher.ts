@@ -5,8 +5,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { scanInbox } from '../adapters/local-fs.js';
-import type { Config } from '../config/load.js';
+import { makeFolder, scanInbox } from '../adapters/local-fs.js';
+import { type Config, workFolders } from '../config/load.js';
 import { Staging } from '../domain/staging.js';
 import type { Logger } from '../log.js';
 import { LockNames, type Locks } from '../storage/locks.js';
@@ -37,8 +37,8 @@ export class Watcher {
   }
 
   async start(): Promise<void> {
-    await fs.mkdir(this.deps.config.inbox, { recursive: true });
-    await fs.mkdir(this.deps.config.intake.rejectedDir, { recursive: true });
+    for (const f of workFolders(this.deps.config).filter((w) => w.variable === 'YADDAS_INBOX' || w.variable === 'YADDAS_REJECTED_DIR'))
+      await makeFolder(f);
     const recovered = await this.deps.intake.recover();
     if (recovered > 0) this.deps.log.info({ recovered }, 'resumed staged ingests left by an earlier run');
     this.schedule(0);
@@ -68,6 +68,16 @@ export class Watcher {
     const { inbox, intake } = this.deps.config;
     const snaps = await scanInbox(inbox, intake.markerName, intake.mode);
     const { ready, state } = decideArrivals(snaps, this.state, Date.now(), { mode: intake.mode, quietMs: intake.quietSeconds * 1000 });
+    // Staff (and whoever watches the log) learn at once that an item was seen, not only minutes
+    // later when it is taken.
+    for (const snap of snaps) {
+      if (this.state.has(snap.name) || ready.includes(snap.name)) continue;
+      const when =
+        intake.mode === 'quiet'
+          ? `taken once nothing in it has changed for ${intake.quietSeconds} s`
+          : `taken once its marker "${intake.markerName}" is there`;
+      this.deps.log.info({ file: snap.name }, `seen in the inbox; ${when}`);
+    }
     this.state = state;
     for (const name of ready) {
       if (this.stopped) break;

@@ -22,17 +22,7 @@ export interface QueueState {
 }
 
 export async function queueStates(app: OpsPorts): Promise<QueueState[]> {
-  return Promise.all(
-    QUEUE_NAMES.map(async (name) => {
-      const q = app.queues.get(name);
-      const [paused, workers, counts] = await Promise.all([
-        q.isPaused(),
-        q.getWorkersCount(),
-        q.getJobCounts('waiting', 'active', 'delayed', 'waiting-children', 'prioritized', 'failed', 'completed'),
-      ]);
-      return { name, paused, workers, counts };
-    }),
-  );
+  return Promise.all(QUEUE_NAMES.map(async (name) => ({ name, ...(await app.queues.state(name)) })));
 }
 
 export type ItemFilter = 'all' | 'failed' | 'stuck' | 'rejected' | 'in-flight';
@@ -208,7 +198,5 @@ export async function readHead(app: Pick<OpsPorts, 'preservation'>, itemId: stri
 
 export async function setPaused(app: OpsPorts, stage: string, paused: boolean): Promise<void> {
   if (!(QUEUE_NAMES as readonly string[]).includes(stage)) throw new Error(`no stage "${stage}" (stages: ${QUEUE_NAMES.join(', ')})`);
-  const q = app.queues.get(stage);
-  if (paused) await q.pause();
-  else await q.resume();
+  await app.queues.setPaused(stage, paused);
 }

@@ -5,7 +5,7 @@
  * longer has). `yaddas rederive` and the tests call it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { encodeFailure, RetryLater, YaddasError } from '../domain/errors.js';
+import { ErrorCodes, encodeFailure, RetryLater, YaddasError } from '../domain/errors.js';
 import { pageKey } from '../domain/ids.js';
 import { type StoredRecord, stateFromRecord } from '../pipeline/from-record.js';
 import { type IngestState, type Result, STAGES, type StageName } from '../pipeline/plan.js';
@@ -21,8 +21,10 @@ export function allItemIds(app: Pick<OpsPorts, 'preservation'>): AsyncIterable<s
 }
 
 /**
- * Runs one stage of the plan in this process: its jobs one after another, each retried while it
- * says RetryLater (the object is busy), then its fold, exactly as the queue would.
+ * Runs one stage of the plan in this process: its jobs one after another, then its fold, as the
+ * orchestrator would. A job that says RetryLater (the object is busy) waits and runs again; any
+ * other failure is not retried here (the command is run again by a person), and is folded in as
+ * "CODE: reason" like a job that ran out of attempts.
  */
 export async function runStage<N extends StageName>(
   app: OpsPorts,
@@ -44,7 +46,8 @@ export async function runStage<N extends StageName>(
           await sleep(err.ms);
           continue;
         }
-        failures[child.key] = err instanceof YaddasError ? encodeFailure(err.code, err.message) : (err as Error).message;
+        failures[child.key] =
+          err instanceof YaddasError ? encodeFailure(err.code, err.message) : encodeFailure(ErrorCodes.INTERNAL, (err as Error).message);
         break;
       }
     }

@@ -14,7 +14,7 @@ import type { OpsPorts } from './ports.js';
  */
 export type EndedWhen = 'preservation' | 'all';
 
-export const endedAt = (r: IngestRecord, when: EndedWhen): boolean =>
+const endedFor = (r: IngestRecord, when: EndedWhen): boolean =>
   when === 'preservation' ? isTerminal(r.status) : r.status === 'rejected' || r.status === 'failed' || (hasEnded(r) && !!r.publication);
 
 export interface WaitOptions {
@@ -40,7 +40,7 @@ export async function waitForIngests(
     await o.onPoll?.(records, Date.now() - started);
     const pending = ingestIds.filter((id) => {
       const r = records.get(id);
-      return !r || !endedAt(r, o.when);
+      return !r || !endedFor(r, o.when);
     });
     if (pending.length === 0) return { records, timedOut: [] };
     if (Date.now() > deadline) return { records, timedOut: pending };

@@ -8,6 +8,7 @@ import { type Job, WaitingChildrenError } from 'bullmq';
 import type { MetricsStore } from '../adapters/redis/metrics-store.js';
 import type { StatusStore } from '../adapters/redis/status-store.js';
 import type { Logger } from '../log.js';
+import type { TextReturn } from '../stages/text/text.stage.js';
 import { childJobId, fanOut, fold, type IngestState, STAGES, STEPS, type StageName, stepRuns } from './plan.js';
 import type { Queues } from './queues.js';
 
@@ -21,7 +22,7 @@ export interface OrchestratorDeps {
 /** Children of this step only: the parent's results hash holds every step's children. */
 function forStep<V>(all: Record<string, V>, stage: StageName, ingestId: string): Record<string, V> {
   const out: Record<string, V> = {};
-  const marker = `:${stage}:${stage}-${ingestId}-`;
+  const marker = `:${stage}:${childJobId(stage, ingestId, '')}`;
   for (const [k, v] of Object.entries(all)) {
     const i = k.indexOf(marker);
     if (i >= 0) out[k.slice(i + marker.length)] = v;
@@ -29,9 +30,18 @@ function forStep<V>(all: Record<string, V>, stage: StageName, ingestId: string):
   return out;
 }
 
+/**
+ * An ingest queued by an earlier release of Yaddaş: its text step's result was kept under
+ * `ocr.text` before the text stage had a slice of its own.
+ */
+function fromEarlierRelease(s: IngestState): IngestState {
+  const earlier = (s.ocr as { text?: TextReturn } | undefined)?.text;
+  return earlier && !s.text ? { ...s, text: earlier } : s;
+}
+
 export function createOrchestrator(deps: OrchestratorDeps) {
   return async (job: Job<IngestState>, token?: string): Promise<IngestState['outcome']> => {
-    let s = job.data;
+    let s = fromEarlierRelease(job.data);
     const { ingestId, itemId } = s.manifest;
     const log = deps.log.child({ stage: 'ingest', jobId: job.id, ingestId, itemId });
 
@@ -48,7 +58,7 @@ export function createOrchestrator(deps: OrchestratorDeps) {
           counts.push(children.length);
           if (children.length === 0) continue;
           const parent = { id: job.id ?? '', queue: job.queueQualifiedName };
-          await deps.queues.get(stage).addBulk(
+          await deps.queues.bullQueue(stage).addBulk(
             children.map((c) => ({
               name: stage,
               data: c.data,

@@ -8,10 +8,12 @@
  * Handlers are loaded when a process first needs one, so a process loads only the libraries of
  * the stage it runs (the console and announce never load sharp or tesseract.js).
  *
- * Adding a stage: its folder (contract, processor), its entry in STAGES, its place in STEPS.
+ * Adding a stage: its folder (contract with its state slice, processor), its entry in REGISTRY,
+ * its place in STEPS, and its slice in IngestState; a process of its own is a line in workers/
+ * and its concurrency a setting (app.ts, config/settings.ts).
  */
 import { announceStage, type NotifyPayload } from '../stages/announce/announce.stage.js';
-import { type CommitSlice, commitStage } from '../stages/commit/commit.stage.js';
+import { commitStage } from '../stages/commit/commit.stage.js';
 import { type DeriveSlice, deriveStage } from '../stages/derive/derive.stage.js';
 import { type InspectSlice, inspectStage } from '../stages/inspect/inspect.stage.js';
 import { type OcrSlice, ocrStage } from '../stages/ocr/ocr.stage.js';
@@ -28,7 +30,6 @@ export type IngestState = IngestCore &
   InspectSlice &
   PrepareSlice &
   StoreSlice &
-  CommitSlice &
   ReleaseSlice &
   DeriveSlice &
   OcrSlice &

@@ -24,11 +24,15 @@ export interface QueueDeps {
 
 const DAY = 24 * 3600;
 
+/** The job states operators are shown. */
+export const JOB_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'prioritized', 'failed', 'completed'] as const;
+type JobState = (typeof JOB_STATES)[number];
+
 export class Queues implements Deliveries {
   private readonly queues = new Map<string, Queue>();
-  constructor(readonly deps: QueueDeps) {}
+  constructor(private readonly deps: QueueDeps) {}
 
-  get(name: string): Queue {
+  private get(name: string): Queue {
     let q = this.queues.get(name);
     if (!q) {
       q = new Queue(name, { connection: this.deps.connection, prefix: this.deps.prefix });
@@ -108,6 +112,35 @@ export class Queues implements Deliveries {
       out.push({ job: job.id ?? ingestId, code, reason: message });
     }
     return out;
+  }
+
+  /**
+   * The BullMQ queue itself, for the pipeline's own use and for Bull Board (which shows queues
+   * as BullMQ has them). Everything else asks the methods here.
+   */
+  bullQueue(name: string): Queue {
+    return this.get(name);
+  }
+
+  /** What operators see of a queue: paused or not, workers connected, jobs by state. */
+  async state(
+    name: string,
+    states: readonly JobState[] = JOB_STATES,
+  ): Promise<{ paused: boolean; workers: number; counts: Record<string, number> }> {
+    const q = this.get(name);
+    const [paused, workers, counts] = await Promise.all([q.isPaused(), q.getWorkersCount(), q.getJobCounts(...states)]);
+    return { paused, workers, counts };
+  }
+
+  /** Pauses a queue for every worker (running jobs finish), or resumes it. */
+  async setPaused(name: string, paused: boolean): Promise<void> {
+    if (paused) await this.get(name).pause();
+    else await this.get(name).resume();
+  }
+
+  /** Starts a worker of a queue (its own blocking connection), named after this machine and process. */
+  worker(name: string, processor: (job: Job, token?: string) => Promise<unknown>, opts: WorkerOptions, log: Logger): Worker {
+    return createWorker(this.deps, name, processor, opts, log);
   }
 
   /** How many workers (of any machine) are connected to a queue. */
@@ -202,7 +235,7 @@ export interface WorkerOptions {
   lockSeconds?: number;
 }
 
-export function createWorker(
+function createWorker(
   deps: QueueDeps,
   queue: string,
   processor: (job: Job, token?: string) => Promise<unknown>,

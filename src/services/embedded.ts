@@ -83,6 +83,11 @@ export async function ensureRedis(cfg: Config, log: Logger): Promise<Running | n
     await sleep(100);
   }
   log.info({ port, dir }, 'started a private Redis (AOF on) because nothing answered at REDIS_URL');
+  // It runs in a process group of its own (above): whatever way this process ends, Redis ends
+  // with it (SIGTERM: it writes its AOF and exits), rather than being left on its port.
+  process.once('exit', () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+  });
   return {
     describe: `embedded redis-server on 127.0.0.1:${port}, data in ${dir}`,
     stop: () =>

@@ -1,15 +1,12 @@
 /**
- * One writer per OCFL object: an ingest holds its item's object from prepare to release, and the
- * text step holds it again to add its OCR version. A busy object makes the job wait (RetryLater:
- * run again later, not failed); a holder whose ingest has ended entirely does not block the item
- * for ever, it is taken over.
+ * One writer per OCFL object: an ingest holds its item's object from prepare to release (this
+ * helper, in prepare), and OcflStore.writeVersion holds it for a version written in one go (the
+ * text step). A busy object makes the job wait (RetryLater: run again later, not failed); a
+ * holder whose ingest has ended entirely does not block the item for ever, it is taken over.
  */
 import { RetryLater } from '../domain/errors.js';
 import type { Logger } from '../log.js';
-import type { OcflStore } from '../storage/ocfl-store.js';
-
-/** How long a job waits before it looks at a busy object again. */
-export const BUSY_RETRY_MS = 3_000;
+import { BUSY_RETRY_MS, type OcflStore } from '../storage/ocfl-store.js';
 
 export async function holdObjectOrWait(
   ocfl: OcflStore,
@@ -22,6 +19,9 @@ export async function holdObjectOrWait(
   if (lock.tookOverFrom) log.warn({ holder: lock.tookOverFrom }, 'took the object over from a finished ingest that still held it');
   if (!lock.held) {
     log.info({ holder: lock.holder }, 'another ingest of this item is writing to its object; waiting for it');
-    throw new RetryLater(BUSY_RETRY_MS, `another ingest (${lock.holder}) is writing to object ${itemId}`);
+    throw new RetryLater(
+      BUSY_RETRY_MS,
+      `${lock.holder ? `another ingest (${lock.holder})` : 'another ingest'} is writing to object ${itemId}`,
+    );
   }
 }

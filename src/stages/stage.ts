@@ -126,6 +126,9 @@ export interface StagePorts {
 /** Builds a stage's handler from the ports (each processor module exports one). */
 export type HandlerFactory<P, R> = (ports: StagePorts) => StageHandler<P, R>;
 
+/** An ingest whose masters were just stored as a new version: the access steps have work. */
+export const newlyPreserved = (s: IngestCore): boolean => s.outcome?.status === 'preserved' && !s.outcome.unchanged;
+
 /** Failures that outlived their retries make the item `failed`, with the first one as reason. */
 export function failWith<T extends IngestCore>(s: T, what: string, failures: Readonly<Record<string, string>>): T {
   const first = Object.values(failures)[0] ?? '';
@@ -139,9 +142,8 @@ export const firstFailure = (failures: Readonly<Record<string, string>>): string
 
 export const hasFailures = (failures: Readonly<Record<string, string>>): boolean => Object.keys(failures).length > 0;
 
-/** Who OCFL versions name as their user: the configured name, and address where one is set. */
-export const ocflUser = (c: Config): OcflUser =>
-  c.ocfl.userAddress ? { name: c.ocfl.userName, address: c.ocfl.userAddress } : { name: c.ocfl.userName };
+/** Who OCFL versions name as their user (the configuration always has an address: load.ts). */
+export const ocflUser = (c: Config): OcflUser => ({ name: c.ocfl.userName, address: c.ocfl.userAddress });
 
 /** A view's master that its object does not hold (removed by hand?): permanent, nothing to retry. */
 export const masterNotInObject = (d: { itemId: string; page: number; sha512: string }): YaddasError =>

@@ -23,6 +23,17 @@ export function itemKeys(itemId: string) {
   };
 }
 
+/** The names of a view's files inside its folder (the derivatives are made under these names). */
+export const PAGE_FILES = {
+  thumbnail: 'thumbnail.jpg',
+  access: 'access.jpg',
+  /** the IIIF level-0 image: info.json, tiles, sizes, full/max */
+  iiif: 'iiif',
+  ocrText: 'ocr.txt',
+  hocr: 'ocr.hocr',
+  alto: 'ocr.alto.xml',
+} as const;
+
 /** One view's files: derivatives, IIIF level-0 image, OCR. */
 export function pageKeys(itemId: string, page: number) {
   const prefix = `items/${itemId}/pages/${pageKey(page)}`;
@@ -30,13 +41,13 @@ export function pageKeys(itemId: string, page: number) {
     prefix,
     /** the view's folder, as a listing of `itemKeys(id).pages` names it */
     folder: `${prefix}/`,
-    thumbnail: `${prefix}/thumbnail.jpg`,
-    access: `${prefix}/access.jpg`,
-    iiif: `${prefix}/iiif`,
-    info: `${prefix}/iiif/info.json`,
-    ocrText: `${prefix}/ocr.txt`,
-    hocr: `${prefix}/ocr.hocr`,
-    alto: `${prefix}/ocr.alto.xml`,
+    thumbnail: `${prefix}/${PAGE_FILES.thumbnail}`,
+    access: `${prefix}/${PAGE_FILES.access}`,
+    iiif: `${prefix}/${PAGE_FILES.iiif}`,
+    info: `${prefix}/${PAGE_FILES.iiif}/info.json`,
+    ocrText: `${prefix}/${PAGE_FILES.ocrText}`,
+    hocr: `${prefix}/${PAGE_FILES.hocr}`,
+    alto: `${prefix}/${PAGE_FILES.alto}`,
   };
 }
 

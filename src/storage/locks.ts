@@ -13,9 +13,10 @@ export interface Locks {
   release(name: string, owner: string): Promise<void>;
   /**
    * Runs `fn` holding the lock: waits up to `waitMs` for it, keeps it renewed while `fn` runs, and
-   * releases it after. Throws when the lock stays taken for `waitMs`.
+   * releases it after. Throws when the lock stays taken for `waitMs`. `onLost` is told when the
+   * lock could not be renewed (Redis went away) while `fn` was still running.
    */
-  withLock<T>(name: string, opts: { waitMs: number; ttlMs: number }, fn: () => Promise<T>): Promise<T>;
+  withLock<T>(name: string, opts: { waitMs: number; ttlMs: number; onLost?: () => void }, fn: () => Promise<T>): Promise<T>;
 }
 
 /** Lock names, one home for each kind. */

@@ -16,6 +16,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DigestingStream, type Digests, digestBuffer, digestStream } from '../checksum/digests.js';
 import { ErrorCodes, RetryLater, YaddasError } from '../domain/errors.js';
+import type { Logger } from '../log.js';
 import { LockNames, type Locks } from './locks.js';
 import type { ObjectStore } from './object-store.js';
 import {
@@ -41,7 +42,10 @@ import { type ObjectReport, validateObject } from './ocfl-validate.js';
  * limit is the last resort for a lock nobody will release (its Redis key would otherwise stay for
  * ever): long enough that no ingest still running can lose it.
  */
-export const OBJECT_LOCK_TTL_MS = 30 * 24 * 3600_000;
+const OBJECT_LOCK_TTL_MS = 30 * 24 * 3600_000;
+
+/** How long a job waits before it looks at a busy object again. */
+export const BUSY_RETRY_MS = 3_000;
 
 /** A content file of an object, found by its SHA-512. */
 export interface StoredContent {
@@ -329,6 +333,21 @@ export class OcflStore {
     return { held: false, holder: await this.locks.holder(name) };
   }
 
+  /**
+   * For an ingest's later jobs (store, commit): renews its hold on the object, and fails when
+   * another ingest holds it now (this one's hold ran out: it must not write a version beside it).
+   */
+  async keepHolding(objectId: string, owner: string): Promise<void> {
+    const lock = await this.holdObject(objectId, owner);
+    if (!lock.held) {
+      throw new YaddasError(
+        ErrorCodes.OBJECT_CONFLICT,
+        `Object ${objectId} is held by another ingest (${lock.holder ?? 'unknown'}): this ingest's hold on it ran out, so it stops before writing.`,
+        { permanent: true },
+      );
+    }
+  }
+
   /** Lets go of the object, if `owner` holds it. */
   releaseObject(objectId: string, owner: string): Promise<void> {
     return this.locks.release(LockNames.object(objectId), owner);
@@ -337,17 +356,21 @@ export class OcflStore {
   /**
    * Writes one version in one go, holding the object: `build` sees the head and decides (upload
    * files through the draft, then commit, skip, or say it was written already). A version left
-   * half-written by a failure is rolled back; the lock is let go whatever happens. A busy object
-   * throws RetryLater.
+   * half-written by a failure is rolled back; the lock is let go whatever happens (a failure to
+   * let go is logged, never put in place of what happened). A busy object throws RetryLater.
    */
   async writeVersion(
     objectId: string,
     owner: string,
     build: (draft: VersionDraft) => Promise<VersionDecision>,
-    opts: { holderEnded?: (holder: string) => Promise<boolean>; busyRetryMs?: number } = {},
+    opts: { holderEnded?: (holder: string) => Promise<boolean>; busyRetryMs?: number; log?: Logger } = {},
   ): Promise<WriteResult> {
     const lock = await this.holdObject(objectId, owner, opts.holderEnded);
-    if (!lock.held) throw new RetryLater(opts.busyRetryMs ?? 3_000, `another ingest (${lock.holder}) is writing to object ${objectId}`);
+    if (!lock.held) {
+      const who = lock.holder ? `another ingest (${lock.holder})` : 'another ingest';
+      throw new RetryLater(opts.busyRetryMs ?? BUSY_RETRY_MS, `${who} is writing to object ${objectId}`);
+    }
+    if (lock.tookOverFrom) opts.log?.warn({ holder: lock.tookOverFrom }, 'took the object over from a finished ingest that still held it');
     let version: string | undefined;
     try {
       const head = await this.readInventory(objectId);
@@ -374,10 +397,15 @@ export class OcflStore {
       return { version: v, written: 'now' };
     } catch (err) {
       // Never leave half a version: what this attempt uploaded goes (committed versions stay).
-      if (version) await this.rollback(objectId, version).catch(() => 0);
+      if (version) {
+        const removed = await this.rollback(objectId, version).catch(() => 0);
+        if (removed) opts.log?.warn({ version, removed }, 'rolled back an unfinished version');
+      }
       throw err;
     } finally {
-      await this.releaseObject(objectId, owner);
+      await this.releaseObject(objectId, owner).catch((err: Error) =>
+        opts.log?.warn({ err: { message: err.message } }, 'could not let go of the object lock; it runs out by itself'),
+      );
     }
   }
 }

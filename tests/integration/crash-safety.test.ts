@@ -51,7 +51,7 @@ describe('crash safety', () => {
 
     let store = startStoreProcess();
     const taken = await h.app.intake.take(path.join(src, 'atlas'), 'atlas', { move: false, via: 'cli' });
-    const storeQueue = h.app.queues.get('store');
+    const storeQueue = h.app.queues.bullQueue('store');
     // Wait until the big file is part-way up, then kill the worker without warning.
     const jobId = `store-${taken.ingestId}-0001`;
     await until(
@@ -104,7 +104,7 @@ describe('crash safety', () => {
     await bigPdf(path.join(src, 'plan', 'plan.pdf'), 150);
     const store = startStoreProcess();
     const taken = await h.app.intake.take(path.join(src, 'plan'), 'plan', { move: false, via: 'cli' });
-    const storeQueue = h.app.queues.get('store');
+    const storeQueue = h.app.queues.bullQueue('store');
     await until(async () => (await storeQueue.getActiveCount()) > 0, 60_000, 'the upload to start');
     const exited = new Promise<number | null>((r) => store.once('exit', (code) => r(code)));
     store.kill('SIGTERM');

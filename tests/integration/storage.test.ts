@@ -161,7 +161,7 @@ describe('storage outages', () => {
       const page = await pageImage({ seed: 71 });
       await writeItem(src, { '1.tif': page });
       const t = await o.app.intake.take(src, 'outage book', { move: false, via: 'cli' });
-      const storeQueue = o.app.queues.get('store');
+      const storeQueue = o.app.queues.bullQueue('store');
       await until(async () => (await storeQueue.getWaitingCount()) > 0, 30_000, 'store jobs to be queued');
 
       await server.close(); // S3 goes away

@@ -31,13 +31,14 @@ export class RedisLocks implements Locks {
     await new Mutex(this.conn, name, { identifier: owner, acquiredExternally: true, refreshInterval: 0 }).release();
   }
 
-  async withLock<T>(name: string, opts: { waitMs: number; ttlMs: number }, fn: () => Promise<T>): Promise<T> {
+  async withLock<T>(name: string, opts: { waitMs: number; ttlMs: number; onLost?: () => void }, fn: () => Promise<T>): Promise<T> {
     const m = new Mutex(this.conn, name, {
       acquireTimeout: opts.waitMs,
       lockTimeout: opts.ttlMs,
       retryInterval: 100,
-      // Renewed while fn runs; losing it (Redis restarted) is logged by the caller's failure, not thrown here.
-      onLockLost: () => undefined,
+      // Renewed while fn runs. The library's default for a lost lock is to throw where nothing can
+      // catch it (the process would crash); the caller is told instead.
+      onLockLost: () => opts.onLost?.(),
     });
     await m.acquire();
     try {

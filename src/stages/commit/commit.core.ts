@@ -100,7 +100,7 @@ export function buildItemRecord(
         type: 'fixity check',
         at: t.created,
         outcome: 'success',
-        detail: `every stored file read back from storage; its ${READ_BACK_DIGEST.name} matched the one computed from the original`,
+        detail: `every master and metadata.json read back from storage; its ${READ_BACK_DIGEST.name} matched the one computed from the original`,
         agent,
       },
       { type: 'ingestion', at: t.created, outcome: 'success', detail: `stored as OCFL object ${t.objectId} ${t.version}`, agent },

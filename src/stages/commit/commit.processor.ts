@@ -12,6 +12,7 @@ import type { CommitPayload, CommitReturn } from './commit.stage.js';
 export function commitProcessor(deps: { ocfl: OcflStore; user: OcflUser }): StageHandler<CommitPayload, CommitReturn> {
   return async (data, { log }) => {
     const { target: t, manifest: m } = data;
+    await deps.ocfl.keepHolding(t.objectId, m.ingestId);
     const current = await deps.ocfl.readInventory(t.objectId);
     if (current && writtenBy(current, m.ingestId)) {
       log.info({ version: current.head }, 'version already committed by an earlier attempt');

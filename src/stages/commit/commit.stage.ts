@@ -24,11 +24,7 @@ export interface CommitReturn {
   objectRoot: string;
 }
 
-export interface CommitSlice {
-  commit?: { version: string; unchanged: boolean };
-}
-
-type State = IngestCore & InspectSlice & PrepareSlice & StoreSlice & CommitSlice;
+type State = IngestCore & InspectSlice & PrepareSlice & StoreSlice;
 
 export const commitStage: StageSpec<'commit', CommitPayload, CommitReturn, State> = {
   name: 'commit',
@@ -42,10 +38,6 @@ export const commitStage: StageSpec<'commit', CommitPayload, CommitReturn, State
     if (hasFailures(failures)) return failWith(s, 'writing the OCFL version', failures);
     const r = results.item;
     if (!r) return failWith(s, 'writing the OCFL version', { item: 'INTERNAL: the commit returned nothing' });
-    return {
-      ...s,
-      commit: { version: r.version, unchanged: r.unchanged },
-      outcome: { status: 'preserved', version: r.version, objectRoot: r.objectRoot, unchanged: r.unchanged },
-    };
+    return { ...s, outcome: { status: 'preserved', version: r.version, objectRoot: r.objectRoot, unchanged: r.unchanged } };
   },
 };

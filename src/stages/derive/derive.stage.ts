@@ -6,7 +6,7 @@
 import { pageKey } from '../../domain/ids.js';
 import type { IngestFile } from '../../domain/item.js';
 import type { InspectSlice } from '../inspect/inspect.stage.js';
-import { firstFailure, hasFailures, type IngestCore, jobRef, type StageSpec } from '../stage.js';
+import { firstFailure, hasFailures, type IngestCore, jobRef, newlyPreserved, type StageSpec } from '../stage.js';
 import type { StoreSlice } from '../store/store.stage.js';
 import { type ViewUnit, viewUnits } from './derive.core.js';
 
@@ -44,9 +44,6 @@ export interface DeriveReturn {
 export interface DeriveSlice {
   derived?: Record<string, DeriveReturn>;
 }
-
-/** An ingest whose masters were just stored as a new version: the access steps have work. */
-export const newlyPreserved = (s: IngestCore): boolean => s.outcome?.status === 'preserved' && !s.outcome.unchanged;
 
 /**
  * The item's views in order (one per master, one per page inside a multi-page TIFF), each with

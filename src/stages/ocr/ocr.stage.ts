@@ -6,9 +6,9 @@
  */
 import { pageKey } from '../../domain/ids.js';
 import type { DerivePayload } from '../derive/derive.stage.js';
-import { itemViews, newlyPreserved } from '../derive/derive.stage.js';
+import { itemViews } from '../derive/derive.stage.js';
 import type { InspectSlice } from '../inspect/inspect.stage.js';
-import { type IngestCore, jobRef, type StageSpec } from '../stage.js';
+import { type IngestCore, jobRef, newlyPreserved, type StageSpec } from '../stage.js';
 import type { StoreSlice } from '../store/store.stage.js';
 import type { OcrPage } from '../../domain/ocr-page.js';
 

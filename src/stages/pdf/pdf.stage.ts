@@ -4,11 +4,10 @@
  */
 import { displayTitle } from '../../domain/metadata.js';
 import type { DeriveSlice } from '../derive/derive.stage.js';
-import { newlyPreserved } from '../derive/derive.stage.js';
 import type { InspectSlice } from '../inspect/inspect.stage.js';
 import type { OcrSlice } from '../ocr/ocr.stage.js';
 import type { PrepareSlice } from '../prepare/prepare.stage.js';
-import { firstFailure, hasFailures, type IngestCore, jobRef, type StageSpec } from '../stage.js';
+import { firstFailure, hasFailures, type IngestCore, jobRef, newlyPreserved, type StageSpec } from '../stage.js';
 import type { TextSlice } from '../text/text.stage.js';
 
 export interface PdfPayload {

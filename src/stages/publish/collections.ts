@@ -90,7 +90,9 @@ export class Collections {
 
   /** Writes a collection's JSON from its members, holding the collection's lock. */
   async rebuild(slug: string): Promise<void> {
-    await this.deps.locks.withLock(LockNames.collection(slug), { waitMs: 60_000, ttlMs: 30_000 }, async () => {
+    const onLost = () =>
+      this.deps.log.warn({ slug }, 'lost the collection lock while rebuilding it; the next publication rebuilds it again');
+    await this.deps.locks.withLock(LockNames.collection(slug), { waitMs: 60_000, ttlMs: 30_000, onLost }, async () => {
       const entries = await this.deps.membership.entries<CollectionEntry>(slug);
       const def = this.defs.get(slug);
       if (!def) return;

@@ -49,8 +49,16 @@ export function releaseProcessor(deps: ReleaseDeps): StageHandler<ReleasePayload
       }
       movedTo = dest;
     } else if (data.target) {
-      rolledBack = await deps.ocfl.rollback(data.target.objectId, data.target.version);
-      if (rolledBack > 0) log.warn({ removed: rolledBack, version: data.target.version }, 'removed the uploads of the uncommitted version');
+      // Only while this ingest still holds the object: uploads under the same version name by an
+      // ingest that holds it now are that ingest's.
+      const lock = await deps.ocfl.holdObject(data.target.objectId, data.ingestId);
+      if (lock.held) {
+        rolledBack = await deps.ocfl.rollback(data.target.objectId, data.target.version);
+        if (rolledBack > 0)
+          log.warn({ removed: rolledBack, version: data.target.version }, 'removed the uploads of the uncommitted version');
+      } else {
+        log.warn({ holder: lock.holder }, 'another ingest holds the object now: its uploads are left alone');
+      }
     }
     await deps.ocfl.releaseObject(data.itemId, data.ingestId);
     log.info({ status: outcome.status, location: movedTo }, 'released');

@@ -41,6 +41,7 @@ export function storeProcessor(deps: { stagingDir: string; ocfl: OcflStore }): S
         },
       );
     }
+    await deps.ocfl.keepHolding(data.objectId, data.ingestId);
     const started = performance.now();
     // Progress for operators (and tests that must catch an upload half-way), at most once a second.
     let reported = 0;

@@ -12,7 +12,6 @@ import type { ObjectStore } from '../../storage/object-store.js';
 import type { OcflStore } from '../../storage/ocfl-store.js';
 import { LogicalPaths, type OcflUser } from '../../storage/ocfl.core.js';
 import { type ItemRecord, recordContentPath } from '../commit/commit.core.js';
-import { BUSY_RETRY_MS } from '../object-lock.js';
 import { type HandlerFactory, ocflUser, type StageHandler } from '../stage.js';
 import { mastersOf, ocrFiles, planOcrVersion, recordWithOcr, writtenByOcr } from './text.core.js';
 import type { TextPayload, TextReturn } from './text.stage.js';
@@ -72,7 +71,7 @@ export function textProcessor(deps: TextDeps): StageHandler<TextPayload, TextRet
         );
         return { commit: next, extra: [{ contentPath: recordContentPath(version), body: recordBytes, contentType: 'application/json' }] };
       },
-      { holderEnded: deps.ingestEnded, busyRetryMs: BUSY_RETRY_MS },
+      { holderEnded: deps.ingestEnded, log },
     );
     if (written.version === null) {
       log.warn({ reason: written.skipped }, 'the masters changed since they were read; OCR not kept');
