@@ -16,6 +16,7 @@ import { Series } from './adapters/redis/series.js';
 import { StatusStore } from './adapters/redis/status-store.js';
 import { createS3Client, S3ObjectStore } from './adapters/s3-object-store.js';
 import type { Config } from './config/load.js';
+import { withTimeout } from './domain/time.js';
 import { Intake } from './intake/intake.js';
 import { Watcher } from './intake/watcher.js';
 import type { Logger } from './log.js';
@@ -51,10 +52,6 @@ export interface App extends StagePorts {
   handler<N extends StageName>(stage: N): Promise<StageHandler<Payload<N>, Result<N>>>;
   close(): Promise<void>;
 }
-
-/** Resolves with what `p` gives, or rejects after `ms` (a readiness check must answer). */
-const within = <T>(p: Promise<T>, ms: number): Promise<T> =>
-  Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`no answer within ${ms / 1000} s`)), ms).unref())]);
 
 export function createApp(config: Config, log: Logger): App {
   const keys = redisKeys(config.redis.prefix);
@@ -112,7 +109,7 @@ export function createApp(config: Config, log: Logger): App {
     async checks(timeoutMs = 3000) {
       const out: Record<string, string> = {};
       const check = (name: string, p: Promise<unknown>) =>
-        within(p, timeoutMs).then(
+        withTimeout(p, timeoutMs, () => new Error(`no answer within ${timeoutMs / 1000} s`)).then(
           () => (out[name] = 'ok'),
           (err: Error) => (out[name] = err.message),
         );

@@ -13,6 +13,7 @@ import { createWorker, OEM, PSM, type Page, type Worker } from 'tesseract.js';
 import type { Config } from '../config/load.js';
 import { ErrorCodes, YaddasError } from '../domain/errors.js';
 import { languageHint } from '../domain/ocr-languages.js';
+import { withTimeout } from '../domain/time.js';
 import type { Logger } from '../log.js';
 import { prepareTessdata } from './tessdata.js';
 
@@ -62,14 +63,6 @@ export function languageOrders(languages: string): string[] {
     x.join('+'),
   );
   return [...new Set(out)];
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
 export class OcrPool {
