@@ -9,6 +9,7 @@ import { ErrorCodes, encodeFailure, RetryLater, YaddasError } from '../domain/er
 import { pageKey } from '../domain/ids.js';
 import { type StoredRecord, stateFromRecord } from '../pipeline/from-record.js';
 import { type IngestState, type Result, STAGES, type StageName } from '../pipeline/plan.js';
+import { OCR_TYPES, pageSummary } from '../stages/text/text.core.js';
 import type { TextPageSummary } from '../stages/text/text.stage.js';
 import { itemKeys, pageKeys } from '../storage/access-layout.js';
 import type { Inventory } from '../storage/ocfl.core.js';
@@ -68,20 +69,12 @@ async function restoreOcr(app: OpsPorts, s: IngestState, record: StoredRecord, i
   };
   for (const p of o.pages) {
     const k = pageKeys(id, p.page);
-    await put(p.logicalPaths.text, k.ocrText, 'text/plain; charset=utf-8');
-    await put(p.logicalPaths.alto, k.alto, 'application/xml');
-    await put(p.logicalPaths.hocr, k.hocr, 'application/xhtml+xml; charset=utf-8');
-    pages.push({
-      page: p.page,
-      languages: p.languages,
-      meanConfidence: p.meanConfidence,
-      words: p.words,
-      text: k.ocrText,
-      alto: k.alto,
-      hocr: k.hocr,
-    });
+    await put(p.logicalPaths.text, k.ocrText, OCR_TYPES.text);
+    await put(p.logicalPaths.alto, k.alto, OCR_TYPES.alto);
+    await put(p.logicalPaths.hocr, k.hocr, OCR_TYPES.hocr);
+    pages.push(pageSummary(id, p));
   }
-  await put(o.fullText, itemKeys(id).text, 'text/plain; charset=utf-8');
+  await put(o.fullText, itemKeys(id).text, OCR_TYPES.text);
   const failed = Object.fromEntries(o.failed.map((f) => [pageKey(f.page), f.reason]));
   return {
     ...s,

@@ -21,6 +21,27 @@ export interface OcrFile {
   contentType: string;
 }
 
+/** The media types of the OCR files, in both buckets. */
+export const OCR_TYPES = {
+  text: 'text/plain; charset=utf-8',
+  alto: 'application/xml',
+  hocr: 'application/xhtml+xml; charset=utf-8',
+} as const;
+
+/** A page's OCR at a glance, with where its files are in the access bucket. */
+export function pageSummary(itemId: string, p: Pick<TextPageSummary, 'page' | 'languages' | 'meanConfidence' | 'words'>): TextPageSummary {
+  const k = pageKeys(itemId, p.page);
+  return {
+    page: p.page,
+    languages: p.languages,
+    meanConfidence: p.meanConfidence,
+    words: p.words,
+    text: k.ocrText,
+    alto: k.alto,
+    hocr: k.hocr,
+  };
+}
+
 export function ocrFiles(itemId: string, pages: OcrPage[], sw: OcrSoftware): { files: OcrFile[]; summaries: TextPageSummary[] } {
   const files: OcrFile[] = [];
   const summaries: TextPageSummary[] = [];
@@ -35,36 +56,28 @@ export function ocrFiles(itemId: string, pages: OcrPage[], sw: OcrSoftware): { f
         logicalPath: LogicalPaths.ocrText(key),
         accessKey: k.ocrText,
         body: Buffer.from(pageText(p), 'utf8'),
-        contentType: 'text/plain; charset=utf-8',
+        contentType: OCR_TYPES.text,
       },
       {
         logicalPath: LogicalPaths.ocrAlto(key),
         accessKey: k.alto,
         body: Buffer.from(altoXml(p, sw), 'utf8'),
-        contentType: 'application/xml',
+        contentType: OCR_TYPES.alto,
       },
       {
         logicalPath: LogicalPaths.ocrHocr(key),
         accessKey: k.hocr,
         body: Buffer.from(hocrXhtml(p, sw, lang), 'utf8'),
-        contentType: 'application/xhtml+xml; charset=utf-8',
+        contentType: OCR_TYPES.hocr,
       },
     );
-    summaries.push({
-      page: p.page,
-      languages: p.languages,
-      meanConfidence: p.meanConfidence,
-      words: p.words,
-      text: k.ocrText,
-      alto: k.alto,
-      hocr: k.hocr,
-    });
+    summaries.push(pageSummary(itemId, p));
   }
   files.push({
     logicalPath: LogicalPaths.ocrFullText,
     accessKey: itemKeys(itemId).text,
     body: Buffer.from(fullText(sorted), 'utf8'),
-    contentType: 'text/plain; charset=utf-8',
+    contentType: OCR_TYPES.text,
   });
   return { files, summaries };
 }
