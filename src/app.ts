@@ -87,6 +87,11 @@ export function createApp(config: Config, log: Logger): App {
     queues,
     log,
     ocr: { enabled: config.ocr.enabled, languages: config.ocr.languages },
+    limits: {
+      maxPages: config.intake.maxPages,
+      embeddedS3: config.embeddedS3,
+      areas: [config.intake.stagingDir, config.intake.doneDir, config.intake.rejectedDir],
+    },
     metrics,
   });
   const engines = createOcrEngines(config, log);

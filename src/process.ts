@@ -148,3 +148,14 @@ export async function runRole(role: Role | 'intake' | 'console'): Promise<void> 
   log.info({ queue: role, concurrency: worker.opts.concurrency }, 'worker started');
   sayReady(role);
 }
+
+/** The embedded S3 server's process (workers/s3.ts): tells the supervisor where it listens. */
+export async function runS3Process(): Promise<void> {
+  const config = loadConfigOrExit();
+  const log = createLogger(config, 's3');
+  const shutdown = listenForShutdown(log);
+  const { runS3Server } = await import('./services/embedded.js');
+  const server = await runS3Server(config, log);
+  shutdown.whenStopping(() => server.stop());
+  if (process.send) process.send({ yaddas: 'ready', role: 's3', endpoint: server.endpoint });
+}

@@ -10,13 +10,14 @@ import { makeFolder } from './adapters/local-fs.js';
 import { type Config, redactUrl, workFolders } from './config/load.js';
 import { createLogger, type Logger } from './log.js';
 import { createApp, ROLES } from './app.js';
-import { ensureEmbeddedS3, ensureRedis, type Running } from './services/embedded.js';
+import { ensureRedis, type Running, superviseEmbeddedS3 } from './services/embedded.js';
 import { loadConfigOrExit } from './process.js';
 
-function workerEntry(role: string): string {
+/** Node's arguments to run a role's entry (compiled, or the TypeScript through tsx in development). */
+function workerArgs(role: string): string[] {
   const compiled = fileURLToPath(new URL(`../workers/${role}.js`, import.meta.url));
-  if (existsSync(compiled)) return compiled;
-  return fileURLToPath(new URL(`../workers/${role}.ts`, import.meta.url));
+  if (existsSync(compiled)) return [compiled];
+  return ['--import', 'tsx', fileURLToPath(new URL(`../workers/${role}.ts`, import.meta.url))];
 }
 
 /** Brings up what the configuration needs and checks it; returns the services it started. */
@@ -25,7 +26,7 @@ export async function prepareServices(config: Config, log: Logger): Promise<Runn
   for (const f of workFolders(config)) await makeFolder(f);
   const redis = await ensureRedis(config, log);
   if (redis) started.push(redis);
-  const s3 = await ensureEmbeddedS3(config, log);
+  const s3 = await superviseEmbeddedS3(config, log, workerArgs('s3'), { ...process.env, YADDAS_SUPERVISED: '1' });
   if (s3) started.push(s3);
 
   const app = createApp(config, log);
@@ -63,6 +64,10 @@ export function describeSetup(config: Config, started: Running[]): string {
 export async function runSupervisor(): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger(config, 'yaddas');
+  // The supervisor runs no work of its own (the embedded S3 server is a process of its own too):
+  // whatever goes wrong in it is logged, and it goes on keeping the stages running.
+  process.on('uncaughtException', (err) => log.error({ err }, 'unexpected error in the supervisor; it goes on'));
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unexpected rejection in the supervisor; it goes on'));
   let started: Running[];
   try {
     started = await prepareServices(config, log);
@@ -72,12 +77,14 @@ export async function runSupervisor(): Promise<void> {
   }
   process.stdout.write(`${describeSetup(config, started)}\n`);
 
-  // Children find the services this process started through the standard variables.
+  // Children find the services this process started through the settings that name them: the
+  // embedded S3 server by its port (so that they know it is the embedded one, and keep to its
+  // limits), Redis by its URL.
   const env = {
     ...process.env,
     YADDAS_SUPERVISED: '1',
     REDIS_URL: config.redis.url,
-    ...(config.embeddedS3 ? { AWS_ENDPOINT_URL_S3: config.s3.endpoint } : {}),
+    ...(config.embeddedS3 ? { YADDAS_S3_PORT: new URL(config.s3.endpoint).port } : {}),
   };
   const children = new Map<string, ChildProcess>();
   const roles = ['intake', ...ROLES, 'console'];
@@ -86,8 +93,7 @@ export async function runSupervisor(): Promise<void> {
   let stopping = false;
 
   const launch = (role: string, attempt = 0) => {
-    const entry = workerEntry(role);
-    const args = entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry];
+    const args = workerArgs(role);
     const child = spawn(process.execPath, args, { env, stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
     children.set(role, child);
     const launchedAt = Date.now();

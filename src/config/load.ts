@@ -17,6 +17,7 @@ export interface Config {
     markerName: string;
     doneRetentionDays: number;
     maxPixels: number;
+    maxPages: number;
   };
   redis: { url: string; embedded: 'auto' | 'off'; prefix: string };
   s3: {

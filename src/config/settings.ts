@@ -208,6 +208,13 @@ export const SETTINGS = [
     doc: 'Largest image (width × height) accepted; larger ones are rejected as possible decompression bombs.',
   }),
   setting({
+    key: 'intake.maxPages',
+    env: ['YADDAS_MAX_PAGES'],
+    default: 5000,
+    parse: int(1, 100_000),
+    doc: 'Most pages an item may have (files, and the pages inside multi-page TIFFs); a larger one is rejected in plain words. The default fits the thickest bound volumes and map sets.',
+  }),
+  setting({
     key: 'redis.url',
     env: ['REDIS_URL'],
     default: 'redis://127.0.0.1:6379',

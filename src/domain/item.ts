@@ -34,6 +34,8 @@ export interface IngestManifest {
   problems?: Problem[];
   /** whether and in which languages to OCR it, decided on taking (absent: not OCRed) */
   ocr?: OcrChoice;
+  /** the most pages it may have, multi-page TIFF pages included (config intake.maxPages when taken) */
+  maxPages?: number;
 }
 
 /** What a photograph says about itself (EXIF, IPTC, XMP), reduced to what catalogues use. */

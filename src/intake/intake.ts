@@ -17,9 +17,12 @@ import type { Logger } from '../log.js';
 import type { Queues } from '../pipeline/queues.js';
 import type { StatusStore } from '../adapters/redis/status-store.js';
 import { rejectionText, Staging } from '../domain/staging.js';
+import { maxNameBytes } from '../storage/name-limits.js';
 import { layoutItem } from './rules.core.js';
 
 const MAX_METADATA_BYTES = 1024 * 1024;
+/** Times taking a staged item may be tried on start-up before it is set aside as failed. */
+const MAX_ADMIT_ATTEMPTS = 3;
 
 export interface IntakeDeps {
   stagingDir: string;
@@ -31,6 +34,8 @@ export interface IntakeDeps {
   metrics?: MetricsStore;
   /** OCR on by default, and its default languages (config ocr.*) */
   ocr: { enabled: boolean; languages: string };
+  /** what an item may hold (config intake.maxPages), and where its names must fit */
+  limits: { maxPages: number; embeddedS3: boolean; areas: string[] };
   now?: () => Date;
 }
 
@@ -71,17 +76,20 @@ export class Intake {
   private async admit(ingestId: string, name: string, staged: Buffer, now: Date, via: 'inbox' | 'cli'): Promise<TakeResult> {
     const listing = await listItem(staged);
     const rawName = staged.subarray(staged.lastIndexOf(0x2f) + 1);
-    const laid = layoutItem(name, listing.kind, listing.entries, this.deps.markerName, { nameBadEncoding: !isUtf8(rawName) });
-    const problems: Problem[] = laid.ok ? [] : laid.problems;
+    const nameBadEncoding = !isUtf8(rawName);
+    // The structure first (where metadata.json is), then, once the item's id is known, the
+    // limits that depend on it: how long a name its object can hold.
+    const structure = layoutItem(name, listing.kind, listing.entries, this.deps.markerName, { nameBadEncoding });
+    const metadataProblems: Problem[] = [];
     let metadata: ItemMetadata | null = null;
-    if (laid.ok && laid.layout.metadataFile) {
+    if (structure.ok && structure.layout.metadataFile) {
       const file = path.join(staged.toString(), 'metadata.json');
-      const bytes = laid.layout.metadataFile.size > MAX_METADATA_BYTES ? null : await fs.readFile(file);
+      const bytes = structure.layout.metadataFile.size > MAX_METADATA_BYTES ? null : await fs.readFile(file);
       const parsed = bytes ? parseMetadata(bytes) : { ok: false as const, errors: ['the file is larger than 1 MiB'] };
       if (parsed.ok) metadata = parsed.metadata;
       else {
         for (const e of parsed.errors) {
-          problems.push(
+          metadataProblems.push(
             rejection(
               ErrorCodes.INVALID_METADATA,
               `${e[0]!.toUpperCase()}${e.slice(1)}.`,
@@ -94,6 +102,12 @@ export class Intake {
     }
     const itemId = metadata && isValidItemId(metadata.identifier) ? metadata.identifier : makeItemId(name, now);
     const takenAt = now.toISOString();
+    const limits = {
+      pages: this.deps.limits.maxPages,
+      nameBytes: maxNameBytes({ objectId: itemId, itemName: name, embeddedS3: this.deps.limits.embeddedS3, areas: this.deps.limits.areas }),
+    };
+    const laid = layoutItem(name, listing.kind, listing.entries, this.deps.markerName, { nameBadEncoding, limits });
+    const problems: Problem[] = [...(laid.ok ? [] : laid.problems), ...metadataProblems];
 
     // Problems in the structure stop here; problems in metadata.json alone still let the pages
     // be inspected, so that REJECTED.txt lists everything wrong with the item at once.
@@ -142,6 +156,7 @@ export class Intake {
       ignored: layout.ignored.map((p) => prefix + p),
       metadata,
       ...(problems.length > 0 ? { problems } : {}),
+      maxPages: this.deps.limits.maxPages,
       ocr: this.deps.ocr.enabled
         ? ocrChoice(metadata, this.deps.ocr.languages, layout.kind)
         : { run: false, reason: 'OCR is turned off (ocr.enabled, YADDAS_OCR)' },
@@ -172,6 +187,24 @@ export class Intake {
    * After a crash: every staged ingest either has its flow (adding it again is a no-op, the job id
    * being the ingest id) or is admitted again from its staged files.
    */
+  /** An item whose taking stopped the intake process every time: failed, kept in staging. */
+  private async setAside(ingestId: string, name: string, dir: string): Promise<void> {
+    const reason = `Taking this item stopped the intake process ${MAX_ADMIT_ATTEMPTS} times; it is set aside, unaltered, in ${dir}. Tell the operators: the log says what stopped it.`;
+    const takenAt = (ingestIdTime(ingestId) ?? new Date()).toISOString();
+    await this.deps.status.create({
+      ingestId,
+      itemId: ingestId,
+      sourceName: name,
+      status: 'failed',
+      code: ErrorCodes.INTERNAL,
+      reason,
+      takenAt,
+      location: dir,
+      finishedAt: new Date().toISOString(),
+    });
+    this.deps.log.error({ ingestId, file: name, location: dir }, `item set aside: ${reason}`);
+  }
+
   async recover(): Promise<number> {
     if (!(await exists(this.deps.stagingDir))) return 0;
     let n = 0;
@@ -193,9 +226,18 @@ export class Intake {
         const entries = (await fs.readdir(dir, { encoding: 'buffer' })).filter((b) => b.toString() !== Staging.rejectedReport);
         if (entries.length !== 1) continue;
         const raw = entries[0]!;
+        const name = new TextDecoder().decode(raw);
+        // Taking an item that stops the intake process every time (whatever in it does that)
+        // must not stop every start after it: after a few tries it is set aside as failed.
+        const tries = await this.deps.status.countAdmitAttempt(ingestId);
+        if (tries > MAX_ADMIT_ATTEMPTS) {
+          if (tries === MAX_ADMIT_ATTEMPTS + 1) await this.setAside(ingestId, name, dir);
+          continue;
+        }
         const staged = Buffer.concat([Buffer.from(`${dir}/`), raw]);
         const when = ingestIdTime(ingestId) ?? new Date();
-        await this.admit(ingestId, new TextDecoder().decode(raw), staged, when, 'inbox');
+        await this.admit(ingestId, name, staged, when, 'inbox');
+        await this.deps.status.clearAdmitAttempts(ingestId);
         n++;
       } catch (err) {
         this.deps.log.error({ err, ingestId }, 'could not recover a staged ingest; it stays staged');

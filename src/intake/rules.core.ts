@@ -5,6 +5,7 @@
 import { ErrorCodes, rejection, type Problem } from '../domain/errors.js';
 import { naturalCompare } from '../domain/ids.js';
 import { type EntryKind, type InboxSnapshot, isIgnoredInside, type ListedEntry } from '../domain/inbox.js';
+import { type ItemLimits, NO_LIMITS, nameTooLong, tooManyPages } from '../domain/limits.js';
 
 /** Names that cannot be stored or shown safely: control characters, backslashes, dot segments. */
 export function unsafeNameReason(name: string): string | undefined {
@@ -70,8 +71,9 @@ export function layoutItem(
   topKind: EntryKind,
   entries: ListedEntry[],
   markerName: string,
-  opts: { nameBadEncoding?: boolean } = {},
+  opts: { nameBadEncoding?: boolean; limits?: ItemLimits } = {},
 ): { ok: true; layout: ItemLayout } | { ok: false; problems: Problem[] } {
+  const limits = opts.limits ?? NO_LIMITS;
   const problems: Problem[] = [];
   const nameProblem = unsafeNameReason(name);
   if (nameProblem || opts.nameBadEncoding || entries.some((e) => e.path === name && e.badEncoding)) {
@@ -110,6 +112,8 @@ export function layoutItem(
       problems.push(
         rejection(ErrorCodes.EMPTY_FILE, 'The file is empty (0 bytes).', 'The copy probably failed: copy the scan again.', name),
       );
+    const long = nameTooLong(name, limits);
+    if (long && !nameProblem) problems.push(long);
     if (problems.length > 0 || !file) return { ok: false, problems };
     return { ok: true, layout: { kind: 'file', pages: [file], ignored: [] } };
   }
@@ -184,8 +188,15 @@ export function layoutItem(
       );
       continue;
     }
+    const long = nameTooLong(e.path, limits);
+    if (long) {
+      problems.push(long);
+      continue;
+    }
     pages.push(e);
   }
+  const many = tooManyPages(pages.length, limits);
+  if (many) problems.push(many);
   if (pages.length === 0 && problems.length === 0) {
     problems.push(
       rejection(

@@ -99,31 +99,88 @@ export async function ensureRedis(cfg: Config, log: Logger): Promise<Running | n
   };
 }
 
-/**
- * Starts the embedded S3 server (s3rver) on 127.0.0.1 with both buckets, unless one already
- * answers on its port (another Yaddaş process of this installation runs it).
- */
-export async function ensureEmbeddedS3(cfg: Config, log: Logger): Promise<Running | null> {
-  if (!cfg.embeddedS3) return null;
-  const port = cfg.s3.embeddedPort;
-  if (port !== 0 && (await portAnswers('127.0.0.1', port))) return null;
+/** The embedded S3 server (s3rver) in this process, on 127.0.0.1, with both buckets. */
+export async function runS3Server(cfg: Config, log: Logger): Promise<{ endpoint: string; directory: string; stop(): Promise<void> }> {
   const directory = path.join(cfg.dataDir, 's3');
   await fs.mkdir(directory, { recursive: true });
   const server = new S3rver({
     // s3rver checks no signatures: it must never listen beyond this machine.
     address: '127.0.0.1',
-    port,
+    port: cfg.s3.embeddedPort,
     directory,
     silent: true,
     configureBuckets: [{ name: cfg.s3.preservationBucket }, { name: cfg.s3.accessBucket }],
   });
   const addr = (await server.run()) as { port: number };
-  cfg.s3.endpoint = `http://127.0.0.1:${addr.port}`;
-  log.info({ endpoint: cfg.s3.endpoint, directory }, 'started the embedded S3 server');
+  const endpoint = `http://127.0.0.1:${addr.port}`;
+  log.info({ endpoint, directory }, 'embedded S3 server listening');
+  return { endpoint, directory, stop: () => server.close() };
+}
+
+/**
+ * For a command that reads storage while Yaddaş is stopped: the embedded S3 server in this
+ * process for the command's duration, unless one already answers on its port.
+ */
+export async function ensureEmbeddedS3(cfg: Config, log: Logger): Promise<Running | null> {
+  if (!cfg.embeddedS3) return null;
+  if (cfg.s3.embeddedPort !== 0 && (await portAnswers('127.0.0.1', cfg.s3.embeddedPort))) return null;
+  const s = await runS3Server(cfg, log);
+  cfg.s3.endpoint = s.endpoint;
+  return { describe: `embedded S3 (s3rver) on ${s.endpoint}, data in ${s.directory}`, stop: s.stop };
+}
+
+/**
+ * For `npm start`: the embedded S3 server as a process of its own (workers/s3.js), so that a
+ * failure inside it (s3rver has crashed on file names its file system cannot hold) ends only
+ * that process, never the supervisor: it is started again, and the stages retry their requests
+ * meanwhile. Like the private Redis, it runs in a process group of its own, so that a SIGTERM to
+ * Yaddaş's group does not stop it while the stages drain; the supervisor stops it last.
+ */
+export async function superviseEmbeddedS3(cfg: Config, log: Logger, args: string[], env: NodeJS.ProcessEnv): Promise<Running | null> {
+  if (!cfg.embeddedS3) return null;
+  if (cfg.s3.embeddedPort !== 0 && (await portAnswers('127.0.0.1', cfg.s3.embeddedPort))) return null;
+  let child: ChildProcess | undefined;
+  let stopping = false;
+  let endpoint = '';
+  const start = (attempt: number): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const c = spawn(process.execPath, args, { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true });
+      child = c;
+      const startedAt = Date.now();
+      c.on('message', (m) => {
+        const msg = m as { yaddas?: string; endpoint?: string } | null;
+        if (msg?.yaddas === 'ready' && msg.endpoint) resolve(msg.endpoint);
+      });
+      c.on('exit', (code, signal) => {
+        reject(new Error(`the embedded S3 server exited (code ${code}, signal ${signal}) while starting`));
+        if (stopping) return;
+        const quick = Date.now() - startedAt < 10_000;
+        const delay = quick ? Math.min(30_000, 1000 * 2 ** attempt) : 1000;
+        log.error(
+          { role: 's3', code, signal },
+          `the embedded S3 server exited; restarting it in ${delay / 1000}s (stages retry meanwhile)`,
+        );
+        setTimeout(() => {
+          if (!stopping)
+            start(quick ? attempt + 1 : 0).catch((err: Error) =>
+              log.error({ err: { message: err.message } }, 'the embedded S3 server did not start'),
+            );
+        }, delay).unref();
+      });
+    });
+  endpoint = await start(0);
+  cfg.s3.endpoint = endpoint;
+  process.once('exit', () => {
+    if (child && child.exitCode === null) child.kill('SIGTERM');
+  });
   return {
-    describe: `embedded S3 (s3rver) on ${cfg.s3.endpoint}, data in ${directory}`,
-    stop: async () => {
-      await server.close();
-    },
+    describe: `embedded S3 (s3rver) on ${endpoint}, data in ${path.join(cfg.dataDir, 's3')}, a process of its own`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        stopping = true;
+        if (!child || child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
   };
 }

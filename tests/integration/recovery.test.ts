@@ -35,4 +35,22 @@ describe('recovery', () => {
     expect(sha512(stored!)).toBe(sha512(page));
     expect(await fs.readdir(h.config.intake.stagingDir)).toEqual([]);
   });
+
+  it('sets aside, as failed, an item whose taking stopped the intake process three times, and goes on with the others', async () => {
+    const ingestId = '20261123T010000Z-crashing-book-abcdef';
+    const staged = path.join(h.config.intake.stagingDir, ingestId, 'crashing book');
+    await fs.mkdir(staged, { recursive: true });
+    await fs.writeFile(path.join(staged, '1.tif'), await pageImage({ seed: 82 }));
+    // Three start-ups tried to take it and died doing so (a crash leaves only the count behind).
+    for (let i = 0; i < 3; i++) await h.app.status.countAdmitAttempt(ingestId);
+
+    await h.app.intake.recover();
+    const rec = await h.app.status.get(ingestId);
+    expect(rec).toMatchObject({ status: 'failed', code: 'INTERNAL', location: path.dirname(staged) });
+    expect(rec?.reason).toMatch(/stopped the intake process 3 times; it is set aside, unaltered/);
+    // Kept as it was, and not tried again on the next start.
+    expect(await fs.readdir(staged)).toEqual(['1.tif']);
+    expect(await h.app.intake.recover()).toBe(0);
+    expect((await h.app.status.get(ingestId))?.status).toBe('failed');
+  });
 });

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { type InboxSnapshot, isIgnoredTopLevel, type ListedEntry } from '../../src/domain/inbox.js';
 import { rejectionText } from '../../src/domain/staging.js';
 import { type ArrivalState, decideArrivals, layoutItem, unsafeNameReason } from '../../src/intake/rules.core.js';
+import { maxNameBytes } from '../../src/storage/name-limits.js';
+import { objectRootPath } from '../../src/storage/ocfl.core.js';
 
 const snap = (name: string, signature: string, marked = false): InboxSnapshot => ({ name, kind: 'dir', signature, marked });
 
@@ -119,6 +121,67 @@ describe('layoutItem', () => {
       ['EMPTY_FILE', '1.tif'],
       ['SYMLINK', '2.tif'],
     ]);
+  });
+});
+
+describe('limits', () => {
+  const limits = { nameBytes: 233, pages: 3 };
+  it('rejects a page whose name no store can keep, saying how long it is and how long it may be', () => {
+    const long = `${'ş'.repeat(120)}-1.tif`; // 126 characters, 246 bytes (ş is two)
+    const r = layoutItem('kitab', 'dir', [file(long), file('2.tif')], 'READY', { limits });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems).toEqual([
+      expect.objectContaining({
+        code: 'NAME_TOO_LONG',
+        file: long,
+        message: expect.stringMatching(/is 246 bytes long.*at most 233 bytes/),
+      }),
+    ]);
+    expect(layoutItem('kitab', 'dir', [file(`${'s'.repeat(200)}.tif`)], 'READY', { limits }).ok).toBe(true);
+  });
+
+  it('rejects a single file whose name is too long, once', () => {
+    const name = `${'a'.repeat(240)}.tif`;
+    const r = layoutItem(name, 'file', [file(name)], 'READY', { limits });
+    expect(r.ok ? [] : r.problems.map((p) => p.code)).toEqual(['NAME_TOO_LONG']);
+  });
+
+  it('rejects an item with more page files than the limit', () => {
+    const r = layoutItem(
+      'kitab',
+      'dir',
+      ['1.tif', '2.tif', '3.tif', '4.tif'].map((n) => file(n)),
+      'READY',
+      { limits },
+    );
+    expect(r.ok ? [] : r.problems.map((p) => [p.code, p.message])).toEqual([
+      ['TOO_MANY_PAGES', 'The item has 4 pages; an item may have at most 3 (YADDAS_MAX_PAGES).'],
+    ]);
+  });
+});
+
+describe('how long a name may be', () => {
+  const base = {
+    objectId: 'kitab-1935-001',
+    itemName: 'Kitab 1935',
+    areas: ['/srv/yaddas/data/staging', '/srv/yaddas/data/done', '/srv/scans/rejected'],
+  };
+  it('leaves room for what the embedded S3 server adds to each name', () => {
+    expect(maxNameBytes({ ...base, embeddedS3: true })).toBe(255 - '._S3rver_metadata.json'.length);
+    expect(maxNameBytes({ ...base, embeddedS3: false })).toBe(255);
+  });
+
+  it('keeps the whole key within 1024 bytes, whatever the identifier (the object root is at most 177 bytes)', () => {
+    const objectId = `kitab.${'x.'.repeat(47)}1`; // each . is percent-encoded in the object root
+    const prefix = Buffer.byteLength(`${objectRootPath(objectId)}/v999999/content/masters/`);
+    expect(prefix).toBeLessThanOrEqual(12 + 165 + 25);
+    expect(maxNameBytes({ ...base, objectId, embeddedS3: false })).toBe(Math.min(255, 1024 - prefix));
+  });
+
+  it('keeps local paths within 4095 bytes for deep folders', () => {
+    const deep = `/${'d'.repeat(200)}`.repeat(19);
+    expect(maxNameBytes({ ...base, embeddedS3: false, areas: [deep] })).toBeLessThan(255);
   });
 });
 

@@ -196,6 +196,18 @@ describe('an ingest through the plan', () => {
     expect(state.publication).toBeUndefined();
   });
 
+  it('a multi-page TIFF with more pages than the limit is rejected at inspection, before anything is stored', () => {
+    const s = item([page(1, 'atlas.tif'), page(2, 'cover.tif')]);
+    s.manifest.maxPages = 3000;
+    const { state, stepsRun } = walk(s, happy({ 'kitab/atlas.tif': tiff(3000), 'kitab/cover.tif': tiff() }));
+    expect(stepsRun).toEqual(['inspect', 'release']);
+    expect(state.outcome).toMatchObject({
+      status: 'rejected',
+      code: 'TOO_MANY_PAGES',
+      reason: expect.stringMatching(/3001 pages; an item may have at most 3000/),
+    });
+  });
+
   it('problems in metadata.json found on taking reject the item after inspection, with every problem listed', () => {
     const s = item([page(1, '1.tif')]);
     s.manifest.problems = [{ code: 'INVALID_METADATA', file: 'metadata.json', message: 'Unknown key "titel".', hint: 'Correct it.' }];

@@ -149,6 +149,21 @@ export class StatusStore {
     );
   }
 
+  /** One more try at taking a staged item on start-up; how many there have been. */
+  async countAdmitAttempt(ingestId: string): Promise<number> {
+    const key = this.keys.admitAttempts(ingestId);
+    const [[, n]] = (await this.redis
+      .multi()
+      .incr(key)
+      .expire(key, 30 * 24 * 3600)
+      .exec()) as [[null, number], unknown];
+    return n;
+  }
+
+  async clearAdmitAttempts(ingestId: string): Promise<void> {
+    await this.redis.del(this.keys.admitAttempts(ingestId));
+  }
+
   /** The latest ingest of an item, or null. */
   async lastIngestOf(itemId: string): Promise<string | null> {
     return this.redis.hget(this.itemKey(itemId), 'lastIngest');

@@ -6,6 +6,7 @@
 import type { Problem } from '../../domain/errors.js';
 import { pageKey } from '../../domain/ids.js';
 import type { InspectResult } from '../../domain/item.js';
+import { tooManyPages } from '../../domain/limits.js';
 import { failWith, hasFailures, type IngestCore, jobRef, type StageSpec } from '../stage.js';
 
 export interface InspectPayload {
@@ -43,6 +44,10 @@ export const inspectStage: StageSpec<'inspect', InspectPayload, InspectReturn, I
       if (r.ok) inspected[r.path] = r.result;
       else problems.push(r.problem);
     }
+    // The pages inside multi-page TIFFs count too: a 3,000-page TIFF is a 3,000-page item.
+    const views = Object.values(inspected).reduce((n, i) => n + (i.mime === 'image/tiff' ? Math.max(1, i.image?.pages ?? 1) : 1), 0);
+    const many = s.manifest.maxPages !== undefined ? tooManyPages(views, { pages: s.manifest.maxPages }) : undefined;
+    if (many) problems.push(many);
     const first = problems.sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '', 'en', { numeric: true }))[0];
     if (first) {
       const one = `${first.file ?? 'item'}: ${first.message}`;
