@@ -292,11 +292,60 @@ export class OcflStore {
   }
 
   /**
+   * Completes a commit that stopped between writing the root inventory and its sidecar (a crash,
+   * a lost connection): readers would otherwise find the two disagreeing for ever. Safe only for
+   * the object's lock holder. The root inventory is the commit point: when its bytes are the head
+   * version's own inventory, whose sidecar was written before it, that version is complete, and
+   * the root sidecar is written from it. Anything else is a fault a person must look at.
+   * Returns whether it had to.
+   */
+  async finishInterruptedCommit(objectId: string): Promise<boolean> {
+    const root = this.rootOf(objectId);
+    const bytes = await this.store.getBuffer(`${root}/inventory.json`);
+    if (!bytes) return false;
+    const digest = createHash('sha512').update(bytes).digest('hex');
+    const sidecar = await this.store.getBuffer(`${root}/inventory.json.sha512`);
+    if (sidecar?.toString('utf8').trim().split(/\s+/)[0] === digest) return false;
+    const head = (JSON.parse(bytes.toString('utf8')) as Partial<Inventory>).head;
+    const versionBytes = head ? await this.store.getBuffer(`${root}/${head}/inventory.json`) : null;
+    const versionSidecar = head ? await this.store.getBuffer(`${root}/${head}/inventory.json.sha512`) : null;
+    if (!versionBytes?.equals(bytes) || versionSidecar?.toString('utf8').trim().split(/\s+/)[0] !== digest) {
+      throw new YaddasError(
+        ErrorCodes.INVENTORY_INVALID,
+        `The inventory of ${objectId} does not match its sidecar, and is not its head version's own inventory either: the object needs a person to look at it (yaddas verify ${objectId}).`,
+        { permanent: true },
+      );
+    }
+    await this.putSmallVerified(`${root}/inventory.json.sha512`, versionSidecar, 'text/plain');
+    return true;
+  }
+
+  /**
+   * Removes content files of a committed version that its inventory does not reference: uploads
+   * that turned out to duplicate content the object already held, when the commit stopped before
+   * removing them (validators reject unreferenced content). Returns how many.
+   */
+  async removeUnreferenced(objectId: string, version: string): Promise<number> {
+    const inv = await this.readInventory(objectId);
+    if (!inv?.versions[version]) return 0;
+    const root = this.rootOf(objectId);
+    const referenced = new Set(Object.values(inv.manifest).flat());
+    const stray: string[] = [];
+    for await (const o of this.store.list(`${root}/${version}/content/`)) {
+      if (!referenced.has(o.key.slice(root.length + 1))) stray.push(o.key);
+    }
+    if (stray.length > 0) await this.store.delete(stray);
+    return stray.length;
+  }
+
+  /**
    * Removes what an uncommitted version left behind (uploaded content, a version inventory), so
    * that a failed ingest never leaves a partial version. Does nothing to committed versions.
    */
   async rollback(objectId: string, version: string): Promise<number> {
     const root = this.rootOf(objectId);
+    // A commit that got as far as the root inventory happened: it is completed, not undone.
+    await this.finishInterruptedCommit(objectId);
     // No catch here: an unreadable inventory must stop a rollback, never widen it to the object.
     const current = await this.readInventory(objectId);
     if (current && versionNumber(current.head) >= versionNumber(version)) return 0;
@@ -373,6 +422,7 @@ export class OcflStore {
     if (lock.tookOverFrom) opts.log?.warn({ holder: lock.tookOverFrom }, 'took the object over from a finished ingest that still held it');
     let version: string | undefined;
     try {
+      await this.finishInterruptedCommit(objectId);
       const head = await this.readInventory(objectId);
       if (!head)
         throw new YaddasError(ErrorCodes.STAGED_FILE_MISSING, `Object ${objectId} is not in the preservation bucket.`, { permanent: true });
@@ -392,7 +442,11 @@ export class OcflStore {
         await this.rollback(objectId, v);
         return { version: null, skipped: decision.skip };
       }
-      if ('written' in decision) return { version: decision.written, written: 'earlier' };
+      if ('written' in decision) {
+        // That attempt may have stopped before removing uploads the version did not need.
+        await this.removeUnreferenced(objectId, decision.written);
+        return { version: decision.written, written: 'earlier' };
+      }
       await this.commit(objectId, decision.commit, decision.extra);
       return { version: v, written: 'now' };
     } catch (err) {

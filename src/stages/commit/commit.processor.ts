@@ -13,9 +13,14 @@ export function commitProcessor(deps: { ocfl: OcflStore; user: OcflUser }): Stag
   return async (data, { log }) => {
     const { target: t, manifest: m } = data;
     await deps.ocfl.keepHolding(t.objectId, m.ingestId);
+    // An earlier attempt that stopped between the root inventory and its sidecar is completed.
+    if (await deps.ocfl.finishInterruptedCommit(t.objectId))
+      log.warn('completed a commit an earlier attempt had left between its last two writes');
     const current = await deps.ocfl.readInventory(t.objectId);
     if (current && writtenBy(current, m.ingestId)) {
-      log.info({ version: current.head }, 'version already committed by an earlier attempt');
+      // It may have stopped before removing uploads the version did not need.
+      const removed = await deps.ocfl.removeUnreferenced(t.objectId, current.head);
+      log.info({ version: current.head, removed }, 'version already committed by an earlier attempt');
       return { version: current.head, unchanged: false, objectRoot: t.objectRoot };
     }
     if ((current?.head ?? null) !== t.headVersion) {

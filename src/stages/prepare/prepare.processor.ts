@@ -16,6 +16,8 @@ export function prepareProcessor(deps: {
   let rootChecked = false;
   return async (data, { log }) => {
     await holdObjectOrWait(deps.ocfl, deps.ingestEnded, data.itemId, data.ingestId, log);
+    // A commit another ingest left between its last two writes is completed before counting versions.
+    await deps.ocfl.finishInterruptedCommit(data.itemId);
     if (!rootChecked) {
       await deps.ocfl.ensureStorageRoot();
       rootChecked = true;
