@@ -46,6 +46,35 @@ export class DigestingStream extends Transform {
   }
 }
 
+/**
+ * Passes bytes through and, at their end, fails the stream with `onMismatch` unless they have the
+ * expected digest: a reader finds out before it has finished with damaged bytes, never after.
+ */
+export class VerifyingStream extends Transform {
+  private readonly hash: Hash;
+  bytes = 0;
+
+  constructor(
+    algorithm: DigestAlgorithm,
+    private readonly expected: string,
+    private readonly onMismatch: (actual: string, bytes: number) => Error,
+  ) {
+    super({ highWaterMark: READ_CHUNK });
+    this.hash = createHash(algorithm);
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    cb(null, chunk);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    const actual = this.hash.digest('hex');
+    cb(actual === this.expected ? null : this.onMismatch(actual, this.bytes));
+  }
+}
+
 /** A sink that digests a stream and drops the bytes (for read-back checks). */
 export async function digestStream(
   source: NodeJS.ReadableStream,

@@ -23,6 +23,8 @@ export const ErrorCodes = {
   STAGED_FILE_MISSING: 'STAGED_FILE_MISSING',
   OBJECT_CONFLICT: 'OBJECT_CONFLICT',
   INVENTORY_INVALID: 'INVENTORY_INVALID',
+  /** a stored master's bytes no longer match the digest its inventory gives: nothing is made from them */
+  MASTER_DAMAGED: 'MASTER_DAMAGED',
   STORAGE_UNAVAILABLE: 'STORAGE_UNAVAILABLE',
   INTERNAL: 'INTERNAL',
   // OCR went wrong for a page: recorded on the item, which stays preserved (yaddas reocr)

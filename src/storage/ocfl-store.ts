@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DigestingStream, type Digests, digestBuffer, digestStream } from '../checksum/digests.js';
+import { DigestingStream, type Digests, digestBuffer, digestStream, VerifyingStream } from '../checksum/digests.js';
 import { ErrorCodes, RetryLater, YaddasError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
 import { LockNames, type Locks } from './locks.js';
@@ -185,12 +185,33 @@ export class OcflStore {
       new YaddasError(ErrorCodes.STORAGE_UNAVAILABLE, `${contentPath} of ${objectId} could not be read from s3://${this.store.bucket}.`, {
         permanent: false,
       });
+    // Every read is checked against the inventory's digest: derivatives, OCR and PDFs are never
+    // made from bytes that rotted or were overwritten in the bucket.
+    const damaged = (actual: string, bytes: number) =>
+      new YaddasError(
+        ErrorCodes.MASTER_DAMAGED,
+        `The stored master ${contentPath} of ${objectId} is damaged: its ${bytes} bytes read from s3://${this.store.bucket} have SHA-512 ${actual.slice(0, 16)}…, not ${sha512.slice(0, 16)}… as the inventory records. Nothing was made from it; yaddas verify ${objectId} reports the object, and the master must be restored from a good copy.`,
+        { permanent: true, file: contentPath },
+      );
     return {
       head: inv.head,
       inHead: inv.versions[inv.head]?.state[sha512] !== undefined,
       contentPath,
-      open: async () => (await this.store.get(key)) ?? Promise.reject(gone()),
-      read: async () => (await this.store.getBuffer(key)) ?? Promise.reject(gone()),
+      open: async () => {
+        const body = await this.store.get(key);
+        if (!body) throw gone();
+        const checked = new VerifyingStream('sha512', sha512, damaged);
+        // Errors of the source reach the reader through the checked stream.
+        pipeline(body, checked).catch(() => {});
+        return checked;
+      },
+      read: async () => {
+        const bytes = await this.store.getBuffer(key);
+        if (!bytes) throw gone();
+        const actual = createHash('sha512').update(bytes).digest('hex');
+        if (actual !== sha512) throw damaged(actual, bytes.length);
+        return bytes;
+      },
     };
   }
 

@@ -2,6 +2,8 @@
  * The operator commands, run as the `yaddas` CLI against a running pipeline: status, items and
  * their filters, show, pause and resume, and retry of an item whose access copies failed.
  */
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, takeItem, waitEnded, yaddas, type Harness } from '../helpers/harness.js';
 import { pageImage, until } from '../helpers/fixtures.js';
@@ -114,5 +116,48 @@ describe('operator commands', () => {
     const none = await yaddas(h, ['retry', 'ops-retry']);
     expect(none.code).toBe(1);
     expect(none.stdout).toMatch(/nothing to retry/);
+  });
+
+  it('a master whose stored bytes no longer match its digest is never used: derive, OCR and rederive stop with MASTER_DAMAGED', async () => {
+    await h.stopWorker('derive');
+    await h.stopWorker('ocr');
+    const t = await take('zay', {
+      '1.png': await pageImage({ seed: 8, format: 'png', width: 300, height: 200 }),
+      'metadata.json': JSON.stringify({ identifier: 'ops-damaged', type: 'book' }),
+    });
+    await until(async () => (await h.app.status.get(t.ingestId))?.stage === 'derive+ocr', 30_000, 'waiting at derive');
+    // Bit rot, made by an independent client: same name and size, other bytes.
+    const inv = (await h.app.preservation.readInventory('ops-damaged'))!;
+    const contentPath = Object.values(inv.manifest)
+      .flat()
+      .find((p) => p.endsWith('masters/1.png'))!;
+    const key = `${h.app.preservation.rootOf('ops-damaged')}/${contentPath}`;
+    const good = (await h.app.preservation.store.getBuffer(key))!;
+    const rotten = Buffer.from(good);
+    rotten[rotten.length - 20] = rotten[rotten.length - 20]! ^ 0xff;
+    const file = path.join(h.dir, 'rotten.png');
+    await fs.writeFile(file, rotten);
+    await h.aws(['s3', 'cp', file, `s3://${h.config.s3.preservationBucket}/${key}`, '--only-show-errors']);
+    await h.startWorkers(['derive', 'ocr']);
+
+    const rec = await ended(t.ingestId);
+    expect(rec.status).toBe('preserved');
+    expect(rec.publication).toBe('failed');
+    expect(rec.publicationReason).toMatch(/masters\/1\.png of ops-damaged is damaged/);
+    const shown = JSON.parse(await cli('show', 'ops-damaged', '--json'));
+    const failures = shown.failures as Array<{ job: string; code: string; reason: string }>;
+    expect(failures.find((f) => f.job.startsWith('derive-'))).toMatchObject({ code: 'MASTER_DAMAGED' });
+    expect(failures.find((f) => f.job.startsWith('derive-'))!.reason).toContain(contentPath);
+    // OCR (off in this harness) reads the whole master through the same checked read.
+    const sha = Object.entries(inv.manifest).find(([, p]) => p.includes(contentPath))![0];
+    await expect((await h.app.preservation.content('ops-damaged', sha))!.read()).rejects.toMatchObject({ code: 'MASTER_DAMAGED' });
+    // Nothing made from the damaged bytes reached the access bucket.
+    const published: string[] = [];
+    for await (const o of h.app.access.list('items/ops-damaged/')) published.push(o.key);
+    expect(published.filter((k) => k.includes('/pages/') || k.endsWith('.txt') || k.endsWith('.pdf'))).toEqual([]);
+
+    const r = await yaddas(h, ['rederive', 'ops-damaged', '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)[0].error).toMatch(/masters\/1\.png of ops-damaged is damaged/);
   });
 });
