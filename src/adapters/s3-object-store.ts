@@ -26,6 +26,9 @@ export function createS3Client(s3: Config['s3']): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 3,
+    // Without these a stalled service holds a request (and the job or command waiting on it) for
+    // ever. The idle timeout, not a total one: a large master may take minutes to move.
+    requestHandler: { connectionTimeout: s3.connectTimeoutSeconds * 1000, socketTimeout: s3.requestTimeoutSeconds * 1000 },
   });
 }
 

@@ -32,6 +32,8 @@ export interface Config {
     embeddedPort: number;
     partSizeMiB: number;
     uploadConcurrency: number;
+    connectTimeoutSeconds: number;
+    requestTimeoutSeconds: number;
   };
   access: { publicBaseUrl: string; attribution: string; collectionsFile: string };
   /** exhibitions and collections, from access.collectionsFile */

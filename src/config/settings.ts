@@ -309,6 +309,20 @@ export const SETTINGS = [
     doc: 'Parts of one file uploaded at once.',
   }),
   setting({
+    key: 's3.connectTimeoutSeconds',
+    env: ['YADDAS_S3_CONNECT_TIMEOUT_SECONDS'],
+    default: 10,
+    parse: int(1, 600),
+    doc: 'How long connecting to S3 may take before the request is abandoned and retried (as STORAGE_UNAVAILABLE).',
+  }),
+  setting({
+    key: 's3.requestTimeoutSeconds',
+    env: ['YADDAS_S3_REQUEST_TIMEOUT_SECONDS'],
+    default: 120,
+    parse: int(1, 3600),
+    doc: 'How long an S3 request may send or receive nothing before it is abandoned and retried (as STORAGE_UNAVAILABLE): a stalled S3 service never holds a job or `yaddas verify` for ever. Measured while bytes flow, so large uploads are not cut short.',
+  }),
+  setting({
     key: 'access.publicBaseUrl',
     env: ['YADDAS_PUBLIC_BASE_URL'],
     default: '',

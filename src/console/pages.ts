@@ -37,7 +37,18 @@ img.thumb { width: 64px; height: 64px; object-fit: contain; background: #8882; d
 .card b { display: block; font-size: 1.4rem; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 1rem; }
 figure { margin: 0; border: 1px solid var(--line); border-radius: 4px; padding: .5rem; } figcaption { font-size: .9rem; color: var(--muted); }
-svg.chart { width: 100%; height: 140px; } svg.chart polyline { fill: none; stroke: var(--accent); stroke-width: 2; } svg.chart text { fill: var(--muted); font-size: 10px; }
+svg.chart { width: 100%; height: auto; aspect-ratio: 600 / 190; display: block; } svg.chart polyline { fill: none; stroke: var(--accent); stroke-width: 2; }
+svg.chart text { fill: var(--muted); font-size: 12px; } svg.chart text.unit { fill: var(--fg); font-weight: 600; } svg.chart line { stroke: var(--line); } svg.chart line.axis { stroke: var(--muted); }
+.scroll { overflow-x: auto; }
+/* Names may be up to 512 bytes. A fixed layout keeps the narrow columns (status above all) where
+   they are whatever a name holds; the name is cut on screen but stays whole in the DOM (selectable,
+   read by screen readers) and in its title for hover. Below min-width the table scrolls instead. */
+table.list { table-layout: fixed; min-width: 62rem; } table.list td { overflow-wrap: anywhere; }
+col.c-thumb { width: 5rem; } col.c-type { width: 7rem; } col.c-pages { width: 4.5rem; } col.c-where { width: 15rem; } col.c-taken { width: 9.5rem; } col.c-ingest { width: 11rem; }
+.cut { display: block; max-width: 100%; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; }
+.clamp { display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 3; line-clamp: 3; overflow: hidden; overflow-wrap: anywhere; }
+h1.clamp { -webkit-line-clamp: 2; line-clamp: 2; }
+dd, td.long { overflow-wrap: anywhere; }
 .pages { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: .8rem; list-style: none; padding: 0; }
 .pages li { border: 1px solid var(--line); border-radius: 4px; padding: .4rem; font-size: .85rem; word-break: break-all; }
 .pages img { width: 100%; height: 160px; object-fit: contain; background: #8882; }
@@ -104,14 +115,15 @@ export function itemRows(rows: ItemRow[], progress: Map<string, Record<string, n
         : '';
       const reason = r.failedWhere === 'publication' ? r.publicationReason : r.reason;
       const showThumb = r.status === 'preserved' && r.publication === 'published';
+      const name = r.title ?? r.sourceName;
       return `<tr data-ingest="${esc(r.ingestId)}">
 <td>${showThumb ? `<img class="thumb" src="${esc(thumb(r.itemId))}" alt="" loading="lazy">` : ''}</td>
-<td><a href="/items/${encodeURIComponent(r.ingestId)}">${esc(r.title ?? r.sourceName)}</a><br><small>${esc(r.itemId)}</small></td>
-<td>${esc(r.type ?? '')}</td>
+<td><a class="cut" href="/items/${encodeURIComponent(r.ingestId)}" title="${esc(name)}">${esc(name)}</a><small class="cut" title="${esc(r.itemId)}">${esc(r.itemId)}</small></td>
+<td><span class="cut" title="${esc(r.type ?? '')}">${esc(r.type ?? '')}</span></td>
 <td class="num">${r.pages ?? ''}</td>
-<td>${where(r)}${r.stuck ? ' <span class="tag stuck">stuck</span>' : ''}${doing ? `<br><small>${doing}</small>` : ''}${reason ? `<div class="reason">${esc(reason)}</div>` : ''}</td>
+<td>${where(r)}${r.stuck ? ' <span class="tag stuck">stuck</span>' : ''}${doing ? `<br><small>${doing}</small>` : ''}${reason ? `<div class="reason clamp" title="${esc(reason)}">${esc(reason)}</div>` : ''}</td>
 <td><time datetime="${esc(r.takenAt)}">${esc(r.takenAt.slice(0, 16).replace('T', ' '))}</time></td>
-<td><small>${esc(r.ingestId)}</small></td></tr>`;
+<td><small class="cut" title="${esc(r.ingestId)}">${esc(r.ingestId)}</small></td></tr>`;
     })
     .join('\n');
 }
@@ -130,8 +142,8 @@ export function itemsPage(
     `<h1>${filter === 'rejected' ? 'Rejected items' : 'Items'}</h1>
 <div class="cards" aria-live="polite"><div class="card">In flight<b id="n-inflight">${summary.inFlight}</b></div><div class="card">Stuck<b id="n-stuck">${summary.stuck}</b></div><div class="card">Failed<b id="n-failed">${summary.failed}</b></div><div class="card">Ingests in all<b id="n-total">${summary.total}</b></div></div>
 <nav class="filters" aria-label="Filter items">${tabs}</nav>
-<table><caption class="skip">Items, newest first</caption><thead><tr><th scope="col"><span class="skip">Thumbnail</span></th><th scope="col">Title</th><th scope="col">Type</th><th scope="col" class="num">Pages</th><th scope="col">Where it stands</th><th scope="col">Taken</th><th scope="col">Ingest</th></tr></thead>
-<tbody id="items" data-live="/api/items/rows?filter=${esc(filter)}">${rows}</tbody></table>`,
+<div class="scroll"><table class="list"><caption class="skip">Items, newest first</caption><colgroup><col class="c-thumb"><col><col class="c-type"><col class="c-pages"><col class="c-where"><col class="c-taken"><col class="c-ingest"></colgroup><thead><tr><th scope="col"><span class="skip">Thumbnail</span></th><th scope="col">Title</th><th scope="col">Type</th><th scope="col" class="num">Pages</th><th scope="col">Where it stands</th><th scope="col">Taken</th><th scope="col">Ingest</th></tr></thead>
+<tbody id="items" data-live="/api/items/rows?filter=${esc(filter)}">${rows}</tbody></table></div>`,
   );
 }
 
@@ -168,7 +180,7 @@ export function itemPage(c: Chrome, d: ItemDetail, opts: { thumb: (page: number)
     actions.push(action('rerun', 'Re-run derivatives and OCR', 'everything after preservation, as a new ingest'));
   const pages = (a?.pages ?? []).map(
     (p) =>
-      `<li><img src="${esc(p.thumbnail ?? opts.thumb(p.page))}" alt="Page ${p.page}" loading="lazy"><div>${p.page}. ${esc(p.name)}</div><div>${bytes(p.master.size)}</div><div title="SHA-512">sha512 <code>${esc(p.master.digests.sha512.slice(0, 16))}…</code></div>${p.ocr?.meanConfidence !== undefined ? `<div>OCR ${esc(p.ocr.languages)} ${p.ocr.meanConfidence}</div>` : p.ocr?.failed ? `<div class="reason">OCR: ${esc(p.ocr.failed)}</div>` : ''}</li>`,
+      `<li><img src="${esc(p.thumbnail ?? opts.thumb(p.page))}" alt="Page ${p.page}" loading="lazy"><div class="clamp" title="${esc(p.name)}">${p.page}. ${esc(p.name)}</div><div>${bytes(p.master.size)}</div><div title="SHA-512">sha512 <code>${esc(p.master.digests.sha512.slice(0, 16))}…</code></div>${p.ocr?.meanConfidence !== undefined ? `<div>OCR ${esc(p.ocr.languages)} ${p.ocr.meanConfidence}</div>` : p.ocr?.failed ? `<div class="reason">OCR: ${esc(p.ocr.failed)}</div>` : ''}</li>`,
   );
   const links = [
     a?.manifest ? `<a href="${esc(a.manifest)}">IIIF manifest</a>` : '',
@@ -178,7 +190,7 @@ export function itemPage(c: Chrome, d: ItemDetail, opts: { thumb: (page: number)
   ].filter(Boolean);
   return layout(
     c,
-    `${opts.notice ? `<p class="notice" role="status">${esc(opts.notice)}</p>` : ''}<h1>${esc(r.title ?? r.sourceName)}</h1>
+    `${opts.notice ? `<p class="notice" role="status">${esc(opts.notice)}</p>` : ''}<h1 class="clamp" title="${esc(r.title ?? r.sourceName)}">${esc(r.title ?? r.sourceName)}</h1>
 <dl id="record"${r.stage || r.status === 'queued' || r.status === 'in-progress' ? ' data-inflight="1"' : ''}>
 <dt>Item</dt><dd>${esc(r.itemId)}</dd><dt>Ingest</dt><dd>${esc(r.ingestId)} ("${esc(r.sourceName)}")</dd>
 <dt>Status</dt><dd id="status">${where({ ...r, stuck: d.stuck, failedWhere: r.status === 'failed' ? 'preservation' : r.publication === 'failed' ? 'publication' : null })}${d.stuck ? ' <span class="tag stuck">stuck</span>' : ''}${r.stage ? ` now: ${esc(r.stage)}` : ''}</dd>
@@ -192,8 +204,8 @@ ${links.length ? `<dt>Links</dt><dd>${links.join(' · ')}</dd>` : ''}
 </dl>
 ${actions.length ? `<h2>Actions</h2><p>${actions.join('<br>')}</p>` : ''}
 ${d.failures.length ? `<h2>Failed jobs</h2><ul>${d.failures.map((f) => `<li><code>${esc(f.job)}</code>: <span class="reason">${esc(f.code)}: ${esc(f.reason)}</span></li>`).join('')}</ul>` : ''}
-${d.versions.length ? `<h2>Versions (OCFL)</h2><table><thead><tr><th scope="col">Version</th><th scope="col">Written</th><th scope="col">What</th></tr></thead><tbody>${d.versions.map((v) => `<tr><td>${esc(v.version)}</td><td>${esc(v.created)}</td><td>${esc(v.message)}</td></tr>`).join('')}</tbody></table>` : ''}
-${d.events.length ? `<h2>Events</h2><table><thead><tr><th scope="col">When</th><th scope="col">Event</th><th scope="col">Outcome</th><th scope="col">Detail</th></tr></thead><tbody>${d.events.map((e) => `<tr><td>${esc(e.at)}</td><td>${esc(e.type)}</td><td>${esc(e.outcome)}</td><td>${esc(e.detail)}</td></tr>`).join('')}</tbody></table>` : ''}
+${d.versions.length ? `<h2>Versions (OCFL)</h2><table><thead><tr><th scope="col">Version</th><th scope="col">Written</th><th scope="col">What</th></tr></thead><tbody>${d.versions.map((v) => `<tr><td>${esc(v.version)}</td><td>${esc(v.created)}</td><td class="long">${esc(v.message)}</td></tr>`).join('')}</tbody></table>` : ''}
+${d.events.length ? `<h2>Events</h2><table><thead><tr><th scope="col">When</th><th scope="col">Event</th><th scope="col">Outcome</th><th scope="col">Detail</th></tr></thead><tbody>${d.events.map((e) => `<tr><td>${esc(e.at)}</td><td>${esc(e.type)}</td><td>${esc(e.outcome)}</td><td class="long">${esc(e.detail)}</td></tr>`).join('')}</tbody></table>` : ''}
 <h2>Pages</h2>${pages.length ? `<ul class="pages">${pages.join('')}</ul>` : '<p>No published pages yet.</p>'}`,
   );
 }

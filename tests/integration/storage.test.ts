@@ -4,12 +4,13 @@
  * identical re-scan adds nothing, and storage outages are retried rather than reported as success.
  */
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import S3rver from 's3rver';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { startHarness, yaddas, type Harness } from '../helpers/harness.js';
 import { pageImage, sha512, until, writeItem } from '../helpers/fixtures.js';
 import { LockNames } from '../../src/storage/locks.js';
 import { validateObject } from '../../src/storage/ocfl-validate.js';
@@ -187,6 +188,35 @@ describe('storage outages', () => {
     } finally {
       await o.stop();
       await server.close().catch(() => undefined);
+    }
+  });
+
+  it('a stalled S3 service (it accepts connections and never answers) fails requests in bounded time: yaddas verify returns', async () => {
+    const sockets = new Set<net.Socket>();
+    const stalled = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.resume(); // reads the request and never answers
+    });
+    await new Promise<void>((r) => stalled.listen(0, '127.0.0.1', r));
+    const { port } = stalled.address() as net.AddressInfo;
+    try {
+      const started = Date.now();
+      const r = await yaddas(h, ['verify', 'any-item'], {
+        AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`,
+        AWS_ACCESS_KEY_ID: 'x',
+        AWS_SECRET_ACCESS_KEY: 'x',
+        YADDAS_S3_REQUEST_TIMEOUT_SECONDS: '1',
+      });
+      const seconds = (Date.now() - started) / 1000;
+      expect(r.code).not.toBe(0);
+      // three attempts of one second each, plus the command's own start: well under a minute
+      expect(seconds).toBeLessThan(30);
+      expect(r.stdout + r.stderr).toMatch(/S3|storage/i);
+      expect(sockets.size).toBeGreaterThan(0);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => stalled.close(r));
     }
   });
 });
