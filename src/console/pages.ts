@@ -210,6 +210,10 @@ ${d.events.length ? `<h2>Events</h2><table><thead><tr><th scope="col">When</th><
   );
 }
 
+/** An empty chart for DASHBOARD_JS to draw into; what it says until then is true without JavaScript. */
+const chartSvg = (id: string, unit: string, what: string) =>
+  `<svg class="chart" id="${id}" data-unit="${esc(unit)}" data-what="${esc(what)}" viewBox="0 0 600 190" role="img" aria-label="${esc(what)}"><text x="300" y="95" text-anchor="middle">The chart is drawn by JavaScript: /api/series has its figures.</text></svg>`;
+
 export function activityPage(c: Chrome, queues: QueueState[]): string {
   const rows = queues
     .map(
@@ -220,8 +224,8 @@ export function activityPage(c: Chrome, queues: QueueState[]): string {
   return layout(
     c,
     `<h1>Activity</h1>
-<div class="charts"><figure><figcaption>Pages preserved per hour, last 12 hours</figcaption><svg class="chart" id="chart-throughput" role="img" aria-label="Pages preserved per hour"></svg></figure>
-<figure><figcaption>Jobs waiting and running, last 12 hours</figcaption><svg class="chart" id="chart-depth" role="img" aria-label="Queue depth"></svg></figure></div>
+<div class="charts"><figure><figcaption>Throughput: pages preserved in the hour up to each point, last 12 hours</figcaption>${chartSvg('chart-throughput', 'pages per hour', 'Pages preserved per hour')}</figure>
+<figure><figcaption>Queue depth: jobs waiting or running in all queues together, last 12 hours</figcaption>${chartSvg('chart-depth', 'jobs', 'Jobs waiting or running')}</figure></div>
 <h2>Queues</h2><table><thead><tr><th scope="col">Queue</th><th scope="col" class="num">Workers</th><th scope="col" class="num">Waiting</th><th scope="col" class="num">Active</th><th scope="col" class="num">Delayed</th><th scope="col" class="num">Failed</th><th scope="col" class="num">Completed</th><th scope="col"></th></tr></thead><tbody id="queues" data-live="/api/queues/rows">${rows}</tbody></table>
 <p>Jobs one by one, with their errors, retry and clean: <a href="/queues">the queues board</a>.</p>`,
   );
@@ -251,21 +255,56 @@ export const DASHBOARD_JS = `
     if (s) for (const [id, v] of [['n-inflight', s.inFlight], ['n-stuck', s.stuck], ['n-failed', s.failed], ['n-total', s.total]]) { const e = document.getElementById(id); if (e) e.textContent = v; }
     drawCharts();
   }
-  function line(svg, points, key) {
+  const pad2 = (n) => String(n).padStart(2, '0');
+  // Seconds only when all the points fall within a few minutes, or start, middle and end would read alike.
+  const clock = (t, secs) => {
+    const d = new Date(t);
+    return pad2(d.getHours()) + ':' + pad2(d.getMinutes()) + (secs ? ':' + pad2(d.getSeconds()) : '');
+  };
+  const every = (s) => (s === 60 ? 'minute' : s % 60 === 0 ? s / 60 + ' minutes' : s === 1 ? 'second' : s + ' seconds');
+  // A round top for the y axis (1, 2, 4, 6, 8 or 10 times a power of ten), so the half-way mark is a whole number too.
+  function niceTop(v) {
+    if (v <= 1) return 1;
+    const e = Math.pow(10, Math.floor(Math.log10(v)));
+    return [1, 2, 4, 6, 8, 10].find((m) => m * e >= v) * e;
+  }
+  const W = 600, H = 190, L = 56, R = 16, T = 28, B = 46;
+  const text = (x, y, s, anchor, cls) =>
+    '<text x="' + x + '" y="' + y + '" text-anchor="' + (anchor || 'start') + '"' + (cls ? ' class="' + cls + '"' : '') + '>' + s + '</text>';
+  const rule = (x1, y1, x2, y2, cls) => '<line x1="' + x1 + '" y1="' + y1 + '" x2="' + x2 + '" y2="' + y2 + '"' + (cls ? ' class="' + cls + '"' : '') + '></line>';
+  function chart(svg, points, key, sampleSeconds) {
     if (!svg) return;
-    const w = 600, h = 140, pad = 24;
-    svg.setAttribute('viewBox', '0 0 ' + w + ' ' + h);
-    if (points.length < 2) { svg.innerHTML = '<text x="10" y="70">Not enough data yet (a point a minute)</text>'; return; }
-    const t0 = points[0].t, t1 = points[points.length - 1].t, max = Math.max(1, ...points.map((p) => p[key]));
-    const xy = points.map((p) => [pad + ((p.t - t0) / Math.max(1, t1 - t0)) * (w - 2 * pad), h - pad - (p[key] / max) * (h - 2 * pad)]);
-    svg.innerHTML = '<polyline points="' + xy.map((q) => q.join(',')).join(' ') + '"></polyline><text x="2" y="12">' + Math.round(max) + '</text><text x="2" y="' + (h - 4) + '">0</text>';
+    const unit = svg.dataset.unit, what = svg.dataset.what;
+    svg.setAttribute('viewBox', '0 0 ' + W + ' ' + H);
+    if (points.length < 2) {
+      const state = points.length === 0 ? 'No figures yet' : 'Only one point so far';
+      svg.innerHTML = text(W / 2, H / 2 - 8, state, 'middle', 'unit') +
+        text(W / 2, H / 2 + 14, 'The console notes a point every ' + every(sampleSeconds || 60) + '; a line needs two.', 'middle');
+      svg.setAttribute('aria-label', what + ': ' + state.toLowerCase());
+      return;
+    }
+    const t0 = points[0].t, t1 = points[points.length - 1].t, span = Math.max(1, t1 - t0);
+    const values = points.map((p) => p[key]), peak = Math.max(...values), last = values[values.length - 1], top = niceTop(peak);
+    const x = (t) => +(L + ((t - t0) / span) * (W - L - R)).toFixed(1);
+    const y = (v) => +(H - B - (v / top) * (H - T - B)).toFixed(1);
+    const secs = span < 5 * 60_000;
+    let out = text(4, 14, unit, 'start', 'unit') + text(W - R, 14, 'last ' + Math.round(last) + ', highest ' + Math.round(peak), 'end');
+    for (const v of top >= 2 ? [0, top / 2, top] : [0, top])
+      out += rule(L, y(v), W - R, y(v), v === 0 ? 'axis' : '') + text(L - 6, y(v) + 4, String(v), 'end', 'ytick');
+    out += rule(L, T, L, H - B, 'axis');
+    for (const [t, anchor] of [[t0, 'start'], [t0 + span / 2, 'middle'], [t1, 'end']])
+      out += rule(x(t), H - B, x(t), H - B + 5, 'axis') + text(x(t), H - B + 18, clock(t, secs), anchor, 'xtick');
+    out += text(L + (W - L - R) / 2, H - 6, 'time of day, local clock', 'middle', 'unit');
+    out += '<polyline points="' + points.map((p) => x(p.t) + ',' + y(p[key])).join(' ') + '"></polyline>';
+    svg.innerHTML = out;
+    svg.setAttribute('aria-label', what + ', ' + clock(t0, secs) + ' to ' + clock(t1, secs) + ': last ' + Math.round(last) + ', highest ' + Math.round(peak) + ' ' + unit);
   }
   async function drawCharts() {
     if (!document.getElementById('chart-throughput')) return;
     const s = await fetch('/api/series').then((r) => r.json()).catch(() => null);
     if (!s) return;
-    line(document.getElementById('chart-throughput'), s.throughput, 'perHour');
-    line(document.getElementById('chart-depth'), s.points, 'depth');
+    chart(document.getElementById('chart-throughput'), s.throughput, 'perHour', s.sampleSeconds);
+    chart(document.getElementById('chart-depth'), s.points, 'depth', s.sampleSeconds);
   }
   drawCharts();
   if (window.EventSource) {

@@ -179,11 +179,20 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
     return html(reply, /<tbody id="queues"[^>]*>([\s\S]*?)<\/tbody>/.exec(page)?.[1] ?? '');
   });
   server.get('/api/series', async () => {
-    const points = (await series.since(12 * 3600_000)).map((p) => ({ ...p, depth: p.waiting + p.active }));
-    const throughput = points
-      .slice(1)
-      .map((p, i) => ({ t: p.t, perHour: Math.max(0, ((p.pages - points[i]!.pages) * 3600_000) / Math.max(1, p.t - points[i]!.t)) }));
-    return { points, throughput };
+    const hour = 3600_000;
+    const from = Date.now() - 12 * hour;
+    // An hour more than is drawn, so the first points drawn have the hour before them too.
+    const all = await series.since(13 * hour);
+    // Pages preserved in the hour up to each point, counted rather than extrapolated from the
+    // last gap between points: a burst of 12 pages in one minute reads 12, not 720.
+    const throughput: Array<{ t: number; perHour: number }> = [];
+    let first = 0;
+    for (const p of all) {
+      while (all[first]!.t < p.t - hour) first++;
+      if (p.t >= from) throughput.push({ t: p.t, perHour: Math.max(0, p.pages - all[first]!.pages) });
+    }
+    const points = all.filter((p) => p.t >= from).map((p) => ({ ...p, depth: p.waiting + p.active }));
+    return { points, throughput, sampleSeconds: opts.sampleSeconds ?? 60 };
   });
   server.get('/api/live', (req, reply) => {
     reply.hijack();

@@ -107,12 +107,19 @@ function statesEqual(a: Record<string, string[]>, b: Record<string, string[]>): 
 /**
  * Builds the inventory of the next version (v1 when `prev` is null). Content already in the
  * object, or uploaded twice within this version, is referenced once and not stored again
- * (OCFL forward-delta). `compareIgnoring` lists logical paths (the item record) that do not make
- * a version different by themselves.
+ * (OCFL forward-delta). `compared` says which logical paths make a version different from the
+ * head (default: all); the others (the item record, OCR a later step added) never do by themselves.
  */
 export function nextInventory(
   prev: Inventory | null,
-  input: { id: string; files: VersionFile[]; created: string; message: string; user: OcflUser; compareIgnoring?: string[] },
+  input: {
+    id: string;
+    files: VersionFile[];
+    created: string;
+    message: string;
+    user: OcflUser;
+    compared?: (logicalPath: string) => boolean;
+  },
 ): NextVersion {
   const n = prev ? versionNumber(prev.head) + 1 : 1;
   const version = versionName(n);
@@ -140,11 +147,11 @@ export function nextInventory(
   }
   for (const paths of Object.values(state)) paths.sort();
 
-  const ignoring = new Set(input.compareIgnoring ?? []);
+  const compared = input.compared ?? (() => true);
   const relevant = (s: Record<string, string[]>) =>
     Object.fromEntries(
       Object.entries(s)
-        .map(([d, ps]) => [d, ps.filter((p) => !ignoring.has(p))] as const)
+        .map(([d, ps]) => [d, ps.filter(compared)] as const)
         .filter(([, ps]) => ps.length > 0),
     );
   const unchanged = prev !== null && statesEqual(relevant(prev.versions[prev.head]!.state), relevant(state));

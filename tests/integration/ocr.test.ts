@@ -31,6 +31,8 @@ const ALTO_XSD = process.env.YADDAS_ALTO_XSD;
 
 let h: Harness;
 let tessdata: string;
+/** kitab-ocr as first ingested, for the identical re-scan */
+let kitabOcrFiles: Record<string, Buffer | string> = {};
 beforeAll(async () => {
   h = await startHarness({
     env: { YADDAS_OCR: 'true', YADDAS_OCR_ENGINES: '2', YADDAS_ACCESS_SIZE: '1600', YADDAS_ATTRIBUTION: 'Milli Kitabxana' },
@@ -149,7 +151,7 @@ describe('OCR', () => {
   it('keeps text, ALTO and hOCR in a new OCFL version and publishes them, a searchable PDF/A and links in the manifest', async () => {
     const p1 = await textPage(TEXTS.aze, { font: FONTS[0] });
     const p2 = await textPage(TEXTS.aze_cyrl, { font: FONTS[1] });
-    const rec = await ingest('kitab-ocr', {
+    kitabOcrFiles = {
       '1.tif': p1.image,
       '2.tif': p2.image,
       'metadata.json': JSON.stringify({
@@ -158,7 +160,8 @@ describe('OCR', () => {
         title: { az: 'Yaddaş', 'az-Cyrl': 'Јаддаш' },
         ocrLanguages: 'aze+aze_cyrl',
       }),
-    });
+    };
+    const rec = await ingest('kitab-ocr', kitabOcrFiles);
     expect(rec.publication, rec.publicationReason).toBe('published');
 
     expect(rec.version, "the ingest record names the newest version, the OCR's").toBe('v2');
@@ -293,6 +296,21 @@ describe('OCR', () => {
     const pdf = await tmpFile('kitab-rederived.pdf', await get('items/kitab-ocr/document.pdf'));
     const { stdout } = await exec('pdftotext', ['-enc', 'UTF-8', pdf, '-']);
     expect(normalizeText(stdout.split('\f')[1]!)).toBe(normalizeText(before));
+  });
+
+  it('an identical re-scan of a book whose head holds OCR adds no version and no event', async () => {
+    const before = (await h.app.preservation.readInventory('kitab-ocr'))!;
+    const eventsKey = `${h.env.YADDAS_REDIS_PREFIX}:yd:events`;
+    const eventsBefore = await h.redis.xlen(eventsKey);
+    const src = path.join(h.dir, 'src', 'again', 'kitab-ocr');
+    await writeItem(src, kitabOcrFiles);
+    const t = await h.app.intake.take(src, 'kitab-ocr', { move: false, via: 'cli' });
+    const rec = await waitEnded(h, t.ingestId);
+    expect(rec.status, rec.reason).toBe('preserved');
+    expect(rec.unchanged).toBe(true);
+    expect(rec.version).toBe(before.head);
+    expect((await h.app.preservation.readInventory('kitab-ocr'))!.head).toBe(before.head);
+    expect(await h.redis.xlen(eventsKey)).toBe(eventsBefore);
   });
 
   it('preserves and publishes an item whose language is missing, saying which package provides it', async () => {

@@ -1,7 +1,9 @@
 /** The item record a commit writes into the OCFL object: what it says happened, truthfully. */
 import { describe, expect, it } from 'vitest';
 import type { IngestManifest, InspectResult, StoreResult } from '../../src/domain/item.js';
-import { buildItemRecord } from '../../src/stages/commit/commit.core.js';
+import { buildItemRecord, planVersion } from '../../src/stages/commit/commit.core.js';
+import { digestBuffer } from '../../src/checksum/digests.js';
+import { nextInventory } from '../../src/storage/ocfl.core.js';
 
 const manifest: IngestManifest = {
   ingestId: '20261130T120000Z-kitab-abc123',
@@ -34,5 +36,44 @@ describe('the item record', () => {
     expect(fixity?.detail).toMatch(/SHA-256 matched/);
     expect(fixity?.detail).not.toMatch(/SHA-512/);
     expect(events.find((e) => e.type === 'message digest calculation')?.detail).toMatch(/SHA-512, SHA-256 and MD5/);
+  });
+});
+
+describe('a re-scan compared with the head', () => {
+  const user = { name: 'Yaddaş', address: 'mailto:x@example.org' };
+  const page = digestBuffer('page 1');
+  // The head as the pipeline leaves it: v1 from the ingest, v2 with the OCR a later step added.
+  const v1 = nextInventory(null, {
+    id: 'kitab-1935',
+    created: 't1',
+    message: 'ingest',
+    user,
+    files: [
+      { logicalPath: 'masters/1.tif', digests: page },
+      { logicalPath: 'item.json', digests: digestBuffer('record v1') },
+    ],
+  }).inventory;
+  const head = nextInventory(v1, {
+    id: 'kitab-1935',
+    created: 't2',
+    message: 'ocr',
+    user,
+    files: [
+      { logicalPath: 'masters/1.tif', digests: page },
+      { logicalPath: 'item.json', digests: digestBuffer('record v2') },
+      { logicalPath: 'ocr/0001.txt', digests: digestBuffer('text') },
+      { logicalPath: 'ocr/text.txt', digests: digestBuffer('text') },
+    ],
+  }).inventory;
+  const rescan = (bytes: string): Record<string, StoreResult> => ({
+    'kitab/1.tif': { ...stored['kitab/1.tif']!, contentPath: 'v3/content/masters/1.tif', digests: digestBuffer(bytes) },
+  });
+  const t3 = { ...target, version: 'v3', headVersion: 'v2' };
+
+  it('identical masters: unchanged, whatever OCR and item record the head holds', () => {
+    expect(planVersion(head, manifest, rescan('page 1'), t3, Buffer.from('record v3'), user).unchanged).toBe(true);
+  });
+  it('a changed master: a new version', () => {
+    expect(planVersion(head, manifest, rescan('page 1, scanned again'), t3, Buffer.from('record v3'), user).unchanged).toBe(false);
   });
 });

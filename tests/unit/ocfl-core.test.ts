@@ -105,7 +105,7 @@ describe('nextInventory', () => {
       created: 't',
       message: 'm',
       user,
-      compareIgnoring: ['item.json'],
+      compared: (p) => p !== 'item.json',
       files: [
         { logicalPath: 'masters/1.tif', digests: page1 },
         { logicalPath: 'item.json', digests: rec2 },

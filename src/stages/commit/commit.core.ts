@@ -128,9 +128,15 @@ export function planVersion(
     created: t.created,
     message: `Ingest ${m.ingestId} of "${m.sourceName}"`,
     user,
-    compareIgnoring: [LogicalPaths.itemRecord],
+    // What an ingest brings decides whether it is new: the masters and metadata.json. The head's
+    // item record and the OCR a later step added to it are not in a re-scan, so they cannot count.
+    compared: ingestDecides,
   });
 }
+
+/** The logical paths that an ingest supplies (masters, metadata.json), the ones a re-scan is compared on. */
+export const ingestDecides = (logicalPath: string): boolean =>
+  logicalPath.startsWith(LogicalPaths.master('')) || logicalPath === LogicalPaths.metadata;
 
 /** Whether an inventory's head version was written by this ingest (a retried commit). */
 export const writtenBy = (inv: Inventory, ingestId: string): boolean =>
