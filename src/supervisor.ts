@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './log.js';
 import { createApp, ROLES } from './app.js';
 import { ensureRedis, type Running, superviseEmbeddedS3 } from './services/embedded.js';
 import { loadConfigOrExit } from './process.js';
+import { prepareStorage } from './ops/storage-setup.js';
 
 /** Node's arguments to run a role's entry (compiled, or the TypeScript through tsx in development). */
 function workerArgs(role: string): string[] {
@@ -32,12 +33,12 @@ export async function prepareServices(config: Config, log: Logger): Promise<Runn
   const app = createApp(config, log);
   try {
     for (const w of await app.redisWarnings()) log.warn(`Redis: ${w}`);
-    for (const store of [app.preservation, app.access]) {
-      const r = await store.ensureBucket(config.embeddedS3 || config.s3.createBuckets);
-      if (r === 'created') log.info({ bucket: store.bucket }, 'bucket created');
-    }
-    if ((await app.preservation.ensureStorageRoot()) === 'created')
-      log.info({ bucket: config.s3.preservationBucket }, 'OCFL storage root created');
+    const setup = await prepareStorage(
+      { preservation: app.preservation, access: app.access, publicBaseUrl: config.access.publicBaseUrl },
+      config.embeddedS3 || config.s3.createBuckets,
+    );
+    for (const d of setup.done) log.info(d);
+    for (const w of setup.warnings) log.warn(w);
   } finally {
     await app.close();
   }

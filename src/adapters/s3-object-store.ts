@@ -8,6 +8,7 @@ import {
   PutObjectCommand,
   HeadBucketCommand,
   CreateBucketCommand,
+  PutBucketPolicyCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
@@ -169,6 +170,24 @@ export class S3ObjectStore implements ObjectStore {
 
   ensureBucket(create: boolean): Promise<'exists' | 'created'> {
     return ensureBucket(this.client, this.bucket, create);
+  }
+
+  async allowPublicRead(): Promise<'set' | 'unsupported'> {
+    // Objects only: anyone may GET a key, no one may list the bucket or write to it.
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'YaddasPublicRead', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${this.bucket}/*` },
+      ],
+    };
+    try {
+      await this.client.send(new PutBucketPolicyCommand({ Bucket: this.bucket, Policy: JSON.stringify(policy) }));
+      return 'set';
+    } catch (err) {
+      const name = (err as { name?: string }).name;
+      if (name === 'NotImplemented' || name === 'MethodNotAllowed' || status(err) === 501 || status(err) === 405) return 'unsupported';
+      throw unavailable('PUT bucket policy', this.bucket, '', err);
+    }
   }
 
   async delete(keys: string[]): Promise<void> {

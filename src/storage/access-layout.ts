@@ -56,5 +56,8 @@ export const collectionKey = (slug: string): string => `collections/${slug}/coll
 /** The collection of all collections. */
 export const ROOT_COLLECTION_KEY = 'collections/collection.json';
 
+/** A small file that start-up fetches anonymously, to find out whether viewers can read the bucket. */
+export const READABLE_CHECK_KEY = 'yaddas-readable.txt';
+
 /** The public URL of an access key (the base URL has no trailing slash). */
 export const publicUrl = (publicBaseUrl: string, key: string): string => `${publicBaseUrl}/${key}`;

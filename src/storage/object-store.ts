@@ -22,4 +22,9 @@ export interface ObjectStore {
   ping(): Promise<void>;
   /** Checks that the bucket exists, creating it when `create` says so; what it did. */
   ensureBucket(create: boolean): Promise<'exists' | 'created'>;
+  /**
+   * Gives the bucket a policy that lets anyone read its objects (not list or write them);
+   * 'unsupported' where the service has no bucket policies (the embedded server serves all).
+   */
+  allowPublicRead(): Promise<'set' | 'unsupported'>;
 }

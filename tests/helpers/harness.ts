@@ -14,6 +14,7 @@ import { Redis } from 'ioredis';
 import type { Worker } from 'bullmq';
 import { loadConfig, type Config } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
+import { prepareStorage } from '../../src/ops/storage-setup.js';
 import { createApp, createWatcher, startWorker, ROLES, type App, type Role } from '../../src/app.js';
 import type { IngestRecord } from '../../src/domain/ingest-record.js';
 import { type EndedWhen, waitForIngests } from '../../src/ops/wait.js';
@@ -84,8 +85,12 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const log = createLogger(config, `test-${id}`);
   const app = createApp(config, log);
   for (const d of [config.inbox, config.intake.rejectedDir, config.intake.stagingDir]) await fs.mkdir(d, { recursive: true });
-  for (const store of [app.preservation, app.access]) await store.ensureBucket(true);
-  await app.preservation.ensureStorageRoot();
+  // As the supervisor makes them ready: created, the access bucket readable by anyone.
+  const setup = await prepareStorage(
+    { preservation: app.preservation, access: app.access, publicBaseUrl: config.access.publicBaseUrl },
+    true,
+  );
+  if (setup.warnings.length > 0) throw new Error(setup.warnings.join('\n'));
 
   const workers = new Map<Role, Worker>();
   const h: Harness = {

@@ -88,6 +88,10 @@ export class MemoryObjectStore implements ObjectStore {
     return 'exists';
   }
 
+  async allowPublicRead(): Promise<'unsupported'> {
+    return 'unsupported';
+  }
+
   /** Every key, in list() order (for assertions). */
   keys(): string[] {
     return [...this.objects.keys()].sort(byUtf8);
