@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { pageImage, until, writeItem } from '../helpers/fixtures.js';
 import { buildConsole } from '../../src/console/server.js';
+import { esc } from '../../src/console/pages.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
@@ -133,5 +134,58 @@ describe('console', () => {
     expect(value((await metrics()).get('yaddas_items_in_flight'))).toBe(1);
     await h.app.status.finish('stalled-1', 'stalled', { status: 'failed', reason: 'test' });
     expect(value((await metrics()).get('yaddas_items_stuck'))).toBe(0);
+  });
+
+  it('cuts long names in the lists and the item heading, whole and escaped in their title', async () => {
+    // Longer than any column: a title and an identifier of 300 characters, with markup to escape.
+    const title = `<b>"Kitab" & 'nağıl'</b> ${'Azərbaycan xalq ədəbiyyatı nümunələri '.repeat(8)}`.slice(0, 300);
+    const itemId = `uzun-${'x'.repeat(295)}`;
+    const sourceName = `${'Qovluq '.repeat(30)}.tif`;
+    const ingestId = '20261130T000000Z-uzun-ad-abc123';
+    await h.app.status.create({ ingestId, itemId, sourceName, title, status: 'rejected', takenAt: new Date().toISOString() });
+    await h.app.status.finish(ingestId, itemId, { status: 'rejected', reason: `The file ${'ad'.repeat(200)}.tif is empty.` });
+    for (const url of ['/items', '/items?filter=rejected', '/api/items/rows?filter=rejected']) {
+      const res = await server.inject({ method: 'GET', url });
+      expect(res.statusCode).toBe(200);
+      const row = new RegExp(`<tr data-ingest="${ingestId}">[\\s\\S]*?</tr>`).exec(res.body)?.[0] ?? '';
+      expect(row, url).toContain(`<a class="cut" href="/items/${ingestId}" title="${esc(title)}">${esc(title)}</a>`);
+      expect(row).toContain(`<small class="cut" title="${itemId}">${itemId}</small>`);
+      expect(row).toMatch(/<div class="reason clamp" title="The file (ad)+\.tif is empty\.">/);
+      expect(row).not.toContain('<b>');
+    }
+    // The table's own layout holds the columns, so the cut does not depend on the names.
+    const page = (await server.inject({ method: 'GET', url: '/items' })).body;
+    expect(page).toMatch(/<table class="list">.*<colgroup>/);
+    expect(page).toMatch(/table\.list \{ table-layout: fixed;/);
+    expect(page).toMatch(/\.cut \{[^}]*text-overflow: ellipsis;/);
+    const item = await server.inject({ method: 'GET', url: `/items/${ingestId}` });
+    expect(item.body).toContain(`<h1 class="clamp" title="${esc(title)}">${esc(title)}</h1>`);
+  });
+
+  it('/api/series counts the pages preserved in the hour up to each point, not a rate from the last gap', async () => {
+    const now = Date.now();
+    const min = 60_000;
+    const at = (minutesAgo: number, pages: number) =>
+      h.app.series.add({ t: now - minutesAgo * min, pages: 1000 + pages, waiting: 2, active: 1, failed: 0 });
+    await at(12 * 60 + 30, 0); // not drawn, but the hour before the first point drawn
+    await at(11 * 60 + 50, 30);
+    await at(60, 30);
+    await at(31, 30);
+    await at(30, 42); // twelve pages in one minute
+    await at(10, 42);
+    const s = (await server.inject({ method: 'GET', url: '/api/series' })).json() as {
+      points: Array<{ t: number; depth: number }>;
+      throughput: Array<{ t: number; perHour: number }>;
+      sampleSeconds: number;
+    };
+    const perHour = (minutesAgo: number) => s.throughput.find((p) => p.t === now - minutesAgo * min)?.perHour;
+    expect(perHour(12 * 60 + 30), 'outside the 12 hours drawn').toBeUndefined();
+    expect(perHour(11 * 60 + 50)).toBe(30);
+    expect(perHour(60)).toBe(0);
+    expect(perHour(30)).toBe(12);
+    expect(perHour(10)).toBe(12);
+    expect(s.points.find((p) => p.t === now - 10 * min)?.depth).toBe(3);
+    expect(s.points.length).toBe(s.throughput.length);
+    expect(s.sampleSeconds).toBe(60);
   });
 });

@@ -56,6 +56,12 @@ const shot = async (page: Page, name: string) => {
 
 let good: { ingestId: string; itemId: string };
 let broken: { ingestId: string; itemId: string };
+// Names longer than any column: a 300-character title with the longest identifier allowed, and a
+// folder name near the 255 bytes a file system allows.
+const LONG_TITLE = 'Azərbaycan xalq ədəbiyyatı nümunələri, toplayanı və nəşrə hazırlayanı məlum olmayan '.repeat(4).slice(0, 300);
+const LONG_ID = `dash-${'uzun'.repeat(23)}ad`;
+const LONG_FOLDER = 'Çox uzun adlı qovluq '.repeat(11).trim();
+let long: { ingestId: string; rejectedId: string };
 
 describe('dashboard', () => {
   beforeAll(async () => {
@@ -84,6 +90,13 @@ describe('dashboard', () => {
     await h.startWorkers(['derive']);
     expect((await ended(b.ingestId)).publication).toBe('failed');
     await h.app.preservation.store.put(key, master);
+    const l = await take('uzun', {
+      '1.png': await pageImage({ seed: 24, format: 'png', width: 600, height: 800 }),
+      'metadata.json': JSON.stringify({ identifier: LONG_ID, type: 'book', title: LONG_TITLE }),
+    });
+    const r = await take(LONG_FOLDER, { 'empty.tif': Buffer.alloc(0) });
+    long = { ingestId: l.ingestId, rejectedId: r.ingestId };
+    expect((await ended(l.ingestId)).status).toBe('preserved');
   }, 120_000);
 
   it('shows items with thumbnails and reasons to anyone, and refuses changes without a login', async () => {
@@ -156,5 +169,112 @@ describe('dashboard', () => {
     await visible(page.getByText('STORAGE_UNAVAILABLE'), 20_000);
     await shot(page, 'queues');
     await page.close();
+  });
+
+  it('cuts long names in the lists, whole on hover, without moving the other columns', async () => {
+    expect(LONG_TITLE.length).toBe(300);
+    expect(LONG_ID.length).toBe(99);
+    expect(Buffer.byteLength(LONG_FOLDER)).toBeGreaterThan(230);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${base}/items`);
+    const row = page.locator(`tr[data-ingest="${long.ingestId}"]`);
+    const short = page.locator(`tr[data-ingest="${good.ingestId}"]`);
+    await visible(row);
+    const link = row.locator('a.cut');
+    expect(await link.getAttribute('title')).toBe(LONG_TITLE);
+    expect(await row.locator('small.cut').first().getAttribute('title')).toBe(LONG_ID);
+    // Cut on screen, whole in the page (selectable, read out, found by its name).
+    const cut = (l: Locator) =>
+      l.evaluate((e: HTMLElement) => ({
+        cut: e.scrollWidth > e.clientWidth,
+        overflow: getComputedStyle(e).textOverflow,
+        text: e.textContent,
+      }));
+    expect(await cut(link)).toEqual({ cut: true, overflow: 'ellipsis', text: LONG_TITLE });
+    expect((await cut(row.locator('small.cut').first())).cut).toBe(true);
+    await visible(page.getByRole('link', { name: LONG_TITLE }));
+    // "Where it stands" is where it is for a short name, and on screen.
+    const where = async (r: Locator) => (await r.locator('td').nth(4).boundingBox())!;
+    const [a, b] = [await where(row), await where(short)];
+    expect(a.x).toBe(b.x);
+    expect(a.width).toBe(b.width);
+    expect(a.x + a.width).toBeLessThanOrEqual(1280);
+    await contains(row.locator('td').nth(4), 'preserved');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+
+    await page.goto(`${base}/items?filter=rejected`);
+    const rej = page.locator(`tr[data-ingest="${long.rejectedId}"]`);
+    await contains(rej, 'rejected');
+    expect(await rej.locator('a.cut').getAttribute('title')).toBe(LONG_FOLDER);
+    expect((await cut(rej.locator('a.cut'))).cut).toBe(true);
+    const w = await where(rej);
+    expect(w.x + w.width).toBeLessThanOrEqual(1280);
+
+    // The item's own heading: at most two lines, the whole title on hover.
+    await page.goto(`${base}/items/${long.ingestId}`);
+    const h1 = page.locator('h1');
+    expect(await h1.getAttribute('title')).toBe(LONG_TITLE);
+    const lines = await h1.evaluate((e: HTMLElement) => ({
+      clamped: e.scrollHeight > e.clientHeight,
+      lines: Math.round(e.clientHeight / Number.parseFloat(getComputedStyle(e).lineHeight)),
+    }));
+    expect(lines).toEqual({ clamped: true, lines: 2 });
+    await page.close();
+  });
+
+  it('labels the activity charts: what they plot, their units, a y scale and a time axis', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/activity`);
+    const chart = page.locator('svg#chart-throughput');
+    await contains(chart.locator('text.unit').first(), 'pages per hour');
+    await contains(page.locator('svg#chart-depth text.unit').first(), 'jobs');
+    await contains(page.locator('figcaption').first(), 'pages preserved in the hour up to each point');
+    // Points come every second here: the start, middle and end of the line get clock times.
+    await count(chart.locator('text.xtick'), 3);
+    for (const t of await chart.locator('text.xtick').allTextContents()) expect(t).toMatch(/^\d\d:\d\d(:\d\d)?$/);
+    const yticks = (await chart.locator('text.ytick').allTextContents()).map(Number);
+    expect(yticks[0]).toBe(0);
+    // A count of pages, not a rate from one second's gap: the scale stays near what was preserved.
+    const preserved = (await h.app.metrics.counters('pages_preserved_total')).reduce((n, c) => n + c.value, 0);
+    const peak = Math.max(...yticks);
+    expect(peak).toBeGreaterThanOrEqual(1);
+    expect(peak).toBeLessThanOrEqual(Math.max(10, 2 * preserved));
+    expect(await chart.getAttribute('aria-label')).toMatch(/^Pages preserved per hour, \d\d:\d\d/);
+    await page.close();
+
+    // Known figures in a known time zone: the labels are exactly the clock times and round values.
+    const ctx = await browser.newContext({ timezoneId: 'UTC' });
+    const fixed = await ctx.newPage();
+    let series: unknown = {};
+    await fixed.route('**/api/series', (route) => route.fulfill({ json: series }));
+    const t = (hhmm: string) => Date.parse(`2026-11-30T${hhmm}:00Z`);
+    const pts = [
+      ['08:00', 0, 3],
+      ['09:00', 12, 7],
+      ['10:00', 5, 0],
+    ] as const;
+    series = {
+      sampleSeconds: 60,
+      points: pts.map(([hm, , depth]) => ({ t: t(hm), depth })),
+      throughput: pts.map(([hm, perHour]) => ({ t: t(hm), perHour })),
+    };
+    await fixed.goto(`${base}/activity`);
+    const thr = fixed.locator('svg#chart-throughput');
+    await count(thr.locator('text.xtick'), 3);
+    expect(await thr.locator('text.xtick').allTextContents()).toEqual(['08:00', '09:00', '10:00']);
+    expect(await thr.locator('text.ytick').allTextContents()).toEqual(['0', '10', '20']);
+    expect(await fixed.locator('svg#chart-depth text.ytick').allTextContents()).toEqual(['0', '4', '8']);
+    expect(await thr.locator('polyline').count()).toBe(1);
+    await contains(thr, 'last 5, highest 12');
+    // No points yet, then one: words instead of an empty box.
+    series = { sampleSeconds: 60, points: [], throughput: [] };
+    await fixed.reload();
+    await contains(thr, 'No figures yet');
+    await contains(thr, 'a point every minute');
+    expect(await thr.locator('polyline').count()).toBe(0);
+    series = { sampleSeconds: 60, points: [{ t: t('08:00'), depth: 1 }], throughput: [{ t: t('08:00'), perHour: 0 }] };
+    await fixed.reload();
+    await contains(thr, 'Only one point so far');
+    await ctx.close();
   });
 });
