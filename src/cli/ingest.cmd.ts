@@ -9,7 +9,7 @@ export interface IngestCliResult {
   path: string;
   id: string | null;
   ingestId: string | null;
-  status: 'preserved' | 'rejected' | 'failed' | 'queued' | 'in-progress';
+  status: IngestRecord['status'];
   reason?: string;
   code?: string;
   version?: string;

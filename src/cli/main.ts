@@ -9,7 +9,7 @@ import { configCommand } from './config.cmd.js';
 import { ingestCommand } from './ingest.cmd.js';
 import { verifyCommand } from './verify.cmd.js';
 import { reocrCommand } from './reocr.cmd.js';
-import { healthCommand, itemsCommand, pauseCommand, retryCommand, showCommand, statusCommand } from './ops.cmd.js';
+import { decideCommand, healthCommand, itemsCommand, pauseCommand, retryCommand, showCommand, statusCommand } from './ops.cmd.js';
 import { rederiveCommand } from './rederive.cmd.js';
 import { redisAnswers } from '../adapters/redis/connection.js';
 
@@ -123,12 +123,23 @@ program
   .option('--failed', 'only items whose preservation or access copies failed')
   .option('--stuck', 'only items in flight with no progress for YADDAS_STUCK_MINUTES')
   .option('--rejected', 'only rejected items')
+  .option('--held', "only items held for a decision (an identifier that seems to be another item's): yaddas accept or reject")
   .option('--in-flight', 'only items not yet ended')
   .addOption(new Option('--limit <n>', 'at most this many').argParser(Number).default(50))
   .option('--json', 'as JSON')
-  .action(async (opts: { failed?: boolean; stuck?: boolean; rejected?: boolean; inFlight?: boolean; limit?: number; json?: boolean }) => {
-    await withApp((app) => itemsCommand(app, opts), { redis: true, s3: false });
-  });
+  .action(
+    async (opts: {
+      failed?: boolean;
+      stuck?: boolean;
+      rejected?: boolean;
+      held?: boolean;
+      inFlight?: boolean;
+      limit?: number;
+      json?: boolean;
+    }) => {
+      await withApp((app) => itemsCommand(app, opts), { redis: true, s3: false });
+    },
+  );
 
 program
   .command('show')
@@ -150,6 +161,20 @@ program
   .action(async (ids: string[], opts: { allFailed?: boolean; json?: boolean }) => {
     await withApp((app) => retryCommand(app, ids, opts), { redis: true, s3: true });
   });
+
+for (const [decision, description] of [
+  ['accept', 'a held item is a new scan of the stored item after all: it becomes its new version'],
+  ['reject', "a held item was given another item's identifier by mistake: it goes to the rejected area with its report"],
+] as const) {
+  program
+    .command(decision)
+    .description(description)
+    .argument('[ids...]', 'item ids or ingest ids of held items (yaddas items --held)')
+    .option('--json', 'as JSON')
+    .action(async (ids: string[], opts: { json?: boolean }) => {
+      await withApp((app) => decideCommand(app, decision, ids, opts), { redis: true, s3: false });
+    });
+}
 
 for (const [name, paused] of [
   ['pause', true],

@@ -1,5 +1,5 @@
 /**
- * Operator commands: `yaddas status`, `items`, `show`, `retry`, `pause`, `resume`. Plain lines
+ * Operator commands: `yaddas status`, `items`, `show`, `retry`, `accept`, `reject`, `pause`, `resume`. Plain lines
  * for people, `--json` for scripts; all of it from src/ops/operations.ts, which the dashboard
  * uses too.
  */
@@ -7,7 +7,10 @@ import { hostname } from 'node:os';
 import type { App } from '../app.js';
 import { QUEUE_NAMES } from '../pipeline/plan.js';
 import {
+  accept,
   counts,
+  type DecisionResult,
+  rejectHeld,
   listItems,
   queueStates,
   retry,
@@ -24,7 +27,15 @@ const json = (v: unknown) => out(JSON.stringify(v, null, 2));
 export async function statusCommand(app: App, opts: { json?: boolean }): Promise<number> {
   const queues = await queueStates(app);
   const n = await counts(app);
-  const report = { queues, inFlight: n.inFlight, stuck: n.stuck, failedItems: n.failed, rejectedItems: n.rejected, ingests: n.total };
+  const report = {
+    queues,
+    inFlight: n.inFlight,
+    stuck: n.stuck,
+    failedItems: n.failed,
+    rejectedItems: n.rejected,
+    heldItems: n.held,
+    ingests: n.total,
+  };
   if (opts.json) {
     json(report);
     return 0;
@@ -37,7 +48,7 @@ export async function statusCommand(app: App, opts: { json?: boolean }): Promise
     );
   }
   out(
-    `\nitems in flight: ${n.inFlight}; stuck (no progress for ${app.config.console.stuckMinutes} min): ${n.stuck}; failed (not retried): ${n.failed}; rejected: ${n.rejected}; ingests in all: ${n.total}`,
+    `\nitems in flight: ${n.inFlight}; stuck (no progress for ${app.config.console.stuckMinutes} min): ${n.stuck}; failed (not retried): ${n.failed}; rejected: ${n.rejected}; held for a decision: ${n.held}; ingests in all: ${n.total}`,
   );
   return 0;
 }
@@ -55,7 +66,7 @@ function row(r: ItemRow): string {
 
 export async function itemsCommand(
   app: App,
-  opts: { failed?: boolean; stuck?: boolean; rejected?: boolean; inFlight?: boolean; limit?: number; json?: boolean },
+  opts: { failed?: boolean; stuck?: boolean; rejected?: boolean; held?: boolean; inFlight?: boolean; limit?: number; json?: boolean },
 ): Promise<number> {
   const filter: ItemFilter = opts.failed
     ? 'failed'
@@ -63,9 +74,11 @@ export async function itemsCommand(
       ? 'stuck'
       : opts.rejected
         ? 'rejected'
-        : opts.inFlight
-          ? 'in-flight'
-          : 'all';
+        : opts.held
+          ? 'held'
+          : opts.inFlight
+            ? 'in-flight'
+            : 'all';
   const rows = await listItems(app, filter, opts.limit ?? 50);
   if (opts.json) {
     json(rows);
@@ -128,6 +141,24 @@ export async function retryCommand(app: App, ids: string[], opts: { allFailed?: 
   for (const id of targets) results.push(await retry(app, id).catch((err: Error) => ({ ok: false as const, id, reason: err.message })));
   if (opts.json) json(results);
   else for (const r of results) out(r.ok ? `retrying  ${r.id}  as ${r.ingestId}: ${r.how}` : `not retried  ${r.id}: ${r.reason}`);
+  return results.every((r) => r.ok) ? 0 : 1;
+}
+
+/** `yaddas accept ID...` and `yaddas reject ID...`: an operator's decision on held ingests. */
+export async function decideCommand(app: App, decision: 'accept' | 'reject', ids: string[], opts: { json?: boolean }): Promise<number> {
+  if (ids.length === 0) {
+    process.stderr.write(`yaddas ${decision}: name held items (or ingests); yaddas items --held lists them\n`);
+    return 2;
+  }
+  const results: DecisionResult[] = [];
+  for (const id of ids)
+    results.push(
+      await (decision === 'accept' ? accept : rejectHeld)(app, id).catch((err: Error) => ({ ok: false as const, id, reason: err.message })),
+    );
+  if (opts.json) json(results);
+  else
+    for (const r of results)
+      out(r.ok ? `${decision === 'accept' ? 'accepted' : 'rejected'}  ${r.id}: ${r.how}` : `not ${decision}ed  ${r.id}: ${r.reason}`);
   return results.every((r) => r.ok) ? 0 : 1;
 }
 

@@ -17,6 +17,8 @@ export const ErrorCodes = {
   DUPLICATE_NAME: 'DUPLICATE_NAME',
   NAME_TOO_LONG: 'NAME_TOO_LONG',
   TOO_MANY_PAGES: 'TOO_MANY_PAGES',
+  /** an identifier already used by a different item: held for an operator, rejected by one */
+  IDENTIFIER_IN_USE: 'IDENTIFIER_IN_USE',
   // storage went wrong and retries did not help (failures)
   STORED_COPY_MISMATCH: 'STORED_COPY_MISMATCH',
   STAGED_FILE_CHANGED: 'STAGED_FILE_CHANGED',

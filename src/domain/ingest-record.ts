@@ -4,7 +4,7 @@
  * docs/pipeline.md; kept by adapters/redis/status-store.ts.
  */
 import type { Problem } from './errors.js';
-import type { ItemStatus } from './item.js';
+import type { HeldDetail, ItemStatus } from './item.js';
 
 export interface IngestRecord {
   ingestId: string;
@@ -33,9 +33,11 @@ export interface IngestRecord {
   /** the access copies (after preservation): published, failed or skipped */
   publication?: 'published' | 'failed' | 'skipped';
   publicationReason?: string;
+  /** status 'held': the stored item it would replace, for the operator's decision */
+  held?: HeldDetail;
 }
 
-const TERMINAL: ReadonlySet<ItemStatus> = new Set(['preserved', 'rejected', 'failed']);
+const TERMINAL: ReadonlySet<ItemStatus> = new Set(['preserved', 'rejected', 'failed', 'held']);
 export const isTerminal = (s: ItemStatus): boolean => TERMINAL.has(s);
 
 /** An ingest that has ended entirely: its status is final and no later step is running. */

@@ -36,6 +36,8 @@ export interface IngestManifest {
   ocr?: OcrChoice;
   /** the most pages it may have, multi-page TIFF pages included (config intake.maxPages when taken) */
   maxPages?: number;
+  /** an operator accepted it as the item's new version (yaddas accept): never held */
+  accepted?: boolean;
 }
 
 /** What a photograph says about itself (EXIF, IPTC, XMP), reduced to what catalogues use. */
@@ -85,10 +87,25 @@ export interface StoreResult {
   verifiedAt: string;
 }
 
-export type ItemStatus = 'queued' | 'in-progress' | 'preserved' | 'rejected' | 'failed';
+export type ItemStatus = 'queued' | 'in-progress' | 'preserved' | 'rejected' | 'failed' | 'held';
+
+/**
+ * Why an ingest was held instead of becoming the new version: its identifier is that of a stored
+ * item which it shares no page with and whose title differs, so it is more likely another book
+ * given the wrong identifier than a re-scan. An operator accepts or rejects it.
+ */
+export interface HeldDetail {
+  /** the stored head version it would have replaced */
+  headVersion: string;
+  headTitle?: string;
+  headPages: number;
+  /** the held ingest's own */
+  title?: string;
+  pages: number;
+}
 
 export interface Outcome {
-  status: 'preserved' | 'rejected' | 'failed';
+  status: 'preserved' | 'rejected' | 'failed' | 'held';
   /** one line in plain words when not preserved */
   reason?: string;
   code?: string;
@@ -97,4 +114,6 @@ export interface Outcome {
   objectRoot?: string;
   /** true when the masters were identical to the stored head version (nothing new written) */
   unchanged?: boolean;
+  /** status 'held': what it would have replaced */
+  held?: HeldDetail;
 }

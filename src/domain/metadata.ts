@@ -33,6 +33,8 @@ export interface ItemMetadata {
   rights?: string;
   collections?: string[];
   ocrLanguages?: string | string[];
+  /** a deliberate replacement of the item with this identifier (never held as a mistaken reuse) */
+  replaces?: boolean;
   [extension: `x-${string}`]: unknown;
 }
 
@@ -47,7 +49,7 @@ function describe(e: ErrorObject): string {
   const where = e.instancePath ? `"${e.instancePath.slice(1).replace(/\//g, '.')}"` : 'the file';
   switch (e.keyword) {
     case 'additionalProperties':
-      return `unknown key "${String(e.params.additionalProperty)}" (allowed: identifier, type, title, creator, date, language, subject, description, rights, collections, ocrLanguages, or keys starting with x-)`;
+      return `unknown key "${String(e.params.additionalProperty)}" (allowed: identifier, type, title, creator, date, language, subject, description, rights, collections, ocrLanguages, replaces, or keys starting with x-)`;
     case 'enum':
       return `${where} must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'type':
@@ -101,6 +103,18 @@ export function ocrLanguageList(m: ItemMetadata): string[] {
  * title as it is; of a language map, Azerbaijani, then English, then Russian, then the first
  * given; without a title, the fallback (the name the item was dropped under).
  */
+/** Whether two titles name the same work: any language's text in common, ignoring case, spacing and Unicode form. */
+export function sameTitle(a: TextOrMap | undefined, b: TextOrMap | undefined): boolean {
+  const variants = (t: TextOrMap | undefined) =>
+    (t === undefined ? [] : typeof t === 'string' ? [t] : Object.values(t)).map((v) =>
+      v.normalize('NFC').toLocaleLowerCase('az').replace(/\s+/g, ' ').trim(),
+    );
+  const va = variants(a);
+  const vb = new Set(variants(b));
+  if (va.length === 0 && vb.size === 0) return true;
+  return va.some((v) => vb.has(v));
+}
+
 export function displayTitle(md: Pick<ItemMetadata, 'title'> | null | undefined, fallback: string): string;
 export function displayTitle(md: Pick<ItemMetadata, 'title'> | null | undefined): string | undefined;
 export function displayTitle(md: Pick<ItemMetadata, 'title'> | null | undefined, fallback?: string): string | undefined {

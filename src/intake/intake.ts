@@ -54,7 +54,11 @@ export class Intake {
    * Takes one item. `source` is its path (a Buffer when its name is not valid UTF-8); `move`
    * takes it out of the inbox, otherwise it is copied (yaddas ingest PATH leaves the original).
    */
-  async take(source: string | Buffer, name: string, how: { move: boolean; via: 'inbox' | 'cli' }): Promise<TakeResult> {
+  async take(
+    source: string | Buffer,
+    name: string,
+    how: { move: boolean; via: 'inbox' | 'cli' /** an operator accepted it as the item's new version */; accepted?: boolean },
+  ): Promise<TakeResult> {
     const now = (this.deps.now ?? (() => new Date()))();
     const ingestId = makeIngestId(name, now);
     const stagedDir = Staging.folder(this.deps.stagingDir, ingestId);
@@ -69,11 +73,18 @@ export class Intake {
       throw err;
     }
     this.deps.log.info({ ingestId, file: name, via: how.via }, 'item taken from the inbox');
-    return this.admit(ingestId, name, dest, now, how.via);
+    return this.admit(ingestId, name, dest, now, how.via, how.accepted === true);
   }
 
   /** Checks a staged item and starts its flow, or rejects it. Re-runnable (crash recovery). */
-  private async admit(ingestId: string, name: string, staged: Buffer, now: Date, via: 'inbox' | 'cli'): Promise<TakeResult> {
+  private async admit(
+    ingestId: string,
+    name: string,
+    staged: Buffer,
+    now: Date,
+    via: 'inbox' | 'cli',
+    accepted = false,
+  ): Promise<TakeResult> {
     const listing = await listItem(staged);
     const rawName = staged.subarray(staged.lastIndexOf(0x2f) + 1);
     const nameBadEncoding = !isUtf8(rawName);
@@ -157,6 +168,7 @@ export class Intake {
       metadata,
       ...(problems.length > 0 ? { problems } : {}),
       maxPages: this.deps.limits.maxPages,
+      ...(accepted ? { accepted } : {}),
       ocr: this.deps.ocr.enabled
         ? ocrChoice(metadata, this.deps.ocr.languages, layout.kind)
         : { run: false, reason: 'OCR is turned off (ocr.enabled, YADDAS_OCR)' },

@@ -1,14 +1,18 @@
 /**
  * What operators can ask and do, for the CLI and the dashboard alike: queue and worker state,
- * items in flight, failed, stuck or rejected, one item in full, retry, pause and resume. Reads
+ * items in flight, failed, stuck, rejected or held, one item in full, retry, accept or reject a
+ * held ingest, pause and resume. Reads
  * come from the ingest records, the queues and the two buckets, all through ports.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { moveEntry, writeFileAtomic } from '../adapters/local-fs.js';
+import { ErrorCodes, rejection } from '../domain/errors.js';
 import { hasEnded, type IngestRecord } from '../domain/ingest-record.js';
 import { makeIngestId } from '../domain/ids.js';
 import { displayTitle } from '../domain/metadata.js';
 import { type OcrChoice, ocrChoice } from '../domain/ocr-languages.js';
+import { rejectionText, Staging } from '../domain/staging.js';
 import { type StoredRecord, stateFromRecord } from '../pipeline/from-record.js';
 import { QUEUE_NAMES } from '../pipeline/plan.js';
 import { itemKeys, publicUrl } from '../storage/access-layout.js';
@@ -25,7 +29,7 @@ export async function queueStates(app: OpsPorts): Promise<QueueState[]> {
   return Promise.all(QUEUE_NAMES.map(async (name) => ({ name, ...(await app.queues.state(name)) })));
 }
 
-export type ItemFilter = 'all' | 'failed' | 'stuck' | 'rejected' | 'in-flight';
+export type ItemFilter = 'all' | 'failed' | 'stuck' | 'rejected' | 'held' | 'in-flight';
 
 export interface ItemRow extends IngestRecord {
   stuck: boolean;
@@ -48,7 +52,8 @@ export async function listItems(app: OpsPorts, filter: ItemFilter = 'all', limit
         .slice(-limit)
         .reverse(),
     );
-  else if (filter === 'failed' || filter === 'rejected') records = await app.status.many((await app.status.listed(filter, limit)).ids);
+  else if (filter === 'failed' || filter === 'rejected' || filter === 'held')
+    records = await app.status.many((await app.status.listed(filter, limit)).ids);
   else records = await app.status.recent(limit);
   return records.map((r) => ({
     ...r,
@@ -58,15 +63,18 @@ export async function listItems(app: OpsPorts, filter: ItemFilter = 'all', limit
 }
 
 /** The numbers at the top of the dashboard and in `yaddas status`. */
-export async function counts(app: OpsPorts): Promise<{ inFlight: number; stuck: number; failed: number; rejected: number; total: number }> {
-  const [inflight, stuck, failed, rejected, total] = await Promise.all([
+export async function counts(
+  app: OpsPorts,
+): Promise<{ inFlight: number; stuck: number; failed: number; rejected: number; held: number; total: number }> {
+  const [inflight, stuck, failed, rejected, held, total] = await Promise.all([
     app.status.inflight(),
     app.status.stuck(stuckAfter(app)),
     app.status.listed('failed', 0),
     app.status.listed('rejected', 0),
+    app.status.listed('held', 0),
     app.status.count(),
   ]);
-  return { inFlight: inflight.length, stuck: stuck.length, failed: failed.total, rejected: rejected.total, total };
+  return { inFlight: inflight.length, stuck: stuck.length, failed: failed.total, rejected: rejected.total, held: held.total, total };
 }
 
 /** An ingest id, or an item id (its last ingest). */
@@ -199,4 +207,66 @@ export async function readHead(app: Pick<OpsPorts, 'preservation'>, itemId: stri
 export async function setPaused(app: OpsPorts, stage: string, paused: boolean): Promise<void> {
   if (!(QUEUE_NAMES as readonly string[]).includes(stage)) throw new Error(`no stage "${stage}" (stages: ${QUEUE_NAMES.join(', ')})`);
   await app.queues.setPaused(stage, paused);
+}
+
+export type DecisionResult = { ok: true; id: string; ingestId: string; how: string } | { ok: false; id: string; reason: string };
+
+/** A held ingest, and its staged copy on this machine; or why there is none to decide on. */
+async function heldIngest(app: OpsPorts, id: string): Promise<{ rec: IngestRecord; staged: string } | { reason: string }> {
+  const rec = await resolve(app, id);
+  if (!rec) return { reason: 'no such item or ingest' };
+  if (rec.status !== 'held')
+    return { reason: `not held (it is ${rec.status}${rec.location?.startsWith('accepted') ? `, ${rec.location}` : ''})` };
+  const staged = rec.location ? path.join(rec.location, rec.sourceName) : null;
+  if (!staged || !(await fs.lstat(staged).catch(() => null)))
+    return { reason: `its staged copy is not on this machine (${staged ?? 'no location recorded'}): run this where Yaddaş stages items` };
+  return { rec, staged };
+}
+
+/**
+ * An operator's decision on a held ingest: it is the item's new version after all. Its staged
+ * copy (kept unaltered) is taken again as a new ingest marked accepted, which is never held.
+ */
+export async function accept(app: OpsPorts, id: string): Promise<DecisionResult> {
+  const found = await heldIngest(app, id);
+  if ('reason' in found) return { ok: false, id, reason: found.reason };
+  const { rec, staged } = found;
+  const taken = await app.intake.take(staged, rec.sourceName, { move: true, via: 'cli', accepted: true });
+  await fs.rm(rec.location!, { recursive: true, force: true }).catch(() => undefined);
+  await app.status.update(rec.ingestId, { location: `accepted as ${taken.ingestId}` });
+  await app.status.clearHeld(rec.ingestId);
+  app.log.warn({ ingestId: rec.ingestId, itemId: rec.itemId, as: taken.ingestId }, 'held ingest accepted as the new version');
+  return { ok: true, id: rec.itemId, ingestId: taken.ingestId, how: `taken again as the new version of ${rec.itemId}` };
+}
+
+/**
+ * An operator's decision on a held ingest: the identifier was wrong. Its staged copy goes to the
+ * rejected area with a report, as any rejected item, for staff to correct and drop again.
+ */
+export async function rejectHeld(app: OpsPorts, id: string): Promise<DecisionResult> {
+  const found = await heldIngest(app, id);
+  if ('reason' in found) return { ok: false, id, reason: found.reason };
+  const { rec } = found;
+  const h = rec.held;
+  const problem = rejection(
+    ErrorCodes.IDENTIFIER_IN_USE,
+    `The identifier "${rec.itemId}" in metadata.json is already used by another item${h?.headTitle ? ` ("${h.headTitle}", ${h.headPages} page files)` : ''}; an operator rejected this one as not being a new scan of it.`,
+    'Give the item its own identifier in metadata.json and drop it into the inbox again.',
+    'metadata.json',
+  );
+  const dest = Staging.folder(app.config.intake.rejectedDir, rec.ingestId);
+  await writeFileAtomic(
+    path.join(rec.location!, Staging.rejectedReport),
+    rejectionText({ name: rec.sourceName, ingestId: rec.ingestId, at: new Date(), problems: [problem] }),
+  );
+  await moveEntry(rec.location!, dest);
+  await app.status.finish(
+    rec.ingestId,
+    rec.itemId,
+    { status: 'rejected', code: ErrorCodes.IDENTIFIER_IN_USE, reason: problem.message, problems: [problem] },
+    dest,
+  );
+  await app.status.clearHeld(rec.ingestId);
+  app.log.warn({ ingestId: rec.ingestId, itemId: rec.itemId }, 'held ingest rejected by an operator');
+  return { ok: true, id: rec.itemId, ingestId: rec.ingestId, how: `moved to ${dest} with its report` };
 }

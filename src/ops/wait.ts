@@ -15,7 +15,9 @@ import type { OpsPorts } from './ports.js';
 export type EndedWhen = 'preservation' | 'all';
 
 const endedFor = (r: IngestRecord, when: EndedWhen): boolean =>
-  when === 'preservation' ? isTerminal(r.status) : r.status === 'rejected' || r.status === 'failed' || (hasEnded(r) && !!r.publication);
+  when === 'preservation'
+    ? isTerminal(r.status)
+    : r.status === 'rejected' || r.status === 'failed' || r.status === 'held' || (hasEnded(r) && !!r.publication);
 
 export interface WaitOptions {
   when: EndedWhen;

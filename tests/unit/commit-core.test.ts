@@ -1,7 +1,7 @@
 /** The item record a commit writes into the OCFL object: what it says happened, truthfully. */
 import { describe, expect, it } from 'vitest';
 import type { IngestManifest, InspectResult, StoreResult } from '../../src/domain/item.js';
-import { buildItemRecord, planVersion } from '../../src/stages/commit/commit.core.js';
+import { buildItemRecord, mistakenReuse, planVersion } from '../../src/stages/commit/commit.core.js';
 import { digestBuffer } from '../../src/checksum/digests.js';
 import { nextInventory } from '../../src/storage/ocfl.core.js';
 
@@ -75,5 +75,51 @@ describe('a re-scan compared with the head', () => {
   });
   it('a changed master: a new version', () => {
     expect(planVersion(head, manifest, rescan('page 1, scanned again'), t3, Buffer.from('record v3'), user).unchanged).toBe(false);
+  });
+});
+
+describe('an identifier reused by mistake', () => {
+  const user = { name: 'Yaddaş', address: 'mailto:x@example.org' };
+  const head = nextInventory(null, {
+    id: 'kitab-1935',
+    created: 't1',
+    message: 'ingest',
+    user,
+    files: [
+      { logicalPath: 'masters/1.tif', digests: digestBuffer('p1') },
+      { logicalPath: 'masters/2.tif', digests: digestBuffer('p2') },
+      { logicalPath: 'item.json', digests: digestBuffer('record') },
+    ],
+  }).inventory;
+  const headRecord = { metadata: { title: { az: 'Dədə Qorqud', 'az-Cyrl': 'Дәдә Горгуд' } } };
+  const incoming = (...bytes: string[]): Record<string, StoreResult> =>
+    Object.fromEntries(
+      bytes.map((b, i) => [`k/${i + 1}.tif`, { ...stored['kitab/1.tif']!, logicalPath: `masters/${i + 1}.tif`, digests: digestBuffer(b) }]),
+    );
+  const m = (metadata: IngestManifest['metadata'], extra: Partial<IngestManifest> = {}): IngestManifest => ({
+    ...manifest,
+    metadata,
+    ...extra,
+  });
+
+  it.each([
+    ['no page in common, another title: held', m({ title: 'Koroğlu' }), incoming('x'), true],
+    ['one page kept: a re-scan', m({ title: 'Koroğlu' }), incoming('p1', 'x'), false],
+    ['all new pages, the same title in another language of the map', m({ title: 'дәдә  горгуд' }), incoming('x', 'y'), false],
+    ['no title on either side', m({}), incoming('x'), true],
+    ['"replaces": true', m({ title: 'Koroğlu', replaces: true }), incoming('x'), false],
+    ['accepted by an operator', m({ title: 'Koroğlu' }, { accepted: true }), incoming('x'), false],
+  ] as const)('%s', (_what, man, inc, held) => {
+    expect(mistakenReuse(head, headRecord, man, inc) !== null).toBe(held);
+  });
+
+  it('says what would be replaced by what', () => {
+    expect(mistakenReuse(head, headRecord, m({ title: 'Koroğlu' }), incoming('x'))).toEqual({
+      headVersion: 'v1',
+      headTitle: 'Dədə Qorqud',
+      headPages: 2,
+      title: 'Koroğlu',
+      pages: 1,
+    });
   });
 });

@@ -18,6 +18,8 @@ export function redisKeys(prefix: string) {
     /** ingests that failed (and were not retried), and rejected ones, scored by time */
     failed: k('failed'),
     rejected: k('rejected'),
+    /** ingests held for an operator's decision (an identifier that seems to be another item's) */
+    held: k('held'),
     /** per staged ingest: how often taking it was tried on start-up (a crash loop is set aside) */
     admitAttempts: (ingestId: string) => k(`admit:${ingestId}`),
     /** per ingest: jobs done per stage (pages done of total) */

@@ -28,7 +28,7 @@ export class StatusStore {
     return this.keys.inflight;
   }
   /** ingests that failed (preservation or access copies) and were not retried; and rejected ones */
-  private listKey(kind: 'failed' | 'rejected') {
+  private listKey(kind: 'failed' | 'rejected' | 'held') {
     return this.keys[kind];
   }
 
@@ -45,7 +45,7 @@ export class StatusStore {
   }
 
   /** The newest failed or rejected ingests, and how many there are in all. */
-  async listed(kind: 'failed' | 'rejected', limit: number): Promise<{ ids: string[]; total: number }> {
+  async listed(kind: 'failed' | 'rejected' | 'held', limit: number): Promise<{ ids: string[]; total: number }> {
     const [ids, total] = await Promise.all([this.redis.zrevrange(this.listKey(kind), 0, limit - 1), this.redis.zcard(this.listKey(kind))]);
     return { ids, total };
   }
@@ -53,6 +53,11 @@ export class StatusStore {
   /** A failed ingest that was retried (as another ingest) is no longer listed as failed. */
   async clearFailed(ingestId: string): Promise<void> {
     await this.redis.zrem(this.listKey('failed'), ingestId);
+  }
+
+  /** A held ingest an operator decided on is no longer listed as held. */
+  async clearHeld(ingestId: string): Promise<void> {
+    await this.redis.zrem(this.listKey('held'), ingestId);
   }
 
   async update(ingestId: string, patch: Partial<IngestRecord>): Promise<void> {
@@ -85,12 +90,14 @@ export class StatusStore {
     if (outcome.version) patch.version = outcome.version;
     if (outcome.objectRoot) patch.objectRoot = outcome.objectRoot;
     if (outcome.unchanged !== undefined) patch.unchanged = outcome.unchanged;
+    if (outcome.held) patch.held = outcome.held;
     if (location) patch.location = location;
     const multi = this.redis
       .multi()
       .hset(this.key(ingestId), encode({ ...patch, updatedAt: new Date().toISOString() }))
       .zrem(this.inflightKey, ingestId);
-    if (outcome.status === 'failed' || outcome.status === 'rejected') multi.zadd(this.listKey(outcome.status), Date.now(), ingestId);
+    if (outcome.status === 'failed' || outcome.status === 'rejected' || outcome.status === 'held')
+      multi.zadd(this.listKey(outcome.status), Date.now(), ingestId);
     if (outcome.status === 'preserved' && outcome.version)
       multi.hset(this.itemKey(itemId), { version: outcome.version, objectRoot: outcome.objectRoot ?? '' });
     await multi.exec();
@@ -187,7 +194,7 @@ function encode(r: Partial<IngestRecord>): Record<string, string> {
   return out;
 }
 
-const JSON_FIELDS = new Set(['files', 'problems', 'unchanged']);
+const JSON_FIELDS = new Set(['files', 'problems', 'unchanged', 'held']);
 function decode(h: Record<string, string>): IngestRecord {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(h)) out[k] = JSON_FIELDS.has(k) ? JSON.parse(v) : v;

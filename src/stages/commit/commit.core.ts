@@ -3,7 +3,8 @@
  * values. Built only from the ingest's data, so that a retried commit writes identical bytes.
  */
 import { digestBuffer, type Digests } from '../../checksum/digests.js';
-import type { IngestManifest, InspectResult, StoreResult } from '../../domain/item.js';
+import type { HeldDetail, IngestManifest, InspectResult, StoreResult } from '../../domain/item.js';
+import { displayTitle, type ItemMetadata, sameTitle } from '../../domain/metadata.js';
 import type { Target } from '../prepare/prepare.stage.js';
 import {
   LogicalPaths,
@@ -132,6 +133,48 @@ export function planVersion(
     // item record and the OCR a later step added to it are not in a re-scan, so they cannot count.
     compared: ingestDecides,
   });
+}
+
+/**
+ * Whether a new version would more likely be another item given this identifier by mistake than a
+ * re-scan: it shares no master with the head version and its title differs. Such an ingest is
+ * held for an operator (yaddas accept / reject) rather than silently becoming the current
+ * version. A re-scan that keeps any page, an item whose metadata.json says `"replaces": true`,
+ * and one an operator accepted are never held. The reason is in the returned detail.
+ */
+export function mistakenReuse(
+  head: Inventory,
+  headRecord: { metadata?: ItemMetadata | null } | null,
+  m: IngestManifest,
+  stored: Record<string, StoreResult>,
+): HeldDetail | null {
+  if (m.accepted || m.metadata?.replaces === true) return null;
+  const headMasters = Object.entries(head.versions[head.head]?.state ?? {}).filter(([, paths]) =>
+    paths.some((p) => p.startsWith(LogicalPaths.master(''))),
+  );
+  const headDigests = new Set(headMasters.map(([d]) => d));
+  const incoming = Object.values(stored).filter((s) => s.logicalPath.startsWith(LogicalPaths.master('')));
+  if (headDigests.size === 0 || incoming.some((s) => headDigests.has(s.digests.sha512))) return null;
+  if (sameTitle(m.metadata?.title, headRecord?.metadata?.title ?? undefined)) return null;
+  const headTitle = displayTitle(headRecord?.metadata);
+  const title = displayTitle(m.metadata);
+  return {
+    headVersion: head.head,
+    headPages: headMasters.reduce((n, [, paths]) => n + paths.filter((p) => p.startsWith(LogicalPaths.master(''))).length, 0),
+    pages: incoming.length,
+    ...(headTitle ? { headTitle } : {}),
+    ...(title ? { title } : {}),
+  };
+}
+
+/** The held ingest's reason, in words an operator acts on. */
+export function heldReason(itemId: string, ingestId: string, h: HeldDetail): string {
+  const what = (title: string | undefined, pages: number) =>
+    `${title ? `"${title}"` : 'no title'}, ${pages} page file${pages === 1 ? '' : 's'}`;
+  return (
+    `held: identifier "${itemId}" already used by a different item. This ingest (${what(h.title, h.pages)}) shares no page with the stored ${h.headVersion} (${what(h.headTitle, h.headPages)}). ` +
+    `If it is a new scan of that item, run \`yaddas accept ${ingestId}\`; if the identifier is wrong, run \`yaddas reject ${ingestId}\`, correct metadata.json and drop it into the inbox again.`
+  );
 }
 
 /** The logical paths that an ingest supplies (masters, metadata.json), the ones a re-scan is compared on. */

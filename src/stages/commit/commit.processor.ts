@@ -3,10 +3,12 @@
  * item record and the inventories, root inventory last. Safe to re-run at any point.
  */
 import { ErrorCodes, YaddasError } from '../../domain/errors.js';
+import type { ItemMetadata } from '../../domain/metadata.js';
+import { LogicalPaths } from '../../storage/ocfl.core.js';
 import type { OcflStore } from '../../storage/ocfl-store.js';
 import type { OcflUser } from '../../storage/ocfl.core.js';
 import { type HandlerFactory, ocflUser, type StageHandler } from '../stage.js';
-import { buildItemRecord, planVersion, recordContentPath, writtenBy } from './commit.core.js';
+import { buildItemRecord, mistakenReuse, planVersion, recordContentPath, writtenBy } from './commit.core.js';
 import type { CommitPayload, CommitReturn } from './commit.stage.js';
 
 export function commitProcessor(deps: { ocfl: OcflStore; user: OcflUser }): StageHandler<CommitPayload, CommitReturn> {
@@ -36,6 +38,16 @@ export function commitProcessor(deps: { ocfl: OcflStore; user: OcflUser }): Stag
       const removed = await deps.ocfl.rollback(t.objectId, t.version);
       log.info({ version: current.head, removed }, 'masters identical to the stored head version: no new version');
       return { version: current.head, unchanged: true, objectRoot: t.objectRoot };
+    }
+    if (current) {
+      const headRecord = await deps.ocfl.readLogical(current, LogicalPaths.itemRecord);
+      const parsed = headRecord ? (JSON.parse(headRecord.toString('utf8')) as { metadata?: ItemMetadata | null }) : null;
+      const held = mistakenReuse(current, parsed, m, data.stored);
+      if (held) {
+        // Nothing is written: release removes the uploads and keeps the staged copy for the decision.
+        log.warn(held, 'held: the identifier is that of a different item (no page in common, another title)');
+        return { version: current.head, unchanged: false, objectRoot: t.objectRoot, held };
+      }
     }
     await deps.ocfl.commit(t.objectId, next, [
       { contentPath: recordContentPath(t.version), body: record, contentType: 'application/json' },
