@@ -28,7 +28,7 @@ th { font-weight: 600; font-size: .9rem; color: var(--muted); }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 img.thumb { width: 64px; height: 64px; object-fit: contain; background: #8882; display: block; }
 .tag { display: inline-block; padding: 0 .4rem; border-radius: 3px; font-size: .85rem; border: 1px solid currentColor; }
-.failed, .rejected { color: var(--bad); } .preserved, .published { color: var(--ok); } .stuck, .in-progress, .queued { color: var(--warn); }
+.failed, .rejected, .held { color: var(--bad); } .preserved, .published { color: var(--ok); } .stuck, .in-progress, .queued { color: var(--warn); }
 .reason { color: var(--bad); font-size: .9rem; }
 .filters { display: flex; gap: .5rem; margin-bottom: 1rem; flex-wrap: wrap; }
 .filters a { padding: .2rem .6rem; border: 1px solid var(--line); border-radius: 3px; text-decoration: none; }
@@ -87,11 +87,14 @@ const FILTERS: Array<[string, string]> = [
   ['failed', 'Failed'],
   ['stuck', 'Stuck'],
   ['rejected', 'Rejected'],
+  ['held', 'Held'],
 ];
 
 function where(r: ItemRow): string {
   if (r.status === 'rejected') return `<span class="tag rejected">rejected</span>`;
   if (r.status === 'failed') return `<span class="tag failed">failed</span>`;
+  // An operator must decide (yaddas accept / reject): as urgent to see as a failure.
+  if (r.status === 'held') return `<span class="tag failed">held: identifier already used by a different item</span>`;
   if (r.status === 'preserved') {
     const pub =
       r.publication === 'failed'

@@ -29,7 +29,7 @@ export interface ConsoleOptions {
   tickSeconds?: number;
 }
 
-const FILTERS: readonly ItemFilter[] = ['all', 'in-flight', 'failed', 'stuck', 'rejected'];
+const FILTERS: readonly ItemFilter[] = ['all', 'in-flight', 'failed', 'stuck', 'rejected', 'held'];
 const isFilter = (q: string): q is ItemFilter => (FILTERS as readonly string[]).includes(q);
 
 /**
