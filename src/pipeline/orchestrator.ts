@@ -59,10 +59,10 @@ export function createOrchestrator(deps: OrchestratorDeps) {
           if (children.length === 0) continue;
           const parent = { id: job.id ?? '', queue: job.queueQualifiedName };
           await deps.queues.bullQueue(stage).addBulk(
-            children.map((c) => ({
+            children.map((c, i) => ({
               name: stage,
               data: c.data,
-              opts: deps.queues.childOptions(childJobId(stage, ingestId, c.key), parent),
+              opts: deps.queues.childOptions(childJobId(stage, ingestId, c.key), parent, i + 1),
             })),
           );
         }

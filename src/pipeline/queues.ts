@@ -25,6 +25,9 @@ export interface QueueDeps {
 const DAY = 24 * 3600;
 
 /** The job states operators are shown. */
+/** BullMQ's lowest priority (2^21 - 1); ranks beyond it share it. */
+const MAX_PRIORITY = 2_097_151;
+
 export const JOB_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'prioritized', 'failed', 'completed'] as const;
 type JobState = (typeof JOB_STATES)[number];
 
@@ -42,10 +45,18 @@ export class Queues implements Deliveries {
   }
 
   /** Options of every stage job: retried with exponential backoff and jitter. */
-  childOptions(jobId: string, parent: { id: string; queue: string }): JobsOptions {
+  /**
+   * A step's job. `rank` is its place among its ingest's jobs of that step (1 for the first page):
+   * it is the job's priority, so that a stage's workers take every item's first pages before any
+   * item's later ones. A 3,000-page map set then shares the workers with the 3-page book dropped
+   * after it, page for page, instead of making it wait for all 3,000 (issue 10). BullMQ takes
+   * jobs of equal priority in the order they came.
+   */
+  childOptions(jobId: string, parent: { id: string; queue: string }, rank = 1): JobsOptions {
     return {
       jobId,
       parent,
+      priority: Math.min(Math.max(1, rank), MAX_PRIORITY),
       attempts: this.deps.jobs.attempts,
       backoff: { type: 'exponential', delay: this.deps.jobs.backoffSeconds * 1000, jitter: 0.5 },
       // A child that fails for good does not leave its ingest waiting forever: the ingest

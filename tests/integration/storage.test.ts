@@ -163,7 +163,7 @@ describe('storage outages', () => {
       await writeItem(src, { '1.tif': page });
       const t = await o.app.intake.take(src, 'outage book', { move: false, via: 'cli' });
       const storeQueue = o.app.queues.bullQueue('store');
-      await until(async () => (await storeQueue.getWaitingCount()) > 0, 30_000, 'store jobs to be queued');
+      await until(async () => (await storeQueue.getJobCountByTypes('waiting', 'prioritized')) > 0, 30_000, 'store jobs to be queued');
 
       await server.close(); // S3 goes away
       await o.startWorkers(['store']);
