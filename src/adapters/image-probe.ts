@@ -26,9 +26,10 @@ function corrupt(name: string, detail: string): ProbeResult {
     ok: false,
     problem: rejection(
       ErrorCodes.CORRUPT_FILE,
-      `The file cannot be read as an image: it is damaged or incomplete (${detail}).`,
-      'Scan or export this page again, and copy it again.',
+      'The file cannot be read as an image: it is damaged, or incomplete (a copy into the inbox that had not finished when Yaddaş took it ends like this too).',
+      'If it was still being copied, let the copy finish and drop the item again; otherwise scan or export this page again, and copy it again.',
       name,
+      detail,
     ),
   };
 }
@@ -85,9 +86,10 @@ function corruptPdf(name: string, detail: string): ProbeResult {
     ok: false,
     problem: rejection(
       ErrorCodes.CORRUPT_FILE,
-      `The file cannot be opened as a PDF: it is damaged or incomplete (${detail}).`,
-      'Export the PDF again from the scanning software, and copy it again.',
+      'The file cannot be opened as a PDF: it is damaged, or incomplete (a copy into the inbox that had not finished when Yaddaş took it ends like this too).',
+      'If it was still being copied, let the copy finish and drop the item again; otherwise export the PDF again from the scanning software, and copy it again.',
       name,
+      detail,
     ),
   };
 }

@@ -45,7 +45,19 @@ export async function ingestCommand(
       continue;
     }
     const taken = await app.intake.take(abs, path.basename(abs), { move: false, via: 'cli' });
-    results.push({ path: p, id: taken.itemId, ingestId: taken.ingestId, status: taken.status === 'queued' ? 'queued' : 'rejected' });
+    const r: IngestCliResult = {
+      path: p,
+      id: taken.itemId,
+      ingestId: taken.ingestId,
+      status: taken.status === 'queued' ? 'queued' : 'rejected',
+    };
+    // Turned away on taking: say why at once, as --wait would.
+    if (taken.status === 'rejected' && taken.problems?.length) {
+      r.code = taken.problems[0]!.code;
+      r.reason = taken.problems.map((pr) => `${pr.file ? `${pr.file}: ` : ''}${pr.message}`).join(' ');
+      r.problems = taken.problems;
+    }
+    results.push(r);
   }
 
   if (opts.wait) {

@@ -76,10 +76,17 @@ export interface Problem {
   message: string;
   /** what to do about it */
   hint: string;
+  /** what the software that read it said (a decoder's or parser's words), for whoever looks deeper */
+  detail?: string;
 }
 
-export const rejection = (code: ErrorCode, message: string, hint: string, file?: string): Problem =>
-  file === undefined ? { code, message, hint } : { code, message, hint, file };
+export const rejection = (code: ErrorCode, message: string, hint: string, file?: string, detail?: string): Problem => ({
+  code,
+  message,
+  hint,
+  ...(file === undefined ? {} : { file }),
+  ...(detail ? { detail } : {}),
+});
 
 /**
  * BullMQ keeps only a failed job's message, so permanent failures travel as "CODE: reason". This
@@ -92,4 +99,17 @@ export function encodeFailure(code: string, message: string): string {
 export function decodeFailure(failedReason: string): { code: string; message: string } {
   const m = /^([A-Z][A-Z0-9_]+): ([\s\S]*)$/.exec(failedReason);
   return m ? { code: m[1]!, message: m[2]! } : { code: ErrorCodes.INTERNAL, message: failedReason };
+}
+
+/**
+ * A staged file that is not the size it had when taken: most often a copy into the inbox that
+ * was still going on (a slow network share, a paused copy) when the quiet period ran out. It is
+ * not called damaged: the item fails with its staged copy kept, and a retry takes it again.
+ */
+export function changedSinceTaken(file: string, takenSize: number, nowSize: number, ingestId: string): YaddasError {
+  return new YaddasError(
+    ErrorCodes.STAGED_FILE_CHANGED,
+    `${file} changed after Yaddaş took it (${takenSize} bytes then, ${nowSize} now): it was probably still being copied into the inbox. Nothing was stored; the item is kept as it is now. When the copy has finished, run \`yaddas retry ${ingestId}\` (or copy the item into the inbox again, and let the copy finish before the quiet period, YADDAS_QUIET_SECONDS, runs out).`,
+    { permanent: true, file },
+  );
 }

@@ -53,7 +53,7 @@ function describe(e: ErrorObject): string {
     case 'enum':
       return `${where} must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'type':
-      return `${where} must be ${e.params.type === 'object' ? 'an object ({ … })' : e.params.type === 'array' ? 'a list ([ … ])' : `a ${String(e.params.type)}`}`;
+      return `${where} must be ${typeWord(e.params.type)}`;
     case 'pattern':
       return `${where} has an invalid value`;
     case 'minLength':
@@ -67,7 +67,35 @@ function describe(e: ErrorObject): string {
   }
 }
 
-export type MetadataResult = { ok: true; metadata: ItemMetadata } | { ok: false; errors: string[] };
+export type MetadataResult =
+  | { ok: true; metadata: ItemMetadata }
+  | { ok: false; errors: string[] /** the parser's own words, when the file is not JSON */; detail?: string };
+
+const typeWord = (t: unknown) =>
+  t === 'object' ? 'an object ({ … })' : t === 'array' ? 'a list ([ … ])' : t === 'string' ? 'text in quotes ("…")' : `a ${String(t)}`;
+
+/**
+ * Every error once, in words: each place in the file (instance path) that is wrong gets its most
+ * specific errors; where only the alternatives of a oneOf failed (a title that is a number),
+ * one line says what it may be instead. A place inside one already reported is not repeated.
+ */
+function describeAll(errors: ErrorObject[]): string[] {
+  const byPath = new Map<string, ErrorObject[]>();
+  for (const e of errors) byPath.set(e.instancePath, [...(byPath.get(e.instancePath) ?? []), e]);
+  const out: string[] = [];
+  for (const [at, es] of byPath) {
+    const specific = es.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'type');
+    if (specific.length > 0) {
+      out.push(...specific.map(describe));
+      continue;
+    }
+    if ([...byPath.keys()].some((p) => p.startsWith(`${at}/`))) continue;
+    const types = [...new Set(es.filter((e) => e.keyword === 'type').map((e) => e.params.type as unknown))];
+    const where = at ? `"${at.slice(1).replace(/\//g, '.')}"` : 'the file';
+    out.push(types.length > 0 ? `${where} must be ${types.map(typeWord).join(' or ')}` : describe(es[0]!));
+  }
+  return [...new Set(out)];
+}
 
 /** Parses and validates the bytes of a metadata.json. */
 export function parseMetadata(bytes: Buffer): MetadataResult {
@@ -81,14 +109,19 @@ export function parseMetadata(bytes: Buffer): MetadataResult {
   try {
     data = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
-    return { ok: false, errors: [`the file is not valid JSON: ${(err as Error).message}`] };
+    const detail = (err as Error).message;
+    const at = /line (\d+) column (\d+)/.exec(detail);
+    return {
+      ok: false,
+      errors: [
+        `the file is not valid JSON${at ? ` near line ${at[1]}, column ${at[2]}` : ''}: look there for a missing or extra comma, quote mark or bracket`,
+      ],
+      detail,
+    };
   }
   const errors = validate(data);
   if (errors.length === 0) return { ok: true, metadata: data as ItemMetadata };
-  // oneOf failures repeat the errors of each branch; the more specific ones say it better.
-  const specific = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'type');
-  const chosen = specific.length > 0 ? specific : errors;
-  return { ok: false, errors: [...new Set(chosen.map(describe))] };
+  return { ok: false, errors: describeAll(errors) };
 }
 
 /** ocrLanguages in one form: ["aze", "rus"]. */

@@ -19,10 +19,34 @@ export const Staging = {
   folder: (area: string, ingestId: string): string => path.join(area, ingestId),
 } as const;
 
+/**
+ * A name as it can be printed in a text file: control characters (a newline, a tab, an escape
+ * sequence a terminal would obey) and other invisible ones shown as \n, \t or \u{…} escapes,
+ * so that the report shows which name is meant and cannot be garbled by one. In a sentence
+ * (`name: false`) only control characters are escaped. (A backslash is left as it is: doubling
+ * it would make the names staff see differ from the ones on disk more often than it helps.)
+ */
+export function printable(s: string, opts: { name: boolean } = { name: true }): string {
+  const unprintable = opts.name ? /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu : /\p{Cc}/gu;
+  return s.replace(unprintable, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    if (c === '\t') return '\\t';
+    return `\\u{${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}}`;
+  });
+}
+
 /** REJECTED.txt: what is wrong, with which file, and what to do, in plain words. */
-export function rejectionText(input: { name: string; ingestId: string; at: Date; problems: Problem[] }): string {
+export function rejectionText(input: {
+  name: string;
+  ingestId: string;
+  at: Date;
+  problems: Problem[];
+  /** false when the item could not be copied (a pipe, a device): the rejected area has this report alone */
+  copied?: boolean;
+}): string {
   const lines = [
-    `Yaddaş did not accept "${input.name}".`,
+    `Yaddaş did not accept "${printable(input.name)}".`,
     '',
     `Checked: ${input.at.toISOString()}  (reference ${input.ingestId})`,
     '',
@@ -30,15 +54,24 @@ export function rejectionText(input: { name: string; ingestId: string; at: Date;
     '',
   ];
   input.problems.forEach((p, i) => {
-    lines.push(`${i + 1}. ${p.file ? `${p.file}: ` : ''}${p.message}`);
-    lines.push(`   What to do: ${p.hint}`);
+    const sentence = (s: string) => printable(s, { name: false });
+    lines.push(`${i + 1}. ${p.file ? `${printable(p.file)}: ` : ''}${sentence(p.message)}`);
+    lines.push(`   What to do: ${sentence(p.hint)}`);
+    if (p.detail) lines.push(`   Technical detail: ${sentence(p.detail)}`);
     lines.push(`   (code ${p.code})`);
     lines.push('');
   });
-  lines.push(
-    'Nothing was deleted: the item is here exactly as it was dropped.',
-    'To try again, fix the problems above, then move the item (not this text file) back into the inbox.',
-    '',
-  );
+  if (input.copied === false)
+    lines.push(
+      'Nothing was copied: the item could not be, and the original is where it was given to Yaddaş.',
+      'To try again, fix the problems above in the original, then give it to Yaddaş again.',
+      '',
+    );
+  else
+    lines.push(
+      'Nothing was deleted: the item is here exactly as it was dropped.',
+      'To try again, fix the problems above, then move the item (not this text file) back into the inbox.',
+      '',
+    );
   return lines.join('\n');
 }

@@ -12,7 +12,7 @@ import { copyVerified, exists, listItem, moveEntry, writeFileAtomic } from '../a
 import { ErrorCodes, rejection, type Problem } from '../domain/errors.js';
 import { ingestIdTime, isValidItemId, makeIngestId, makeItemId } from '../domain/ids.js';
 import type { IngestFile, IngestManifest } from '../domain/item.js';
-import { displayTitle, type ItemMetadata, parseMetadata } from '../domain/metadata.js';
+import { displayTitle, type ItemMetadata, type MetadataResult, parseMetadata } from '../domain/metadata.js';
 import type { Logger } from '../log.js';
 import type { Queues } from '../pipeline/queues.js';
 import type { StatusStore } from '../adapters/redis/status-store.js';
@@ -65,15 +65,21 @@ export class Intake {
     await fs.mkdir(stagedDir, { recursive: true });
     const rawName = typeof source === 'string' ? Buffer.from(path.basename(source)) : source.subarray(source.lastIndexOf(0x2f) + 1);
     const dest = Buffer.concat([Buffer.from(`${stagedDir}/`), rawName]);
+    // A device, pipe or socket cannot be copied (a pipe would be read until its writer stops, a
+    // device for ever): given to `yaddas ingest`, it is rejected from what the original is, and
+    // the rejected area gets the report alone. The inbox's own (moved) ones are rejected as staged.
+    const uncopyable = how.move
+      ? null
+      : await listItem(source).then((l) => (l.kind === 'other' || l.entries.some((e) => e.kind === 'other') ? l : null));
     try {
       if (how.move) await moveEntry(source, dest);
-      else await copyVerified(String(source), dest.toString());
+      else if (!uncopyable) await copyVerified(String(source), dest.toString());
     } catch (err) {
       await fs.rm(stagedDir, { recursive: true, force: true }).catch(() => undefined);
       throw err;
     }
     this.deps.log.info({ ingestId, file: name, via: how.via }, 'item taken from the inbox');
-    return this.admit(ingestId, name, dest, now, how.via, how.accepted === true);
+    return this.admit(ingestId, name, dest, now, how.via, how.accepted === true, uncopyable ?? undefined);
   }
 
   /** Checks a staged item and starts its flow, or rejects it. Re-runnable (crash recovery). */
@@ -84,8 +90,10 @@ export class Intake {
     now: Date,
     via: 'inbox' | 'cli',
     accepted = false,
+    /** what the original held, when it could not be copied */
+    original?: Awaited<ReturnType<typeof listItem>>,
   ): Promise<TakeResult> {
-    const listing = await listItem(staged);
+    const listing = original ?? (await listItem(staged));
     const rawName = staged.subarray(staged.lastIndexOf(0x2f) + 1);
     const nameBadEncoding = !isUtf8(rawName);
     // The structure first (where metadata.json is), then, once the item's id is known, the
@@ -93,10 +101,16 @@ export class Intake {
     const structure = layoutItem(name, listing.kind, listing.entries, this.deps.markerName, { nameBadEncoding });
     const metadataProblems: Problem[] = [];
     let metadata: ItemMetadata | null = null;
-    if (structure.ok && structure.layout.metadataFile) {
+    // metadata.json is read even when the item has other problems, so that the report lists them all.
+    const metadataFile = structure.ok
+      ? structure.layout.metadataFile
+      : !original && listing.kind === 'dir'
+        ? listing.entries.find((e) => e.path === 'metadata.json' && e.kind === 'file')
+        : undefined;
+    if (metadataFile) {
       const file = path.join(staged.toString(), 'metadata.json');
-      const bytes = structure.layout.metadataFile.size > MAX_METADATA_BYTES ? null : await fs.readFile(file);
-      const parsed = bytes ? parseMetadata(bytes) : { ok: false as const, errors: ['the file is larger than 1 MiB'] };
+      const bytes = metadataFile.size > MAX_METADATA_BYTES ? null : await fs.readFile(file);
+      const parsed: MetadataResult = bytes ? parseMetadata(bytes) : { ok: false, errors: ['the file is larger than 1 MiB'] };
       if (parsed.ok) metadata = parsed.metadata;
       else {
         for (const e of parsed.errors) {
@@ -106,6 +120,7 @@ export class Intake {
               `${e[0]!.toUpperCase()}${e.slice(1)}.`,
               'Correct metadata.json (see docs/metadata.md for its keys), or remove it.',
               'metadata.json',
+              parsed.detail,
             ),
           );
         }
@@ -124,7 +139,10 @@ export class Intake {
     // be inspected, so that REJECTED.txt lists everything wrong with the item at once.
     if (!laid.ok) {
       const stagedDir = path.dirname(staged.toString());
-      await writeFileAtomic(path.join(stagedDir, Staging.rejectedReport), rejectionText({ name, ingestId, at: now, problems }));
+      await writeFileAtomic(
+        path.join(stagedDir, Staging.rejectedReport),
+        rejectionText({ name, ingestId, at: now, problems, ...(original ? { copied: false } : {}) }),
+      );
       const dest = Staging.folder(this.deps.rejectedDir, ingestId);
       await moveEntry(stagedDir, dest);
       await this.deps.status.create({

@@ -146,13 +146,9 @@ export async function retry(app: OpsPorts, id: string): Promise<RetryResult> {
   if (rec.status === 'rejected')
     return { ok: false, id, reason: `rejected: fix the item in ${rec.location ?? 'the rejected area'} and drop it into the inbox again` };
   if (rec.status === 'failed') {
-    const staged = rec.location ? path.join(rec.location, rec.sourceName) : null;
-    if (!staged || !(await fs.lstat(staged).catch(() => null)))
-      return {
-        ok: false,
-        id,
-        reason: `its staged copy is not on this machine (${staged ?? 'no location recorded'}): run this where Yaddaş stages items`,
-      };
+    const missing = await stagedCopyMissing(app, rec);
+    if (missing) return { ok: false, id, reason: missing };
+    const staged = path.join(rec.location!, rec.sourceName);
     const taken = await app.intake.take(staged, rec.sourceName, { move: true, via: 'cli' });
     await fs.rm(rec.location!, { recursive: true, force: true }).catch(() => undefined);
     await app.status.update(rec.ingestId, { location: `retried as ${taken.ingestId}` });
@@ -209,6 +205,18 @@ export async function setPaused(app: OpsPorts, stage: string, paused: boolean): 
   await app.queues.setPaused(stage, paused);
 }
 
+/**
+ * Why an ingest's staged copy cannot be taken again, or null when it is there: on another machine
+ * (this one has no such staging area), or gone from this one (removed by hand).
+ */
+async function stagedCopyMissing(app: OpsPorts, rec: IngestRecord): Promise<string | null> {
+  const staged = rec.location ? path.join(rec.location, rec.sourceName) : null;
+  if (staged && (await fs.lstat(staged).catch(() => null))) return null;
+  if (!(await fs.stat(app.config.intake.stagingDir).catch(() => null)))
+    return `its staged copy is not on this machine (${staged ?? 'no location recorded'}; this machine has no staging area at ${app.config.intake.stagingDir}): run this where Yaddaş stages items`;
+  return `its staged copy is gone from ${staged ?? app.config.intake.stagingDir} (removed by hand?): nothing is left to take again. Drop the item into the inbox again from the original.`;
+}
+
 export type DecisionResult = { ok: true; id: string; ingestId: string; how: string } | { ok: false; id: string; reason: string };
 
 /** A held ingest, and its staged copy on this machine; or why there is none to decide on. */
@@ -217,10 +225,9 @@ async function heldIngest(app: OpsPorts, id: string): Promise<{ rec: IngestRecor
   if (!rec) return { reason: 'no such item or ingest' };
   if (rec.status !== 'held')
     return { reason: `not held (it is ${rec.status}${rec.location?.startsWith('accepted') ? `, ${rec.location}` : ''})` };
-  const staged = rec.location ? path.join(rec.location, rec.sourceName) : null;
-  if (!staged || !(await fs.lstat(staged).catch(() => null)))
-    return { reason: `its staged copy is not on this machine (${staged ?? 'no location recorded'}): run this where Yaddaş stages items` };
-  return { rec, staged };
+  const missing = await stagedCopyMissing(app, rec);
+  if (missing) return { reason: missing };
+  return { rec, staged: path.join(rec.location!, rec.sourceName) };
 }
 
 /**

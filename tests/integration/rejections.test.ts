@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { startHarness, yaddas, type Harness } from '../helpers/harness.js';
 import { pageImage, pngBomb, sha512, tinyPdf, truncate, until, writeItem } from '../helpers/fixtures.js';
 
 const exec = promisify(execFile);
@@ -95,7 +95,7 @@ const cases: Case[] = [
     name: 'random bytes between a PDF header and trailer',
     code: 'CORRUPT_FILE',
     file: 'scan.pdf',
-    says: /cannot be opened as a PDF: it is damaged or incomplete \(Invalid PDF structure\)/,
+    says: /cannot be opened as a PDF: it is damaged, or incomplete .*\n.*\n {3}Technical detail: Invalid PDF structure\n/,
     make: async (at) =>
       void (await writeItem(at, { 'scan.pdf': Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(20_000), Buffer.from('\n%%EOF\n')]) })),
   },
@@ -222,5 +222,89 @@ describe('rejections', () => {
       const inObject = [...objects].some((o) => k.startsWith(`${o}/`));
       expect(inObject || k === '0=ocfl_1.1' || k === 'ocfl_layout.json' || k.startsWith('extensions/'), k).toBe(true);
     }
+  });
+});
+
+describe('what staff read about a rejection', () => {
+  it('yaddas ingest of a pipe or a device: a rejection record and JSON with the reason, nothing copied, the original untouched', async () => {
+    const dir = path.join(h.dir, 'special');
+    await fs.mkdir(dir, { recursive: true });
+    const fifo = path.join(dir, 'scanner-pipe');
+    await exec('mkfifo', [fifo]);
+    for (const target of [fifo, '/dev/null']) {
+      const r = await yaddas(h, ['ingest', target, '--json']);
+      expect(r.code, r.stderr).toBe(1);
+      const [res] = JSON.parse(r.stdout) as Array<{ status: string; code: string; reason: string; ingestId: string }>;
+      expect(res).toMatchObject({ status: 'rejected', code: 'SPECIAL_FILE' });
+      expect(res!.reason).toMatch(/not a regular file or folder \(a device, pipe or socket\)/);
+      const rec = await h.app.status.get(res!.ingestId);
+      expect(rec).toMatchObject({ status: 'rejected', code: 'SPECIAL_FILE' });
+      // The rejected area holds the report alone, which does not pretend to hold the item.
+      const where = path.join(h.config.intake.rejectedDir, res!.ingestId);
+      expect(await fs.readdir(where)).toEqual(['REJECTED.txt']);
+      const text = await fs.readFile(path.join(where, 'REJECTED.txt'), 'utf8');
+      expect(text).toMatch(/Nothing was copied/);
+      expect(text).not.toMatch(/exactly as it was dropped/);
+    }
+    expect((await fs.lstat(fifo)).isFIFO()).toBe(true);
+    // A folder with a pipe in it is rejected for the pipe, the same way.
+    await writeItem(path.join(dir, 'folder'), { '1.tif': await pageImage({ seed: 61 }) });
+    await exec('mkfifo', [path.join(dir, 'folder', 'pipe')]);
+    const r = await yaddas(h, ['ingest', path.join(dir, 'folder'), '--json']);
+    expect(JSON.parse(r.stdout)[0]).toMatchObject({ status: 'rejected', code: 'SPECIAL_FILE' });
+  });
+
+  it("REJECTED.txt lists every problem, escapes what cannot be printed, and keeps a parser's words to a line of their own", async () => {
+    const item = path.join(h.dir, 'reports', 'mektublar');
+    await writeItem(item, {
+      // a name with an escape sequence (it would colour a terminal) and a newline in it
+      '1\u001b[31m\n.tif': await pageImage({ seed: 62 }),
+      '2.tif': await pageImage({ seed: 63 }),
+      'metadata.json': JSON.stringify({ identifier: 'mektublar-1', type: 'novel', title: 5, date: 1935, tittle: 'x' }),
+    });
+    const r = await yaddas(h, ['ingest', item, '--wait', '--json']);
+    const [res] = JSON.parse(r.stdout) as Array<{ ingestId: string; problems: Array<{ code: string }> }>;
+    const text = await fs.readFile(path.join(h.config.intake.rejectedDir, res!.ingestId, 'REJECTED.txt'), 'utf8');
+    expect(text).toContain('1\\u{001B}[31m\\n.tif: ');
+    expect(text.includes(String.fromCharCode(27))).toBe(false);
+    expect(text).toMatch(/What is wrong \(5 problems\)/);
+    expect(text).toContain('Unknown key "tittle"');
+    expect(text).toContain('"type" must be one of');
+    expect(text).toContain('"title" must be text in quotes ("…") or an object');
+    expect(text).toContain('"date" must be text in quotes');
+
+    const broken = path.join(h.dir, 'reports', 'qezet');
+    await writeItem(broken, {
+      '1.tif': await pageImage({ seed: 64 }),
+      'metadata.json': '{"identifier": "qezet-1",\n "title": "Kommunist",}',
+    });
+    const b = JSON.parse((await yaddas(h, ['ingest', broken, '--wait', '--json'])).stdout)[0] as { ingestId: string };
+    const btext = await fs.readFile(path.join(h.config.intake.rejectedDir, b.ingestId, 'REJECTED.txt'), 'utf8');
+    expect(btext).toMatch(/metadata\.json: The file is not valid JSON near line 2, column 23: look there for a missing or extra comma/);
+    expect(btext).toMatch(/\n {3}Technical detail: .*JSON.*\n/);
+  });
+
+  it('a file that grows after it was taken is not called damaged: the item fails, kept, saying it was probably still being copied', async () => {
+    await h.stopWorker('inspect');
+    const dir = path.join(h.dir, 'slow-copy', 'kitab-yavas');
+    const page = await pageImage({ seed: 65 });
+    await writeItem(dir, { '1.tif': truncate(page, 0.5) });
+    const taken = await h.app.intake.take(dir, 'kitab-yavas', { move: false, via: 'cli' });
+    // The copy goes on after the take, into the staged file (as a copy onto the inbox's share would).
+    const staged = path.join(h.config.intake.stagingDir, taken.ingestId, 'kitab-yavas', '1.tif');
+    await fs.writeFile(staged, page);
+    await h.startWorkers(['inspect']);
+    const rec = await h.waitFor(taken.ingestId);
+    expect(rec.status).toBe('failed');
+    expect(rec.code).toBe('STAGED_FILE_CHANGED');
+    expect(rec.reason).toMatch(/changed after Yaddaş took it .*probably still being copied/);
+    expect(rec.reason).not.toMatch(/damaged|corrupt/i);
+    expect(await fs.readFile(staged)).toEqual(page);
+
+    // Its staged copy removed by hand: retry says so, not "not on this machine".
+    await fs.rm(path.join(h.config.intake.stagingDir, taken.ingestId), { recursive: true });
+    const r = await yaddas(h, ['retry', taken.ingestId]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/staged copy is gone from .* \(removed by hand\?\)/);
   });
 });

@@ -87,6 +87,28 @@ describe('metadata.json', () => {
     if (!r.ok) expect(r.errors.join(' | ')).toContain(phrase);
   });
 
+  it("names every error, each place once, and keeps the JSON parser's words apart", () => {
+    const r = parse({ type: 'novel', title: 5, date: 1935, tittle: 'x', title2: 1, creator: [''] });
+    expect(r.ok).toBe(false);
+    if (!r.ok)
+      expect(r.errors).toEqual([
+        expect.stringContaining('unknown key "tittle"'),
+        expect.stringContaining('unknown key "title2"'),
+        expect.stringContaining('"type" must be one of'),
+        '"title" must be text in quotes ("…") or an object ({ … })',
+        '"creator.0" must not be empty',
+        '"date" must be text in quotes ("…")',
+      ]);
+    const j = parse('{"title": "a",}');
+    expect(j.ok).toBe(false);
+    if (!j.ok) {
+      expect(j.errors).toEqual([
+        'the file is not valid JSON near line 1, column 15: look there for a missing or extra comma, quote mark or bracket',
+      ]);
+      expect(j.detail).toMatch(/JSON/);
+    }
+  });
+
   it('rejects bytes that are not UTF-8', () => {
     const r = parseMetadata(Buffer.from([0x7b, 0x22, 0x74, 0xff, 0x22, 0x3a, 0x31, 0x7d]));
     expect(r.ok).toBe(false);

@@ -2,9 +2,11 @@
  * Identifies one staged file by content, decode-checks it, and reads its embedded metadata. A bad
  * file is a result (the item will be rejected with this problem), not a job failure.
  */
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { readEmbeddedMetadata } from '../../adapters/embedded-metadata.js';
 import { probeFile } from '../../adapters/image-probe.js';
+import { changedSinceTaken } from '../../domain/errors.js';
 import { Staging } from '../../domain/staging.js';
 import type { HandlerFactory, StageHandler } from '../stage.js';
 import type { InspectPayload, InspectReturn } from './inspect.stage.js';
@@ -13,7 +15,13 @@ export function inspectProcessor(deps: { stagingDir: string; maxPixels: number }
   return async (data, { log }) => {
     const abs = path.join(Staging.folder(deps.stagingDir, data.ingestId), data.path);
     const name = data.path.includes('/') ? data.path.slice(data.path.indexOf('/') + 1) : data.path;
+    const sizeNow = async () => (await fs.stat(abs)).size;
+    if (data.size !== undefined && (await sizeNow()) !== data.size)
+      throw changedSinceTaken(name, data.size, await sizeNow(), data.ingestId);
     const r = await probeFile(abs, name, deps.maxPixels);
+    // A file that grew while it was read was being written, not damaged: say so, not "corrupt".
+    if (data.size !== undefined && (await sizeNow()) !== data.size)
+      throw changedSinceTaken(name, data.size, await sizeNow(), data.ingestId);
     if (!r.ok) {
       log.warn({ file: name, code: r.problem.code }, `rejecting: ${r.problem.message}`);
       return { path: data.path, ok: false, problem: r.problem };

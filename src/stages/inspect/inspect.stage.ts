@@ -15,6 +15,8 @@ export interface InspectPayload {
   page: number;
   /** staged path relative to the ingest's staging folder */
   path: string;
+  /** its size when taken (absent in jobs queued by an earlier release) */
+  size?: number;
 }
 
 export type InspectReturn = { path: string; ok: true; result: InspectResult } | { path: string; ok: false; problem: Problem };
@@ -35,7 +37,7 @@ export const inspectStage: StageSpec<'inspect', InspectPayload, InspectReturn, I
   fanOut: (s) =>
     s.manifest.files
       .filter((f) => f.role === 'page')
-      .map((f) => ({ key: fileKey(f), data: { ...jobRef(s), page: f.page ?? 0, path: f.path } })),
+      .map((f) => ({ key: fileKey(f), data: { ...jobRef(s), page: f.page ?? 0, path: f.path, size: f.size } })),
   fold(s, results, failures) {
     if (hasFailures(failures)) return failWith(s, 'inspection', failures);
     const problems: Problem[] = [...(s.manifest.problems ?? [])];

@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { READ_CHUNK } from '../../checksum/digests.js';
-import { ErrorCodes, YaddasError } from '../../domain/errors.js';
+import { changedSinceTaken, ErrorCodes, YaddasError } from '../../domain/errors.js';
 import type { StoreResult } from '../../domain/item.js';
 import { Staging } from '../../domain/staging.js';
 import type { OcflStore } from '../../storage/ocfl-store.js';
@@ -32,15 +32,7 @@ export function storeProcessor(deps: { stagingDir: string; ocfl: OcflStore }): S
       }
       throw err;
     }
-    if (size !== data.size) {
-      throw new YaddasError(
-        ErrorCodes.STAGED_FILE_CHANGED,
-        `The staged file ${data.path} is ${size} bytes now but was ${data.size} when taken.`,
-        {
-          permanent: true,
-        },
-      );
-    }
+    if (size !== data.size) throw changedSinceTaken(data.path, data.size, size, data.ingestId);
     await deps.ocfl.keepHolding(data.objectId, data.ingestId);
     const started = performance.now();
     // Progress for operators (and tests that must catch an upload half-way), at most once a second.
