@@ -103,6 +103,8 @@ describe('collections', () => {
       type: 'photograph',
       title: 'Foto 0 (düzəliş)',
       collections: ['20-yanvar'],
+      // A new image under a corrected title: without this it would be held as a probable mix-up.
+      replaces: true,
     });
     expect(rec.version).toBe('v2');
     const dekabr = await read('collections/31-dekabr/collection.json');

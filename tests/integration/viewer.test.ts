@@ -36,6 +36,12 @@ async function startSite(): Promise<void> {
       return;
     }
     if (url.startsWith('/access/')) {
+      // The harness's start-up readability check comes before this test knows its bucket.
+      if (!h) {
+        res.writeHead(503);
+        res.end();
+        return;
+      }
       const upstream = await fetch(`${inject('s3Endpoint')}/${h.config.s3.accessBucket}/${url.slice('/access/'.length)}`);
       res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream' });
       res.end(Buffer.from(await upstream.arrayBuffer()));
