@@ -102,7 +102,7 @@ async function once(root: string, n: number, items: { big: string; small: string
     for (;;) {
       const r = await record(redis, y.prefix, path.basename(items.big));
       if (r?.stage?.startsWith('derive')) break;
-      if (r && r.status !== 'in-progress' && r.status !== 'queued') throw new Error(`the big item ended ${r.status}: ${r.reason}`);
+      if (r && !['in-progress', 'queued', 'preserved'].includes(r.status!)) throw new Error(`the big item ended ${r.status}: ${r.reason}`);
       if (performance.now() - bigAt > LIMIT_MS) throw new Error('the big item never reached derive');
       await sleep(250);
     }

@@ -127,13 +127,31 @@ async function probeImage(file: string, name: string, mime: string, maxPixels: n
     };
   }
   try {
-    const inMemory = width * height * (meta.channels ?? 4) * (meta.depth === 'ushort' ? 2 : 1) <= DECODE_IN_MEMORY_BYTES;
-    for (let page = 0; page < pages; page++) {
+    const pageBytes = width * height * (meta.channels ?? 4) * (meta.depth === 'ushort' ? 2 : 1);
+    const inMemory = pageBytes <= DECODE_IN_MEMORY_BYTES;
+    // Opening page N walks the file's page directory from the start, so page by page a 3,000-page
+    // TIFF costs minutes: pages are decoded in runs that fit the memory bound. A run that fails
+    // (a damaged page, or pages of different sizes, which libvips will not stack) is decoded
+    // again page by page, so only a page that fails alone rejects the file.
+    const run = inMemory ? Math.max(1, Math.min(256, Math.floor(DECODE_IN_MEMORY_BYTES / Math.max(1, pageBytes)))) : 1;
+    const decode = async (page: number, n: number) => {
       if (inMemory)
-        await sharp(file, { ...opts, page })
+        await sharp(file, { ...opts, page, pages: n })
           .raw()
           .toBuffer();
       else await sharp(file, { ...opts, page }).stats();
+    };
+    for (let page = 0; page < pages; page += run) {
+      const n = Math.min(run, pages - page);
+      if (n === 1) {
+        await decode(page, 1);
+        continue;
+      }
+      const whole = await decode(page, n).then(
+        () => true,
+        () => false,
+      );
+      if (!whole) for (let p = page; p < page + n; p++) await decode(p, 1);
     }
   } catch (err) {
     const detail = vipsDetail(err);

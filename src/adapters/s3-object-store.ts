@@ -172,7 +172,7 @@ export class S3ObjectStore implements ObjectStore {
     return ensureBucket(this.client, this.bucket, create);
   }
 
-  async allowPublicRead(): Promise<'set' | 'unsupported'> {
+  async allowPublicRead(): Promise<'set' | 'unsupported' | 'refused'> {
     // Objects only: anyone may GET a key, no one may list the bucket or write to it.
     const policy = {
       Version: '2012-10-17',
@@ -186,6 +186,8 @@ export class S3ObjectStore implements ObjectStore {
     } catch (err) {
       const name = (err as { name?: string }).name;
       if (name === 'NotImplemented' || name === 'MethodNotAllowed' || status(err) === 501 || status(err) === 405) return 'unsupported';
+      // Start-up goes on, with a warning: the bucket must be made readable by someone allowed to.
+      if (name === 'AccessDenied' || status(err) === 403) return 'refused';
       throw unavailable('PUT bucket policy', this.bucket, '', err);
     }
   }

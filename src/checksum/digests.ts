@@ -57,7 +57,7 @@ export class VerifyingStream extends Transform {
   constructor(
     algorithm: DigestAlgorithm,
     private readonly expected: string,
-    private readonly onMismatch: (actual: string, bytes: number) => Error,
+    private readonly onMismatch: (actual: string, bytes: number) => Error | Promise<Error>,
   ) {
     super({ highWaterMark: READ_CHUNK });
     this.hash = createHash(algorithm);
@@ -71,7 +71,14 @@ export class VerifyingStream extends Transform {
 
   override _flush(cb: TransformCallback): void {
     const actual = this.hash.digest('hex');
-    cb(actual === this.expected ? null : this.onMismatch(actual, this.bytes));
+    if (actual === this.expected) {
+      cb();
+      return;
+    }
+    Promise.resolve(this.onMismatch(actual, this.bytes)).then(
+      (err) => cb(err),
+      (err: Error) => cb(err),
+    );
   }
 }
 

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { App } from '../app.js';
 import { type IngestRecord, isTerminal } from '../domain/ingest-record.js';
+import { printable } from '../domain/staging.js';
 import { waitForIngests } from '../ops/wait.js';
 import { INGEST_QUEUE } from '../pipeline/plan.js';
 
@@ -16,13 +17,15 @@ export interface IngestCliResult {
   objectRoot?: string;
   unchanged?: boolean;
   problems?: IngestRecord['problems'];
+  /** status held: the stored item it would have replaced, and its own title and pages */
+  held?: IngestRecord['held'];
 }
 
 function line(r: IngestCliResult): string {
   const head = `${r.status.padEnd(10)} ${r.id ?? '-'}`;
   if (r.status === 'preserved')
     return `${head}  ${r.version}${r.unchanged ? ' (unchanged: identical to the stored version)' : ''}  ${r.path}`;
-  return `${head}  ${r.path}${r.reason ? `\n           ${r.reason}` : ''}`;
+  return `${head}  ${r.path}${r.reason ? `\n           ${printable(r.reason, { name: false })}` : ''}`;
 }
 
 /**
@@ -96,6 +99,7 @@ export async function ingestCommand(
       if (rec.objectRoot) r.objectRoot = rec.objectRoot;
       if (rec.unchanged !== undefined) r.unchanged = rec.unchanged;
       if (rec.problems) r.problems = rec.problems;
+      if (rec.held) r.held = rec.held;
     }
   }
 

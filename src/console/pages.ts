@@ -95,6 +95,7 @@ function where(r: ItemRow): string {
   if (r.status === 'failed') return `<span class="tag failed">failed</span>`;
   // An operator must decide (yaddas accept / reject): as urgent to see as a failure.
   if (r.status === 'held') return `<span class="tag failed">held: identifier already used by a different item</span>`;
+  if (r.status === 'accepted') return `<span class="tag preserved">accepted as the new version</span>`;
   if (r.status === 'preserved') {
     const pub =
       r.publication === 'failed'

@@ -37,7 +37,7 @@ export interface IngestRecord {
   held?: HeldDetail;
 }
 
-const TERMINAL: ReadonlySet<ItemStatus> = new Set(['preserved', 'rejected', 'failed', 'held']);
+const TERMINAL: ReadonlySet<ItemStatus> = new Set(['preserved', 'rejected', 'failed', 'held', 'accepted']);
 export const isTerminal = (s: ItemStatus): boolean => TERMINAL.has(s);
 
 /** An ingest that has ended entirely: its status is final and no later step is running. */

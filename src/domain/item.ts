@@ -87,7 +87,8 @@ export interface StoreResult {
   verifiedAt: string;
 }
 
-export type ItemStatus = 'queued' | 'in-progress' | 'preserved' | 'rejected' | 'failed' | 'held';
+/** 'accepted': a held ingest an operator accepted; it was taken again as a new ingest (its location says which). */
+export type ItemStatus = 'queued' | 'in-progress' | 'preserved' | 'rejected' | 'failed' | 'held' | 'accepted';
 
 /**
  * Why an ingest was held instead of becoming the new version: its identifier is that of a stored

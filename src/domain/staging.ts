@@ -23,11 +23,13 @@ export const Staging = {
  * A name as it can be printed in a text file: control characters (a newline, a tab, an escape
  * sequence a terminal would obey) and other invisible ones shown as \n, \t or \u{…} escapes,
  * so that the report shows which name is meant and cannot be garbled by one. In a sentence
- * (`name: false`) only control characters are escaped. (A backslash is left as it is: doubling
+ * (`name: false`) only control characters and bidirectional overrides are escaped. (A backslash is left as it is: doubling
  * it would make the names staff see differ from the ones on disk more often than it helps.)
  */
 export function printable(s: string, opts: { name: boolean } = { name: true }): string {
-  const unprintable = opts.name ? /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu : /\p{Cc}/gu;
+  // In sentences, control characters and the bidirectional overrides that can make a quoted name
+  // read backwards; in names, every invisible character.
+  const unprintable = opts.name ? /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu : /[\p{Cc}\u202A-\u202E\u2066-\u2069]/gu;
   return s.replace(unprintable, (c) => {
     if (c === '\n') return '\\n';
     if (c === '\r') return '\\r';

@@ -68,10 +68,12 @@ export class Intake {
     // A device, pipe or socket cannot be copied (a pipe would be read until its writer stops, a
     // device for ever): given to `yaddas ingest`, it is rejected from what the original is, and
     // the rejected area gets the report alone. The inbox's own (moved) ones are rejected as staged.
-    const uncopyable = how.move
-      ? null
-      : await listItem(source).then((l) => (l.kind === 'other' || l.entries.some((e) => e.kind === 'other') ? l : null));
+    let uncopyable: Awaited<ReturnType<typeof listItem>> | null = null;
     try {
+      if (!how.move) {
+        const l = await listItem(source);
+        if (l.kind === 'other' || l.entries.some((e) => e.kind === 'other')) uncopyable = l;
+      }
       if (how.move) await moveEntry(source, dest);
       else if (!uncopyable) await copyVerified(String(source), dest.toString());
     } catch (err) {

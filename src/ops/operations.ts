@@ -145,6 +145,8 @@ export async function retry(app: OpsPorts, id: string): Promise<RetryResult> {
   if (!hasEnded(rec)) return { ok: false, id, reason: `still running (${rec.stage || rec.status})` };
   if (rec.status === 'rejected')
     return { ok: false, id, reason: `rejected: fix the item in ${rec.location ?? 'the rejected area'} and drop it into the inbox again` };
+  if (rec.status === 'held') return { ok: false, id, reason: 'held for a decision: yaddas accept or yaddas reject it' };
+  if (rec.status === 'accepted') return { ok: false, id, reason: `${rec.location}: retry that ingest if it failed` };
   if (rec.status === 'failed') {
     const missing = await stagedCopyMissing(app, rec);
     if (missing) return { ok: false, id, reason: missing };
@@ -224,7 +226,7 @@ async function heldIngest(app: OpsPorts, id: string): Promise<{ rec: IngestRecor
   const rec = await resolve(app, id);
   if (!rec) return { reason: 'no such item or ingest' };
   if (rec.status !== 'held')
-    return { reason: `not held (it is ${rec.status}${rec.location?.startsWith('accepted') ? `, ${rec.location}` : ''})` };
+    return { reason: `not held (it is ${rec.status}${rec.status === 'accepted' ? `: ${rec.location}` : ''})` };
   const missing = await stagedCopyMissing(app, rec);
   if (missing) return { reason: missing };
   return { rec, staged: path.join(rec.location!, rec.sourceName) };
@@ -238,10 +240,20 @@ export async function accept(app: OpsPorts, id: string): Promise<DecisionResult>
   const found = await heldIngest(app, id);
   if ('reason' in found) return { ok: false, id, reason: found.reason };
   const { rec, staged } = found;
-  const taken = await app.intake.take(staged, rec.sourceName, { move: true, via: 'cli', accepted: true });
+  if (!(await app.status.claimHeld(rec.ingestId))) return { ok: false, id, reason: 'another operator is deciding on it at this moment' };
+  let taken: Awaited<ReturnType<OpsPorts['intake']['take']>>;
+  try {
+    taken = await app.intake.take(staged, rec.sourceName, { move: true, via: 'cli', accepted: true });
+  } catch (err) {
+    await app.status.unclaimHeld(rec.ingestId);
+    throw err;
+  }
   await fs.rm(rec.location!, { recursive: true, force: true }).catch(() => undefined);
-  await app.status.update(rec.ingestId, { location: `accepted as ${taken.ingestId}` });
-  await app.status.clearHeld(rec.ingestId);
+  await app.status.update(rec.ingestId, {
+    status: 'accepted',
+    location: `accepted as ${taken.ingestId}`,
+    reason: `accepted by an operator as the new version of ${rec.itemId}: taken again as ${taken.ingestId}`,
+  });
   app.log.warn({ ingestId: rec.ingestId, itemId: rec.itemId, as: taken.ingestId }, 'held ingest accepted as the new version');
   return { ok: true, id: rec.itemId, ingestId: taken.ingestId, how: `taken again as the new version of ${rec.itemId}` };
 }
@@ -254,6 +266,7 @@ export async function rejectHeld(app: OpsPorts, id: string): Promise<DecisionRes
   const found = await heldIngest(app, id);
   if ('reason' in found) return { ok: false, id, reason: found.reason };
   const { rec } = found;
+  if (!(await app.status.claimHeld(rec.ingestId))) return { ok: false, id, reason: 'another operator is deciding on it at this moment' };
   const h = rec.held;
   const problem = rejection(
     ErrorCodes.IDENTIFIER_IN_USE,
@@ -262,18 +275,22 @@ export async function rejectHeld(app: OpsPorts, id: string): Promise<DecisionRes
     'metadata.json',
   );
   const dest = Staging.folder(app.config.intake.rejectedDir, rec.ingestId);
-  await writeFileAtomic(
-    path.join(rec.location!, Staging.rejectedReport),
-    rejectionText({ name: rec.sourceName, ingestId: rec.ingestId, at: new Date(), problems: [problem] }),
-  );
-  await moveEntry(rec.location!, dest);
+  try {
+    await writeFileAtomic(
+      path.join(rec.location!, Staging.rejectedReport),
+      rejectionText({ name: rec.sourceName, ingestId: rec.ingestId, at: new Date(), problems: [problem] }),
+    );
+    await moveEntry(rec.location!, dest);
+  } catch (err) {
+    await app.status.unclaimHeld(rec.ingestId);
+    throw err;
+  }
   await app.status.finish(
     rec.ingestId,
     rec.itemId,
     { status: 'rejected', code: ErrorCodes.IDENTIFIER_IN_USE, reason: problem.message, problems: [problem] },
     dest,
   );
-  await app.status.clearHeld(rec.ingestId);
   app.log.warn({ ingestId: rec.ingestId, itemId: rec.itemId }, 'held ingest rejected by an operator');
   return { ok: true, id: rec.itemId, ingestId: rec.ingestId, how: `moved to ${dest} with its report` };
 }

@@ -26,7 +26,7 @@ export async function prepareStorage(
   const done: string[] = [];
   const warnings: string[] = [];
   if ((await p.preservation.ensureBucket(create)) === 'created') done.push(`bucket s3://${p.preservation.bucket} created`);
-  let policy: 'set' | 'unsupported' | 'not asked' = 'not asked';
+  let policy: 'set' | 'unsupported' | 'refused' | 'not asked' = 'not asked';
   if ((await p.access.ensureBucket(create)) === 'created') {
     done.push(`bucket s3://${p.access.bucket} created`);
     policy = await p.access.allowPublicRead();
@@ -50,7 +50,9 @@ export async function prepareStorage(
         ? ' Yaddaş created it and gave it a public-read policy, which the service did not apply.'
         : policy === 'unsupported'
           ? ' Yaddaş created it, but the service has no bucket policies.'
-          : ' It existed already, so Yaddaş left its permissions alone.';
+          : policy === 'refused'
+            ? " Yaddaş created it, but the service refused it a public-read policy (on AWS, the bucket's Block Public Access settings forbid public policies until they are turned off for it)."
+            : ' It existed already, so Yaddaş left its permissions alone.';
     warnings.push(
       `Viewers cannot read the access bucket s3://${p.access.bucket}: an anonymous GET of ${url} ${answer}.${tried} IIIF images, manifests, thumbnails and PDFs will not show in viewers or websites until it is readable: give it a public-read policy for s3:GetObject (README, "The access bucket"), or serve it through a web server or CDN and set YADDAS_PUBLIC_BASE_URL to that address.`,
     );

@@ -24,7 +24,8 @@ export interface ObjectStore {
   ensureBucket(create: boolean): Promise<'exists' | 'created'>;
   /**
    * Gives the bucket a policy that lets anyone read its objects (not list or write them);
-   * 'unsupported' where the service has no bucket policies (the embedded server serves all).
+   * 'unsupported' where the service has no bucket policies (the embedded server serves all),
+   * 'refused' where it does not allow public ones (AWS's Block Public Access, on by default).
    */
-  allowPublicRead(): Promise<'set' | 'unsupported'>;
+  allowPublicRead(): Promise<'set' | 'unsupported' | 'refused'>;
 }

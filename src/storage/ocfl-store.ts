@@ -193,6 +193,18 @@ export class OcflStore {
         `The stored master ${contentPath} of ${objectId} is damaged: its ${bytes} bytes read from s3://${this.store.bucket} have SHA-512 ${actual.slice(0, 16)}…, not ${sha512.slice(0, 16)}… as the inventory records. Nothing was made from it; yaddas verify ${objectId} reports the object, and the master must be restored from a good copy.`,
         { permanent: true, file: contentPath },
       );
+    // A read that the network cut short mismatches too: the master is read again, whole, before
+    // it is called damaged, and a second read that matches makes it a transient failure.
+    const cutShort = (bytes: number) =>
+      new YaddasError(
+        ErrorCodes.STORAGE_UNAVAILABLE,
+        `Reading ${contentPath} of ${objectId} from s3://${this.store.bucket} ended early (${bytes} bytes that did not match); a second read was whole, so it is retried.`,
+        { permanent: false },
+      );
+    const rereadMatches = async (): Promise<boolean> => {
+      const again = await this.store.get(key);
+      return again ? (await digestStream(again, ['sha512'])).digests.sha512 === sha512 : false;
+    };
     return {
       head: inv.head,
       inHead: inv.versions[inv.head]?.state[sha512] !== undefined,
@@ -200,17 +212,21 @@ export class OcflStore {
       open: async () => {
         const body = await this.store.get(key);
         if (!body) throw gone();
-        const checked = new VerifyingStream('sha512', sha512, damaged);
+        const checked = new VerifyingStream('sha512', sha512, async (actual, bytes) =>
+          (await rereadMatches().catch(() => false)) ? cutShort(bytes) : damaged(actual, bytes),
+        );
         // Errors of the source reach the reader through the checked stream.
         pipeline(body, checked).catch(() => {});
         return checked;
       },
       read: async () => {
-        const bytes = await this.store.getBuffer(key);
-        if (!bytes) throw gone();
-        const actual = createHash('sha512').update(bytes).digest('hex');
-        if (actual !== sha512) throw damaged(actual, bytes.length);
-        return bytes;
+        for (let attempt = 1; ; attempt++) {
+          const bytes = await this.store.getBuffer(key);
+          if (!bytes) throw gone();
+          const actual = createHash('sha512').update(bytes).digest('hex');
+          if (actual === sha512) return bytes;
+          if (attempt === 2) throw damaged(actual, bytes.length);
+        }
       },
     };
   }
@@ -310,6 +326,9 @@ export class OcflStore {
     await this.putSmallVerified(`${root}/inventory.json`, json, 'application/json');
     await this.putSmallVerified(`${root}/inventory.json.sha512`, sidecar, 'text/plain');
     if (next.redundant.length > 0) await this.store.delete(next.redundant.map((p) => `${root}/${p}`));
+    // Uploads an earlier ingest left under this version's name (its release could not roll them
+    // back) are not the version's: validators reject unreferenced content.
+    await this.removeUnreferenced(objectId, inv.head, inv);
   }
 
   /**
@@ -327,7 +346,12 @@ export class OcflStore {
     const digest = createHash('sha512').update(bytes).digest('hex');
     const sidecar = await this.store.getBuffer(`${root}/inventory.json.sha512`);
     if (sidecar?.toString('utf8').trim().split(/\s+/)[0] === digest) return false;
-    const head = (JSON.parse(bytes.toString('utf8')) as Partial<Inventory>).head;
+    let head: string | undefined;
+    try {
+      head = (JSON.parse(bytes.toString('utf8')) as Partial<Inventory>).head;
+    } catch {
+      head = undefined; // not JSON: reported below as a fault a person must look at
+    }
     const versionBytes = head ? await this.store.getBuffer(`${root}/${head}/inventory.json`) : null;
     const versionSidecar = head ? await this.store.getBuffer(`${root}/${head}/inventory.json.sha512`) : null;
     if (!versionBytes?.equals(bytes) || versionSidecar?.toString('utf8').trim().split(/\s+/)[0] !== digest) {
@@ -346,8 +370,8 @@ export class OcflStore {
    * that turned out to duplicate content the object already held, when the commit stopped before
    * removing them (validators reject unreferenced content). Returns how many.
    */
-  async removeUnreferenced(objectId: string, version: string): Promise<number> {
-    const inv = await this.readInventory(objectId);
+  async removeUnreferenced(objectId: string, version: string, written?: Inventory): Promise<number> {
+    const inv = written ?? (await this.readInventory(objectId));
     if (!inv?.versions[version]) return 0;
     const root = this.rootOf(objectId);
     const referenced = new Set(Object.values(inv.manifest).flat());
@@ -361,7 +385,8 @@ export class OcflStore {
 
   /**
    * Removes what an uncommitted version left behind (uploaded content, a version inventory), so
-   * that a failed ingest never leaves a partial version. Does nothing to committed versions.
+   * that a failed ingest never leaves a partial version. Of a committed version it removes only
+   * content its inventory does not reference (uploads a commit stopped before removing).
    */
   async rollback(objectId: string, version: string): Promise<number> {
     const root = this.rootOf(objectId);
@@ -369,7 +394,8 @@ export class OcflStore {
     await this.finishInterruptedCommit(objectId);
     // No catch here: an unreadable inventory must stop a rollback, never widen it to the object.
     const current = await this.readInventory(objectId);
-    if (current && versionNumber(current.head) >= versionNumber(version)) return 0;
+    if (current && versionNumber(current.head) >= versionNumber(version))
+      return current.versions[version] ? this.removeUnreferenced(objectId, version) : 0;
     const keys: string[] = [];
     const prefix = current ? `${root}/${version}/` : `${root}/`;
     for await (const o of this.store.list(prefix)) keys.push(o.key);

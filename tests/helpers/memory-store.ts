@@ -88,7 +88,7 @@ export class MemoryObjectStore implements ObjectStore {
     return 'exists';
   }
 
-  async allowPublicRead(): Promise<'unsupported'> {
+  async allowPublicRead(): Promise<'set' | 'unsupported' | 'refused'> {
     return 'unsupported';
   }
 

@@ -34,7 +34,14 @@ async function ingest(name: string, files: Record<string, Buffer | string>) {
   const dir = path.join(h.dir, 'src', `${name}-${Math.random().toString(36).slice(2)}`, name);
   await writeItem(dir, files);
   const r = await yaddas(h, ['ingest', dir, '--wait', '--json']);
-  const [result] = JSON.parse(r.stdout) as Array<{ status: string; reason?: string; version?: string; ingestId: string; code?: string }>;
+  const [result] = JSON.parse(r.stdout) as Array<{
+    status: string;
+    reason?: string;
+    version?: string;
+    ingestId: string;
+    code?: string;
+    held?: unknown;
+  }>;
   return { code: r.code, result: result!, stderr: r.stderr };
 }
 const head = async () => (await h.app.preservation.readInventory(ID))!.head;
@@ -54,6 +61,7 @@ describe('an identifier reused by mistake', () => {
     expect(other.code, 'ingest --wait exits non-zero for a held item').toBe(1);
     expect(other.result.status).toBe('held');
     expect(other.result.code).toBe('IDENTIFIER_IN_USE');
+    expect(other.result.held).toMatchObject({ headVersion: 'v2', headPages: 5, title: 'Koroğlu', pages: 1 });
     expect(other.result.reason).toMatch(/held: identifier "kitab-1935-001" already used by a different item/);
     expect(other.result.reason).toContain('"Koroğlu", 1 page file');
     expect(other.result.reason).toContain('v2 ("Dədə Qorqud", 5 page files)');
@@ -99,7 +107,14 @@ describe('an identifier reused by mistake', () => {
     const rec = await waitEnded(h, decided!.ingestId);
     expect(rec.status, rec.reason).toBe('preserved');
     expect(rec.version).toBe('v3');
-    expect((await h.app.status.get(other.result.ingestId))?.location).toBe(`accepted as ${decided!.ingestId}`);
+    expect(await h.app.status.get(other.result.ingestId)).toMatchObject({
+      status: 'accepted',
+      location: `accepted as ${decided!.ingestId}`,
+    });
+    // Decided once: a second decision is refused, saying what became of it.
+    const twice = await yaddas(h, ['reject', other.result.ingestId]);
+    expect(twice.code).toBe(1);
+    expect(twice.stdout).toContain(`not held (it is accepted: accepted as ${decided!.ingestId})`);
     const item = JSON.parse((await h.app.access.getBuffer(`items/${ID}/item.json`))!.toString('utf8'));
     expect(item.title ?? item.label).toBeTruthy();
     expect(JSON.stringify(item)).toContain('Yeni kitab');

@@ -55,9 +55,17 @@ export class StatusStore {
     await this.redis.zrem(this.listKey('failed'), ingestId);
   }
 
-  /** A held ingest an operator decided on is no longer listed as held. */
-  async clearHeld(ingestId: string): Promise<void> {
-    await this.redis.zrem(this.listKey('held'), ingestId);
+  /**
+   * Claims a held ingest for one operator's decision: true for exactly one caller, so that an
+   * accept and a reject run together cannot both act on it. `unclaimHeld` lists it again when
+   * the decision could not be carried out.
+   */
+  async claimHeld(ingestId: string): Promise<boolean> {
+    return (await this.redis.zrem(this.listKey('held'), ingestId)) === 1;
+  }
+
+  async unclaimHeld(ingestId: string): Promise<void> {
+    await this.redis.zadd(this.listKey('held'), Date.now(), ingestId);
   }
 
   async update(ingestId: string, patch: Partial<IngestRecord>): Promise<void> {
