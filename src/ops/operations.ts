@@ -225,8 +225,7 @@ export type DecisionResult = { ok: true; id: string; ingestId: string; how: stri
 async function heldIngest(app: OpsPorts, id: string): Promise<{ rec: IngestRecord; staged: string } | { reason: string }> {
   const rec = await resolve(app, id);
   if (!rec) return { reason: 'no such item or ingest' };
-  if (rec.status !== 'held')
-    return { reason: `not held (it is ${rec.status}${rec.status === 'accepted' ? `: ${rec.location}` : ''})` };
+  if (rec.status !== 'held') return { reason: `not held (it is ${rec.status}${rec.status === 'accepted' ? `: ${rec.location}` : ''})` };
   const missing = await stagedCopyMissing(app, rec);
   if (missing) return { reason: missing };
   return { rec, staged: path.join(rec.location!, rec.sourceName) };
