@@ -5,6 +5,9 @@
  * viewers on both; one it finds private is a start-up warning that says how to fix it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,7 +19,23 @@ import { prepareStorage } from '../../src/ops/storage-setup.js';
 import { publicUrl } from '../../src/storage/access-layout.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
-const MOTO = process.env.YADDAS_TEST_MOTO ?? 'moto_server';
+/**
+ * moto's server: YADDAS_TEST_MOTO, else `moto_server` on PATH, else where pip and pyenv put it
+ * (a CI runner's PATH may lack pyenv's shims).
+ */
+function findMoto(): string {
+  if (process.env.YADDAS_TEST_MOTO) return process.env.YADDAS_TEST_MOTO;
+  const home = os.homedir();
+  const candidates = [
+    ...(process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'moto_server')),
+    path.join(home, '.local/bin/moto_server'),
+    ...(existsSync(path.join(home, '.pyenv/versions'))
+      ? readdirSync(path.join(home, '.pyenv/versions')).map((v) => path.join(home, '.pyenv/versions', v, 'bin/moto_server'))
+      : []),
+  ];
+  return candidates.find((c) => existsSync(c)) ?? 'moto_server';
+}
+const MOTO = findMoto();
 let moto: ChildProcess;
 let motoUrl: string;
 let h: Harness;
