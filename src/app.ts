@@ -26,6 +26,7 @@ import { Queues, wrapProcessor } from './pipeline/queues.js';
 import type { StageHandler, StagePorts } from './stages/stage.js';
 import type { Locks } from './storage/locks.js';
 import type { ObjectStore } from './storage/object-store.js';
+import { PrefixedObjectStore } from './storage/prefixed-store.js';
 import { OcflStore } from './storage/ocfl-store.js';
 
 export type Role = StageName | typeof INGEST_QUEUE | typeof NOTIFY_QUEUE;
@@ -38,6 +39,8 @@ export interface App extends StagePorts {
   /** the ingest records */
   status: StatusStore;
   preservation: OcflStore;
+  /** the replica stores (copies.file): each a storage root holding copies of the primary's objects */
+  replicas: Array<{ name: string; ocfl: OcflStore }>;
   access: ObjectStore;
   locks: Locks;
   intake: Intake;
@@ -77,6 +80,17 @@ export function createApp(config: Config, log: Logger): App {
   const s3 = createS3Client(config.s3);
   const upload = { partSizeMiB: config.s3.partSizeMiB, concurrency: config.s3.uploadConcurrency };
   const preservation = new OcflStore(new S3ObjectStore(s3, config.s3.preservationBucket, upload), locks);
+  // Each replica is a storage root of its own, reached with its own client and credentials.
+  const replicas = config.copies.replicas.map((r) => ({
+    name: r.name,
+    ocfl: new OcflStore(
+      new PrefixedObjectStore(
+        new S3ObjectStore(createS3Client({ ...config.s3, ...r, endpoint: r.endpoint.replace(/\/+$/, '') }), r.bucket, upload),
+        r.prefix,
+      ),
+      locks,
+    ),
+  }));
   const access = new S3ObjectStore(s3, config.s3.accessBucket, upload);
   const metrics = new MetricsStore(redis, keys);
   const intake = new Intake({
@@ -101,6 +115,7 @@ export function createApp(config: Config, log: Logger): App {
     queues,
     status,
     preservation,
+    replicas,
     access,
     locks,
     intake,

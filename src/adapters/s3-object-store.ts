@@ -16,7 +16,12 @@ import { ErrorCodes, YaddasError } from '../domain/errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { Config } from '../config/load.js';
 
-export function createS3Client(s3: Config['s3']): S3Client {
+export function createS3Client(
+  s3: Pick<
+    Config['s3'],
+    'endpoint' | 'region' | 'forcePathStyle' | 'accessKeyId' | 'secretAccessKey' | 'connectTimeoutSeconds' | 'requestTimeoutSeconds'
+  >,
+): S3Client {
   return new S3Client({
     endpoint: s3.endpoint,
     region: s3.region,

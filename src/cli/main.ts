@@ -11,6 +11,7 @@ import { verifyCommand } from './verify.cmd.js';
 import { reocrCommand } from './reocr.cmd.js';
 import { decideCommand, healthCommand, itemsCommand, pauseCommand, retryCommand, showCommand, statusCommand } from './ops.cmd.js';
 import { rederiveCommand } from './rederive.cmd.js';
+import { replicateCommand } from './replicate.cmd.js';
 import { redisAnswers } from '../adapters/redis/connection.js';
 
 async function withApp(
@@ -91,6 +92,17 @@ program
   .option('--json', 'print the results as JSON')
   .action(async (ids: string[], opts: { all?: boolean; json?: boolean }) => {
     await withApp((app) => rederiveCommand(app, ids, opts), { s3: true });
+  });
+
+program
+  .command('replicate')
+  .description('bring objects to the replica stores (copies.file), each file checked against its digest on both sides; resumable')
+  .argument('[ids...]', 'item ids')
+  .option('--all', 'every object in the preservation bucket')
+  .option('--copy <name>', 'only this replica')
+  .option('--json', 'print the results as JSON')
+  .action(async (ids: string[], opts: { all?: boolean; copy?: string; json?: boolean }) => {
+    await withApp((app) => replicateCommand(app, ids, opts), { s3: true });
   });
 
 program

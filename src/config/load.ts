@@ -56,11 +56,31 @@ export interface Config {
     notify: number;
   };
   ocfl: { userName: string; userAddress: string };
+  /** the replica stores (copies.file) and how many complete copies an item needs */
+  copies: { file: string; required: number; replicas: ReplicaDef[] };
   log: { level: string; format: 'auto' | 'json' | 'pretty' };
   /** where each value came from, for `yaddas config` */
   sources: Record<string, string>;
   /** true when s3.endpoint was empty and the embedded S3 server is meant */
   embeddedS3: boolean;
+}
+
+/**
+ * A replica store: another S3-compatible bucket (on the same service, another one, or AWS) that
+ * holds a full copy of the preservation storage root, under an optional key prefix. Credentials
+ * are given inline or, better, named by environment variable, so that the file holds no secret.
+ */
+export interface ReplicaDef {
+  /** short name: in logs, `--copy NAME`, the console (lowercase letters, digits, hyphens) */
+  name: string;
+  endpoint: string;
+  region: string;
+  bucket: string;
+  /** key prefix inside the bucket ("" or ending in "/") */
+  prefix: string;
+  forcePathStyle: boolean;
+  accessKeyId: string;
+  secretAccessKey: string;
 }
 
 /** An exhibition or collection that items join through metadata.json's `collections`. */
@@ -105,6 +125,63 @@ export function loadCollections(file: string): { collections: CollectionDef[]; p
       problems.push(`${where}: "thumbnail" must be an http(s) URL`);
   });
   return { collections: problems.length ? [] : (list as CollectionDef[]), problems };
+}
+
+/**
+ * Reads and checks the copies file: `{"replicas": [{name, endpoint, region?, bucket, prefix?,
+ * forcePathStyle?, accessKeyId | accessKeyIdEnv, secretAccessKey | secretAccessKeyEnv}]}`.
+ * Every problem is returned, named by replica.
+ */
+export function loadReplicas(file: string, env: NodeJS.ProcessEnv): { replicas: ReplicaDef[]; problems: string[] } {
+  const problems: string[] = [];
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    return { replicas: [], problems: [`${file}: ${(err as Error).message}`] };
+  }
+  const list = (data as { replicas?: unknown })?.replicas;
+  if (!Array.isArray(list)) return { replicas: [], problems: [`${file}: expected {"replicas": [ … ]}`] };
+  const seen = new Set<string>();
+  const replicas: ReplicaDef[] = [];
+  list.forEach((r: Record<string, unknown>, i) => {
+    const where = `${file}: replica ${typeof r?.name === 'string' ? `"${r.name}"` : `#${i + 1}`}`;
+    const text = (k: string) => (typeof r?.[k] === 'string' ? (r[k] as string) : undefined);
+    const secret = (k: string) => {
+      const fromEnv = text(`${k}Env`);
+      if (fromEnv !== undefined) {
+        const v = env[fromEnv];
+        if (!v) problems.push(`${where}: "${k}Env" names ${fromEnv}, which is not set`);
+        return v ?? '';
+      }
+      const v = text(k);
+      if (!v) problems.push(`${where}: give "${k}" or "${k}Env" (the name of an environment variable holding it)`);
+      return v ?? '';
+    };
+    const name = text('name');
+    if (!name || !SLUG.test(name)) problems.push(`${where}: "name" must be lowercase letters, digits and hyphens`);
+    else if (seen.has(name) || name === 'primary')
+      problems.push(`${where}: the name is used twice ("primary" is the preservation bucket's)`);
+    else seen.add(name);
+    const endpoint = text('endpoint');
+    if (!endpoint || !/^https?:\/\/[^/]/.test(endpoint)) problems.push(`${where}: "endpoint" must be an http(s) URL`);
+    const bucket = text('bucket');
+    if (!bucket || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) problems.push(`${where}: "bucket" must be an S3 bucket name`);
+    const prefix = text('prefix') ?? '';
+    if (prefix !== '' && (!prefix.endsWith('/') || prefix.startsWith('/')))
+      problems.push(`${where}: "prefix" must end with "/" and not start with one`);
+    replicas.push({
+      name: name ?? '',
+      endpoint: endpoint ?? '',
+      region: text('region') ?? 'us-east-1',
+      bucket: bucket ?? '',
+      prefix,
+      forcePathStyle: r?.forcePathStyle !== false,
+      accessKeyId: secret('accessKeyId'),
+      secretAccessKey: secret('secretAccessKey'),
+    });
+  });
+  return { replicas: problems.length ? [] : replicas, problems };
 }
 
 export class ConfigError extends Error {
@@ -228,6 +305,19 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     problems.push(...c.problems.map((p) => `access.collectionsFile (YADDAS_COLLECTIONS_FILE) ${p}`));
     cfg.collections = c.collections;
   }
+
+  cfg.copies.replicas = [];
+  const copiesFile = cfg.copies.file ? path.resolve(cwd, cfg.copies.file) : path.join(configDir, 'copies.json');
+  if (cfg.copies.file || existsSync(copiesFile)) {
+    cfg.copies.file = copiesFile;
+    const c = loadReplicas(copiesFile, env);
+    problems.push(...c.problems.map((p) => `copies.file (YADDAS_COPIES_FILE) ${p}`));
+    cfg.copies.replicas = c.replicas;
+  }
+  if (cfg.copies.required > 1 + cfg.copies.replicas.length)
+    problems.push(
+      `copies.required (YADDAS_COPIES_REQUIRED) is ${cfg.copies.required}, but there are only ${1 + cfg.copies.replicas.length} copies (the primary and ${cfg.copies.replicas.length} replicas)`,
+    );
 
   const dirs = {
     inbox: cfg.inbox,

@@ -337,6 +337,20 @@ export const SETTINGS = [
     doc: "Who provides the items, as viewers must show it (the manifest's requiredStatement), e.g. `National Library of Azerbaijan`. Empty: only a rights text from metadata.json is shown there.",
   }),
   setting({
+    key: 'copies.file',
+    env: ['YADDAS_COPIES_FILE'],
+    default: '',
+    parse: str,
+    doc: 'JSON file that lists the replica stores: further independent copies of the preservation bucket (see docs/copies.md). Empty: `<config folder>/copies.json` when it exists, otherwise none (one copy).',
+  }),
+  setting({
+    key: 'copies.required',
+    env: ['YADDAS_COPIES_REQUIRED'],
+    default: 0,
+    parse: int(0, 100),
+    doc: 'How many complete copies (the primary included) an item needs before it counts as fully copied. 0: every configured copy.',
+  }),
+  setting({
     key: 'access.collectionsFile',
     env: ['YADDAS_COLLECTIONS_FILE'],
     default: '',

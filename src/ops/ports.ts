@@ -18,6 +18,8 @@ export interface OpsPorts {
   queues: Queues;
   status: StatusStore;
   preservation: OcflStore;
+  /** the replica stores, by name */
+  replicas: Array<{ name: string; ocfl: OcflStore }>;
   access: ObjectStore;
   intake: Intake;
   /** a stage's handler, to run a step in this process (rederive) */

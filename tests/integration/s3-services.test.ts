@@ -4,13 +4,7 @@
  * object to anyone and has no policies). The access bucket Yaddaş creates must be readable by
  * viewers on both; one it finds private is a start-up warning that says how to fix it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -18,66 +12,21 @@ import { createLogger } from '../../src/log.js';
 import { prepareStorage } from '../../src/ops/storage-setup.js';
 import { publicUrl } from '../../src/storage/access-layout.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { startMoto } from '../helpers/moto.js';
 
-/**
- * moto's server: YADDAS_TEST_MOTO, else `moto_server` on PATH, else where pip and pyenv put it
- * (a CI runner's PATH may lack pyenv's shims).
- */
-function findMoto(): string {
-  if (process.env.YADDAS_TEST_MOTO) return process.env.YADDAS_TEST_MOTO;
-  const home = os.homedir();
-  const candidates = [
-    ...(process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'moto_server')),
-    path.join(home, '.local/bin/moto_server'),
-    ...(existsSync(path.join(home, '.pyenv/versions'))
-      ? readdirSync(path.join(home, '.pyenv/versions')).map((v) => path.join(home, '.pyenv/versions', v, 'bin/moto_server'))
-      : []),
-  ];
-  return candidates.find((c) => existsSync(c)) ?? 'moto_server';
-}
-const MOTO = findMoto();
-let moto: ChildProcess;
+let moto: Awaited<ReturnType<typeof startMoto>>;
 let motoUrl: string;
 let h: Harness;
 const apps: App[] = [];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
 beforeAll(async () => {
   h = await startHarness({ roles: [] });
-  const port = await freePort();
-  moto = spawn(MOTO, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-  const failed = new Promise<never>((_, reject) =>
-    moto.once('error', (err) => reject(new Error(`moto_server could not be started (${err.message}); pip install 'moto[server]'`))),
-  );
-  motoUrl = `http://127.0.0.1:${port}`;
-  const up = (async () => {
-    for (let i = 0; i < 100; i++) {
-      if (
-        await fetch(motoUrl).then(
-          () => true,
-          () => false,
-        )
-      )
-        return;
-      await sleep(100);
-    }
-    throw new Error(`moto_server did not answer at ${motoUrl}`);
-  })();
-  await Promise.race([up, failed]);
+  moto = await startMoto();
+  motoUrl = moto.url;
 }, 30_000);
 afterAll(async () => {
   for (const a of apps) await a.close();
-  moto?.kill();
+  moto?.stop();
   await h?.stop();
 });
 

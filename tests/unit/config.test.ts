@@ -146,3 +146,66 @@ describe('collections file', () => {
     }
   });
 });
+
+describe('the copies file', () => {
+  const write = (data: unknown) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yaddas-copies-'));
+    const file = path.join(dir, 'copies.json');
+    fs.writeFileSync(file, JSON.stringify(data));
+    return { dir, file };
+  };
+
+  it('reads replicas, credentials named by environment variable', () => {
+    const { dir, file } = write({
+      replicas: [
+        {
+          name: 'bakı-2'.replace('ı', 'i'),
+          endpoint: 'https://s3.example.az',
+          bucket: 'anl-copy',
+          prefix: 'ocfl/',
+          accessKeyIdEnv: 'K',
+          secretAccessKeyEnv: 'S',
+        },
+      ],
+    });
+    const cfg = loadConfig({ env: { YADDAS_COPIES_FILE: file, K: 'key', S: 'secret' }, cwd: dir });
+    expect(cfg.copies.replicas).toEqual([
+      {
+        name: 'baki-2',
+        endpoint: 'https://s3.example.az',
+        region: 'us-east-1',
+        bucket: 'anl-copy',
+        prefix: 'ocfl/',
+        forcePathStyle: true,
+        accessKeyId: 'key',
+        secretAccessKey: 'secret',
+      },
+    ]);
+    expect(cfg.copies.required).toBe(0);
+  });
+
+  it('names every problem at once', () => {
+    const { dir, file } = write({
+      replicas: [
+        { name: 'Primary', endpoint: 'ftp://x', bucket: 'B', prefix: '/x', accessKeyIdEnv: 'NOT_SET' },
+        { name: 'a', endpoint: 'http://x', bucket: 'abc', accessKeyId: 'k', secretAccessKey: 's' },
+        { name: 'a', endpoint: 'http://x', bucket: 'abc', accessKeyId: 'k', secretAccessKey: 's' },
+      ],
+    });
+    let err: ConfigError | undefined;
+    try {
+      loadConfig({ env: { YADDAS_COPIES_FILE: file, YADDAS_COPIES_REQUIRED: '9' }, cwd: dir });
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    const text = err?.problems.join('\n') ?? '';
+    expect(text).toMatch(/"name" must be lowercase/);
+    expect(text).toMatch(/"endpoint" must be an http\(s\) URL/);
+    expect(text).toMatch(/"bucket" must be an S3 bucket name/);
+    expect(text).toMatch(/"prefix" must end with/);
+    expect(text).toMatch(/names NOT_SET, which is not set/);
+    expect(text).toMatch(/"secretAccessKey" or "secretAccessKeyEnv"/);
+    expect(text).toMatch(/replica "a": the name is used twice/);
+    expect(text).toMatch(/copies.required .* is 9, but there are only 1 copies/);
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * Copies of an OCFL object in another storage root (a replica): byte for byte what the primary
+ * holds, every file checked against the inventory's digest as it is read from the primary and
+ * read back from the replica after it is written, before the copy counts.
+ *
+ * The order is the commit's: content, then each version's inventory and sidecar, then the object
+ * declaration, and the root inventory and its sidecar last. A copy stopped at any point has no
+ * root inventory of the new head yet, so it does not count, and the next run takes it up where
+ * it stopped: files already there are read and checked, not trusted, and written again only
+ * when they do not match. A replica never has a version taken away or changed: an object whose
+ * versions there differ from the primary's is a conflict a person must look at.
+ */
+import { createHash } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { digestStream, VerifyingStream } from '../checksum/digests.js';
+import { ErrorCodes, YaddasError } from '../domain/errors.js';
+import type { OcflStore } from './ocfl-store.js';
+import { type Inventory, OBJECT_NAMASTE, versionNumber } from './ocfl.core.js';
+
+export interface CopyResult {
+  objectId: string;
+  /** 'complete': the replica already held this head; 'copied': it does now */
+  status: 'complete' | 'copied';
+  version: string;
+  /** content files written (missing or not matching before) */
+  written: number;
+  /** content files found already there and checked */
+  checked: number;
+  bytes: number;
+}
+
+const sha512 = (b: Buffer) => createHash('sha512').update(b).digest('hex');
+const sidecarDigest = (b: Buffer | null) => b?.toString('utf8').trim().split(/\s+/)[0];
+
+/** The primary's root inventory as bytes, checked against its sidecar. */
+async function readRoot(store: OcflStore['store'], root: string): Promise<{ bytes: Buffer; sidecar: Buffer } | null> {
+  const bytes = await store.getBuffer(`${root}/inventory.json`);
+  if (!bytes) return null;
+  const sidecar = await store.getBuffer(`${root}/inventory.json.sha512`);
+  if (!sidecar || sidecarDigest(sidecar) !== sha512(bytes)) return { bytes, sidecar: Buffer.alloc(0) };
+  return { bytes, sidecar };
+}
+
+export async function copyObject(source: OcflStore, target: OcflStore, copyName: string, objectId: string): Promise<CopyResult> {
+  const root = source.rootOf(objectId);
+  const from = await readRoot(source.store, root);
+  if (!from) throw new YaddasError(ErrorCodes.STAGED_FILE_MISSING, `There is no object ${objectId} in the primary.`, { permanent: true });
+  if (from.sidecar.length === 0) {
+    throw new YaddasError(
+      ErrorCodes.INVENTORY_INVALID,
+      `The primary's inventory of ${objectId} does not match its sidecar (a commit under way, or damage): not copied now.`,
+      { permanent: false },
+    );
+  }
+  const inv = JSON.parse(from.bytes.toString('utf8')) as Inventory;
+  const done: CopyResult = { objectId, status: 'complete', version: inv.head, written: 0, checked: 0, bytes: 0 };
+
+  const there = await readRoot(target.store, root);
+  if (there?.bytes.equals(from.bytes) && there.sidecar.equals(from.sidecar)) return done;
+  if (there && there.sidecar.length > 0) {
+    // Only a replica that is behind may be brought forward: every version it has must be the primary's.
+    const theirs = JSON.parse(there.bytes.toString('utf8')) as Inventory;
+    const differs = Object.entries(theirs.versions).some(([v, ver]) => JSON.stringify(inv.versions[v]) !== JSON.stringify(ver));
+    if (differs || versionNumber(theirs.head) > versionNumber(inv.head)) {
+      throw new YaddasError(
+        ErrorCodes.OBJECT_CONFLICT,
+        `The copy of ${objectId} in ${copyName} has versions the primary does not have (its head ${theirs.head}, the primary's ${inv.head}): left as it is, for a person to look at.`,
+        { permanent: true },
+      );
+    }
+  }
+
+  done.status = 'copied';
+  for (const [digest, paths] of Object.entries(inv.manifest)) {
+    for (const p of paths) {
+      const key = `${root}/${p}`;
+      const existing = await target.store.get(key);
+      if (existing) {
+        if ((await digestStream(existing, ['sha512'])).digests.sha512 === digest) {
+          done.checked++;
+          continue;
+        }
+      }
+      done.bytes += await copyFile(source, target, key, digest, copyName);
+      done.written++;
+    }
+  }
+  for (const v of Object.keys(inv.versions).sort((a, b) => versionNumber(a) - versionNumber(b))) {
+    for (const f of ['inventory.json', 'inventory.json.sha512']) await copySmall(source, target, `${root}/${v}/${f}`, copyName);
+  }
+  await copySmall(source, target, `${root}/${OBJECT_NAMASTE.name}`, copyName);
+  // The commit point on the replica: the root inventory, then its sidecar.
+  await putSmallChecked(target, `${root}/inventory.json`, from.bytes, copyName);
+  await putSmallChecked(target, `${root}/inventory.json.sha512`, from.sidecar, copyName);
+  return done;
+}
+
+/** A content file, streamed from the primary (checked against its digest) and read back from the replica. */
+async function copyFile(source: OcflStore, target: OcflStore, key: string, digest: string, copyName: string): Promise<number> {
+  const body = await source.store.get(key);
+  if (!body) throw new YaddasError(ErrorCodes.STORAGE_UNAVAILABLE, `${key} could not be read from the primary.`, { permanent: false });
+  const checked = new VerifyingStream(
+    'sha512',
+    digest,
+    (actual) =>
+      new YaddasError(
+        ErrorCodes.MASTER_DAMAGED,
+        `${key} in the primary does not match its inventory (SHA-512 ${actual.slice(0, 16)}…): not copied, so that no copy holds damaged bytes.`,
+        { permanent: true, file: key },
+      ),
+  );
+  pipeline(body, checked).catch(() => {});
+  await target.store.put(key, checked);
+  const back = await target.store.get(key);
+  const read = back ? await digestStream(back, ['sha512']) : null;
+  if (read?.digests.sha512 !== digest) {
+    throw new YaddasError(
+      ErrorCodes.STORED_COPY_MISMATCH,
+      `${key} was written to ${copyName} but does not read back as written${read ? ` (${read.bytes} bytes)` : ' (missing)'}.`,
+      { permanent: false },
+    );
+  }
+  return read.bytes;
+}
+
+/** A small file of the object (an inventory, a sidecar, the declaration), copied byte for byte. */
+async function copySmall(source: OcflStore, target: OcflStore, key: string, copyName: string): Promise<void> {
+  const bytes = await source.store.getBuffer(key);
+  if (!bytes) throw new YaddasError(ErrorCodes.INVENTORY_INVALID, `${key} is missing from the primary.`, { permanent: true });
+  const there = await target.store.getBuffer(key);
+  if (there?.equals(bytes)) return;
+  await putSmallChecked(target, key, bytes, copyName);
+}
+
+async function putSmallChecked(target: OcflStore, key: string, bytes: Buffer, copyName: string): Promise<void> {
+  await target.store.put(key, bytes, { contentType: key.endsWith('.json') ? 'application/json' : 'text/plain' });
+  const back = await target.store.getBuffer(key);
+  if (!back?.equals(bytes))
+    throw new YaddasError(ErrorCodes.STORED_COPY_MISMATCH, `${key} was written to ${copyName} but does not read back as written.`, {
+      permanent: false,
+    });
+}
