@@ -12,6 +12,7 @@ import { reocrCommand } from './reocr.cmd.js';
 import { decideCommand, healthCommand, itemsCommand, pauseCommand, retryCommand, showCommand, statusCommand } from './ops.cmd.js';
 import { rederiveCommand } from './rederive.cmd.js';
 import { replicateCommand } from './replicate.cmd.js';
+import { auditCommand } from './audit.cmd.js';
 import { redisAnswers } from '../adapters/redis/connection.js';
 
 async function withApp(
@@ -92,6 +93,17 @@ program
   .option('--json', 'print the results as JSON')
   .action(async (ids: string[], opts: { all?: boolean; json?: boolean }) => {
     await withApp((app) => rederiveCommand(app, ids, opts), { s3: true });
+  });
+
+program
+  .command('audit')
+  .description('fixity audits now: every file of each object read and checked against its inventory, in every copy (or --copy)')
+  .argument('[ids...]', 'item ids')
+  .option('--all', 'every object in the preservation bucket')
+  .option('--copy <name>', "only this copy: primary, or a replica's name")
+  .option('--json', 'per object and copy: id, copy, status (ok, damaged, missing, unreachable), files found wrong, findings')
+  .action(async (ids: string[], opts: { all?: boolean; copy?: string; json?: boolean }) => {
+    await withApp((app) => auditCommand(app, ids, opts), { s3: true });
   });
 
 program

@@ -144,4 +144,66 @@ describe('copies in replica stores', () => {
     expect(JSON.parse(r.stdout)[0].reason).toMatch(/^OBJECT_CONFLICT: .*versions the primary does not have/);
     expect((await copy.getBuffer(`${root}/inventory.json`))!.equals(json)).toBe(true);
   });
+
+  it('audits find every kind of damage in a copy and name it; a copy that cannot be reached is unreachable, not damaged', async () => {
+    const root = h.app.preservation.rootOf('copy-a');
+    const copy = replica('second').store;
+    const snapshot = await files(copy, root);
+    const restore = async () => {
+      const now: string[] = [];
+      for await (const o of copy.list(`${root}/`)) now.push(o.key);
+      await copy.delete(now);
+      for (const [k, v] of snapshot) await copy.put(`${root}/${k}`, v);
+    };
+    const contentOf = (logical: string) => [...snapshot.keys()].find((k) => k.endsWith(`/content/${logical}`))!;
+    const cases: Array<[string, () => Promise<void>, string[]]> = [
+      [
+        'a flipped bit',
+        async () => {
+          const k = contentOf('masters/2.tif');
+          const b = Buffer.from(snapshot.get(k)!);
+          b[100] = b[100]! ^ 0x10;
+          await copy.put(`${root}/${k}`, b);
+        },
+        ['masters/2.tif'],
+      ],
+      [
+        'a truncated file',
+        async () => copy.put(`${root}/${contentOf('masters/1.tif')}`, snapshot.get(contentOf('masters/1.tif'))!.subarray(0, 500)),
+        ['masters/1.tif'],
+      ],
+      ['a deleted file', async () => copy.delete([`${root}/${contentOf('metadata.json')}`]), ['metadata.json']],
+      ['an extra file', async () => copy.put(`${root}/v1/content/masters/3.tif`, Buffer.from('not ours')), ['v1/content/masters/3.tif']],
+      [
+        'a damaged inventory',
+        async () =>
+          copy.put(`${root}/inventory.json`, Buffer.from(snapshot.get('inventory.json')!.toString('utf8').replace('"head"', '"heed"'))),
+        ['inventory.json'],
+      ],
+      [
+        'a damaged sidecar',
+        async () => copy.put(`${root}/inventory.json.sha512`, Buffer.from(`${'0'.repeat(128)} inventory.json\n`)),
+        ['inventory.json.sha512'],
+      ],
+      [
+        'a deleted version directory',
+        async () => copy.delete([...snapshot.keys()].filter((k) => k.startsWith('v1/')).map((k) => `${root}/${k}`)),
+        ['masters/1.tif', 'metadata.json'],
+      ],
+    ];
+    for (const [what, damage, named] of cases) {
+      await damage();
+      const r = await yaddas(h, ['audit', 'copy-a', '--copy', 'second', '--json']);
+      expect(r.code, what).toBe(1);
+      const [res] = JSON.parse(r.stdout) as Array<{ status: string; files: string[] }>;
+      expect(res!.status, what).toBe('damaged');
+      for (const f of named) expect(res!.files, `${what}: ${res!.files.join(', ')}`).toContain(f);
+      await restore();
+    }
+    // Every copy at once: the primary and "second" are whole again, moto's copy-a too; "away" cannot be read.
+    const all = await yaddas(h, ['audit', 'copy-a', '--json']);
+    const statuses = Object.fromEntries((JSON.parse(all.stdout) as Array<{ copy: string; status: string }>).map((x) => [x.copy, x.status]));
+    expect(statuses).toEqual({ primary: 'ok', second: 'ok', moto: 'ok', away: 'unreachable' });
+    expect(all.code).toBe(1);
+  });
 });

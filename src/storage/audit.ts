@@ -1,0 +1,75 @@
+/**
+ * A fixity audit of one object in one copy (the primary or a replica): every content file read
+ * and its digests compared with the inventory's, each inventory with its sidecar, nothing missing
+ * and nothing unexpected (the OCFL validator's full check). What is wrong is named by the logical
+ * paths staff know (masters/12.tif), not only by content paths.
+ */
+import { ErrorCodes, YaddasError } from '../domain/errors.js';
+import type { OcflStore } from './ocfl-store.js';
+import type { Inventory } from './ocfl.core.js';
+import { type ValidationIssue, validateObject } from './ocfl-validate.js';
+
+/**
+ * ok: every file as its inventory says. damaged: something is wrong (`files` says what).
+ * missing: the copy has no such object. unreachable: the copy could not be read (not a verdict
+ * on the object).
+ */
+export type AuditStatus = 'ok' | 'damaged' | 'missing' | 'unreachable';
+
+export interface AuditResult {
+  id: string;
+  copy: string;
+  status: AuditStatus;
+  /** the head version the copy holds, when its inventory could be read */
+  version?: string;
+  /** what is wrong: logical paths of content (masters/1.tif), or the object's own files (v2/inventory.json) */
+  files: string[];
+  findings: ValidationIssue[];
+  checkedFiles: number;
+  at: string;
+}
+
+/**
+ * The logical paths a content path holds, in any version, from an inventory known to be good
+ * (the copy's own when it validated, else another copy's).
+ */
+function logicalPaths(inv: Inventory | null, contentPath: string): string[] {
+  if (!inv) return [];
+  const digest = Object.entries(inv.manifest).find(([, paths]) => paths.includes(contentPath))?.[0];
+  if (!digest) return [];
+  const out = new Set<string>();
+  for (const v of Object.values(inv.versions)) for (const p of v.state[digest] ?? []) out.add(p);
+  return [...out];
+}
+
+export async function auditObject(copy: string, ocfl: OcflStore, id: string, reference: Inventory | null = null): Promise<AuditResult> {
+  const at = new Date().toISOString();
+  const root = ocfl.rootOf(id);
+  let report: Awaited<ReturnType<typeof validateObject>>;
+  try {
+    report = await validateObject(ocfl.store, root, { checkDigests: true });
+  } catch (err) {
+    const reason = err instanceof YaddasError ? err.message : (err as Error).message;
+    return {
+      id,
+      copy,
+      status: 'unreachable',
+      files: [],
+      findings: [{ code: ErrorCodes.STORAGE_UNAVAILABLE, message: reason }],
+      checkedFiles: 0,
+      at,
+    };
+  }
+  const base = { id, copy, findings: report.errors, checkedFiles: report.checkedFiles, at };
+  if (report.inventory === null && report.errors.length === 0) return { ...base, status: 'missing', files: [] };
+  const version = report.inventory?.head;
+  if (report.errors.length === 0) return { ...base, status: 'ok', files: [], ...(version ? { version } : {}) };
+  const known = report.inventory && !report.errors.some((e) => e.path === 'inventory.json') ? report.inventory : reference;
+  const files = new Set<string>();
+  for (const e of report.errors) {
+    if (!e.path) continue;
+    const logical = e.path.includes('/content/') ? logicalPaths(known, e.path) : [];
+    for (const p of logical.length > 0 ? logical : [e.path]) files.add(p);
+  }
+  return { ...base, status: 'damaged', files: [...files].sort(), ...(version ? { version } : {}) };
+}
