@@ -13,6 +13,7 @@ import { decideCommand, healthCommand, itemsCommand, pauseCommand, retryCommand,
 import { rederiveCommand } from './rederive.cmd.js';
 import { replicateCommand } from './replicate.cmd.js';
 import { auditCommand } from './audit.cmd.js';
+import { repairCommand } from './repair.cmd.js';
 import { redisAnswers } from '../adapters/redis/connection.js';
 
 async function withApp(
@@ -104,6 +105,15 @@ program
   .option('--json', 'per object and copy: id, copy, status (ok, damaged, missing, unreachable), files found wrong, findings')
   .action(async (ids: string[], opts: { all?: boolean; copy?: string; json?: boolean }) => {
     await withApp((app) => auditCommand(app, ids, opts), { s3: true });
+  });
+
+program
+  .command('repair')
+  .description('write what fails its audit in one copy again from a copy that holds it good; never from one that does not match')
+  .argument('[ids...]', 'item ids')
+  .option('--json', "what was repaired, from where, and each copy's audit after")
+  .action(async (ids: string[], opts: { json?: boolean }) => {
+    await withApp((app) => repairCommand(app, ids, opts), { s3: true });
   });
 
 program

@@ -206,4 +206,56 @@ describe('copies in replica stores', () => {
     expect(statuses).toEqual({ primary: 'ok', second: 'ok', moto: 'ok', away: 'unreachable' });
     expect(all.code).toBe(1);
   });
+
+  it('repair restores damaged files from a good copy, and never "repairs" a file no copy holds good', async () => {
+    const root = h.app.preservation.rootOf('copy-a');
+    const second = replica('second').store;
+    const keys = [...(await files(h.app.preservation.store, root)).keys()];
+    const page2 = keys.find((k) => k.endsWith('/content/masters/2.tif'))!;
+    const meta = keys.find((k) => k.endsWith('/content/metadata.json'))!;
+    const flip = async (store: ObjectStore, key: string) => {
+      const b = Buffer.from((await store.getBuffer(`${root}/${key}`))!);
+      b[b.length - 1] = b[b.length - 1]! ^ 0x01;
+      await store.put(`${root}/${key}`, b);
+      return b;
+    };
+    await flip(second, page2);
+    await second.delete([`${root}/${meta}`, `${root}/v1/inventory.json`]);
+    await second.put(`${root}/inventory.json.sha512`, Buffer.from(`${'0'.repeat(128)} inventory.json\n`));
+
+    const r = await yaddas(h, ['repair', 'copy-a', '--json']);
+    const [res] = JSON.parse(r.stdout) as Array<{
+      actions: Array<{ copy: string; path: string; outcome: string; from?: string }>;
+      after: Array<{ copy: string; status: string }>;
+    }>;
+    const repaired = res!.actions.filter((a) => a.outcome === 'repaired').map((a) => `${a.copy}:${a.path}:${a.from}`);
+    expect(repaired.sort()).toEqual(
+      [
+        `second:${page2}:primary`,
+        `second:${meta}:primary`,
+        'second:inventory.json.sha512:primary',
+        'second:v1/inventory.json:primary',
+      ].sort(),
+    );
+    expect(Object.fromEntries(res!.after.map((a) => [a.copy, a.status]))).toEqual({
+      primary: 'ok',
+      second: 'ok',
+      moto: 'ok',
+      away: 'unreachable',
+    });
+    await expectSameAsPrimary('second', 'copy-a');
+
+    // The same file damaged in every copy: reported, and nothing written over any of them.
+    const damaged = [await flip(h.app.preservation.store, page2), await flip(second, page2), await flip(replica('moto').store, page2)];
+    const again = JSON.parse((await yaddas(h, ['repair', 'copy-a', '--json'])).stdout) as (typeof res)[];
+    expect(
+      again[0]!.actions
+        .filter((a) => a.path === page2)
+        .map((a) => `${a.copy}:${a.outcome}`)
+        .sort(),
+    ).toEqual(['moto:no good copy', 'primary:no good copy', 'second:no good copy']);
+    expect(again[0]!.after.filter((a) => a.copy !== 'away').every((a) => a.status === 'damaged')).toBe(true);
+    const stores = [h.app.preservation.store, second, replica('moto').store];
+    for (const [i, s] of stores.entries()) expect((await s.getBuffer(`${root}/${page2}`))!.equals(damaged[i]!)).toBe(true);
+  });
 });
