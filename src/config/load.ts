@@ -377,5 +377,7 @@ export function redactedConfig(cfg: Config): Record<string, unknown> {
     if (typeof v !== 'string' || v === '') continue;
     setPath(copy, s.key, s.key === 'redis.url' ? redactUrl(v) : '[redacted]');
   }
+  // The replicas' secrets come from the copies file or the variables it names, not from SETTINGS.
+  for (const r of (copy.copies as Config['copies']).replicas) if (r.secretAccessKey) r.secretAccessKey = '[redacted]';
   return copy;
 }

@@ -182,6 +182,8 @@ describe('the copies file', () => {
       },
     ]);
     expect(cfg.copies.required).toBe(0);
+    expect((redactedConfig(cfg).copies as typeof cfg.copies).replicas[0]!.secretAccessKey).toBe('[redacted]');
+    expect(cfg.copies.replicas[0]!.secretAccessKey).toBe('secret');
   });
 
   it('names every problem at once', () => {
