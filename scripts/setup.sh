@@ -92,7 +92,7 @@ fi
 
 # One test file runs moto's S3 server beside the embedded one; it comes from PyPI, which setup
 # cannot reach, so its absence is said here rather than discovered by a failing test.
-if [ "$want_test" = 1 ] && ! command -v moto_server >/dev/null 2>&1 && ! ls "$HOME"/.pyenv/versions/*/bin/moto_server "$HOME"/.local/bin/moto_server >/dev/null 2>&1; then
+if [ "$want_test" = 1 ] && ! command -v moto_server >/dev/null 2>&1 && [ -z "$(ls "$HOME"/.pyenv/versions/*/bin/moto_server "$HOME"/.local/bin/moto_server 2>/dev/null | head -1)" ]; then
   say "note: moto_server (Python's moto 5 with its server extra) was not found; tests/integration/s3-services.test.ts needs it (YADDAS_TEST_MOTO names it)"
 fi
 
