@@ -60,6 +60,9 @@ export async function auditObject(copy: string, ocfl: OcflStore, id: string, ref
       at,
     };
   }
+  // Yaddaş writes every version's inventory: one missing (a validator's warning only) is damage.
+  const errors = [...report.errors, ...report.warnings.filter((w) => w.code === 'W010')];
+  report = { ...report, errors };
   const base = { id, copy, findings: report.errors, checkedFiles: report.checkedFiles, at };
   if (report.inventory === null && report.errors.length === 0) return { ...base, status: 'missing', files: [] };
   const version = report.inventory?.head;
