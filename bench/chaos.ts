@@ -28,6 +28,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import sharp from 'sharp';
+import { redisAnswers } from '../src/adapters/redis/connection.js';
 import { type App, createApp } from '../src/app.js';
 import { loadConfig } from '../src/config/load.js';
 import type { IngestRecord } from '../src/domain/ingest-record.js';
@@ -272,19 +273,6 @@ process.once('exit', () => {
   }
 });
 
-async function redisPing(url: string): Promise<boolean> {
-  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
-  r.on('error', () => undefined);
-  try {
-    await r.connect();
-    return (await r.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    r.disconnect();
-  }
-}
-
 // ---- the run -----------------------------------------------------------------------------------
 
 interface Kill {
@@ -414,7 +402,7 @@ class Run {
     const r = this.redis;
     await until('redis-server answering', 30_000, async () => {
       if (!running(r)) throw new Error(`redis-server exited; see ${path.join(dir, 'redis.log')}`);
-      return redisPing(this.redisUrl);
+      return redisAnswers(this.redisUrl);
     });
   }
 

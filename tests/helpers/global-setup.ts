@@ -9,9 +9,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import S3rver from 's3rver';
 import type { TestProject } from 'vitest/node';
+import { freePort } from './ports.js';
 import { redisAnswers } from '../../src/adapters/redis/connection.js';
 
 declare module 'vitest' {
@@ -20,17 +20,6 @@ declare module 'vitest' {
     s3Endpoint: string;
     s3External: boolean;
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 export default async function setup(project: TestProject) {

@@ -1,10 +1,10 @@
 /** moto's S3 server for tests that compare S3 services: found, started on a free port, stopped. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './ports.js';
 
 /**
  * moto's server: YADDAS_TEST_MOTO, else `moto_server` on PATH, else where pip and pyenv put it
@@ -21,17 +21,6 @@ export function findMoto(): string {
       : []),
   ];
   return candidates.find((c) => existsSync(c)) ?? 'moto_server';
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 /** Starts moto's server; resolves once it answers. */

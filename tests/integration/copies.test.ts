@@ -14,7 +14,8 @@ import { validateObject } from '../../src/storage/ocfl-validate.js';
 import type { ObjectStore } from '../../src/storage/object-store.js';
 import { pageImage } from '../helpers/fixtures.js';
 import { startHarness, takeItem, waitEnded, yaddas, type Harness } from '../helpers/harness.js';
-import { freePort, startMoto } from '../helpers/moto.js';
+import { startMoto } from '../helpers/moto.js';
+import { freePort } from '../helpers/ports.js';
 
 let h: Harness;
 let second: S3rver;
