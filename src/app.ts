@@ -12,6 +12,7 @@ import { EventStream } from './adapters/redis/event-stream.js';
 import { redisKeys } from './adapters/redis/keys.js';
 import { RedisLocks } from './adapters/redis/locks.js';
 import { MetricsStore } from './adapters/redis/metrics-store.js';
+import { PreservationState } from './adapters/redis/preservation-state.js';
 import { Series } from './adapters/redis/series.js';
 import { StatusStore } from './adapters/redis/status-store.js';
 import { createS3Client, S3ObjectStore } from './adapters/s3-object-store.js';
@@ -21,7 +22,19 @@ import { Intake } from './intake/intake.js';
 import { Watcher } from './intake/watcher.js';
 import type { Logger } from './log.js';
 import { createOrchestrator } from './pipeline/orchestrator.js';
-import { INGEST_QUEUE, NOTIFY, NOTIFY_QUEUE, PLAN, type Payload, type Result, STAGES, type StageName } from './pipeline/plan.js';
+import {
+  AUDIT_QUEUE,
+  INGEST_QUEUE,
+  KEEPING,
+  NOTIFY,
+  NOTIFY_QUEUE,
+  PLAN,
+  type Payload,
+  REPLICATE_QUEUE,
+  type Result,
+  STAGES,
+  type StageName,
+} from './pipeline/plan.js';
 import { Queues, wrapProcessor } from './pipeline/queues.js';
 import type { StageHandler, StagePorts } from './stages/stage.js';
 import type { Locks } from './storage/locks.js';
@@ -29,8 +42,11 @@ import type { ObjectStore } from './storage/object-store.js';
 import { PrefixedObjectStore } from './storage/prefixed-store.js';
 import { OcflStore } from './storage/ocfl-store.js';
 
-export type Role = StageName | typeof INGEST_QUEUE | typeof NOTIFY_QUEUE;
-export const ROLES: readonly Role[] = [INGEST_QUEUE, ...PLAN, NOTIFY_QUEUE];
+export type Role = StageName | typeof INGEST_QUEUE | typeof NOTIFY_QUEUE | typeof REPLICATE_QUEUE | typeof AUDIT_QUEUE;
+export const ROLES: readonly Role[] = [INGEST_QUEUE, ...PLAN, NOTIFY_QUEUE, REPLICATE_QUEUE, AUDIT_QUEUE];
+
+/** The roles this configuration runs (the `replicate` worker only when there are replicas). */
+export const rolesFor = (c: Config): Role[] => ROLES.filter((r) => r !== REPLICATE_QUEUE || c.copies.replicas.length > 0);
 
 export interface App extends StagePorts {
   config: Config;
@@ -75,11 +91,19 @@ export function createApp(config: Config, log: Logger): App {
     webhooks: config.webhooks,
   });
   const status = new StatusStore(redis, keys);
+  const keeping = new PreservationState(redis, keys);
+  const replicaNames = config.copies.replicas.map((r) => r.name);
   // Locks get a connection of their own whose key prefix keeps them under `<prefix>:yd:`.
   const locks = new RedisLocks(connection({ keyPrefix: keys.root }));
   const s3 = createS3Client(config.s3);
   const upload = { partSizeMiB: config.s3.partSizeMiB, concurrency: config.s3.uploadConcurrency };
-  const preservation = new OcflStore(new S3ObjectStore(s3, config.s3.preservationBucket, upload), locks);
+  // Every version written to the primary is queued for the replicas and for its first audit.
+  const preservation = new OcflStore(new S3ObjectStore(s3, config.s3.preservationBucket, upload), locks, {
+    async versionWritten(objectId, version) {
+      await keeping.versionWritten(objectId, version, replicaNames);
+      await queues.replicate(objectId, version, replicaNames);
+    },
+  });
   // Each replica is a storage root of its own, reached with its own client and credentials.
   const replicas = config.copies.replicas.map((r) => ({
     name: r.name,
@@ -124,6 +148,8 @@ export function createApp(config: Config, log: Logger): App {
     events: new EventStream(redis, keys, config.events.maxLength),
     membership: new CollectionMembership(redis, keys),
     deliveries: queues,
+    keeping,
+    preservationJobs: queues,
     ingestEnded: (ingestId) => status.hasEnded(ingestId),
     ocr: engines.get,
     async checks(timeoutMs = 3000) {
@@ -178,6 +204,14 @@ export async function startWorker(app: App, role: Role): Promise<Worker> {
   const opts = { concurrency: concurrencyOf(c, role), lockSeconds: c.jobs.lockSeconds };
   if (role === INGEST_QUEUE) {
     return app.queues.worker(role, createOrchestrator({ queues: app.queues, status: app.status, log, metrics: app.metrics }), opts, log);
+  }
+  if (role === REPLICATE_QUEUE) {
+    return app.queues.worker(role, wrapProcessor(role, (await KEEPING.replicate())(app), log, app.metrics), opts, log);
+  }
+  if (role === AUDIT_QUEUE) {
+    // Every audit process upserts the one scheduler: however many run, there is one.
+    await app.queues.scheduleAudits(c.audit.sweepMinutes * 60_000);
+    return app.queues.worker(role, wrapProcessor(role, (await KEEPING.audit())(app), log, app.metrics), opts, log);
   }
   if (role === NOTIFY_QUEUE) {
     return app.queues.worker(role, wrapProcessor(role, (await NOTIFY.handler())(app), log, app.metrics), opts, log);

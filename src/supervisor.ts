@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { makeFolder } from './adapters/local-fs.js';
 import { type Config, redactUrl, workFolders } from './config/load.js';
 import { createLogger, type Logger } from './log.js';
-import { createApp, ROLES } from './app.js';
+import { createApp, rolesFor } from './app.js';
 import { ensureRedis, type Running, superviseEmbeddedS3 } from './services/embedded.js';
 import { loadConfigOrExit } from './process.js';
 import { prepareStorage } from './ops/storage-setup.js';
@@ -88,7 +88,7 @@ export async function runSupervisor(): Promise<void> {
     ...(config.embeddedS3 ? { YADDAS_S3_PORT: new URL(config.s3.endpoint).port } : {}),
   };
   const children = new Map<string, ChildProcess>();
-  const roles = ['intake', ...ROLES, 'console'];
+  const roles = ['intake', ...rolesFor(config), 'console'];
   const ready = new Set<string>();
   const startedAt = performance.now();
   let stopping = false;

@@ -1,34 +1,119 @@
-/** `yaddas audit ID... | --all [--copy NAME] [--json]`: fixity audits run now (ops/audit.ts). */
+/**
+ * `yaddas audit ID... | --all [--copy NAME] [--wait] [--json]`: fixity audits now, handed to the
+ * audit workers, or (`--wait`) run in this process and printed; and `yaddas audit report [--since
+ * DATE] [--format text|json|csv]`: what was audited, found and repaired (ops/audit.ts).
+ */
 import type { App } from '../app.js';
-import type { AuditResult } from '../storage/audit.js';
-import { audit } from '../ops/audit.js';
+import { type AuditRecord, historyCsv, type HistoryRecord } from '../domain/audit-record.js';
+import { audit, auditHistory, queueAudits } from '../ops/audit.js';
 import { allItemIds } from '../ops/rederive.js';
 
-export async function auditCommand(app: App, ids: string[], opts: { all?: boolean; copy?: string; json?: boolean }): Promise<number> {
+const out = (s: string) => process.stdout.write(`${s}\n`);
+
+export async function auditCommand(
+  app: App,
+  ids: string[],
+  opts: { all?: boolean; copy?: string; json?: boolean; wait?: boolean },
+): Promise<number> {
   if (!opts.all && ids.length === 0) {
-    process.stderr.write('yaddas audit: name item ids, or --all\n');
+    process.stderr.write('yaddas audit: name item ids, or --all (or: yaddas audit report)\n');
     return 2;
   }
-  const results: AuditResult[] = [];
+  const chosen = opts.all ? allItemIds(app) : ids;
+  if (!opts.wait) {
+    const q = await queueAudits(app, chosen, opts.copy);
+    const who =
+      q.workers > 0
+        ? `${q.workers} audit worker(s) connected`
+        : 'no audit worker is running: they run when Yaddaş is started (or run them now with --wait)';
+    if (opts.json) out(JSON.stringify({ queued: q.queued, workers: q.workers }));
+    else out(`queued ${q.queued} audit(s), ahead of the schedule; ${who}. yaddas show ID or yaddas audit report shows the results.`);
+    return 0;
+  }
+  const results: AuditRecord[] = [];
   try {
-    for await (const r of audit(app, opts.all ? allItemIds(app) : ids, opts.copy)) {
+    for await (const r of audit(app, chosen, opts.copy)) {
       results.push(r);
       if (opts.json) continue;
       const what = r.status === 'ok' ? `${r.version}, ${r.checkedFiles} file(s) read, every digest matched` : r.files.join(', ');
-      process.stdout.write(`${r.status.padEnd(11)} ${r.id}  in ${r.copy}${what ? `: ${what}` : ''}\n`);
-      if (r.status !== 'ok') for (const f of r.findings) process.stdout.write(`            ${f.code} ${f.message}\n`);
+      out(`${r.status.padEnd(11)} ${r.id}  in ${r.copy}${what ? `: ${what}` : ''}`);
+      if (r.status !== 'ok') for (const f of r.findings ?? []) out(`            ${f.code} ${f.message}`);
     }
   } catch (err) {
     process.stderr.write(`yaddas audit: ${(err as Error).message}\n`);
     return 2;
   }
   if (opts.json)
-    process.stdout.write(
-      `${JSON.stringify(
-        results.map(({ findings, ...r }) => ({ ...r, findings })),
+    out(
+      JSON.stringify(
+        results.map((r) => ({
+          id: r.id,
+          copy: r.copy,
+          status: r.status,
+          version: r.version,
+          files: r.files,
+          findings: r.findings ?? [],
+          checkedFiles: r.checkedFiles,
+          at: r.at,
+          ...(r.noGoodCopy ? { noGoodCopy: true } : {}),
+        })),
         null,
         2,
-      )}\n`,
+      ),
     );
-  return results.every((r) => r.status === 'ok') ? 0 : 1;
+  // Non-zero when anything audited is damaged or missing (or could not be read).
+  return results.every((r) => r.status === 'ok' || r.status === 'repaired') ? 0 : 1;
+}
+
+export async function auditReportCommand(app: App, opts: { since?: string; format?: string }): Promise<number> {
+  const format = opts.format ?? 'text';
+  if (!['text', 'json', 'csv'].includes(format)) {
+    process.stderr.write(`yaddas audit report: --format is text, json or csv, not "${format}"\n`);
+    return 2;
+  }
+  let since: Date | undefined;
+  if (opts.since) {
+    since = new Date(opts.since);
+    if (Number.isNaN(since.getTime())) {
+      process.stderr.write(`yaddas audit report: --since "${opts.since}" is not a date (2026-12-01, or 2026-12-01T10:00:00Z)\n`);
+      return 2;
+    }
+  }
+  const history = auditHistory(app, since);
+  if (format === 'csv') {
+    // A header, then each record as it is read: the history is never held whole.
+    let first = true;
+    for await (const r of history) {
+      const text = historyCsv([r]);
+      process.stdout.write(first ? text : text.slice(text.indexOf('\r\n') + 2));
+      first = false;
+    }
+    if (first) process.stdout.write(historyCsv([]));
+    return 0;
+  }
+  if (format === 'json') {
+    // JSON Lines: one record per line, streamable and as long as the history is.
+    for await (const r of history) out(JSON.stringify(r));
+    return 0;
+  }
+  const totals = { audits: 0, ok: 0, found: 0, repaired: 0, noGoodCopy: 0, unreachable: 0 };
+  for await (const r of history) out(textLine(r, totals));
+  out(
+    `\n${totals.audits} audit(s): ${totals.ok} ok, ${totals.found} found something wrong, ${totals.unreachable} could not reach the copy; ${totals.repaired} file(s) repaired, ${totals.noGoodCopy} with no good copy`,
+  );
+  return 0;
+}
+
+function textLine(r: HistoryRecord, t: Record<string, number>): string {
+  const at = r.at.slice(0, 19).replace('T', ' ');
+  if (r.kind === 'audit') {
+    t.audits!++;
+    if (r.status === 'ok') t.ok!++;
+    else if (r.status === 'unreachable') t.unreachable!++;
+    else t.found!++;
+    return `${at}  audit   ${r.id}  in ${r.copy}: ${r.status}${r.files.length ? ` (${r.files.join(', ')})` : ''}${r.noGoodCopy ? '  NO GOOD COPY' : ''}`;
+  }
+  if (r.outcome === 'repaired') t.repaired!++;
+  if (r.outcome === 'no good copy') t.noGoodCopy!++;
+  return `${at}  repair  ${r.id}  in ${r.copy}: ${r.path}: ${r.outcome}${r.from ? ` from ${r.from}` : ''}${r.reason ? ` (${r.reason})` : ''}`;
 }

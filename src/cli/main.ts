@@ -12,7 +12,7 @@ import { reocrCommand } from './reocr.cmd.js';
 import { decideCommand, healthCommand, itemsCommand, pauseCommand, retryCommand, showCommand, statusCommand } from './ops.cmd.js';
 import { rederiveCommand } from './rederive.cmd.js';
 import { replicateCommand } from './replicate.cmd.js';
-import { auditCommand } from './audit.cmd.js';
+import { auditCommand, auditReportCommand } from './audit.cmd.js';
 import { repairCommand } from './repair.cmd.js';
 import { redisAnswers } from '../adapters/redis/connection.js';
 
@@ -96,15 +96,26 @@ program
     await withApp((app) => rederiveCommand(app, ids, opts), { s3: true });
   });
 
-program
+const auditCmd = program
   .command('audit')
-  .description('fixity audits now: every file of each object read and checked against its inventory, in every copy (or --copy)')
+  .description(
+    'fixity audits now, ahead of the schedule: every file of each object read and checked against its inventory, in every copy (or --copy)',
+  )
   .argument('[ids...]', 'item ids')
   .option('--all', 'every object in the preservation bucket')
   .option('--copy <name>', "only this copy: primary, or a replica's name")
-  .option('--json', 'per object and copy: id, copy, status (ok, damaged, missing, unreachable), files found wrong, findings')
-  .action(async (ids: string[], opts: { all?: boolean; copy?: string; json?: boolean }) => {
-    await withApp((app) => auditCommand(app, ids, opts), { s3: true });
+  .option('--wait', 'run the audits in this process and print them; exit status 1 when anything is damaged or missing')
+  .option('--json', 'per object and copy: id, copy, status (ok, damaged, repaired, missing, unreachable), files found wrong, findings')
+  .action(async (ids: string[], opts: { all?: boolean; copy?: string; json?: boolean; wait?: boolean }) => {
+    await withApp((app) => auditCommand(app, ids, opts), { redis: true, s3: true });
+  });
+auditCmd
+  .command('report')
+  .description('what was audited, found and repaired, from the audit history kept in the copies')
+  .option('--since <date>', 'from this date or time on (2026-12-01, 2026-12-01T10:00:00Z)')
+  .option('--format <format>', 'text (default), json (one record per line) or csv')
+  .action(async (opts: { since?: string; format?: string }) => {
+    await withApp((app) => auditReportCommand(app, opts), { redis: true, s3: true });
   });
 
 program
@@ -113,7 +124,7 @@ program
   .argument('[ids...]', 'item ids')
   .option('--json', "what was repaired, from where, and each copy's audit after")
   .action(async (ids: string[], opts: { json?: boolean }) => {
-    await withApp((app) => repairCommand(app, ids, opts), { s3: true });
+    await withApp((app) => repairCommand(app, ids, opts), { redis: true, s3: true });
   });
 
 program
@@ -124,7 +135,7 @@ program
   .option('--copy <name>', 'only this replica')
   .option('--json', 'print the results as JSON')
   .action(async (ids: string[], opts: { all?: boolean; copy?: string; json?: boolean }) => {
-    await withApp((app) => replicateCommand(app, ids, opts), { s3: true });
+    await withApp((app) => replicateCommand(app, ids, opts), { redis: true, s3: true });
   });
 
 program
@@ -159,6 +170,8 @@ program
   .option('--rejected', 'only rejected items')
   .option('--held', "only items held for a decision (an identifier that seems to be another item's): yaddas accept or reject")
   .option('--in-flight', 'only items not yet ended')
+  .option('--damaged', 'only items with a file that no copy holds good (found by an audit)')
+  .option('--incomplete', 'only items whose copies are not all complete yet')
   .addOption(new Option('--limit <n>', 'at most this many').argParser(Number).default(50))
   .option('--json', 'as JSON')
   .action(
@@ -168,6 +181,8 @@ program
       rejected?: boolean;
       held?: boolean;
       inFlight?: boolean;
+      damaged?: boolean;
+      incomplete?: boolean;
       limit?: number;
       json?: boolean;
     }) => {

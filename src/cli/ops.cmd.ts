@@ -5,6 +5,7 @@
  */
 import { hostname } from 'node:os';
 import type { App } from '../app.js';
+import { itemCopies, preservationSummary, summaryLine } from '../ops/keeping.js';
 import { QUEUE_NAMES } from '../pipeline/plan.js';
 import {
   accept,
@@ -35,6 +36,7 @@ export async function statusCommand(app: App, opts: { json?: boolean }): Promise
     rejectedItems: n.rejected,
     heldItems: n.held,
     ingests: n.total,
+    preservation: await preservationSummary(app),
   };
   if (opts.json) {
     json(report);
@@ -50,6 +52,7 @@ export async function statusCommand(app: App, opts: { json?: boolean }): Promise
   out(
     `\nitems in flight: ${n.inFlight}; stuck (no progress for ${app.config.console.stuckMinutes} min): ${n.stuck}; failed (not retried): ${n.failed}; rejected: ${n.rejected}; held for a decision: ${n.held}; ingests in all: ${n.total}`,
   );
+  out(summaryLine(report.preservation));
   return 0;
 }
 
@@ -66,8 +69,19 @@ function row(r: ItemRow): string {
 
 export async function itemsCommand(
   app: App,
-  opts: { failed?: boolean; stuck?: boolean; rejected?: boolean; held?: boolean; inFlight?: boolean; limit?: number; json?: boolean },
+  opts: {
+    failed?: boolean;
+    stuck?: boolean;
+    rejected?: boolean;
+    held?: boolean;
+    inFlight?: boolean;
+    damaged?: boolean;
+    incomplete?: boolean;
+    limit?: number;
+    json?: boolean;
+  },
 ): Promise<number> {
+  if (opts.damaged || opts.incomplete) return keepingItems(app, opts.damaged ? 'damaged' : 'incomplete', opts.limit ?? 50, opts.json);
   const filter: ItemFilter = opts.failed
     ? 'failed'
     : opts.stuck
@@ -89,14 +103,38 @@ export async function itemsCommand(
   return 0;
 }
 
+/** `yaddas items --damaged` (a file no copy holds good) and `--incomplete` (copies not all complete yet). */
+async function keepingItems(app: App, which: 'damaged' | 'incomplete', limit: number, asJson?: boolean): Promise<number> {
+  const rows =
+    which === 'damaged'
+      ? (await app.keeping.damaged(limit)).items
+      : (await app.keeping.incomplete(limit)).ids.map((id) => ({ id, since: '' }));
+  const detailed = await Promise.all(rows.map(async (r) => ({ ...r, ...(await itemCopies(app, r.id)) })));
+  if (asJson) {
+    json(detailed);
+    return 0;
+  }
+  if (detailed.length === 0) out(`no ${which === 'damaged' ? 'damaged items' : 'items with copies incomplete'}`);
+  for (const d of detailed) {
+    const wrong = d.copies.flatMap((c) =>
+      c.lastAudit && c.lastAudit.status !== 'ok' ? [`${c.name}: ${c.lastAudit.status} ${c.lastAudit.files.join(', ')}`] : [],
+    );
+    out(
+      `${d.id.padEnd(30)} ${which === 'damaged' ? `damaged since ${d.since.slice(0, 19).replace('T', ' ')}` : `copies ${d.complete} of ${d.required}: ${d.copies.map((c) => `${c.name} ${c.version ?? '-'}`).join(', ')}`}${wrong.length ? `\n    ${wrong.join('\n    ')}` : ''}`,
+    );
+  }
+  return 0;
+}
+
 export async function showCommand(app: App, id: string, opts: { json?: boolean }): Promise<number> {
   const d = await showItem(app, id);
   if (!d) {
     process.stderr.write(`yaddas show: no item or ingest "${id}"\n`);
     return 1;
   }
+  const kept = await itemCopies(app, d.record.itemId);
   if (opts.json) {
-    json(d);
+    json({ ...d, preservation: kept });
     return 0;
   }
   const r = d.record;
@@ -111,6 +149,13 @@ export async function showCommand(app: App, id: string, opts: { json?: boolean }
   for (const f of d.failures) out(`  failed job  ${f.job}: ${f.code}: ${f.reason}`);
   for (const v of d.versions) out(`  ${v.version.padEnd(11)} ${v.created}  ${v.message}`);
   for (const e of d.events) out(`  event       ${e.at}  ${e.type}: ${e.detail}`);
+  out(`  copies      ${kept.complete} of ${kept.required} complete${kept.damagedSince ? `; DAMAGED since ${kept.damagedSince}` : ''}`);
+  for (const c of kept.copies) {
+    const a = c.lastAudit;
+    out(
+      `    ${c.name.padEnd(12)} ${c.version ?? 'not yet'}${a ? `; audited ${a.at.slice(0, 19).replace('T', ' ')}: ${a.status}${a.files.length ? ` (${a.files.join(', ')})` : ''}` : '; not audited yet'}`,
+    );
+  }
   const a = d.access as {
     pages?: Array<{
       page: number;

@@ -54,10 +54,13 @@ export interface Config {
     text: number;
     pdf: number;
     notify: number;
+    replicate: number;
+    audit: number;
   };
   ocfl: { userName: string; userAddress: string };
   /** the replica stores (copies.file) and how many complete copies an item needs */
   copies: { file: string; required: number; replicas: ReplicaDef[] };
+  audit: { days: number; mbPerSecond: number; sweepMinutes: number; repair: 'auto' | 'operator' };
   log: { level: string; format: 'auto' | 'json' | 'pretty' };
   /** where each value came from, for `yaddas config` */
   sources: Record<string, string>;

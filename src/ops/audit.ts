@@ -1,31 +1,78 @@
 /**
- * `yaddas audit`: fixity audits run now, in this process, of objects in every copy (the primary
- * and each replica) or the one named (storage/audit.ts). Each object's inventory as the primary
- * holds it names the files of a copy whose own inventory is damaged.
+ * `yaddas audit`: fixity audits of objects in every copy (the primary and each replica) or the one
+ * named, either handed to the audit workers (as the schedule's are, but first in line), or run now
+ * in this process with the same code (`--wait`). Either way each result is kept like a scheduled
+ * one: the object's last audit, the history in every copy, repairs, `item.damaged`.
+ * `yaddas audit report`: the history, from storage, with what has not reached it yet.
  */
-import { type AuditResult, auditObject } from '../storage/audit.js';
+import type { AuditRecord, HistoryRecord } from '../domain/audit-record.js';
+import { AUDIT_QUEUE } from '../pipeline/plan.js';
+import { allCopies, auditAndKeep, auditDeps, flushHistory, PRIMARY } from '../stages/audit/audit.processor.js';
+import { readHistory } from '../storage/audit-log.js';
 import type { OcflStore } from '../storage/ocfl-store.js';
 import type { OpsPorts } from './ports.js';
 
-export const PRIMARY = 'primary';
+export { PRIMARY };
 
 /** Every copy by name: the primary first, then the replicas; or the one named. */
 export function copies(app: Pick<OpsPorts, 'preservation' | 'replicas'>, name?: string): Array<{ name: string; ocfl: OcflStore }> {
-  const all = [{ name: PRIMARY, ocfl: app.preservation }, ...app.replicas];
+  const all = allCopies({ primary: app.preservation, replicas: app.replicas });
   if (!name) return all;
   const one = all.filter((c) => c.name === name);
   if (one.length === 0) throw new Error(`no copy named "${name}" (copies: ${all.map((c) => c.name).join(', ')})`);
   return one;
 }
 
-export async function* audit(
-  app: Pick<OpsPorts, 'preservation' | 'replicas'>,
+/** Audits run now, in this process, one object and copy after another; each result kept. */
+export async function* audit(app: OpsPorts, ids: AsyncIterable<string> | Iterable<string>, copyName?: string): AsyncIterable<AuditRecord> {
+  const chosen = copies(app, copyName);
+  const deps = auditDeps(app);
+  for await (const id of ids) {
+    for (const c of chosen) yield await auditAndKeep(deps, { itemId: id, copy: c.name, by: 'operator' }, app.log);
+  }
+  // What was found is written to every copy's history now, not at the next sweep.
+  await flushHistory(deps, allCopies(deps), app.log);
+}
+
+/** Audits handed to the audit workers, ahead of the schedule's; how many, and whether a worker is there to run them. */
+export async function queueAudits(
+  app: OpsPorts,
   ids: AsyncIterable<string> | Iterable<string>,
   copyName?: string,
-): AsyncIterable<AuditResult> {
+): Promise<{ queued: number; workers: number }> {
   const chosen = copies(app, copyName);
+  let queued = 0;
+  let batch: Array<{ itemId: string; copy: string; due: number }> = [];
   for await (const id of ids) {
-    const reference = await app.preservation.readInventory(id).catch(() => null);
-    for (const c of chosen) yield await auditObject(c.name, c.ocfl, id, reference);
+    for (const c of chosen) batch.push({ itemId: id, copy: c.name, due: 0 });
+    if (batch.length >= 500) {
+      queued += await app.preservationJobs.audit(batch, 'operator');
+      batch = [];
+    }
   }
+  queued += await app.preservationJobs.audit(batch, 'operator');
+  return { queued, workers: await app.queues.workerCount(AUDIT_QUEUE) };
+}
+
+/**
+ * The audit history from `since` on: the stored history of the first copy that can be read (each
+ * holds every copy's records), then the records not yet written to it. Streamed, oldest first.
+ */
+export async function* auditHistory(app: OpsPorts, since?: Date): AsyncIterable<HistoryRecord> {
+  const from = since?.toISOString() ?? '';
+  let source: string | null = null;
+  let lastError: Error | null = null;
+  for (const c of copies(app)) {
+    try {
+      await c.ocfl.ping();
+      source = c.name;
+      for await (const r of readHistory(c.ocfl.store, since)) yield r;
+      break;
+    } catch (err) {
+      if (source === c.name) throw err; // failed part-way: do not mix two copies' histories
+      lastError = err as Error;
+    }
+  }
+  if (source === null) throw new Error(`no copy's audit history could be read: ${lastError?.message ?? 'no copies'}`);
+  for (const r of await app.keeping.pending(source)) if (r.at >= from) yield r;
 }

@@ -8,18 +8,16 @@ import type { Intake } from '../intake/intake.js';
 import type { Logger } from '../log.js';
 import type { Payload, Result, StageName } from '../pipeline/plan.js';
 import type { Queues } from '../pipeline/queues.js';
-import type { StageHandler } from '../stages/stage.js';
+import type { StageHandler, StagePorts } from '../stages/stage.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { OcflStore } from '../storage/ocfl-store.js';
 
-export interface OpsPorts {
+export interface OpsPorts extends StagePorts {
   config: Config;
   log: Logger;
   queues: Queues;
   status: StatusStore;
   preservation: OcflStore;
-  /** the replica stores, by name */
-  replicas: Array<{ name: string; ocfl: OcflStore }>;
   access: ObjectStore;
   intake: Intake;
   /** a stage's handler, to run a step in this process (rederive) */

@@ -1,17 +1,23 @@
 /**
  * `yaddas repair`: files that fail their audit in one copy written again from a copy that holds
- * them good (storage/repair.ts), for each object named. The reference is the primary's inventory,
- * or, when the primary's own is damaged, the first replica's that reads good.
+ * them good (storage/repair.ts), for each object named: what the audits do by themselves unless
+ * YADDAS_AUDIT_REPAIR=operator. The reference is the primary's inventory, or, when the primary's
+ * own is damaged, the first replica's that reads good. Each copy is written holding its lock (no
+ * copy job or other repair beside it), and every action is kept in the audit history.
  */
+import type { RepairRecord } from '../domain/audit-record.js';
+import { allCopies, flushHistory } from '../stages/audit/audit.processor.js';
+import { LockNames } from '../storage/locks.js';
 import { type RepairResult, repairObject } from '../storage/repair.js';
 import { copies } from './audit.js';
 import type { OpsPorts } from './ports.js';
 
 export async function* repair(
-  app: Pick<OpsPorts, 'preservation' | 'replicas' | 'log'>,
+  app: OpsPorts,
   ids: AsyncIterable<string> | Iterable<string>,
 ): AsyncIterable<RepairResult | { id: string; error: string }> {
   const all = copies(app);
+  const names = all.map((c) => c.name);
   for await (const id of ids) {
     let reference = null;
     for (const c of all) {
@@ -22,8 +28,15 @@ export async function* repair(
       yield { id, error: 'no copy holds an inventory of it that reads good: nothing to repair from' };
       continue;
     }
-    const r = await repairObject(all, id, reference);
+    const r = await repairObject(all, id, reference, {
+      holding: (copy, fn) => app.locks.withLock(LockNames.copy(copy, id), { waitMs: 60_000, ttlMs: 120_000 }, fn),
+    });
+    const at = new Date().toISOString();
+    const records: RepairRecord[] = r.actions.map((a) => ({ kind: 'repair', id, at, ...a }));
     for (const a of r.actions) app.log.warn({ itemId: id, ...a }, `repair: ${a.path} in ${a.copy}: ${a.outcome}`);
+    await app.keeping.recordHistory(records, names);
+    if (r.after.every((a) => a.status === 'ok' || a.status === 'unreachable')) await app.keeping.clearDamaged(id);
     yield r;
   }
+  await flushHistory({ state: app.keeping, locks: app.locks }, allCopies({ primary: app.preservation, replicas: app.replicas }), app.log);
 }

@@ -5,6 +5,7 @@
  * copied part-way is taken up where it stopped.
  */
 import { ErrorCodes, YaddasError } from '../domain/errors.js';
+import { LockNames } from '../storage/locks.js';
 import { type CopyResult, copyObject } from '../storage/replicate.js';
 import type { OpsPorts } from './ports.js';
 
@@ -22,7 +23,7 @@ export function chooseReplicas(app: Pick<OpsPorts, 'replicas'>, name?: string): 
 
 /** Each object to each chosen replica, one outcome per pair, as they are done. */
 export async function* replicate(
-  app: Pick<OpsPorts, 'preservation' | 'replicas' | 'config' | 'log'>,
+  app: Pick<OpsPorts, 'preservation' | 'replicas' | 'config' | 'log' | 'locks' | 'keeping'>,
   ids: AsyncIterable<string> | Iterable<string>,
   copyName?: string,
 ): AsyncIterable<ReplicateOutcome> {
@@ -45,7 +46,16 @@ export async function* replicate(
         continue;
       }
       try {
-        const result = await copyObject(app.preservation, r.ocfl, r.name, id);
+        // One writer per object and copy: a copy job or repair running now goes first.
+        const result = await app.locks.withLock(LockNames.copy(r.name, id), { waitMs: 120_000, ttlMs: 120_000 }, () =>
+          copyObject(app.preservation, r.ocfl, r.name, id),
+        );
+        await app.keeping.copyComplete(
+          id,
+          r.name,
+          result.version,
+          app.replicas.map((x) => x.name),
+        );
         if (result.status === 'copied') app.log.info({ itemId: id, copy: r.name, ...result }, 'object copied to the replica');
         yield { id, copy: r.name, ok: true, result };
       } catch (err) {

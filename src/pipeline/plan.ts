@@ -13,6 +13,7 @@
  * and its concurrency a setting (app.ts, config/settings.ts).
  */
 import { announceStage, type NotifyPayload } from '../stages/announce/announce.stage.js';
+import type { AuditPayload, AuditReturn } from '../stages/audit/audit.stage.js';
 import { commitStage } from '../stages/commit/commit.stage.js';
 import { type DeriveSlice, deriveStage } from '../stages/derive/derive.stage.js';
 import { type InspectSlice, inspectStage } from '../stages/inspect/inspect.stage.js';
@@ -21,6 +22,7 @@ import { type PdfSlice, pdfStage } from '../stages/pdf/pdf.stage.js';
 import { type PrepareSlice, prepareStage } from '../stages/prepare/prepare.stage.js';
 import { publishStage } from '../stages/publish/publish.stage.js';
 import { type ReleaseSlice, releaseStage } from '../stages/release/release.stage.js';
+import type { ReplicatePayload, ReplicateReturn } from '../stages/replicate/replicate.stage.js';
 import type { HandlerFactory, IngestCore, JobRef, StageSpec } from '../stages/stage.js';
 import { type StoreSlice, storeStage } from '../stages/store/store.stage.js';
 import { type TextSlice, textStage } from '../stages/text/text.stage.js';
@@ -129,7 +131,18 @@ export const NOTIFY = {
   handler: async (): Promise<HandlerFactory<NotifyPayload, { status: number }>> =>
     (await import('../stages/announce/notify.processor.js')).notifyHandler,
 };
-export const QUEUE_NAMES = [INGEST_QUEUE, ...PLAN, NOTIFY_QUEUE] as const;
+/**
+ * Keeping the objects over time (issue 11): copies to the replicas, and fixity audits with their
+ * repairs and the scheduler's sweeps. Queues with workers of their own, outside any ingest.
+ */
+export const REPLICATE_QUEUE = 'replicate';
+export const AUDIT_QUEUE = 'audit';
+export const KEEPING = {
+  replicate: async (): Promise<HandlerFactory<ReplicatePayload, ReplicateReturn>> =>
+    (await import('../stages/replicate/replicate.processor.js')).replicateHandler,
+  audit: async (): Promise<HandlerFactory<AuditPayload, AuditReturn>> => (await import('../stages/audit/audit.processor.js')).auditHandler,
+};
+export const QUEUE_NAMES = [INGEST_QUEUE, ...PLAN, NOTIFY_QUEUE, REPLICATE_QUEUE, AUDIT_QUEUE] as const;
 
 export const childJobId = (stage: StageName, ingestId: string, key: string): string => `${stage}-${ingestId}-${key}`;
 export const ingestJobId = (ingestId: string): string => `ingest-${ingestId}`;

@@ -3,6 +3,7 @@
  * through (child logger, timing, the mapping of permanent failures to UnrecoverableError).
  */
 import { DelayedError, Job, type JobsOptions, Queue, UnrecoverableError, WaitingChildrenError, Worker } from 'bullmq';
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import { DURATION_BUCKETS, type MetricsStore } from '../adapters/redis/metrics-store.js';
@@ -10,8 +11,8 @@ import type { Config } from '../config/load.js';
 import { decodeFailure, ErrorCodes, encodeFailure, RetryLater, YaddasError } from '../domain/errors.js';
 import type { IngestManifest } from '../domain/item.js';
 import type { Logger } from '../log.js';
-import type { Deliveries, StageContext, StageHandler } from '../stages/stage.js';
-import { INGEST_QUEUE, type IngestState, ingestJobId, NOTIFY_QUEUE } from './plan.js';
+import type { Deliveries, PreservationJobs, StageContext, StageHandler } from '../stages/stage.js';
+import { AUDIT_QUEUE, INGEST_QUEUE, type IngestState, ingestJobId, NOTIFY_QUEUE, REPLICATE_QUEUE } from './plan.js';
 
 export interface QueueDeps {
   /** a connection for producers (queues); workers get their own blocking connections */
@@ -31,7 +32,13 @@ const MAX_PRIORITY = 2_097_151;
 export const JOB_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'prioritized', 'failed', 'completed'] as const;
 type JobState = (typeof JOB_STATES)[number];
 
-export class Queues implements Deliveries {
+/** A job id part for an object id (which may hold characters BullMQ's ids must not). */
+const idPart = (id: string) => createHash('sha256').update(id).digest('hex').slice(0, 24);
+
+/** The audit scheduler's id: one per installation, however many processes upsert it. */
+export const AUDIT_SCHEDULER = 'audit-sweep';
+
+export class Queues implements Deliveries, PreservationJobs {
   private readonly queues = new Map<string, Queue>();
   constructor(private readonly deps: QueueDeps) {}
 
@@ -91,7 +98,7 @@ export class Queues implements Deliveries {
   }
 
   /** One delivery job per event and webhook: the job id is fixed, so a retried announce adds nothing. */
-  async queue(deliveries: Array<{ eventId: string; itemId: string; url: string; body: string }>): Promise<void> {
+  async queue(deliveries: Array<{ eventId: string; itemId: string; url: string; body: string; type?: string }>): Promise<void> {
     if (deliveries.length === 0) return;
     const { attempts, backoffSeconds } = this.deps.webhooks;
     await this.get(NOTIFY_QUEUE).addBulk(
@@ -106,6 +113,60 @@ export class Queues implements Deliveries {
           removeOnFail: { age: 30 * DAY },
         },
       })),
+    );
+  }
+
+  /**
+   * Copies of an object's new version to replicas: retried every minute or so for a day (a
+   * replica that is down for longer is caught up by its next audit, which queues the copy again).
+   */
+  async replicate(itemId: string, version: string, copies: string[]): Promise<void> {
+    if (copies.length === 0) return;
+    await this.get(REPLICATE_QUEUE).addBulk(
+      copies.map((copy) => ({
+        name: REPLICATE_QUEUE,
+        data: { itemId, copy, version },
+        opts: {
+          jobId: `replicate-${copy}-${idPart(itemId)}-${version}`,
+          attempts: 1440,
+          backoff: { type: 'fixed', delay: 60_000, jitter: 0.5 },
+          removeOnComplete: { age: DAY },
+          removeOnFail: { age: 30 * DAY },
+        },
+      })),
+    );
+  }
+
+  /**
+   * Audits of objects in copies. The job id names the object, the copy and the time of its last
+   * audit (`due`), so the scheduler handing out an audit again before it ran adds nothing.
+   * A person's audits go before the schedule's.
+   */
+  async audit(jobs: Array<{ itemId: string; copy: string; due: number }>, by: 'schedule' | 'operator'): Promise<number> {
+    if (jobs.length === 0) return 0;
+    const added = await this.get(AUDIT_QUEUE).addBulk(
+      jobs.map((j) => ({
+        name: AUDIT_QUEUE,
+        data: { itemId: j.itemId, copy: j.copy, by },
+        opts: {
+          jobId: `audit-${j.copy}-${idPart(j.itemId)}-${by === 'operator' ? `op${Date.now()}` : j.due}`,
+          priority: by === 'operator' ? 1 : 10,
+          attempts: this.deps.jobs.attempts,
+          backoff: { type: 'exponential', delay: this.deps.jobs.backoffSeconds * 1000, jitter: 0.5 },
+          removeOnComplete: { age: DAY },
+          removeOnFail: { age: 30 * DAY },
+        },
+      })),
+    );
+    return added.length;
+  }
+
+  /** The installation's one audit scheduler (BullMQ job scheduler: upserting it again changes nothing else). */
+  async scheduleAudits(everyMs: number): Promise<void> {
+    await this.get(AUDIT_QUEUE).upsertJobScheduler(
+      AUDIT_SCHEDULER,
+      { every: Math.max(1000, Math.round(everyMs)) },
+      { name: 'sweep', data: { sweep: true }, opts: { priority: 1, removeOnComplete: 50, removeOnFail: 50 } },
     );
   }
 

@@ -12,6 +12,7 @@
 import type { CollectionMembership } from '../adapters/redis/collection-membership.js';
 import type { EventStream } from '../adapters/redis/event-stream.js';
 import type { MetricsStore } from '../adapters/redis/metrics-store.js';
+import type { PreservationState } from '../adapters/redis/preservation-state.js';
 import type { OcrEngines } from '../adapters/ocr-engine.js';
 import type { Config } from '../config/load.js';
 import { decodeFailure, ErrorCodes, YaddasError } from '../domain/errors.js';
@@ -98,7 +99,8 @@ export type StageHandler<P, R> = (data: P, ctx: StageContext) => Promise<R>;
 
 /** Webhook deliveries of an event, queued by announce (the pipeline's queues implement this). */
 export interface Deliveries {
-  queue(d: Array<{ eventId: string; itemId: string; url: string; body: string }>): Promise<void>;
+  /** `type`: the event's type (item.published by default), for the receiver's header */
+  queue(d: Array<{ eventId: string; itemId: string; url: string; body: string; type?: string }>): Promise<void>;
 }
 
 /** What handlers are built from: the composition root hands every stage the same ports. */
@@ -121,6 +123,20 @@ export interface StagePorts {
   /** which items are in which exhibitions and collections */
   membership: CollectionMembership;
   deliveries: Deliveries;
+  /** the replica stores: further copies of the preservation bucket's storage root */
+  replicas: Array<{ name: string; ocfl: OcflStore }>;
+  /** copies, audits and damage as Redis knows them (the history is kept in storage too) */
+  keeping: PreservationState;
+  /** queues copies to replicas, audits and repairs */
+  preservationJobs: PreservationJobs;
+}
+
+/** The preservation queues, as stages see them (the pipeline's queues implement this). */
+export interface PreservationJobs {
+  /** copies of an object's new version to the replicas named (job ids fixed: adding twice is a no-op) */
+  replicate(itemId: string, version: string, copies: string[]): Promise<void>;
+  /** audits of objects in copies; `operator` ones go first and are not held to the bandwidth limit */
+  audit(jobs: Array<{ itemId: string; copy: string; due: number }>, by: 'schedule' | 'operator'): Promise<number>;
 }
 
 /** Builds a stage's handler from the ports (each processor module exports one). */

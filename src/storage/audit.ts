@@ -4,17 +4,13 @@
  * and nothing unexpected (the OCFL validator's full check). What is wrong is named by the logical
  * paths staff know (masters/12.tif), not only by content paths.
  */
+import type { AuditStatus } from '../domain/audit-record.js';
 import { ErrorCodes, YaddasError } from '../domain/errors.js';
 import type { OcflStore } from './ocfl-store.js';
 import type { Inventory } from './ocfl.core.js';
 import { type ValidationIssue, validateObject } from './ocfl-validate.js';
 
-/**
- * ok: every file as its inventory says. damaged: something is wrong (`files` says what).
- * missing: the copy has no such object. unreachable: the copy could not be read (not a verdict
- * on the object).
- */
-export type AuditStatus = 'ok' | 'damaged' | 'missing' | 'unreachable';
+export type { AuditStatus };
 
 export interface AuditResult {
   id: string;
@@ -49,7 +45,9 @@ export async function auditObject(copy: string, ocfl: OcflStore, id: string, ref
   try {
     report = await validateObject(ocfl.store, root, { checkDigests: true });
   } catch (err) {
-    const reason = err instanceof YaddasError ? err.message : (err as Error).message;
+    // Only a copy that cannot be read is unreachable; anything else is a fault, and says so.
+    if (!(err instanceof YaddasError && err.code === ErrorCodes.STORAGE_UNAVAILABLE)) throw err;
+    const reason = err.message;
     return {
       id,
       copy,

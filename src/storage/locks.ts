@@ -22,6 +22,8 @@ export interface Locks {
 /** Lock names, one home for each kind. */
 export const LockNames = {
   object: (objectId: string) => `object:${objectId}`,
+  /** an object's copy in one copy (a replica, or the primary) while it is copied or repaired */
+  copy: (copy: string, objectId: string) => `copy:${copy}:${objectId}`,
   collection: (slug: string) => `collection:${slug}`,
   inbox: (inboxHash: string) => `inbox:${inboxHash}`,
 } as const;

@@ -83,12 +83,27 @@ export type VersionDecision =
 
 export type WriteResult = { version: string; written: 'now' | 'earlier' } | { version: null; skipped: string };
 
+/**
+ * Told of every version once it is committed (and again when a retry finds it committed, so that a
+ * crash between the two never loses the news): the composition root queues its copies to the
+ * replicas and its first audit. An error fails the write's job, whose retry tells it again.
+ */
+export interface VersionListener {
+  versionWritten(objectId: string, version: string): Promise<void>;
+}
+
 export class OcflStore {
   constructor(
     /** the bucket underneath; only the store itself and tests that check it from outside read it */
     readonly store: ObjectStore,
     private readonly locks: Locks,
+    private readonly listener?: VersionListener,
   ) {}
+
+  /** Tells the listener that `version` of the object is committed (idempotent on its side). */
+  async versionWritten(objectId: string, version: string): Promise<void> {
+    await this.listener?.versionWritten(objectId, version);
+  }
 
   get bucket(): string {
     return this.store.bucket;
@@ -329,6 +344,7 @@ export class OcflStore {
     // Uploads an earlier ingest left under this version's name (its release could not roll them
     // back) are not the version's: validators reject unreferenced content.
     await this.removeUnreferenced(objectId, inv.head, inv);
+    await this.versionWritten(objectId, inv.head);
   }
 
   /**
@@ -362,6 +378,7 @@ export class OcflStore {
       );
     }
     await this.putSmallVerified(`${root}/inventory.json.sha512`, versionSidecar, 'text/plain');
+    await this.versionWritten(objectId, head!);
     return true;
   }
 
@@ -492,6 +509,7 @@ export class OcflStore {
       if ('written' in decision) {
         // That attempt may have stopped before removing uploads the version did not need.
         await this.removeUnreferenced(objectId, decision.written);
+        await this.versionWritten(objectId, decision.written);
         return { version: decision.written, written: 'earlier' };
       }
       await this.commit(objectId, decision.commit, decision.extra);

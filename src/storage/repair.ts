@@ -17,7 +17,8 @@ export interface RepairAction {
   copy: string;
   /** the file, relative to the object root */
   path: string;
-  outcome: 'repaired' | 'no good copy' | 'left';
+  /** 'awaiting operator': a good copy exists, and repairs wait for `yaddas repair` (YADDAS_AUDIT_REPAIR=operator) */
+  outcome: 'repaired' | 'no good copy' | 'left' | 'awaiting operator';
   /** the copy it was repaired from */
   from?: string;
   reason?: string;
@@ -50,65 +51,97 @@ async function goodContent(c: Copy, key: string, digest: string, tolerant = fals
   }
 }
 
-export async function repairObject(copies: Copy[], id: string, reference: Inventory): Promise<RepairResult> {
+export interface RepairOptions {
+  /** repair only this copy (the others are sources only) */
+  only?: string;
+  /** that copy's audit, when it was just made (not made again) */
+  audit?: AuditResult;
+  /** find what would be repaired, write nothing */
+  dryRun?: boolean;
+  /** runs each copy's writes holding that copy's lock (one writer per object and copy) */
+  holding?: <T>(copy: string, fn: () => Promise<T>) => Promise<T>;
+}
+
+export async function repairObject(copies: Copy[], id: string, reference: Inventory, opts: RepairOptions = {}): Promise<RepairResult> {
   const root = copies[0]!.ocfl.rootOf(id);
   const actions: RepairAction[] = [];
-  for (const target of copies) {
-    const audit = await auditObject(target.name, target.ocfl, id, reference);
-    if (audit.status !== 'damaged') continue;
-    const others = copies.filter((c) => c !== target);
-    const paths = [...new Set(audit.findings.flatMap((f) => (f.path ? [f.path] : [])))];
-    for (const p of paths) {
-      const key = `${root}/${p}`;
-      const digest = p.includes('/content/') ? digestOf(reference, p) : null;
-      if (digest) {
-        // Only a file that really is wrong here is written: a finding about another copy's file never is.
-        if (await goodContent(target, key, digest)) continue;
-        let from: Copy | undefined;
-        for (const c of others) {
-          if (await goodContent(c, key, digest, true)) {
-            from = c;
-            break;
-          }
-        }
-        if (!from) {
-          actions.push({ copy: target.name, path: p, outcome: 'no good copy', reason: 'no copy holds bytes that match the inventory' });
-          continue;
-        }
-        const body = await from.ocfl.store.get(key);
-        if (!body) continue;
-        const checked = new VerifyingStream('sha512', digest, () => new Error(`${key} in ${from.name} changed while it was read`));
-        pipeline(body, checked).catch(() => {});
-        await target.ocfl.store.put(key, checked);
-        const ok = await goodContent(target, key, digest);
-        actions.push(
-          ok
-            ? { copy: target.name, path: p, outcome: 'repaired', from: from.name }
-            : {
-                copy: target.name,
-                path: p,
-                outcome: 'left',
-                from: from.name,
-                reason: 'written, but it does not read back as the good copy',
-              },
-        );
-        continue;
-      }
-      if (/^(v\d+\/)?inventory\.json(\.sha512)?$|^0=/.test(p)) {
-        // Inventories are not repaired here: which head a copy should name is replicate's to
-        // decide (it checks versions), and a person's when copies disagree.
-        actions.push({
-          copy: target.name,
-          path: p,
-          outcome: 'left',
-          reason: "an inventory or declaration: yaddas replicate restores a replica's; a person, the primary's",
-        });
-        continue;
-      }
-      actions.push({ copy: target.name, path: p, outcome: 'left', reason: 'not a file the inventory lists: for a person to look at' });
-    }
-  }
+  const targets = opts.only ? copies.filter((c) => c.name === opts.only) : copies;
+  const holding = opts.holding ?? (<T>(_copy: string, fn: () => Promise<T>) => fn());
   const after: AuditResult[] = [];
-  for (const c of copies) after.push(await auditObject(c.name, c.ocfl, id, reference));
+  for (const target of targets) {
+    const audit = opts.audit && opts.audit.copy === target.name ? opts.audit : await auditObject(target.name, target.ocfl, id, reference);
+    const before = actions.length;
+    if (audit.status === 'damaged')
+      await holding(target.name, () => repairCopy(target, copies, root, audit, reference, actions, opts.dryRun ?? false));
+    // Audited again only where something was written.
+    const wrote = actions.slice(before).some((a) => a.outcome === 'repaired' || (a.outcome === 'left' && a.from));
+    after.push(wrote ? await auditObject(target.name, target.ocfl, id, reference) : audit);
+  }
   return { id, actions, after };
+}
+
+async function repairCopy(
+  target: Copy,
+  copies: Copy[],
+  root: string,
+  audit: AuditResult,
+  reference: Inventory,
+  actions: RepairAction[],
+  dryRun: boolean,
+): Promise<void> {
+  const others = copies.filter((c) => c !== target);
+  const paths = [...new Set(audit.findings.flatMap((f) => (f.path ? [f.path] : [])))];
+  for (const p of paths) {
+    const key = `${root}/${p}`;
+    const digest = p.includes('/content/') ? digestOf(reference, p) : null;
+    if (digest) {
+      // Only a file that really is wrong here is written: a finding about another copy's file never is.
+      if (await goodContent(target, key, digest)) continue;
+      let from: Copy | undefined;
+      for (const c of others) {
+        if (await goodContent(c, key, digest, true)) {
+          from = c;
+          break;
+        }
+      }
+      if (!from) {
+        actions.push({ copy: target.name, path: p, outcome: 'no good copy', reason: 'no copy holds bytes that match the inventory' });
+        continue;
+      }
+      if (dryRun) {
+        actions.push({ copy: target.name, path: p, outcome: 'awaiting operator', from: from.name, reason: 'a good copy exists' });
+        continue;
+      }
+      const body = await from.ocfl.store.get(key);
+      if (!body) continue;
+      const checked = new VerifyingStream('sha512', digest, () => new Error(`${key} in ${from.name} changed while it was read`));
+      pipeline(body, checked).catch(() => {});
+      await target.ocfl.store.put(key, checked);
+      const ok = await goodContent(target, key, digest);
+      actions.push(
+        ok
+          ? { copy: target.name, path: p, outcome: 'repaired', from: from.name }
+          : {
+              copy: target.name,
+              path: p,
+              outcome: 'left',
+              from: from.name,
+              reason: 'written, but it does not read back as the good copy',
+            },
+      );
+      continue;
+    }
+    if (/^(v\d+\/)?inventory\.json(\.sha512)?$|^0=/.test(p)) {
+      // Inventories are not repaired here: which head a copy should name is replicate's to
+      // decide (it checks versions), and a person's when copies disagree.
+      actions.push({
+        copy: target.name,
+        path: p,
+        outcome: 'left',
+        reason: "an inventory or declaration: yaddas replicate restores a replica's; a person, the primary's",
+      });
+      continue;
+    }
+    actions.push({ copy: target.name, path: p, outcome: 'left', reason: 'not a file the inventory lists: for a person to look at' });
+  }
 }

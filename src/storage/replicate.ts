@@ -86,7 +86,7 @@ export async function copyObject(source: OcflStore, target: OcflStore, copyName:
     }
   }
   for (const v of Object.keys(inv.versions).sort((a, b) => versionNumber(a) - versionNumber(b))) {
-    for (const f of ['inventory.json', 'inventory.json.sha512']) await copySmall(source, target, `${root}/${v}/${f}`, copyName);
+    await copyVersionInventory(source, target, `${root}/${v}`, copyName, objectId);
   }
   await copySmall(source, target, `${root}/${OBJECT_NAMASTE.name}`, copyName);
   // The commit point on the replica: the root inventory, then its sidecar.
@@ -123,7 +123,34 @@ async function copyFile(source: OcflStore, target: OcflStore, key: string, diges
   return read.bytes;
 }
 
-/** A small file of the object (an inventory, a sidecar, the declaration), copied byte for byte. */
+/**
+ * A version's inventory and sidecar: the primary's pair must agree (else nothing is copied now);
+ * the replica's pair is written when missing or damaged (its inventory and sidecar disagree), and
+ * never over a whole pair that differs: that is another history of the object, for a person.
+ */
+async function copyVersionInventory(source: OcflStore, target: OcflStore, dir: string, copyName: string, objectId: string): Promise<void> {
+  const from = await readRoot(source.store, dir);
+  if (!from || from.sidecar.length === 0) {
+    throw new YaddasError(
+      ErrorCodes.INVENTORY_INVALID,
+      `${dir}/inventory.json in the primary is missing or does not match its sidecar: not copied (yaddas audit ${objectId}).`,
+      { permanent: true },
+    );
+  }
+  const there = await readRoot(target.store, dir);
+  if (there?.bytes.equals(from.bytes) && there.sidecar.equals(from.sidecar)) return;
+  if (there && there.sidecar.length > 0 && !there.bytes.equals(from.bytes)) {
+    throw new YaddasError(
+      ErrorCodes.OBJECT_CONFLICT,
+      `${dir}/inventory.json in ${copyName} is a whole, different inventory from the primary's: left as it is, for a person to look at.`,
+      { permanent: true },
+    );
+  }
+  await putSmallChecked(target, `${dir}/inventory.json`, from.bytes, copyName);
+  await putSmallChecked(target, `${dir}/inventory.json.sha512`, from.sidecar, copyName);
+}
+
+/** A small file of the object (the declaration), copied byte for byte. */
 async function copySmall(source: OcflStore, target: OcflStore, key: string, copyName: string): Promise<void> {
   const bytes = await source.store.getBuffer(key);
   if (!bytes) throw new YaddasError(ErrorCodes.INVENTORY_INVALID, `${key} is missing from the primary.`, { permanent: true });

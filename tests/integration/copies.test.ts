@@ -47,7 +47,14 @@ beforeAll(async () => {
     }),
   );
   h = await startHarness({
-    env: { YADDAS_COPIES_FILE: copiesFile, YADDAS_S3_CREATE_BUCKETS: 'true', SECOND_KEY: 'S3RVER', SECOND_SECRET: 'S3RVER' },
+    env: {
+      YADDAS_COPIES_FILE: copiesFile,
+      YADDAS_S3_CREATE_BUCKETS: 'true',
+      SECOND_KEY: 'S3RVER',
+      SECOND_SECRET: 'S3RVER',
+      // Here audits report and repairs wait for `yaddas repair` (keeping.test.ts has the automatic ones).
+      YADDAS_AUDIT_REPAIR: 'operator',
+    },
   });
 }, 60_000);
 afterAll(async () => {
@@ -194,7 +201,7 @@ describe('copies in replica stores', () => {
     ];
     for (const [what, damage, named] of cases) {
       await damage();
-      const r = await yaddas(h, ['audit', 'copy-a', '--copy', 'second', '--json']);
+      const r = await yaddas(h, ['audit', 'copy-a', '--copy', 'second', '--wait', '--json']);
       expect(r.code, what).toBe(1);
       const [res] = JSON.parse(r.stdout) as Array<{ status: string; files: string[] }>;
       expect(res!.status, what).toBe('damaged');
@@ -202,7 +209,7 @@ describe('copies in replica stores', () => {
       await restore();
     }
     // Every copy at once: the primary and "second" are whole again, moto's copy-a too; "away" cannot be read.
-    const all = await yaddas(h, ['audit', 'copy-a', '--json']);
+    const all = await yaddas(h, ['audit', 'copy-a', '--wait', '--json']);
     const statuses = Object.fromEntries((JSON.parse(all.stdout) as Array<{ copy: string; status: string }>).map((x) => [x.copy, x.status]));
     expect(statuses).toEqual({ primary: 'ok', second: 'ok', moto: 'ok', away: 'unreachable' });
     expect(all.code).toBe(1);
@@ -239,7 +246,9 @@ describe('copies in replica stores', () => {
     expect(byOutcome('left')).toContain('second:inventory.json.sha512');
     expect(Object.fromEntries(res!.after.map((a) => [a.copy, a.status]))).toMatchObject({ primary: 'ok', second: 'damaged', moto: 'ok' });
     expect((await yaddas(h, ['replicate', 'copy-a', '--copy', 'second'])).code).toBe(0);
-    const audited = JSON.parse((await yaddas(h, ['audit', 'copy-a', '--copy', 'second', '--json'])).stdout) as Array<{ status: string }>;
+    const audited = JSON.parse((await yaddas(h, ['audit', 'copy-a', '--copy', 'second', '--wait', '--json'])).stdout) as Array<{
+      status: string;
+    }>;
     expect(audited[0]!.status).toBe('ok');
     await expectSameAsPrimary('second', 'copy-a');
 

@@ -35,6 +35,20 @@ export function redisKeys(prefix: string) {
     collection: (slug: string) => k(`collection:${slug}`),
     itemCollections: (itemId: string) => k(`item-collections:${itemId}`),
     collectionEntries: k('collection-entries'),
+    /** per item: the OCFL version each copy holds complete (field: copy name) */
+    copies: (itemId: string) => k(`copies:${itemId}`),
+    /** items whose copies are not all complete yet, scored by when the newest version was written */
+    copiesIncomplete: k('copies-incomplete'),
+    /** per copy: every object, scored by the time of its last audit (0: new content, not audited yet) */
+    auditedAt: (copy: string) => k(`audit-at:${copy}`),
+    /** per copy: each object's last audit (JSON: status, at, version, files) */
+    auditLast: (copy: string) => k(`audit-last:${copy}`),
+    /** objects with a file that no copy holds good, scored by when that was found */
+    damaged: k('damaged'),
+    /** per copy: audit and repair records waiting to be written to that copy's audit history */
+    auditPending: (copy: string) => k(`audit-pending:${copy}`),
+    /** set once the audit state was rebuilt from the stored history (gone after Redis lost its data) */
+    auditRebuilt: k('audit-rebuilt'),
   };
 }
 

@@ -27,6 +27,8 @@ export interface NotifyPayload {
   url: string;
   /** the event exactly as appended to the stream: every attempt sends these bytes */
   body: string;
+  /** the event's type; absent in deliveries queued before there was more than item.published */
+  type?: string;
 }
 
 type State = IngestCore & PrepareSlice & StoreSlice & DeriveSlice & OcrSlice & TextSlice & PdfSlice;

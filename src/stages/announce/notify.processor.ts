@@ -15,7 +15,7 @@ export function notifyProcessor(deps: { secret: string; timeoutMs: number }): St
       'content-type': 'application/json',
       'user-agent': 'Yaddas-Webhook/1',
       'idempotency-key': data.eventId,
-      'x-yaddas-event': 'item.published',
+      'x-yaddas-event': data.type ?? 'item.published',
       'x-yaddas-delivery': `${data.eventId}/${attempt}`,
       'x-yaddas-timestamp': timestamp,
     };

@@ -22,6 +22,8 @@ export function commitProcessor(deps: { ocfl: OcflStore; user: OcflUser }): Stag
     if (current && writtenBy(current, m.ingestId)) {
       // It may have stopped before removing uploads the version did not need.
       const removed = await deps.ocfl.removeUnreferenced(t.objectId, current.head);
+      // A crash after the commit may have kept its copies and audit from being queued.
+      await deps.ocfl.versionWritten(t.objectId, current.head);
       log.info({ version: current.head, removed }, 'version already committed by an earlier attempt');
       return { version: current.head, unchanged: false, objectRoot: t.objectRoot };
     }

@@ -1,0 +1,134 @@
+/**
+ * What operators and preservation staff see of copies and audits: each copy's health and the
+ * share of its objects audited within the policy, overdue and damaged objects, items whose copies
+ * are not all complete, and one item's copies and last audits. For `yaddas status`, `items`,
+ * `show`, the console's Preservation page and the Prometheus gauges alike.
+ */
+import type { AuditRecord } from '../domain/audit-record.js';
+import { withTimeout } from '../domain/time.js';
+import { copies } from './audit.js';
+import type { OpsPorts } from './ports.js';
+
+const DAY_MS = 24 * 3600 * 1000;
+
+export interface CopyHealth {
+  name: string;
+  /** where it is: bucket (and prefix) */
+  where: string;
+  /** "ok", or why it could not be reached */
+  reachable: string;
+  /** objects the audit scheduler keeps for this copy */
+  objects: number;
+  /** audited within YADDAS_AUDIT_DAYS */
+  withinPolicy: number;
+  /** audited, but longer ago than the policy */
+  overdue: number;
+  /** never audited yet (new content) */
+  notYetAudited: number;
+  /** share of objects audited within the policy, 0–1 (1 with no objects) */
+  share: number;
+  /** each object's last audit here, by status */
+  lastAudits: Record<string, number>;
+}
+
+export interface PreservationSummary {
+  copies: CopyHealth[];
+  /** complete copies each item needs (the primary included) */
+  required: number;
+  /** items whose copies are not all complete yet */
+  incomplete: number;
+  /** objects with a file no copy holds good */
+  damaged: number;
+  auditDays: number;
+  repairMode: 'auto' | 'operator';
+  /** repairs by outcome, since Redis began counting */
+  repairs: Record<string, number>;
+  /** audits by status, since Redis began counting */
+  audits: Record<string, number>;
+}
+
+export const requiredCopies = (app: Pick<OpsPorts, 'config'>): number =>
+  app.config.copies.required || 1 + app.config.copies.replicas.length;
+
+export async function preservationSummary(app: OpsPorts, opts: { probe?: boolean } = {}): Promise<PreservationSummary> {
+  const now = Date.now();
+  const cutoff = now - app.config.audit.days * DAY_MS;
+  const health = await Promise.all(
+    copies(app).map(async (c): Promise<CopyHealth> => {
+      const [counts, lastAudits, reachable] = await Promise.all([
+        app.keeping.auditCounts(c.name, cutoff),
+        app.keeping.statusCounts(c.name),
+        opts.probe === false
+          ? Promise.resolve('not checked')
+          : withTimeout(c.ocfl.ping(), 3000, () => new Error('no answer within 3 s')).then(
+              () => 'ok',
+              (err: Error) => err.message,
+            ),
+      ]);
+      return {
+        name: c.name,
+        where: c.ocfl.bucket,
+        reachable,
+        objects: counts.total,
+        withinPolicy: counts.within,
+        overdue: counts.overdue,
+        notYetAudited: counts.fresh,
+        share: counts.total === 0 ? 1 : counts.within / counts.total,
+        lastAudits,
+      };
+    }),
+  );
+  const [incomplete, damaged, repairs, audits] = await Promise.all([
+    app.keeping.incomplete(0),
+    app.keeping.damaged(0),
+    app.metrics.counters('repairs_total'),
+    app.metrics.counters('audits_total'),
+  ]);
+  const sum = (rows: Array<{ labels: Record<string, string>; value: number }>, label: string) => {
+    const out: Record<string, number> = {};
+    for (const r of rows) out[r.labels[label] ?? ''] = (out[r.labels[label] ?? ''] ?? 0) + r.value;
+    return out;
+  };
+  return {
+    copies: health,
+    required: requiredCopies(app),
+    incomplete: incomplete.total,
+    damaged: damaged.total,
+    auditDays: app.config.audit.days,
+    repairMode: app.config.audit.repair,
+    repairs: sum(repairs, 'outcome'),
+    audits: sum(audits, 'status'),
+  };
+}
+
+/** `yaddas status`'s line about copies and audits. */
+export function summaryLine(s: PreservationSummary): string {
+  const shares = s.copies.map((c) => `${c.name} ${(c.share * 100).toFixed(c.share === 1 || c.share === 0 ? 0 : 1)}%`).join(', ');
+  const overdue = s.copies.reduce((n, c) => n + c.overdue, 0);
+  const down = s.copies.filter((c) => c.reachable !== 'ok' && c.reachable !== 'not checked').map((c) => c.name);
+  return `preservation: ${s.copies.length} ${s.copies.length === 1 ? 'copy' : 'copies'} (${s.required} required); audited within ${s.auditDays} days: ${shares}; overdue: ${overdue}; damaged: ${s.damaged}; items with copies incomplete: ${s.incomplete}${down.length ? `; UNREACHABLE: ${down.join(', ')}` : ''}`;
+}
+
+export interface ItemCopies {
+  /** complete copies (holding the primary's head) of those required */
+  complete: number;
+  required: number;
+  /** per copy: the version it holds complete (null: none yet), and its last audit */
+  copies: Array<{ name: string; version: string | null; lastAudit: AuditRecord | null }>;
+  /** when a file with no good copy was first found, or null */
+  damagedSince: string | null;
+}
+
+export async function itemCopies(app: OpsPorts, itemId: string): Promise<ItemCopies> {
+  const held = await app.keeping.copiesOf(itemId);
+  const all = copies(app);
+  const audits = await Promise.all(all.map(async (c) => (await app.keeping.lastAudits(c.name, [itemId]))[0] ?? null));
+  const head = held.primary ?? null;
+  const list = all.map((c, i) => ({ name: c.name, version: held[c.name] ?? null, lastAudit: audits[i] ?? null }));
+  return {
+    complete: head ? list.filter((c) => c.version === head).length : 0,
+    required: requiredCopies(app),
+    copies: list,
+    damagedSince: await app.keeping.damagedSince(itemId),
+  };
+}

@@ -1,0 +1,286 @@
+/**
+ * The `audit` queue's jobs: an audit of one object in one copy (and the repair of what it finds,
+ * unless repairs wait for an operator), and the scheduler's sweep, which hands out the audits that
+ * are due and writes the audit history to every copy.
+ *
+ * An audit reads every file of the object in that copy (storage/audit.ts), held to the process's
+ * bandwidth when the schedule asked for it. What it finds is kept in Redis and in the history of
+ * every copy; a file no copy holds good marks the object damaged and sends `item.damaged`.
+ */
+import type { EventStream } from '../../adapters/redis/event-stream.js';
+import type { MetricsStore } from '../../adapters/redis/metrics-store.js';
+import type { PreservationState } from '../../adapters/redis/preservation-state.js';
+import { type AuditRecord, auditsDue, type RepairRecord } from '../../domain/audit-record.js';
+import { RetryLater } from '../../domain/errors.js';
+import type { Logger } from '../../log.js';
+import { auditObject } from '../../storage/audit.js';
+import { readHistory, writeHistory } from '../../storage/audit-log.js';
+import { type Locks, LockNames } from '../../storage/locks.js';
+import type { Inventory } from '../../storage/ocfl.core.js';
+import { OcflStore } from '../../storage/ocfl-store.js';
+import { repairObject } from '../../storage/repair.js';
+import { Bandwidth, ThrottledObjectStore } from '../../storage/throttled-store.js';
+import type { Deliveries, HandlerFactory, PreservationJobs, StageHandler } from '../stage.js';
+import { damagedEvent } from './audit.core.js';
+import type { AuditPayload, AuditReturn } from './audit.stage.js';
+
+export const PRIMARY = 'primary';
+
+export interface AuditDeps {
+  primary: OcflStore;
+  replicas: Array<{ name: string; ocfl: OcflStore }>;
+  state: PreservationState;
+  locks: Locks;
+  jobs: PreservationJobs;
+  events: EventStream;
+  deliveries: Deliveries;
+  webhookUrls: string[];
+  metrics: MetricsStore;
+  audit: { days: number; mbPerSecond: number; sweepMinutes: number; repair: 'auto' | 'operator' };
+}
+
+type Copy = { name: string; ocfl: OcflStore };
+
+const DAY_MS = 24 * 3600 * 1000;
+/** Most audits one sweep hands out per copy: a backlog drains over several sweeps. */
+const SWEEP_CAP = 5000;
+/** An object being written (an ingest, a copy, a repair) is audited a little later, not judged half-written. */
+const BUSY_RETRY_MS = 5 * 60_000;
+const COPY_LOCK_TTL_MS = 120_000;
+
+/** Every copy by name: the primary first, then the replicas. */
+export const allCopies = (d: Pick<AuditDeps, 'primary' | 'replicas'>): Copy[] => [{ name: PRIMARY, ocfl: d.primary }, ...d.replicas];
+
+/** Whether anyone is writing the object in that copy now (its ingest on the primary, a copy job or repair). */
+async function beingWritten(locks: Locks, copy: string, id: string): Promise<boolean> {
+  if ((await locks.holder(LockNames.copy(copy, id))) !== null) return true;
+  return copy === PRIMARY && (await locks.holder(LockNames.object(id))) !== null;
+}
+
+/** Runs `fn` as the one writer of the object in a copy, waiting a little for another to finish. */
+function holdingCopy(locks: Locks, id: string) {
+  return <T>(copy: string, fn: () => Promise<T>): Promise<T> =>
+    locks.withLock(LockNames.copy(copy, id), { waitMs: 60_000, ttlMs: COPY_LOCK_TTL_MS }, fn);
+}
+
+/** The inventory that names each file's right digest: the primary's, or the first replica's that reads good. */
+async function referenceOf(copies: Copy[], id: string): Promise<Inventory | null> {
+  for (const c of copies) {
+    const inv = await c.ocfl.readInventory(id).catch(() => null);
+    if (inv) return inv;
+  }
+  return null;
+}
+
+/**
+ * Audits one object in one copy, repairs what a good copy can restore (or says it waits for an
+ * operator), and keeps the result. `throttle`: the bandwidth scheduled audits are held to.
+ */
+export async function auditAndKeep(
+  deps: AuditDeps,
+  job: { itemId: string; copy: string; by: 'schedule' | 'operator' },
+  log: Logger,
+  bandwidth?: Bandwidth,
+): Promise<AuditRecord> {
+  const copies = allCopies(deps);
+  const names = copies.map((c) => c.name);
+  const target = copies.find((c) => c.name === job.copy);
+  if (!target) throw new Error(`no copy named "${job.copy}" (copies: ${names.join(', ')})`);
+  const id = job.itemId;
+  const reading = bandwidth ? new OcflStore(new ThrottledObjectStore(target.ocfl.store, bandwidth), deps.locks) : target.ocfl;
+  const reference = await referenceOf(copies, id);
+  const audit = await auditObject(target.name, reading, id, reference);
+  if (audit.status === 'damaged' && (await beingWritten(deps.locks, target.name, id)))
+    throw new RetryLater(BUSY_RETRY_MS, `${id} is being written in ${target.name}: audited again later`);
+
+  const record: AuditRecord = {
+    kind: 'audit',
+    id,
+    copy: target.name,
+    status: audit.status,
+    ...(audit.version ? { version: audit.version } : {}),
+    files: audit.files,
+    checkedFiles: audit.checkedFiles,
+    at: audit.at,
+    by: job.by,
+    ...(audit.status === 'ok'
+      ? {}
+      : { findings: audit.findings.map((f) => ({ code: f.code, message: f.message, ...(f.path ? { path: f.path } : {}) })) }),
+  };
+  const repairs: RepairRecord[] = [];
+  let reason = '';
+  if (audit.status === 'damaged' && reference) {
+    const dryRun = deps.audit.repair === 'operator';
+    const r = await repairObject(copies, id, reference, { only: target.name, audit, dryRun, holding: holdingCopy(deps.locks, id) });
+    for (const a of r.actions) {
+      repairs.push({ kind: 'repair', id, at: new Date().toISOString(), ...a });
+      log.warn({ itemId: id, ...a }, `repair: ${a.path} in ${a.copy}: ${a.outcome}${a.from ? ` (from ${a.from})` : ''}`);
+    }
+    const after = r.after[0];
+    if (!dryRun && after?.status === 'ok') {
+      record.status = 'repaired';
+      record.at = after.at;
+    }
+    if (r.actions.some((a) => a.outcome === 'no good copy')) {
+      record.noGoodCopy = true;
+      reason = 'a file that no copy holds good';
+    }
+    // A replica's damaged inventory or declaration is restored by copying them again, checked.
+    if (target.name !== PRIMARY && r.actions.some((a) => a.outcome === 'left' && /inventory\.json|^0=/.test(a.path)))
+      await deps.jobs.replicate(id, reference.head, [target.name]);
+    if (target.name === PRIMARY && r.actions.some((a) => a.outcome === 'left')) {
+      record.noGoodCopy = true;
+      reason ||= "the primary's inventory or files it does not list, which only a person can set right";
+    }
+  }
+  if (audit.status === 'damaged' && !reference) {
+    record.noGoodCopy = true;
+    reason = 'no copy holds an inventory of it that reads good';
+  }
+  if (target.name === PRIMARY && audit.status === 'missing') {
+    record.noGoodCopy = true;
+    reason = 'the object is gone from the primary';
+  }
+  // A replica behind the primary, or without the object, gets its copy job again.
+  if (target.name !== PRIMARY && reference && (audit.status === 'missing' || (audit.version && audit.version !== reference.head)))
+    await deps.jobs.replicate(id, reference.head, [target.name]);
+
+  await deps.state.recordAudit(record, names);
+  await deps.state.recordHistory(repairs, names);
+  const metric = (fn: () => Promise<void>) => fn().catch((err: Error) => log.warn({ err: { message: err.message } }, 'metric not kept'));
+  await metric(() => deps.metrics.inc('audits_total', { copy: record.copy, status: record.status }));
+  for (const a of repairs) await metric(() => deps.metrics.inc('repairs_total', { copy: a.copy, outcome: a.outcome }));
+
+  if (record.noGoodCopy) {
+    const since = (await deps.state.damagedSince(id)) ?? record.at;
+    await announceDamage(deps, record, since, reason, log);
+  } else if ((record.status === 'ok' || record.status === 'repaired') && (await deps.state.isDamaged(id))) {
+    // Damaged no more only when no copy's last audit still finds a file without a good copy.
+    const lasts = await Promise.all(names.map((c) => deps.state.lastAudits(c, [id])));
+    if (!lasts.some(([l]) => l?.noGoodCopy)) await deps.state.clearDamaged(id);
+  }
+  const level = record.status === 'ok' ? 'info' : 'warn';
+  log[level](
+    { copy: record.copy, status: record.status, files: record.files, checkedFiles: record.checkedFiles },
+    `audit of ${id} in ${record.copy}: ${record.status}`,
+  );
+  return record;
+}
+
+async function announceDamage(deps: AuditDeps, r: AuditRecord, since: string, reason: string, log: Logger): Promise<void> {
+  const ev = damagedEvent(r, since, reason);
+  const { added, json } = await deps.events.append(ev);
+  await deps.deliveries.queue(deps.webhookUrls.map((url) => ({ eventId: ev.id, itemId: ev.itemId, url, body: json, type: ev.type })));
+  if (added) log.error({ itemId: r.id, copy: r.copy, files: r.files, reason }, `item.damaged: ${r.id}: ${reason}`);
+}
+
+/**
+ * The scheduler's sweep: rebuilds the audit state from the stored history when Redis lost it,
+ * hands out the audits due in each copy, and writes waiting history records to every copy.
+ */
+export async function sweep(
+  deps: AuditDeps,
+  log: Logger,
+  now = Date.now(),
+): Promise<{ queued: number; flushed: number; rebuilt: boolean }> {
+  const copies = allCopies(deps);
+  let rebuilt = false;
+  if (!(await deps.state.rebuilt())) {
+    await rebuild(deps, copies, log, now);
+    rebuilt = true;
+  }
+  const periodMs = deps.audit.days * DAY_MS;
+  let queued = 0;
+  for (const c of copies) {
+    const counts = await deps.state.auditCounts(c.name, now - periodMs);
+    const n = auditsDue({ ...counts, sweepMs: deps.audit.sweepMinutes * 60_000, periodMs, cap: SWEEP_CAP });
+    const due = await deps.state.oldest(c.name, n);
+    queued += await deps.jobs.audit(
+      due.map((d) => ({ itemId: d.id, copy: c.name, due: d.at })),
+      'schedule',
+    );
+  }
+  const flushed = await flushHistory(deps, copies, log);
+  if (queued > 0 || flushed > 0) log.info({ queued, flushed }, 'audit sweep');
+  return { queued, flushed, rebuilt };
+}
+
+/** Writes each copy's waiting history records to it, a batch at a time; a copy that is down keeps its own. */
+export async function flushHistory(deps: Pick<AuditDeps, 'state' | 'locks'>, copies: Copy[], log: Logger): Promise<number> {
+  let written = 0;
+  for (const c of copies) {
+    try {
+      await deps.locks.withLock(`audit-log:${c.name}`, { waitMs: 0, ttlMs: 120_000 }, async () => {
+        for (let i = 0; i < 100; i++) {
+          const batch = await deps.state.takeBatch(c.name);
+          if (batch.length === 0) return;
+          await writeHistory(c.ocfl.store, batch);
+          await deps.state.batchWritten(c.name);
+          written += batch.length;
+        }
+      });
+    } catch (err) {
+      log.warn(
+        { copy: c.name, err: { message: (err as Error).message } },
+        `the audit history could not be written to ${c.name} now; it waits`,
+      );
+    }
+  }
+  return written;
+}
+
+/**
+ * After Redis lost its data (or on the first sweep of an installation): each object's last audit
+ * from the stored history (any copy's: each holds every copy's records), then every object of the
+ * primary put in every copy's line (those the history does not name: audited first).
+ */
+async function rebuild(deps: AuditDeps, copies: Copy[], log: Logger, now: number): Promise<void> {
+  const since = new Date(now - deps.audit.days * DAY_MS - 31 * DAY_MS);
+  let restored = 0;
+  for (const c of copies) {
+    try {
+      for await (const r of readHistory(c.ocfl.store, since)) {
+        if (r.kind !== 'audit' || !copies.some((x) => x.name === r.copy)) continue;
+        await deps.state.restoreAudit(r);
+        restored++;
+      }
+      break;
+    } catch (err) {
+      log.warn(
+        { copy: c.name, err: { message: (err as Error).message } },
+        `the audit history of ${c.name} could not be read; trying the next copy`,
+      );
+    }
+  }
+  let objects = 0;
+  for await (const id of deps.primary.objectIds()) {
+    for (const c of copies) await deps.state.track(c.name, id);
+    objects++;
+  }
+  await deps.state.markRebuilt();
+  log.info({ restored, objects }, `audit state rebuilt from the stored history: ${restored} audits of ${objects} objects`);
+}
+
+export function auditProcessor(deps: AuditDeps): StageHandler<AuditPayload, AuditReturn> {
+  // One bandwidth per process, shared by every scheduled audit it runs.
+  const bandwidth = new Bandwidth(deps.audit.mbPerSecond * 1_000_000);
+  return async (data, { log }) => {
+    if ('sweep' in data) return sweep(deps, log);
+    return auditAndKeep(deps, data, log, data.by === 'schedule' ? bandwidth : undefined);
+  };
+}
+
+export const auditDeps = (p: Parameters<HandlerFactory<AuditPayload, AuditReturn>>[0]): AuditDeps => ({
+  primary: p.preservation,
+  replicas: p.replicas,
+  state: p.keeping,
+  locks: p.locks,
+  jobs: p.preservationJobs,
+  events: p.events,
+  deliveries: p.deliveries,
+  webhookUrls: p.config.webhooks.urls,
+  metrics: p.metrics,
+  audit: p.config.audit,
+});
+
+export const auditHandler: HandlerFactory<AuditPayload, AuditReturn> = (p) => auditProcessor(auditDeps(p));

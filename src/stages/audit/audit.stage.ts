@@ -1,0 +1,9 @@
+/**
+ * The `audit` queue's contract: an audit of one object in one copy, or the scheduler's sweep
+ * (one job scheduler per installation: its jobs hand out the audits that are due and write the
+ * audit history to every copy). Not a step of an ingest.
+ */
+import type { AuditRecord } from '../../domain/audit-record.js';
+
+export type AuditPayload = { itemId: string; copy: string; by: 'schedule' | 'operator' } | { sweep: true; itemId?: undefined };
+export type AuditReturn = AuditRecord | { queued: number; flushed: number; rebuilt: boolean };
