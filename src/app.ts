@@ -209,9 +209,15 @@ export async function startWorker(app: App, role: Role): Promise<Worker> {
     return app.queues.worker(role, wrapProcessor(role, (await KEEPING.replicate())(app), log, app.metrics), opts, log);
   }
   if (role === AUDIT_QUEUE) {
-    // Every audit process upserts the one scheduler: however many run, there is one.
-    await app.queues.scheduleAudits(c.audit.sweepMinutes * 60_000);
-    return app.queues.worker(role, wrapProcessor(role, (await KEEPING.audit())(app), log, app.metrics), opts, log);
+    // Every audit process upserts the one scheduler: however many run, there is one. Again every
+    // sweep's interval, so that a Redis that lost its data has its scheduler back by itself.
+    const everyMs = c.audit.sweepMinutes * 60_000;
+    await app.queues.scheduleAudits(everyMs);
+    const worker = app.queues.worker(role, wrapProcessor(role, (await KEEPING.audit())(app), log, app.metrics), opts, log);
+    const keep = setInterval(() => void app.queues.scheduleAudits(everyMs).catch(() => undefined), Math.max(5_000, everyMs));
+    keep.unref();
+    worker.on('closing', () => clearInterval(keep));
+    return worker;
   }
   if (role === NOTIFY_QUEUE) {
     return app.queues.worker(role, wrapProcessor(role, (await NOTIFY.handler())(app), log, app.metrics), opts, log);

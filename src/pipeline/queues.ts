@@ -128,8 +128,9 @@ export class Queues implements Deliveries, PreservationJobs {
         data: { itemId, copy, version },
         opts: {
           jobId: `replicate-${copy}-${idPart(itemId)}-${version}`,
+          // A minute apart by default (12 × the jobs' first backoff, at most a minute), for a day.
           attempts: 1440,
-          backoff: { type: 'fixed', delay: 60_000, jitter: 0.5 },
+          backoff: { type: 'fixed', delay: Math.min(60_000, this.deps.jobs.backoffSeconds * 12_000), jitter: 0.5 },
           removeOnComplete: { age: DAY },
           removeOnFail: { age: 30 * DAY },
         },

@@ -10,6 +10,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import S3rver from 's3rver';
+import { ROLES } from '../../src/app.js';
 import { validateObject } from '../../src/storage/ocfl-validate.js';
 import type { ObjectStore } from '../../src/storage/object-store.js';
 import { pageImage } from '../helpers/fixtures.js';
@@ -55,6 +56,8 @@ beforeAll(async () => {
       // Here audits report and repairs wait for `yaddas repair` (keeping.test.ts has the automatic ones).
       YADDAS_AUDIT_REPAIR: 'operator',
     },
+    // The commands are what is tested here: no copy or audit workers beside them (keeping.test.ts has those).
+    roles: ROLES.filter((r) => r !== 'replicate' && r !== 'audit'),
   });
 }, 60_000);
 afterAll(async () => {

@@ -210,7 +210,7 @@ export async function flushHistory(deps: Pick<AuditDeps, 'state' | 'locks'>, cop
   let written = 0;
   for (const c of copies) {
     try {
-      await deps.locks.withLock(`audit-log:${c.name}`, { waitMs: 0, ttlMs: 120_000 }, async () => {
+      await deps.locks.withLock(`audit-log:${c.name}`, { waitMs: 2000, ttlMs: 120_000 }, async () => {
         for (let i = 0; i < 100; i++) {
           const batch = await deps.state.takeBatch(c.name);
           if (batch.length === 0) return;
