@@ -3,6 +3,7 @@
  * without JavaScript, by keyboard, in any current browser; a small script (DASHBOARD_JS) keeps
  * them live. Every value from outside goes through `esc`.
  */
+import type { ItemCopies, PreservationSummary } from '../ops/keeping.js';
 import type { ItemDetail, ItemRow, QueueState } from '../ops/operations.js';
 
 const bytes = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1e3))} kB`);
@@ -62,7 +63,7 @@ export interface Chrome {
   title: string;
   user: string | null;
   loginEnabled: boolean;
-  active: 'items' | 'rejected' | 'queues' | 'activity' | 'login';
+  active: 'items' | 'rejected' | 'queues' | 'activity' | 'preservation' | 'login';
 }
 
 export function layout(c: Chrome, body: string): string {
@@ -77,7 +78,7 @@ export function layout(c: Chrome, body: string): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(c.title)} · Yaddaş</title><style>${CSS}</style></head>
 <body><a class="skip" href="#main">Skip to content</a>
-<header><strong>Yaddaş</strong><nav aria-label="Sections">${link('/items', 'items', 'Items')}${link('/items?filter=rejected', 'rejected', 'Rejected')}${link('/activity', 'activity', 'Activity')}${link('/queues', 'queues', 'Queues')}</nav><div class="who">${who}</div></header>
+<header><strong>Yaddaş</strong><nav aria-label="Sections">${link('/items', 'items', 'Items')}${link('/items?filter=rejected', 'rejected', 'Rejected')}${link('/activity', 'activity', 'Activity')}${link('/preservation', 'preservation', 'Preservation')}${link('/queues', 'queues', 'Queues')}</nav><div class="who">${who}</div></header>
 <main id="main">${body}</main><script src="/assets/dashboard.js" defer></script></body></html>`;
 }
 
@@ -232,6 +233,55 @@ export function activityPage(c: Chrome, queues: QueueState[]): string {
 <figure><figcaption>Queue depth: jobs waiting or running in all queues together, last 12 hours</figcaption>${chartSvg('chart-depth', 'jobs', 'Jobs waiting or running')}</figure></div>
 <h2>Queues</h2><table><thead><tr><th scope="col">Queue</th><th scope="col" class="num">Workers</th><th scope="col" class="num">Waiting</th><th scope="col" class="num">Active</th><th scope="col" class="num">Delayed</th><th scope="col" class="num">Failed</th><th scope="col" class="num">Completed</th><th scope="col"></th></tr></thead><tbody id="queues" data-live="/api/queues/rows">${rows}</tbody></table>
 <p>Jobs one by one, with their errors, retry and clean: <a href="/queues">the queues board</a>.</p>`,
+  );
+}
+
+/**
+ * Preservation at a glance: each copy and its health, the share of its objects audited within the
+ * policy, overdue objects, damaged objects and repairs; items whose copies are not all complete.
+ */
+export function preservationPage(
+  c: Chrome,
+  s: PreservationSummary,
+  damaged: Array<{ id: string; since: string } & ItemCopies>,
+  incomplete: Array<{ id: string } & ItemCopies>,
+): string {
+  const pct = (x: number) => `${(x * 100).toFixed(x === 1 || x === 0 ? 0 : 1)}%`;
+  const copies = s.copies
+    .map((k) => {
+      const last = Object.entries(k.lastAudits)
+        .map(([st, n]) => `${n} ${esc(st)}`)
+        .join(', ');
+      return `<tr><th scope="row">${esc(k.name)}</th><td>${esc(k.where)}</td><td>${k.reachable === 'ok' ? '<span class="tag preserved">reachable</span>' : `<span class="tag failed">unreachable</span> ${esc(k.reachable)}`}</td><td class="num">${k.objects}</td><td class="num">${pct(k.share)}</td><td class="num">${k.overdue}</td><td class="num">${k.notYetAudited}</td><td>${last || '-'}</td></tr>`;
+    })
+    .join('');
+  const item = (id: string) => `<a href="/items/${encodeURIComponent(id)}">${esc(id)}</a>`;
+  const wrongIn = (d: ItemCopies) =>
+    d.copies
+      .filter((x) => x.lastAudit && x.lastAudit.status !== 'ok')
+      .map((x) => `${esc(x.name)}: ${esc(x.lastAudit!.status)} ${esc(x.lastAudit!.files.join(', '))}`)
+      .join('; ');
+  const damagedRows = damaged
+    .map((d) => `<tr><th scope="row">${item(d.id)}</th><td>${esc(d.since.slice(0, 19).replace('T', ' '))}</td><td>${wrongIn(d)}</td></tr>`)
+    .join('');
+  const incompleteRows = incomplete
+    .map(
+      (d) =>
+        `<tr><th scope="row">${item(d.id)}</th><td class="num">${d.complete} of ${d.required}</td><td>${d.copies.map((x) => `${esc(x.name)} ${esc(x.version ?? '-')}`).join(', ')}</td></tr>`,
+    )
+    .join('');
+  const counts = (r: Record<string, number>) =>
+    Object.entries(r)
+      .map(([k, n]) => `${n} ${esc(k)}`)
+      .join(', ') || 'none';
+  return layout(
+    c,
+    `<h1>Preservation</h1>
+<p>${s.copies.length} ${s.copies.length === 1 ? 'copy' : 'copies'}, ${s.required} required for each item. Every object in every copy is audited at least once in ${s.auditDays} days; repairs are ${s.repairMode === 'auto' ? 'made automatically from a good copy' : 'waiting for an operator (yaddas repair ID)'}.</p>
+<h2>Copies</h2><table><thead><tr><th scope="col">Copy</th><th scope="col">Where</th><th scope="col">Health</th><th scope="col" class="num">Objects</th><th scope="col" class="num">Audited within ${s.auditDays} days</th><th scope="col" class="num">Overdue</th><th scope="col" class="num">Not yet audited</th><th scope="col">Last audits</th></tr></thead><tbody>${copies}</tbody></table>
+<h2>Damaged items: ${s.damaged}</h2>${damagedRows ? `<table><thead><tr><th scope="col">Item</th><th scope="col">Since</th><th scope="col">Found wrong</th></tr></thead><tbody>${damagedRows}</tbody></table>` : '<p>None: every file has a good copy.</p>'}
+<h2>Items with copies incomplete: ${s.incomplete}</h2>${incompleteRows ? `<table><thead><tr><th scope="col">Item</th><th scope="col" class="num">Complete</th><th scope="col">Version in each copy</th></tr></thead><tbody>${incompleteRows}</tbody></table>` : '<p>None: every item is in every copy.</p>'}
+<h2>Audits and repairs</h2><p>Audits since counting began: ${counts(s.audits)}. Repairs: ${counts(s.repairs)}. The full record: <code>yaddas audit report</code>.</p>`,
   );
 }
 

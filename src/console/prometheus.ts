@@ -10,12 +10,15 @@ import { CONFIDENCE_BUCKETS, DURATION_BUCKETS, type MetricsStore } from '../adap
 import type { StatusStore } from '../adapters/redis/status-store.js';
 import { QUEUE_NAMES } from '../pipeline/plan.js';
 import { JOB_STATES, type Queues } from '../pipeline/queues.js';
+import type { PreservationSummary } from '../ops/keeping.js';
 
 export interface PrometheusDeps {
   queues: Queues;
   status: StatusStore;
   metrics: MetricsStore;
   stuckAfterMs: number;
+  /** copies and audits (ops/keeping.ts), read once per scrape */
+  preservation?: () => Promise<PreservationSummary>;
 }
 
 function histogram(registry: Registry, name: string, help: string, read: () => ReturnType<MetricsStore['histogram']>): void {
@@ -94,6 +97,58 @@ export function createRegistry(deps: PrometheusDeps): Registry {
       this.set((await deps.status.stuck(deps.stuckAfterMs)).length);
     },
   });
+
+  if (deps.preservation) {
+    // One summary per scrape, however many gauges read it.
+    let cached: { at: number; value: Promise<PreservationSummary> } | null = null;
+    const summary = () => {
+      if (!cached || Date.now() - cached.at > 1000) cached = { at: Date.now(), value: deps.preservation!() };
+      return cached.value;
+    };
+    const perCopy = (name: string, help: string, pick: (c: PreservationSummary['copies'][number]) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['copy'],
+        registers: [registry],
+        async collect() {
+          this.reset();
+          for (const c of (await summary()).copies) this.set({ copy: c.name }, pick(c));
+        },
+      });
+    perCopy('yaddas_copy_reachable', 'Whether each copy (primary, replicas) answers: 1 or 0.', (c) => (c.reachable === 'ok' ? 1 : 0));
+    perCopy('yaddas_copy_objects', 'Objects each copy should hold (those the audit scheduler keeps for it).', (c) => c.objects);
+    perCopy(
+      'yaddas_copy_audited_within_policy_ratio',
+      'Share of each copy’s objects audited within YADDAS_AUDIT_DAYS (0–1).',
+      (c) => c.share,
+    );
+    perCopy('yaddas_copy_objects_overdue', 'Objects of each copy whose last audit is older than YADDAS_AUDIT_DAYS.', (c) => c.overdue);
+    perCopy('yaddas_copy_objects_not_yet_audited', 'Objects of each copy with new content not audited yet.', (c) => c.notYetAudited);
+    new Gauge({
+      name: 'yaddas_items_damaged',
+      help: 'Items with a file that no copy holds good (found by an audit): a person must act.',
+      registers: [registry],
+      async collect() {
+        this.set((await summary()).damaged);
+      },
+    });
+    new Gauge({
+      name: 'yaddas_items_copies_incomplete',
+      help: 'Items whose copies are not all complete yet (a replica behind or down).',
+      registers: [registry],
+      async collect() {
+        this.set((await summary()).incomplete);
+      },
+    });
+  }
+  counter(
+    'yaddas_audits_total',
+    'Audits of an object in a copy, by copy and status (ok, damaged, repaired, missing, unreachable).',
+    'audits_total',
+    ['copy', 'status'],
+  );
+  counter('yaddas_repairs_total', 'Files acted on by repairs, by copy and outcome.', 'repairs_total', ['copy', 'outcome']);
 
   histogram(registry, 'yaddas_stage_duration_seconds', 'How long stage jobs took, by stage and outcome (success, retry, failure).', () =>
     deps.metrics.histogram('stage_duration_seconds', DURATION_BUCKETS),

@@ -17,10 +17,22 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import { QUEUE_NAMES } from '../pipeline/plan.js';
 import { counts, listItems, queueStates, republish, retry, showItem, type ItemFilter } from '../ops/operations.js';
 import { ConsoleAuth, SESSION_COOKIE } from './auth.js';
-import { DASHBOARD_JS, activityPage, esc, layout, itemPage, itemRows, itemsPage, loginPage, type Chrome } from './pages.js';
+import {
+  DASHBOARD_JS,
+  activityPage,
+  esc,
+  layout,
+  itemPage,
+  itemRows,
+  itemsPage,
+  loginPage,
+  preservationPage,
+  type Chrome,
+} from './pages.js';
 import type { App } from '../app.js';
 import { pageKeys, publicUrl } from '../storage/access-layout.js';
 import { createRegistry } from './prometheus.js';
+import { itemCopies, preservationSummary } from '../ops/keeping.js';
 
 export interface ConsoleOptions {
   /** how often the charts get a point (default one a minute) */
@@ -174,6 +186,25 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
     );
   });
   server.get('/activity', async (req, reply) => html(reply, activityPage(chrome(req, 'Activity', 'activity'), await queueStates(app))));
+  server.get('/preservation', async (req, reply) => {
+    const [summary, damaged, incomplete] = await Promise.all([
+      preservationSummary(app),
+      app.keeping.damaged(50),
+      app.keeping.incomplete(50),
+    ]);
+    const detail = <T extends { id: string }>(rows: T[]) =>
+      Promise.all(rows.map(async (r) => ({ ...r, ...(await itemCopies(app, r.id)) })));
+    return html(
+      reply,
+      preservationPage(
+        chrome(req, 'Preservation', 'preservation'),
+        summary,
+        await detail(damaged.items),
+        await detail(incomplete.ids.map((id) => ({ id }))),
+      ),
+    );
+  });
+  server.get('/api/preservation', async () => preservationSummary(app));
   server.get('/api/queues/rows', async (_req, reply) => {
     const page = activityPage({ title: '', user: null, loginEnabled: false, active: 'activity' }, await queueStates(app));
     return html(reply, /<tbody id="queues"[^>]*>([\s\S]*?)<\/tbody>/.exec(page)?.[1] ?? '');
@@ -253,6 +284,7 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
     status: app.status,
     metrics: app.metrics,
     stuckAfterMs: c.console.stuckMinutes * 60_000,
+    preservation: () => preservationSummary(app),
   });
 
   server.get('/health', async () => ({ status: 'ok', pid: process.pid, uptimeSeconds: Math.round(process.uptime()) }));

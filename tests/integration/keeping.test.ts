@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord, HistoryRecord } from '../../src/domain/audit-record.js';
+import { buildConsole } from '../../src/console/server.js';
 import { itemCopies } from '../../src/ops/keeping.js';
 import { readHistory } from '../../src/storage/audit-log.js';
 import { validateObject } from '../../src/storage/ocfl-validate.js';
@@ -188,6 +189,22 @@ describe('copies and audits by themselves', () => {
     expect(dmg).toHaveLength(1);
     expect(dmg[0]).toMatchObject({ itemId: 'keep-a', files: ['masters/1.tif'] });
     expect((await yaddas(h, ['status'])).stdout).toMatch(/damaged: 1/);
+    // The console's Preservation page and the Prometheus gauges say the same.
+    const server = await buildConsole(h.app);
+    try {
+      const page = await server.inject({ method: 'GET', url: '/preservation' });
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain('Damaged items: 1');
+      expect(page.body).toMatch(/href="\/items\/keep-a"/);
+      for (const copy of ['primary', 'second', 'later']) expect(page.body).toContain(`<th scope="row">${copy}</th>`);
+      const metrics = (await server.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(metrics).toMatch(/^yaddas_items_damaged 1$/m);
+      expect(metrics).toMatch(/^yaddas_copy_reachable\{copy="later"\} 1$/m);
+      expect(metrics).toMatch(/^yaddas_copy_audited_within_policy_ratio\{copy="second"\} 1$/m);
+      expect(metrics).toMatch(/^yaddas_repairs_total\{copy="second",outcome="repaired"\} 1$/m);
+    } finally {
+      await server.close();
+    }
   }, 120_000);
 
   it('a Redis that lost its data keeps the audit history, and objects do not all look overdue', async () => {
