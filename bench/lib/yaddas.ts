@@ -131,12 +131,15 @@ export async function waitUntilUp(y: Yaddas, timeoutMs = 120_000): Promise<void>
     check('S3 not answering');
     await sleep(300);
   }
+  // The replicate worker runs only where replicas are configured.
+  const queues = QUEUE_NAMES.filter((q) => q !== 'replicate' || y.env.YADDAS_COPIES_FILE);
+  const roles = ROLES.filter((r) => r !== 'replicate' || y.env.YADDAS_COPIES_FILE);
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   try {
     for (;;) {
       const ready = await queuesWithWorkers(redis, y.prefix);
-      if (ready.length === QUEUE_NAMES.length) break;
-      check(`workers of ${QUEUE_NAMES.filter((q) => !ready.includes(q)).join(', ')} not registered`);
+      if (queues.every((q) => ready.includes(q))) break;
+      check(`workers of ${queues.filter((q) => !ready.includes(q)).join(', ')} not registered`);
       await sleep(200);
     }
   } finally {
@@ -144,7 +147,7 @@ export async function waitUntilUp(y: Yaddas, timeoutMs = 120_000): Promise<void>
   }
   for (;;) {
     y.pids = await rolePids(y.pid);
-    if (ROLES.every((r) => y.pids.has(r))) break;
+    if (roles.every((r) => y.pids.has(r))) break;
     check('not every role has its process');
     await sleep(200);
   }
