@@ -46,7 +46,7 @@ export async function startYaddas(
   quietSeconds: number,
   extraEnv: Record<string, string> = {},
 ): Promise<Yaddas> {
-  const port = await freePort();
+  const port = Number(extraEnv.YADDAS_S3_PORT ?? (await freePort()));
   const prefix = `bench-${randomBytes(4).toString('hex')}`;
   const inbox = path.join(work, 'inbox');
   const yaddasEnv = {

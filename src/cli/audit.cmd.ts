@@ -30,11 +30,16 @@ export async function auditCommand(
     else out(`queued ${q.queued} audit(s), ahead of the schedule; ${who}. yaddas show ID or yaddas audit report shows the results.`);
     return 0;
   }
+  // Only --json keeps the results (it prints one array); the text lines hold nothing per object.
   const results: AuditRecord[] = [];
+  let allGood = true;
   try {
     for await (const r of audit(app, chosen, opts.copy)) {
-      results.push(r);
-      if (opts.json) continue;
+      if (r.status !== 'ok' && r.status !== 'repaired') allGood = false;
+      if (opts.json) {
+        results.push(r);
+        continue;
+      }
       const what = r.status === 'ok' ? `${r.version}, ${r.checkedFiles} file(s) read, every digest matched` : r.files.join(', ');
       out(`${r.status.padEnd(11)} ${r.id}  in ${r.copy}${what ? `: ${what}` : ''}`);
       if (r.status !== 'ok') for (const f of r.findings ?? []) out(`            ${f.code} ${f.message}`);
@@ -62,7 +67,7 @@ export async function auditCommand(
       ),
     );
   // Non-zero when anything audited is damaged or missing (or could not be read).
-  return results.every((r) => r.status === 'ok' || r.status === 'repaired') ? 0 : 1;
+  return allGood ? 0 : 1;
 }
 
 export async function auditReportCommand(app: App, opts: { since?: string; format?: string }): Promise<number> {
