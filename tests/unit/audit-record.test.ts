@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { auditsDue, historyCsv, type HistoryRecord, monthOf } from '../../src/domain/audit-record.js';
+import { Bandwidth } from '../../src/storage/throttled-store.js';
+
+const DAY = 24 * 3600 * 1000;
+
+describe('the audit schedule', () => {
+  it("hands out a sweep's even share of the period, every new object, every overdue one, up to the cap", () => {
+    const base = { total: 1_000_000, fresh: 0, overdue: 0, sweepMs: 10 * 60_000, periodMs: 90 * DAY, cap: 5000 };
+    // 1,000,000 objects, 90 days, a sweep every 10 minutes: 78 per sweep, every object once in 90 days.
+    expect(auditsDue(base)).toBe(78);
+    expect(auditsDue(base) * (base.periodMs / base.sweepMs)).toBeGreaterThanOrEqual(base.total);
+    expect(auditsDue({ ...base, fresh: 12 })).toBe(90);
+    expect(auditsDue({ ...base, overdue: 100_000 })).toBe(5000);
+    expect(auditsDue({ ...base, total: 3, fresh: 3 })).toBe(3);
+    expect(auditsDue({ ...base, total: 0 })).toBe(0);
+  });
+});
+
+describe('the audit history', () => {
+  it('groups records by month and writes CSV with quoting', () => {
+    expect(monthOf('2026-12-01T03:15:00.000Z')).toBe('2026-12');
+    const records: HistoryRecord[] = [
+      {
+        kind: 'audit',
+        id: 'kitab-1',
+        copy: 'primary',
+        status: 'damaged',
+        version: 'v2',
+        files: ['masters/1.tif', 'masters/2.tif'],
+        checkedFiles: 3,
+        at: '2026-12-01T00:00:00.000Z',
+        by: 'schedule',
+      },
+      {
+        kind: 'repair',
+        id: 'kitab-1',
+        copy: 'baki-2',
+        path: 'v1/content/masters/1.tif',
+        outcome: 'no good copy',
+        reason: 'no copy holds bytes, "none"',
+        at: '2026-12-01T00:00:01.000Z',
+      },
+    ];
+    expect(historyCsv(records).split('\r\n')).toEqual([
+      'at,kind,id,copy,status,version,files,checked_files,from,reason,by',
+      '2026-12-01T00:00:00.000Z,audit,kitab-1,primary,damaged,v2,masters/1.tif masters/2.tif,3,,,schedule',
+      '2026-12-01T00:00:01.000Z,repair,kitab-1,baki-2,no good copy,,v1/content/masters/1.tif,,,"no copy holds bytes, ""none""",',
+      '',
+    ]);
+  });
+});
+
+describe('the audit bandwidth', () => {
+  it('holds reads to the rate, after a second of burst', async () => {
+    const bw = new Bandwidth(1_000_000);
+    const t = performance.now();
+    for (let i = 0; i < 15; i++) await bw.take(100_000); // 1.5 MB at 1 MB/s: about half a second past the burst
+    const ms = performance.now() - t;
+    expect(ms).toBeGreaterThan(400);
+    expect(ms).toBeLessThan(1500);
+    const free = new Bandwidth(0);
+    const t2 = performance.now();
+    await free.take(1e12);
+    expect(performance.now() - t2).toBeLessThan(50);
+  });
+});
