@@ -141,7 +141,11 @@ export function loadReplicas(file: string, env: NodeJS.ProcessEnv): { replicas: 
   try {
     data = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    return { replicas: [], problems: [`${file}: ${(err as Error).message}`] };
+    // Where, not what: the parser's message quotes the text around the fault, which may be a secret.
+    const e = err as NodeJS.ErrnoException;
+    if (e.code) return { replicas: [], problems: [`${file}: ${e.message}`] };
+    const at = /position \d+(?: \(line \d+ column \d+\))?/.exec(e.message)?.[0];
+    return { replicas: [], problems: [`${file}: not valid JSON${at ? ` (at ${at})` : ''}`] };
   }
   const list = (data as { replicas?: unknown })?.replicas;
   if (!Array.isArray(list)) return { replicas: [], problems: [`${file}: expected {"replicas": [ … ]}`] };
@@ -381,6 +385,9 @@ export function redactedConfig(cfg: Config): Record<string, unknown> {
     setPath(copy, s.key, s.key === 'redis.url' ? redactUrl(v) : '[redacted]');
   }
   // The replicas' secrets come from the copies file or the variables it names, not from SETTINGS.
-  for (const r of (copy.copies as Config['copies']).replicas) if (r.secretAccessKey) r.secretAccessKey = '[redacted]';
+  for (const r of (copy.copies as Config['copies']).replicas) {
+    if (r.secretAccessKey) r.secretAccessKey = '[redacted]';
+    r.endpoint = redactUrl(r.endpoint);
+  }
   return copy;
 }

@@ -17,8 +17,11 @@ import type { OpsPorts } from './ports.js';
 import { readHead } from './operations.js';
 
 /** Item ids of every object in the preservation bucket, as they are found. */
-export function allItemIds(app: Pick<OpsPorts, 'preservation'>): AsyncIterable<string> {
-  return app.preservation.objectIds();
+export function allItemIds(app: Pick<OpsPorts, 'preservation' | 'log'>): AsyncIterable<string> {
+  // An object none of whose inventories can be read has no id to give: said, and passed over.
+  return app.preservation.objectIds((root, reason) =>
+    app.log.error({ objectRoot: root }, `the object at ${root} is passed over: ${reason} (yaddas verify, or a person)`),
+  );
 }
 
 /**

@@ -246,13 +246,37 @@ export class OcflStore {
     };
   }
 
-  /** The id of every object in the storage root, found by their declarations, in key order. */
-  async *objectIds(): AsyncIterable<string> {
+  /**
+   * The id of every object in the storage root, found by their declarations, in key order. An
+   * object whose root inventory cannot be read is named by its newest version inventory that can;
+   * one with none is reported to `unreadable` and passed over, so that one damaged object never
+   * stops a walk over all the others (audits, replicate --all).
+   */
+  async *objectIds(unreadable?: (objectRoot: string, reason: string) => void): AsyncIterable<string> {
+    const idIn = (b: Buffer | null): string | null => {
+      try {
+        const id = b ? (JSON.parse(b.toString('utf8')) as { id?: unknown }).id : null;
+        return typeof id === 'string' && id ? id : null;
+      } catch {
+        return null;
+      }
+    };
     for await (const o of this.store.list('')) {
       if (!o.key.endsWith(`/${OBJECT_NAMASTE.name}`)) continue;
       const root = o.key.slice(0, -OBJECT_NAMASTE.name.length - 1);
-      const inv = await this.store.getBuffer(`${root}/inventory.json`);
-      if (inv) yield (JSON.parse(inv.toString('utf8')) as { id: string }).id;
+      let id = idIn(await this.store.getBuffer(`${root}/inventory.json`));
+      if (!id) {
+        const versions = (await this.store.listFolders(`${root}/`))
+          .map((f) => f.slice(root.length + 1).replace(/\/$/, ''))
+          .filter((v) => /^v\d+$/.test(v))
+          .sort((a, b) => versionNumber(b) - versionNumber(a));
+        for (const v of versions) {
+          id = idIn(await this.store.getBuffer(`${root}/${v}/inventory.json`));
+          if (id) break;
+        }
+      }
+      if (id) yield id;
+      else unreadable?.(root, 'no inventory of it can be read');
     }
   }
 

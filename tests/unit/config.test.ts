@@ -210,4 +210,32 @@ describe('the copies file', () => {
     expect(text).toMatch(/replica "a": the name is used twice/);
     expect(text).toMatch(/copies.required .* is 9, but there are only 1 copies/);
   });
+
+  it('a file that is not JSON is reported by where, never by quoting it (it may hold a secret)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yaddas-copies-'));
+    const file = path.join(dir, 'copies.json');
+    fs.writeFileSync(file, '{"replicas": [{"name": "a", "secretAccessKey": "hunter2-very-secret" oops}]}');
+    let err: ConfigError | undefined;
+    try {
+      loadConfig({ env: { YADDAS_COPIES_FILE: file }, cwd: dir });
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    const text = err?.problems.join('\n') ?? '';
+    expect(text).toMatch(/copies\.json: not valid JSON \(at position \d+/);
+    expect(text).not.toContain('hunter2');
+  });
+
+  it("redacts a password in a replica's endpoint", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yaddas-copies-'));
+    const file = path.join(dir, 'copies.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        replicas: [{ name: 'a', endpoint: 'https://user:pw-secret@s3.example.az', bucket: 'abc', accessKeyId: 'k', secretAccessKey: 's' }],
+      }),
+    );
+    const cfg = loadConfig({ env: { YADDAS_COPIES_FILE: file }, cwd: dir });
+    expect(JSON.stringify(redactedConfig(cfg))).not.toContain('pw-secret');
+  });
 });

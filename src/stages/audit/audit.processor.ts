@@ -253,7 +253,9 @@ async function rebuild(deps: AuditDeps, copies: Copy[], log: Logger, now: number
     }
   }
   let objects = 0;
-  for await (const id of deps.primary.objectIds()) {
+  const unreadable = (root: string, reason: string) =>
+    log.error({ objectRoot: root }, `the object at ${root} cannot be audited by id: ${reason}; a person must look at it`);
+  for await (const id of deps.primary.objectIds(unreadable)) {
     for (const c of copies) await deps.state.track(c.name, id);
     objects++;
   }
