@@ -34,7 +34,7 @@ export async function prepareServices(config: Config, log: Logger): Promise<Runn
   try {
     for (const w of await app.redisWarnings()) log.warn(`Redis: ${w}`);
     const setup = await prepareStorage(
-      { preservation: app.preservation, access: app.access, publicBaseUrl: config.access.publicBaseUrl },
+      { preservation: app.preservation, access: app.access, publicBaseUrl: config.access.publicBaseUrl, replicas: app.replicas },
       config.embeddedS3 || config.s3.createBuckets,
     );
     for (const d of setup.done) log.info(d);

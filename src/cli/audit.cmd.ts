@@ -4,7 +4,7 @@
  * DATE] [--format text|json|csv]`: what was audited, found and repaired (ops/audit.ts).
  */
 import type { App } from '../app.js';
-import { type AuditRecord, historyCsv, type HistoryRecord } from '../domain/audit-record.js';
+import { historyCsv, type HistoryRecord } from '../domain/audit-record.js';
 import { audit, auditHistory, queueAudits } from '../ops/audit.js';
 import { allItemIds } from '../ops/rederive.js';
 
@@ -30,43 +30,47 @@ export async function auditCommand(
     else out(`queued ${q.queued} audit(s), ahead of the schedule; ${who}. yaddas show ID or yaddas audit report shows the results.`);
     return 0;
   }
-  // Only --json keeps the results (it prints one array); the text lines hold nothing per object.
-  const results: AuditRecord[] = [];
+  // Nothing is kept per object: --json is written as an array, one element as each is done.
   let allGood = true;
+  let first = true;
+  if (opts.json) process.stdout.write('[');
   try {
     for await (const r of audit(app, chosen, opts.copy)) {
-      if (r.status !== 'ok' && r.status !== 'repaired') allGood = false;
+      if ('error' in r || (r.status !== 'ok' && r.status !== 'repaired')) allGood = false;
       if (opts.json) {
-        results.push(r);
+        const v =
+          'error' in r
+            ? r
+            : {
+                id: r.id,
+                copy: r.copy,
+                status: r.status,
+                version: r.version,
+                files: r.files,
+                findings: r.findings ?? [],
+                checkedFiles: r.checkedFiles,
+                at: r.at,
+                ...(r.noGoodCopy ? { noGoodCopy: true, reason: r.reason } : {}),
+              };
+        process.stdout.write(`${first ? '\n' : ',\n'}${JSON.stringify(v)}`);
+        first = false;
+        continue;
+      }
+      if ('error' in r) {
+        out(`${'error'.padEnd(11)} ${r.id}  in ${r.copy}: not audited now: ${r.error}`);
         continue;
       }
       const what = r.status === 'ok' ? `${r.version}, ${r.checkedFiles} file(s) read, every digest matched` : r.files.join(', ');
-      out(`${r.status.padEnd(11)} ${r.id}  in ${r.copy}${what ? `: ${what}` : ''}`);
+      out(`${r.status.padEnd(11)} ${r.id}  in ${r.copy}${what ? `: ${what}` : ''}${r.noGoodCopy ? '  NO GOOD COPY' : ''}`);
       if (r.status !== 'ok') for (const f of r.findings ?? []) out(`            ${f.code} ${f.message}`);
     }
   } catch (err) {
+    if (opts.json) process.stdout.write('\n]\n');
     process.stderr.write(`yaddas audit: ${(err as Error).message}\n`);
     return 2;
   }
-  if (opts.json)
-    out(
-      JSON.stringify(
-        results.map((r) => ({
-          id: r.id,
-          copy: r.copy,
-          status: r.status,
-          version: r.version,
-          files: r.files,
-          findings: r.findings ?? [],
-          checkedFiles: r.checkedFiles,
-          at: r.at,
-          ...(r.noGoodCopy ? { noGoodCopy: true } : {}),
-        })),
-        null,
-        2,
-      ),
-    );
-  // Non-zero when anything audited is damaged or missing (or could not be read).
+  if (opts.json) process.stdout.write(first ? ']\n' : '\n]\n');
+  // Non-zero when anything audited is damaged or missing (or could not be audited).
   return allGood ? 0 : 1;
 }
 

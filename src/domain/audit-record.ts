@@ -27,8 +27,10 @@ export interface AuditRecord {
   at: string;
   /** who asked: the schedule, or a person (yaddas audit) */
   by: 'schedule' | 'operator';
-  /** true when some file is held good by no copy: the object is damaged */
+  /** true when some file is held good by no copy (or the primary is gone or its inventory damaged): the object is damaged */
   noGoodCopy?: boolean;
+  /** why, in plain words, when noGoodCopy */
+  reason?: string;
   /** what the audit found, in the validator's words (only when not ok) */
   findings?: Array<{ code: string; message: string; path?: string }>;
 }
@@ -55,14 +57,29 @@ export type HistoryRecord = AuditRecord | RepairRecord;
 export const monthOf = (at: string): string => at.slice(0, 7);
 
 /**
- * How many objects of one copy a sweep of the audit scheduler hands out: its even share of the
- * period (every object once per period, oldest audit first), plus every object never audited
- * (new content: audited soon after it is written) and every one already past the period, up to
- * `cap` per sweep so that a backlog (after an upgrade, a new replica) drains over several sweeps.
+ * How many objects of one copy a sweep of the audit scheduler hands out, oldest audit first:
+ *
+ * - the objects audited more than half a period ago (`older`), spread over the half period
+ *   that is left for them: in a steady state (audits spread evenly) that is the copy's even share,
+ *   every object once per period; objects that were all audited at once (after an upgrade, a new
+ *   replica) are spread out over the next half period instead of all coming due together again,
+ *   and a small collection audited lately is not audited again and again;
+ * - every object past the period (`overdue`), if that is more;
+ * - every object never audited (`fresh`: new content, audited soon after it is written);
+ *
+ * up to `cap` per sweep, so that a backlog drains over several sweeps.
  */
-export function auditsDue(o: { total: number; fresh: number; overdue: number; sweepMs: number; periodMs: number; cap: number }): number {
-  const share = Math.ceil((o.total * o.sweepMs) / o.periodMs);
-  return Math.min(o.cap, o.total, share + o.fresh + o.overdue);
+export function auditsDue(o: {
+  total: number;
+  fresh: number;
+  overdue: number;
+  older: number;
+  sweepMs: number;
+  periodMs: number;
+  cap: number;
+}): number {
+  const share = Math.ceil((o.older * o.sweepMs) / (o.periodMs / 2));
+  return Math.min(o.cap, o.total, Math.max(share, o.overdue) + o.fresh);
 }
 
 /** The audit history as CSV (RFC 4180), one line per record, audits and repairs alike. */

@@ -10,7 +10,11 @@ import { AUDIT_QUEUE } from '../pipeline/plan.js';
 import { allCopies, auditAndKeep, auditDeps, flushHistory, PRIMARY } from '../stages/audit/audit.processor.js';
 import { readHistory } from '../storage/audit-log.js';
 import type { OcflStore } from '../storage/ocfl-store.js';
+import { parallel } from '../domain/parallel.js';
 import type { OpsPorts } from './ports.js';
+
+/** Objects audited at once by `yaddas audit --wait`: small objects are bound by round trips, not bytes. */
+const AUDIT_CONCURRENCY = 8;
 
 export { PRIMARY };
 
@@ -23,13 +27,40 @@ export function copies(app: Pick<OpsPorts, 'preservation' | 'replicas'>, name?: 
   return one;
 }
 
-/** Audits run now, in this process, one object and copy after another; each result kept. */
-export async function* audit(app: OpsPorts, ids: AsyncIterable<string> | Iterable<string>, copyName?: string): AsyncIterable<AuditRecord> {
+/** An audit that could not be made now, and why. */
+export interface AuditError {
+  id: string;
+  copy: string;
+  error: string;
+}
+
+/**
+ * Audits run now, in this process, a few objects at a time (each in every chosen copy, one copy
+ * after another), results as they are done; each result kept. Bounded: ids are drawn from the
+ * stream only as audits finish.
+ */
+export async function* audit(
+  app: OpsPorts,
+  ids: AsyncIterable<string> | Iterable<string>,
+  copyName?: string,
+  concurrency = AUDIT_CONCURRENCY,
+): AsyncIterable<AuditRecord | AuditError> {
   const chosen = copies(app, copyName);
   const deps = auditDeps(app);
-  for await (const id of ids) {
-    for (const c of chosen) yield await auditAndKeep(deps, { itemId: id, copy: c.name, by: 'operator' }, app.log);
-  }
+  // One object that cannot be audited now (being written, a copy that fails mid-read) is said,
+  // and the others go on.
+  const one = async (id: string) => {
+    const out: Array<AuditRecord | AuditError> = [];
+    for (const c of chosen) {
+      try {
+        out.push(await auditAndKeep(deps, { itemId: id, copy: c.name, by: 'operator' }, app.log));
+      } catch (err) {
+        out.push({ id, copy: c.name, error: (err as Error).message });
+      }
+    }
+    return out;
+  };
+  for await (const results of parallel(ids, concurrency, one)) yield* results;
   // What was found is written to every copy's history now, not at the next sweep.
   await flushHistory(deps, allCopies(deps), app.log);
 }

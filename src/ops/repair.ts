@@ -5,7 +5,7 @@
  * own is damaged, the first replica's that reads good. Each copy is written holding its lock (no
  * copy job or other repair beside it), and every action is kept in the audit history.
  */
-import type { RepairRecord } from '../domain/audit-record.js';
+import type { AuditRecord, RepairRecord } from '../domain/audit-record.js';
 import { allCopies, flushHistory } from '../stages/audit/audit.processor.js';
 import { LockNames } from '../storage/locks.js';
 import { type RepairResult, repairObject } from '../storage/repair.js';
@@ -30,12 +30,35 @@ export async function* repair(
     }
     const r = await repairObject(all, id, reference, {
       holding: (copy, fn) => app.locks.withLock(LockNames.copy(copy, id), { waitMs: 60_000, ttlMs: 120_000 }, fn),
+      // Each action kept as it is taken.
+      onAction: async (a) => {
+        const { transient: _, ...rest } = a;
+        const rec: RepairRecord = { kind: 'repair', id, at: new Date().toISOString(), ...rest };
+        app.log.warn({ itemId: id, ...a }, `repair: ${a.path} in ${a.copy}: ${a.outcome}`);
+        await app.keeping.recordHistory([rec], names);
+      },
     });
-    const at = new Date().toISOString();
-    const records: RepairRecord[] = r.actions.map((a) => ({ kind: 'repair', id, at, ...a }));
-    for (const a of r.actions) app.log.warn({ itemId: id, ...a }, `repair: ${a.path} in ${a.copy}: ${a.outcome}`);
-    await app.keeping.recordHistory(records, names);
-    if (r.after.every((a) => a.status === 'ok' || a.status === 'unreachable')) await app.keeping.clearDamaged(id);
+    // Each copy's audit after the repairs is its last audit now (repaired where a file was written).
+    for (const after of r.after) {
+      const wrote = r.actions.some((a) => a.copy === after.copy && a.outcome === 'repaired');
+      const record: AuditRecord = {
+        kind: 'audit',
+        id,
+        copy: after.copy,
+        status: after.status === 'ok' && wrote ? 'repaired' : after.status,
+        ...(after.version ? { version: after.version } : {}),
+        files: after.files,
+        checkedFiles: after.checkedFiles,
+        at: after.at,
+        by: 'operator',
+        ...(r.actions.some((a) => a.copy === after.copy && a.outcome === 'no good copy')
+          ? { noGoodCopy: true, reason: 'a file that no copy holds good' }
+          : {}),
+      };
+      await app.keeping.recordAudit(record, names);
+    }
+    // Damaged no more only when every copy now audits whole.
+    if (r.after.every((a) => a.status === 'ok')) await app.keeping.clearDamaged(id);
     yield r;
   }
   await flushHistory({ state: app.keeping, locks: app.locks }, allCopies({ primary: app.preservation, replicas: app.replicas }), app.log);

@@ -20,11 +20,29 @@ export interface StorageSetup {
 }
 
 export async function prepareStorage(
-  p: { preservation: OcflStore; access: ObjectStore; publicBaseUrl: string; log?: Logger },
+  p: {
+    preservation: OcflStore;
+    access: ObjectStore;
+    publicBaseUrl: string;
+    log?: Logger;
+    replicas?: Array<{ name: string; ocfl: OcflStore }>;
+  },
   create: boolean,
 ): Promise<StorageSetup> {
   const done: string[] = [];
   const warnings: string[] = [];
+  // Each replica made a storage root too; one that cannot be reached now never stops start-up
+  // (its copies wait for it, and its copy jobs make it ready when it is back).
+  for (const r of p.replicas ?? []) {
+    try {
+      if ((await r.ocfl.ensureBucket(create)) === 'created') done.push(`bucket s3://${r.ocfl.bucket} created for the replica ${r.name}`);
+      if ((await r.ocfl.ensureStorageRoot()) === 'created') done.push(`OCFL storage root created in the replica ${r.name}`);
+    } catch (err) {
+      warnings.push(
+        `The replica ${r.name} (s3://${r.ocfl.bucket}) cannot be made ready now: ${(err as Error).message}. Items are preserved all the same; their copies there wait until it can be reached.`,
+      );
+    }
+  }
   if ((await p.preservation.ensureBucket(create)) === 'created') done.push(`bucket s3://${p.preservation.bucket} created`);
   let policy: 'set' | 'unsupported' | 'refused' | 'not asked' = 'not asked';
   if ((await p.access.ensureBucket(create)) === 'created') {

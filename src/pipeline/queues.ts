@@ -120,14 +120,15 @@ export class Queues implements Deliveries, PreservationJobs {
    * Copies of an object's new version to replicas: retried every minute or so for a day (a
    * replica that is down for longer is caught up by its next audit, which queues the copy again).
    */
-  async replicate(itemId: string, version: string, copies: string[]): Promise<void> {
+  async replicate(itemId: string, version: string, copies: string[], opts: { again?: boolean } = {}): Promise<void> {
     if (copies.length === 0) return;
     await this.get(REPLICATE_QUEUE).addBulk(
       copies.map((copy) => ({
         name: REPLICATE_QUEUE,
         data: { itemId, copy, version },
         opts: {
-          jobId: `replicate-${copy}-${idPart(itemId)}-${version}`,
+          // Asked for again (by an audit): a job of its own, whatever the first one's id still holds.
+          jobId: `replicate-${copy}-${idPart(itemId)}-${version}${opts.again ? `-a${Date.now()}` : ''}`,
           // A minute apart by default (12 × the jobs' first backoff, at most a minute), for a day.
           attempts: 1440,
           backoff: { type: 'fixed', delay: Math.min(60_000, this.deps.jobs.backoffSeconds * 12_000), jitter: 0.5 },
@@ -148,14 +149,17 @@ export class Queues implements Deliveries, PreservationJobs {
     const added = await this.get(AUDIT_QUEUE).addBulk(
       jobs.map((j) => ({
         name: AUDIT_QUEUE,
-        data: { itemId: j.itemId, copy: j.copy, by },
+        data: { itemId: j.itemId, copy: j.copy, by, ...(by === 'schedule' ? { due: j.due } : {}) },
         opts: {
           jobId: `audit-${j.copy}-${idPart(j.itemId)}-${by === 'operator' ? `op${Date.now()}` : j.due}`,
-          priority: by === 'operator' ? 1 : 10,
+          // The scheduler's sweeps (priority 1) go first, then a person's audits, then the schedule's.
+          priority: by === 'operator' ? 2 : 10,
           attempts: this.deps.jobs.attempts,
           backoff: { type: 'exponential', delay: this.deps.jobs.backoffSeconds * 1000, jitter: 0.5 },
-          removeOnComplete: { age: DAY },
-          removeOnFail: { age: 30 * DAY },
+          // Gone once done, so that the id is free for the next time this object is due (the
+          // result is kept by the audit itself, in Redis and the history).
+          removeOnComplete: true,
+          removeOnFail: { age: DAY },
         },
       })),
     );

@@ -133,8 +133,11 @@ export interface StagePorts {
 
 /** The preservation queues, as stages see them (the pipeline's queues implement this). */
 export interface PreservationJobs {
-  /** copies of an object's new version to the replicas named (job ids fixed: adding twice is a no-op) */
-  replicate(itemId: string, version: string, copies: string[]): Promise<void>;
+  /**
+   * copies of an object's new version to the replicas named (job ids fixed: adding twice is a
+   * no-op); `again`: a copy asked for once more (an audit found the replica behind or damaged)
+   */
+  replicate(itemId: string, version: string, copies: string[], opts?: { again?: boolean }): Promise<void>;
   /** audits of objects in copies; `operator` ones go first and are not held to the bandwidth limit */
   audit(jobs: Array<{ itemId: string; copy: string; due: number }>, by: 'schedule' | 'operator'): Promise<number>;
 }

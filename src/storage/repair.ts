@@ -22,6 +22,8 @@ export interface RepairAction {
   /** the copy it was repaired from */
   from?: string;
   reason?: string;
+  /** left because a copy could not be read now: not a verdict, to be tried again */
+  transient?: true;
 }
 
 export interface RepairResult {
@@ -38,16 +40,16 @@ function digestOf(inv: Inventory, contentPath: string): string | null {
   return Object.entries(inv.manifest).find(([, paths]) => paths.includes(contentPath))?.[0] ?? null;
 }
 
-/** A content file's bytes from a copy, only when they match the digest. */
-async function goodContent(c: Copy, key: string, digest: string, tolerant = false): Promise<boolean> {
+/** What a copy holds of a content file: the right bytes, other bytes (or none), or nothing that could be read now. */
+type Holding = 'good' | 'bad' | 'unreadable';
+
+async function holding(c: Copy, key: string, digest: string): Promise<Holding> {
   try {
     const body = await c.ocfl.store.get(key);
-    if (!body) return false;
-    return (await digestStream(body, ['sha512'])).digests.sha512 === digest;
-  } catch (err) {
-    // A source that cannot be read is no source; a target that cannot be read is never written.
-    if (tolerant) return false;
-    throw err;
+    if (!body) return 'bad';
+    return (await digestStream(body, ['sha512'])).digests.sha512 === digest ? 'good' : 'bad';
+  } catch {
+    return 'unreadable';
   }
 }
 
@@ -60,19 +62,25 @@ export interface RepairOptions {
   dryRun?: boolean;
   /** runs each copy's writes holding that copy's lock (one writer per object and copy) */
   holding?: <T>(copy: string, fn: () => Promise<T>) => Promise<T>;
+  /** told of each action as soon as it is taken (so that a crash never loses the record of a write) */
+  onAction?: (a: RepairAction) => Promise<void>;
 }
 
 export async function repairObject(copies: Copy[], id: string, reference: Inventory, opts: RepairOptions = {}): Promise<RepairResult> {
   const root = copies[0]!.ocfl.rootOf(id);
   const actions: RepairAction[] = [];
   const targets = opts.only ? copies.filter((c) => c.name === opts.only) : copies;
-  const holding = opts.holding ?? (<T>(_copy: string, fn: () => Promise<T>) => fn());
+  const hold = opts.holding ?? (<T>(_copy: string, fn: () => Promise<T>) => fn());
+  const act = async (a: RepairAction) => {
+    actions.push(a);
+    await opts.onAction?.(a);
+  };
   const after: AuditResult[] = [];
   for (const target of targets) {
     const audit = opts.audit && opts.audit.copy === target.name ? opts.audit : await auditObject(target.name, target.ocfl, id, reference);
     const before = actions.length;
     if (audit.status === 'damaged')
-      await holding(target.name, () => repairCopy(target, copies, root, audit, reference, actions, opts.dryRun ?? false));
+      await hold(target.name, () => repairCopy(target, copies, root, audit, reference, act, opts.dryRun ?? false));
     // Audited again only where something was written.
     const wrote = actions.slice(before).some((a) => a.outcome === 'repaired' || (a.outcome === 'left' && a.from));
     after.push(wrote ? await auditObject(target.name, target.ocfl, id, reference) : audit);
@@ -86,7 +94,7 @@ async function repairCopy(
   root: string,
   audit: AuditResult,
   reference: Inventory,
-  actions: RepairAction[],
+  act: (a: RepairAction) => Promise<void>,
   dryRun: boolean,
 ): Promise<void> {
   const others = copies.filter((c) => c !== target);
@@ -95,21 +103,47 @@ async function repairCopy(
     const key = `${root}/${p}`;
     const digest = p.includes('/content/') ? digestOf(reference, p) : null;
     if (digest) {
-      // Only a file that really is wrong here is written: a finding about another copy's file never is.
-      if (await goodContent(target, key, digest)) continue;
+      // Only a file that really is wrong here is written: a finding about another copy's file never
+      // is, and neither is one that cannot be read now (it may be good).
+      const here = await holding(target, key, digest);
+      if (here === 'good') continue;
+      if (here === 'unreadable') {
+        await act({
+          copy: target.name,
+          path: p,
+          outcome: 'left',
+          reason: 'it could not be read here now: not written over',
+          transient: true,
+        });
+        continue;
+      }
       let from: Copy | undefined;
+      let unreadable = 0;
       for (const c of others) {
-        if (await goodContent(c, key, digest, true)) {
+        const h = await holding(c, key, digest);
+        if (h === 'unreadable') unreadable++;
+        if (h === 'good') {
           from = c;
           break;
         }
       }
+      if (!from && unreadable > 0) {
+        // A copy that could not be read may hold it good: not a verdict yet.
+        await act({
+          copy: target.name,
+          path: p,
+          outcome: 'left',
+          reason: `${unreadable} other cop${unreadable === 1 ? 'y' : 'ies'} could not be read now; repaired when one can`,
+          transient: true,
+        });
+        continue;
+      }
       if (!from) {
-        actions.push({ copy: target.name, path: p, outcome: 'no good copy', reason: 'no copy holds bytes that match the inventory' });
+        await act({ copy: target.name, path: p, outcome: 'no good copy', reason: 'no copy holds bytes that match the inventory' });
         continue;
       }
       if (dryRun) {
-        actions.push({ copy: target.name, path: p, outcome: 'awaiting operator', from: from.name, reason: 'a good copy exists' });
+        await act({ copy: target.name, path: p, outcome: 'awaiting operator', from: from.name, reason: 'a good copy exists' });
         continue;
       }
       const body = await from.ocfl.store.get(key);
@@ -117,8 +151,8 @@ async function repairCopy(
       const checked = new VerifyingStream('sha512', digest, () => new Error(`${key} in ${from.name} changed while it was read`));
       pipeline(body, checked).catch(() => {});
       await target.ocfl.store.put(key, checked);
-      const ok = await goodContent(target, key, digest);
-      actions.push(
+      const ok = (await holding(target, key, digest)) === 'good';
+      await act(
         ok
           ? { copy: target.name, path: p, outcome: 'repaired', from: from.name }
           : {
@@ -134,7 +168,7 @@ async function repairCopy(
     if (/^(v\d+\/)?inventory\.json(\.sha512)?$|^0=/.test(p)) {
       // Inventories are not repaired here: which head a copy should name is replicate's to
       // decide (it checks versions), and a person's when copies disagree.
-      actions.push({
+      await act({
         copy: target.name,
         path: p,
         outcome: 'left',
@@ -142,6 +176,6 @@ async function repairCopy(
       });
       continue;
     }
-    actions.push({ copy: target.name, path: p, outcome: 'left', reason: 'not a file the inventory lists: for a person to look at' });
+    await act({ copy: target.name, path: p, outcome: 'left', reason: 'not a file the inventory lists: for a person to look at' });
   }
 }

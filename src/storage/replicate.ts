@@ -56,7 +56,8 @@ export async function copyObject(source: OcflStore, target: OcflStore, copyName:
   const done: CopyResult = { objectId, status: 'complete', version: inv.head, written: 0, checked: 0, bytes: 0 };
 
   const there = await readRoot(target.store, root);
-  if (there?.bytes.equals(from.bytes) && there.sidecar.equals(from.sidecar)) return done;
+  if (there?.bytes.equals(from.bytes) && there.sidecar.equals(from.sidecar) && (await smallFilesMatch(source, target, root, inv)))
+    return done;
   if (there && there.sidecar.length > 0) {
     // Only a replica that is behind may be brought forward: every version it has must be the primary's.
     const theirs = JSON.parse(there.bytes.toString('utf8')) as Inventory;
@@ -93,6 +94,21 @@ export async function copyObject(source: OcflStore, target: OcflStore, copyName:
   await putSmallChecked(target, `${root}/inventory.json`, from.bytes, copyName);
   await putSmallChecked(target, `${root}/inventory.json.sha512`, from.sidecar, copyName);
   return done;
+}
+
+/**
+ * Whether the replica's version inventories, their sidecars and the declaration are the primary's
+ * (a few small reads): a replica whose root inventory is whole may still have lost or damaged one
+ * of them, and then it is not complete.
+ */
+async function smallFilesMatch(source: OcflStore, target: OcflStore, root: string, inv: Inventory): Promise<boolean> {
+  const keys = [`${root}/${OBJECT_NAMASTE.name}`];
+  for (const v of Object.keys(inv.versions)) keys.push(`${root}/${v}/inventory.json`, `${root}/${v}/inventory.json.sha512`);
+  for (const k of keys) {
+    const [a, b] = await Promise.all([source.store.getBuffer(k), target.store.getBuffer(k)]);
+    if (!a || !b?.equals(a)) return false;
+  }
+  return true;
 }
 
 /** A content file, streamed from the primary (checked against its digest) and read back from the replica. */

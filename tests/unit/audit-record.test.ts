@@ -6,14 +6,21 @@ const DAY = 24 * 3600 * 1000;
 
 describe('the audit schedule', () => {
   it("hands out a sweep's even share of the period, every new object, every overdue one, up to the cap", () => {
-    const base = { total: 1_000_000, fresh: 0, overdue: 0, sweepMs: 10 * 60_000, periodMs: 90 * DAY, cap: 5000 };
+    // Evenly spread: half the objects were audited more than half a period ago.
+    const base = { total: 1_000_000, fresh: 0, overdue: 0, older: 500_000, sweepMs: 10 * 60_000, periodMs: 90 * DAY, cap: 5000 };
     // 1,000,000 objects, 90 days, a sweep every 10 minutes: 78 per sweep, every object once in 90 days.
     expect(auditsDue(base)).toBe(78);
     expect(auditsDue(base) * (base.periodMs / base.sweepMs)).toBeGreaterThanOrEqual(base.total);
     expect(auditsDue({ ...base, fresh: 12 })).toBe(90);
     expect(auditsDue({ ...base, overdue: 100_000 })).toBe(5000);
-    expect(auditsDue({ ...base, total: 3, fresh: 3 })).toBe(3);
-    expect(auditsDue({ ...base, total: 0 })).toBe(0);
+    expect(auditsDue({ ...base, overdue: 50 })).toBe(78);
+    expect(auditsDue({ ...base, total: 3, fresh: 3, older: 0 })).toBe(3);
+    expect(auditsDue({ ...base, total: 0, older: 0 })).toBe(0);
+    // A small collection all audited lately is not audited again before half the period.
+    expect(auditsDue({ ...base, total: 40, older: 0 })).toBe(0);
+    expect(auditsDue({ ...base, total: 40, older: 40 })).toBe(1);
+    // All audited at once 45 days ago: spread over the 45 days left, not all due on day 90.
+    expect(auditsDue({ ...base, older: 1_000_000 })).toBe(155);
   });
 });
 

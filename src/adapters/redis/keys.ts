@@ -43,6 +43,8 @@ export function redisKeys(prefix: string) {
     auditedAt: (copy: string) => k(`audit-at:${copy}`),
     /** per copy: each object's last audit (JSON: status, at, version, files) */
     auditLast: (copy: string) => k(`audit-last:${copy}`),
+    /** per copy: how many objects' last audits have each status (kept with audit-last) */
+    auditStatus: (copy: string) => k(`audit-status:${copy}`),
     /** objects with a file that no copy holds good, scored by when that was found */
     damaged: k('damaged'),
     /** per copy: audit and repair records waiting to be written to that copy's audit history */

@@ -18,6 +18,54 @@ redis.call('RPUSH', KEYS[2], unpack(r))
 redis.call('LTRIM', KEYS[1], #r, -1)
 return #r`;
 
+/**
+ * Keeps an item's copy status whole in one step: KEYS[1] the item's copies hash, KEYS[2] the
+ * incomplete set; ARGV[1] the item, ARGV[2] now (ms), ARGV[3..] the replicas' names. Complete
+ * when every replica holds the primary's version; unknown (the primary's version not known, after
+ * Redis lost its data, until its next audit) changes nothing.
+ */
+const SYNC_COPIES = `
+local primary = redis.call('HGET', KEYS[1], 'primary')
+if not primary then return -1 end
+local complete = true
+if complete then
+  for i = 3, #ARGV do
+    if redis.call('HGET', KEYS[1], ARGV[i]) ~= primary then complete = false end
+  end
+end
+if complete then redis.call('ZREM', KEYS[2], ARGV[1]) else redis.call('ZADD', KEYS[2], 'NX', ARGV[2], ARGV[1]) end
+return complete and 1 or 0`;
+
+/**
+ * One object's last audit in one copy, and the count of each copy's last audits by status kept
+ * with it (so that the console and metrics never read every record). KEYS[1] the last-audit hash,
+ * KEYS[2] the counts hash; ARGV[1] the item, ARGV[2] the record (JSON), ARGV[3] its status,
+ * ARGV[4] its time: an older record than the one kept (a restore from the history) is ignored.
+ */
+const SET_LAST = `
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if old then
+  local o = cjson.decode(old)
+  if o.at > ARGV[4] then return 0 end
+  redis.call('HINCRBY', KEYS[2], o.status, -1)
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
+return 1`;
+
+/**
+ * An audit's place in the line, restored from the history: set unless the object already has new
+ * content waiting (0) or a later audit. KEYS[1] the line; ARGV[1] the item, ARGV[2] the time.
+ */
+const RESTORE_PLACE = `
+local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if s and (tonumber(s) == 0 or tonumber(s) >= tonumber(ARGV[2])) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+return 1`;
+
+/** Records waiting for a copy's history beyond this many (a copy down for weeks) are dropped, oldest first. */
+const PENDING_MAX = 500_000;
+
 export class PreservationState {
   constructor(
     private readonly redis: Redis,
@@ -28,25 +76,41 @@ export class PreservationState {
 
   /**
    * A version was written to the primary: the replicas do not hold it yet, and its new content is
-   * to be audited soon (score 0 puts it first in the scheduler's line).
+   * to be audited soon in the primary (score 0 puts it first in the scheduler's line). In each
+   * replica the object joins the line without jumping it: its copy job puts it first once done.
    */
   async versionWritten(itemId: string, version: string, replicas: string[]): Promise<void> {
+    const now = Date.now();
     const m = this.redis.multi().hset(this.keys.copies(itemId), 'primary', version).zadd(this.keys.auditedAt('primary'), 0, itemId);
-    if (replicas.length > 0) m.zadd(this.keys.copiesIncomplete, 'NX', Date.now(), itemId);
+    for (const r of replicas) m.zadd(this.keys.auditedAt(r), 'NX', now, itemId);
     await m.exec();
+    if (replicas.length > 0) await this.syncCopies(itemId, replicas);
   }
 
-  /** A replica holds `version` of the item complete (every file read back and checked). */
+  /** A replica holds `version` of the item complete (every file read back and checked): its new content is audited soon. */
   async copyComplete(itemId: string, copy: string, version: string, replicas: string[]): Promise<void> {
     // The copy is of the primary's head at the time: known for the primary too, after Redis lost it.
     await this.redis
       .multi()
       .hset(this.keys.copies(itemId), copy, version)
       .hsetnx(this.keys.copies(itemId), 'primary', version)
-      .zadd(this.keys.auditedAt(copy), 'NX', 0, itemId)
+      .zadd(this.keys.auditedAt(copy), 0, itemId)
       .exec();
-    const held = await this.copiesOf(itemId);
-    if (replicas.every((r) => held[r] === held.primary)) await this.redis.zrem(this.keys.copiesIncomplete, itemId);
+    await this.syncCopies(itemId, replicas);
+  }
+
+  /** Whether every replica holds the primary's version; the incomplete set says so. */
+  private async syncCopies(itemId: string, replicas: string[]): Promise<boolean> {
+    const r = await this.redis.eval(
+      SYNC_COPIES,
+      2,
+      this.keys.copies(itemId),
+      this.keys.copiesIncomplete,
+      itemId,
+      String(Date.now()),
+      ...replicas,
+    );
+    return r === 1;
   }
 
   /** The version each copy holds complete, by copy name (the primary's is its head). */
@@ -66,25 +130,42 @@ export class PreservationState {
   // ---- audits ----------------------------------------------------------------------------------
 
   /**
-   * Keeps an audit's result: the object's time in the scheduler's line (unless the copy could not
-   * be read: it stays due), its last audit, the damaged list, and the record for the history of
-   * every copy.
+   * Keeps an audit's result, with the repairs it made, in one step: the object's time in the
+   * scheduler's line (unless the copy could not be read: it stays due), its last audit, the
+   * damaged list, the version the copy was found to hold, and the records for the history of every
+   * copy.
    */
-  async recordAudit(r: AuditRecord, allCopies: string[]): Promise<void> {
+  async recordAudit(r: AuditRecord, allCopies: string[], repairs: HistoryRecord[] = []): Promise<void> {
     const json = JSON.stringify(r);
-    const m = this.redis.multi().hset(this.keys.auditLast(r.copy), r.id, json);
+    const m = this.redis.multi();
+    m.eval(SET_LAST, 2, this.keys.auditLast(r.copy), this.keys.auditStatus(r.copy), r.id, json, r.status, r.at);
     if (r.status !== 'unreachable') m.zadd(this.keys.auditedAt(r.copy), Date.parse(r.at), r.id);
-    for (const c of allCopies) m.rpush(this.keys.auditPending(c), json);
+    if ((r.status === 'ok' || r.status === 'repaired') && r.version) m.hset(this.keys.copies(r.id), r.copy, r.version);
+    this.pushPending(m, allCopies, [json, ...repairs.map((x) => JSON.stringify(x))]);
     if (r.noGoodCopy) m.zadd(this.keys.damaged, 'NX', Date.parse(r.at), r.id);
     await m.exec();
+    if (r.copy !== 'primary' || r.version)
+      await this.syncCopies(
+        r.id,
+        allCopies.filter((c) => c !== 'primary'),
+      );
   }
 
-  /** Keeps repair records for the history of every copy. */
+  /** Keeps records (repairs as they are made) for the history of every copy. */
   async recordHistory(records: HistoryRecord[], allCopies: string[]): Promise<void> {
     if (records.length === 0) return;
     const m = this.redis.multi();
-    for (const c of allCopies) m.rpush(this.keys.auditPending(c), ...records.map((r) => JSON.stringify(r)));
+    this.pushPending(
+      m,
+      allCopies,
+      records.map((r) => JSON.stringify(r)),
+    );
     await m.exec();
+  }
+
+  private pushPending(m: ReturnType<Redis['multi']>, allCopies: string[], json: string[]): void {
+    if (json.length === 0) return;
+    for (const c of allCopies) m.rpush(this.keys.auditPending(c), ...json).ltrim(this.keys.auditPending(c), -PENDING_MAX, -1);
   }
 
   /** The object is no longer damaged (every copy audits ok or was repaired). */
@@ -120,6 +201,12 @@ export class PreservationState {
     return raw.map((j) => (j ? (JSON.parse(j) as AuditRecord) : null));
   }
 
+  /** The object's place in a copy's line: the time of its last audit, 0 for new content, null when not there. */
+  async placeInLine(copy: string, itemId: string): Promise<number | null> {
+    const s = await this.redis.zscore(this.keys.auditedAt(copy), itemId);
+    return s === null ? null : Number(s);
+  }
+
   /** Makes sure the object is in a copy's line for audits (never audited: first). */
   async track(copy: string, itemId: string): Promise<void> {
     await this.redis.zadd(this.keys.auditedAt(copy), 'NX', 0, itemId);
@@ -134,39 +221,67 @@ export class PreservationState {
     return out;
   }
 
-  /** A copy's objects: in all, never audited, audited before `cutoff` (overdue), and audited since. */
-  async auditCounts(copy: string, cutoff: number): Promise<{ total: number; fresh: number; overdue: number; within: number }> {
+  /**
+   * A copy's objects: in all, never audited, audited before `cutoff` (overdue), audited since
+   * (within), and audited before `halfway` (half a period ago: the ones a sweep's share is taken from).
+   */
+  async auditCounts(
+    copy: string,
+    cutoff: number,
+    halfway = cutoff,
+  ): Promise<{ total: number; fresh: number; overdue: number; within: number; older: number }> {
     const key = this.keys.auditedAt(copy);
-    const [total, fresh, overdue] = await Promise.all([
+    const [total, fresh, overdue, older] = await Promise.all([
       this.redis.zcard(key),
       this.redis.zcount(key, 0, 0),
       this.redis.zcount(key, '(0', `(${cutoff}`),
+      this.redis.zcount(key, '(0', `(${halfway}`),
     ]);
-    return { total, fresh, overdue, within: total - fresh - overdue };
+    return { total, fresh, overdue, within: total - fresh - overdue, older };
   }
 
-  /** Each copy's last audits by status (for the console and metrics). */
+  /** Each copy's last audits by status (for the console and metrics): counters kept with them, never a scan. */
   async statusCounts(copy: string): Promise<Record<string, number>> {
-    const counts: Record<string, number> = {};
-    let cursor = '0';
-    do {
-      const [next, flat] = await this.redis.hscan(this.keys.auditLast(copy), cursor, 'COUNT', 1000);
-      cursor = next;
-      for (let i = 1; i < flat.length; i += 2) {
-        const s = (JSON.parse(flat[i]!) as AuditRecord).status;
-        counts[s] = (counts[s] ?? 0) + 1;
-      }
-    } while (cursor !== '0');
-    return counts;
+    const h = await this.redis.hgetall(this.keys.auditStatus(copy));
+    return Object.fromEntries(Object.entries(h).flatMap(([k, v]) => (Number(v) > 0 ? [[k, Number(v)]] : [])));
   }
 
-  /** After Redis lost its data: an earlier audit as the history has it (a later one already here wins). */
+  /**
+   * After Redis lost its data: an audit as the history has it. A later audit already here wins, and
+   * new content waiting for its first audit stays first in line; the version it found, and damage
+   * with no good copy, are restored with it.
+   */
   async restoreAudit(r: AuditRecord): Promise<void> {
     const m = this.redis.multi();
-    if (r.status !== 'unreachable') m.zadd(this.keys.auditedAt(r.copy), 'GT', Date.parse(r.at), r.id);
-    const last = await this.redis.hget(this.keys.auditLast(r.copy), r.id);
-    if (!last || (JSON.parse(last) as AuditRecord).at <= r.at) m.hset(this.keys.auditLast(r.copy), r.id, JSON.stringify(r));
+    if (r.status !== 'unreachable') m.eval(RESTORE_PLACE, 1, this.keys.auditedAt(r.copy), r.id, String(Date.parse(r.at)));
+    m.eval(SET_LAST, 2, this.keys.auditLast(r.copy), this.keys.auditStatus(r.copy), r.id, JSON.stringify(r), r.status, r.at);
+    if ((r.status === 'ok' || r.status === 'repaired') && r.version) m.hset(this.keys.copies(r.id), r.copy, r.version);
     await m.exec();
+  }
+
+  /**
+   * After a rebuild: the damaged list from each copy's last audits (an object whose last audit in
+   * some copy found a file with no good copy), read a thousand at a time.
+   */
+  async restoreDamaged(copies: string[]): Promise<number> {
+    let n = 0;
+    for (const copy of copies) {
+      let cursor = '0';
+      do {
+        const [next, flat] = await this.redis.hscan(this.keys.auditLast(copy), cursor, 'COUNT', 1000);
+        cursor = next;
+        for (let i = 1; i < flat.length; i += 2) {
+          const r = JSON.parse(flat[i]!) as AuditRecord;
+          if (r.noGoodCopy) n += await this.redis.zadd(this.keys.damaged, 'NX', Date.parse(r.at), r.id);
+        }
+      } while (cursor !== '0');
+    }
+    return n;
+  }
+
+  /** After a rebuild: an item's copy status from the versions restored. */
+  async restoreCopies(itemId: string, replicas: string[]): Promise<void> {
+    if (replicas.length > 0) await this.syncCopies(itemId, replicas);
   }
 
   async rebuilt(): Promise<boolean> {

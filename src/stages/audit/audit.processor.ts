@@ -7,11 +7,13 @@
  * bandwidth when the schedule asked for it. What it finds is kept in Redis and in the history of
  * every copy; a file no copy holds good marks the object damaged and sends `item.damaged`.
  */
+import { createHash } from 'node:crypto';
 import type { EventStream } from '../../adapters/redis/event-stream.js';
 import type { MetricsStore } from '../../adapters/redis/metrics-store.js';
 import type { PreservationState } from '../../adapters/redis/preservation-state.js';
 import { type AuditRecord, auditsDue, type RepairRecord } from '../../domain/audit-record.js';
 import { RetryLater } from '../../domain/errors.js';
+import { withTimeout } from '../../domain/time.js';
 import type { Logger } from '../../log.js';
 import { auditObject } from '../../storage/audit.js';
 import { readHistory, writeHistory } from '../../storage/audit-log.js';
@@ -78,7 +80,7 @@ async function referenceOf(copies: Copy[], id: string): Promise<Inventory | null
  */
 export async function auditAndKeep(
   deps: AuditDeps,
-  job: { itemId: string; copy: string; by: 'schedule' | 'operator' },
+  job: { itemId: string; copy: string; by: 'schedule' | 'operator'; due?: number },
   log: Logger,
   bandwidth?: Bandwidth,
 ): Promise<AuditRecord> {
@@ -87,11 +89,29 @@ export async function auditAndKeep(
   const target = copies.find((c) => c.name === job.copy);
   if (!target) throw new Error(`no copy named "${job.copy}" (copies: ${names.join(', ')})`);
   const id = job.itemId;
+  if (job.due !== undefined) {
+    // Audited since it was handed out (this job ran before, and its worker died before finishing
+    // it): counted once, not twice; damage it found is announced again (the event id is fixed).
+    const place = await deps.state.placeInLine(job.copy, id);
+    const last = (await deps.state.lastAudits(job.copy, [id]))[0];
+    if (place !== null && place !== job.due && last) {
+      log.info({ copy: job.copy, at: last.at }, `${id} in ${job.copy} was audited since this audit was handed out: not again`);
+      if (last.noGoodCopy) await announceDamage(deps, last, (await deps.state.damagedSince(id)) ?? last.at, log);
+      return last;
+    }
+  }
   const reading = bandwidth ? new OcflStore(new ThrottledObjectStore(target.ocfl.store, bandwidth), deps.locks) : target.ocfl;
   const reference = await referenceOf(copies, id);
+  // A write to the object in this copy that starts and ends while a long audit reads it would
+  // make its half-written version look like damage: what is being written is noted before and
+  // after, and an audit that overlapped a write finds nothing (it runs again later).
+  const before = await writing(deps.locks, target, id);
   const audit = await auditObject(target.name, reading, id, reference);
-  if (audit.status === 'damaged' && (await beingWritten(deps.locks, target.name, id)))
-    throw new RetryLater(BUSY_RETRY_MS, `${id} is being written in ${target.name}: audited again later`);
+  if (audit.status === 'damaged') {
+    const after = await writing(deps.locks, target, id);
+    if (before.busy || after.busy || before.root !== after.root)
+      throw new RetryLater(BUSY_RETRY_MS, `${id} was being written in ${target.name} while it was audited: audited again later`);
+  }
 
   const record: AuditRecord = {
     kind: 'audit',
@@ -107,15 +127,26 @@ export async function auditAndKeep(
       ? {}
       : { findings: audit.findings.map((f) => ({ code: f.code, message: f.message, ...(f.path ? { path: f.path } : {}) })) }),
   };
-  const repairs: RepairRecord[] = [];
-  let reason = '';
+  const metric = (fn: () => Promise<void>) => fn().catch((err: Error) => log.warn({ err: { message: err.message } }, 'metric not kept'));
   if (audit.status === 'damaged' && reference) {
     const dryRun = deps.audit.repair === 'operator';
-    const r = await repairObject(copies, id, reference, { only: target.name, audit, dryRun, holding: holdingCopy(deps.locks, id) });
-    for (const a of r.actions) {
-      repairs.push({ kind: 'repair', id, at: new Date().toISOString(), ...a });
-      log.warn({ itemId: id, ...a }, `repair: ${a.path} in ${a.copy}: ${a.outcome}${a.from ? ` (from ${a.from})` : ''}`);
-    }
+    const r = await repairObject(copies, id, reference, {
+      only: target.name,
+      audit,
+      dryRun,
+      holding: holdingCopy(deps.locks, id),
+      // Each repair is kept the moment it is made: a worker killed after writing a file still leaves its record.
+      onAction: async (a) => {
+        const rec: RepairRecord = { kind: 'repair', id, at: new Date().toISOString(), ...a };
+        delete (rec as { transient?: true }).transient;
+        await deps.state.recordHistory([rec], names);
+        await metric(() => deps.metrics.inc('repairs_total', { copy: a.copy, outcome: a.outcome }));
+        log.warn({ itemId: id, ...a }, `repair: ${a.path} in ${a.copy}: ${a.outcome}${a.from ? ` (from ${a.from})` : ''}`);
+      },
+    });
+    // A copy that could not be read may hold what is missing here: no verdict until it can.
+    if (r.actions.some((a) => a.transient))
+      throw new RetryLater(BUSY_RETRY_MS, `a copy of ${id} could not be read during its repair in ${target.name}: audited again later`);
     const after = r.after[0];
     if (!dryRun && after?.status === 'ok') {
       record.status = 'repaired';
@@ -123,41 +154,37 @@ export async function auditAndKeep(
     }
     if (r.actions.some((a) => a.outcome === 'no good copy')) {
       record.noGoodCopy = true;
-      reason = 'a file that no copy holds good';
+      record.reason = 'a file that no copy holds good';
     }
     // A replica's damaged inventory or declaration is restored by copying them again, checked.
     if (target.name !== PRIMARY && r.actions.some((a) => a.outcome === 'left' && /inventory\.json|^0=/.test(a.path)))
-      await deps.jobs.replicate(id, reference.head, [target.name]);
+      await deps.jobs.replicate(id, reference.head, [target.name], { again: true });
     if (target.name === PRIMARY && r.actions.some((a) => a.outcome === 'left')) {
       record.noGoodCopy = true;
-      reason ||= "the primary's inventory or files it does not list, which only a person can set right";
+      record.reason ??= "the primary's inventory, or files it does not list: only a person can set them right";
     }
   }
   if (audit.status === 'damaged' && !reference) {
     record.noGoodCopy = true;
-    reason = 'no copy holds an inventory of it that reads good';
+    record.reason = 'no copy holds an inventory of it that reads good';
   }
   if (target.name === PRIMARY && audit.status === 'missing') {
     record.noGoodCopy = true;
-    reason = 'the object is gone from the primary';
+    record.reason = 'the object is gone from the primary';
   }
   // A replica behind the primary, or without the object, gets its copy job again.
   if (target.name !== PRIMARY && reference && (audit.status === 'missing' || (audit.version && audit.version !== reference.head)))
-    await deps.jobs.replicate(id, reference.head, [target.name]);
+    await deps.jobs.replicate(id, reference.head, [target.name], { again: true });
 
   await deps.state.recordAudit(record, names);
-  await deps.state.recordHistory(repairs, names);
-  const metric = (fn: () => Promise<void>) => fn().catch((err: Error) => log.warn({ err: { message: err.message } }, 'metric not kept'));
   await metric(() => deps.metrics.inc('audits_total', { copy: record.copy, status: record.status }));
-  for (const a of repairs) await metric(() => deps.metrics.inc('repairs_total', { copy: a.copy, outcome: a.outcome }));
 
   if (record.noGoodCopy) {
-    const since = (await deps.state.damagedSince(id)) ?? record.at;
-    await announceDamage(deps, record, since, reason, log);
+    await announceDamage(deps, record, (await deps.state.damagedSince(id)) ?? record.at, log);
   } else if ((record.status === 'ok' || record.status === 'repaired') && (await deps.state.isDamaged(id))) {
-    // Damaged no more only when no copy's last audit still finds a file without a good copy.
-    const lasts = await Promise.all(names.map((c) => deps.state.lastAudits(c, [id])));
-    if (!lasts.some(([l]) => l?.noGoodCopy)) await deps.state.clearDamaged(id);
+    // Damaged no more only once every copy's last audit is whole.
+    const lasts = await Promise.all(names.map(async (c) => (await deps.state.lastAudits(c, [id]))[0]));
+    if (lasts.every((l) => l?.status === 'ok' || l?.status === 'repaired')) await deps.state.clearDamaged(id);
   }
   const level = record.status === 'ok' ? 'info' : 'warn';
   log[level](
@@ -167,11 +194,21 @@ export async function auditAndKeep(
   return record;
 }
 
-async function announceDamage(deps: AuditDeps, r: AuditRecord, since: string, reason: string, log: Logger): Promise<void> {
+/** Whether the object is being written in a copy (its lock held), and its root inventory's digest there. */
+async function writing(locks: Locks, c: Copy, id: string): Promise<{ busy: boolean; root: string | null }> {
+  const busy = await beingWritten(locks, c.name, id);
+  const bytes = await c.ocfl.store.getBuffer(`${c.ocfl.rootOf(id)}/inventory.json`).catch(() => null);
+  return { busy, root: bytes ? createHash('sha256').update(bytes).digest('hex') : null };
+}
+
+async function announceDamage(deps: AuditDeps, r: AuditRecord, since: string, log: Logger): Promise<void> {
+  const reason = r.reason ?? 'a file that no copy holds good';
   const ev = damagedEvent(r, since, reason);
   const { added, json } = await deps.events.append(ev);
+  // Once per discovery: deliveries only with the event's first appending.
+  if (!added) return;
   await deps.deliveries.queue(deps.webhookUrls.map((url) => ({ eventId: ev.id, itemId: ev.itemId, url, body: json, type: ev.type })));
-  if (added) log.error({ itemId: r.id, copy: r.copy, files: r.files, reason }, `item.damaged: ${r.id}: ${reason}`);
+  log.error({ itemId: r.id, copy: r.copy, files: r.files, reason }, `item.damaged: ${r.id}: ${reason}`);
 }
 
 /**
@@ -192,7 +229,16 @@ export async function sweep(
   const periodMs = deps.audit.days * DAY_MS;
   let queued = 0;
   for (const c of copies) {
-    const counts = await deps.state.auditCounts(c.name, now - periodMs);
+    // A copy that does not answer gets no audits now (they would all say so): its objects stay due.
+    const down = await withTimeout(c.ocfl.ping(), 10_000, () => new Error('no answer within 10 s')).then(
+      () => null,
+      (err: Error) => err.message,
+    );
+    if (down) {
+      log.warn({ copy: c.name, reason: down }, `${c.name} cannot be reached: its audits wait for it`);
+      continue;
+    }
+    const counts = await deps.state.auditCounts(c.name, now - periodMs, now - periodMs / 2);
     const n = auditsDue({ ...counts, sweepMs: deps.audit.sweepMinutes * 60_000, periodMs, cap: SWEEP_CAP });
     const due = await deps.state.oldest(c.name, n);
     queued += await deps.jobs.audit(
@@ -255,10 +301,14 @@ async function rebuild(deps: AuditDeps, copies: Copy[], log: Logger, now: number
   let objects = 0;
   const unreadable = (root: string, reason: string) =>
     log.error({ objectRoot: root }, `the object at ${root} cannot be audited by id: ${reason}; a person must look at it`);
+  const replicas = copies.filter((c) => c.name !== PRIMARY).map((c) => c.name);
   for await (const id of deps.primary.objectIds(unreadable)) {
     for (const c of copies) await deps.state.track(c.name, id);
+    await deps.state.restoreCopies(id, replicas);
     objects++;
   }
+  const damaged = await deps.state.restoreDamaged(copies.map((c) => c.name));
+  if (damaged > 0) log.error({ damaged }, `${damaged} damaged object(s) put back on the damaged list from the history`);
   await deps.state.markRebuilt();
   log.info({ restored, objects }, `audit state rebuilt from the stored history: ${restored} audits of ${objects} objects`);
 }

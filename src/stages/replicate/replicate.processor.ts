@@ -18,6 +18,8 @@ export interface ReplicateDeps {
   replicas: Array<{ name: string; ocfl: OcflStore }>;
   state: PreservationState;
   locks: Locks;
+  /** YADDAS_S3_CREATE_BUCKETS: a replica's bucket may be created */
+  createBuckets: boolean;
 }
 
 /** How long a copy's lock lives without renewal; copying renews it. */
@@ -25,6 +27,8 @@ const COPY_LOCK_TTL_MS = 120_000;
 
 export function replicateProcessor(deps: ReplicateDeps): StageHandler<ReplicatePayload, ReplicateReturn> {
   const names = deps.replicas.map((r) => r.name);
+  // Each replica is made a storage root (bucket, declaration) on this process's first copy to it.
+  const ready = new Set<string>();
   return async (data, { log }) => {
     const replica = deps.replicas.find((r) => r.name === data.copy);
     if (!replica) {
@@ -38,6 +42,11 @@ export function replicateProcessor(deps: ReplicateDeps): StageHandler<ReplicateP
     if (!(await deps.locks.hold(lock, owner, COPY_LOCK_TTL_MS))) throw new RetryLater(30_000, `${lock} is being written by another job`);
     const renew = setInterval(() => void deps.locks.hold(lock, owner, COPY_LOCK_TTL_MS).catch(() => undefined), COPY_LOCK_TTL_MS / 3);
     try {
+      if (!ready.has(data.copy)) {
+        await replica.ocfl.ensureBucket(deps.createBuckets);
+        await replica.ocfl.ensureStorageRoot();
+        ready.add(data.copy);
+      }
       const r = await copyObject(deps.primary, replica.ocfl, data.copy, data.itemId);
       await deps.state.copyComplete(data.itemId, data.copy, r.version, names);
       if (r.status === 'copied')
@@ -54,4 +63,10 @@ export function replicateProcessor(deps: ReplicateDeps): StageHandler<ReplicateP
 }
 
 export const replicateHandler: HandlerFactory<ReplicatePayload, ReplicateReturn> = (p) =>
-  replicateProcessor({ primary: p.preservation, replicas: p.replicas, state: p.keeping, locks: p.locks });
+  replicateProcessor({
+    primary: p.preservation,
+    replicas: p.replicas,
+    state: p.keeping,
+    locks: p.locks,
+    createBuckets: p.config.s3.createBuckets || p.config.embeddedS3,
+  });
