@@ -245,6 +245,7 @@ export function preservationPage(
   s: PreservationSummary,
   damaged: Array<{ id: string; since: string } & ItemCopies>,
   incomplete: Array<{ id: string } & ItemCopies>,
+  throughput: { audits: number; mbPerSecond: number; minutes: number } | null = null,
 ): string {
   const pct = (x: number) => `${(x * 100).toFixed(x === 1 || x === 0 ? 0 : 1)}%`;
   const copies = s.copies
@@ -281,7 +282,8 @@ export function preservationPage(
 <h2>Copies</h2><table><thead><tr><th scope="col">Copy</th><th scope="col">Where</th><th scope="col">Health</th><th scope="col" class="num">Objects</th><th scope="col" class="num">Audited within ${s.auditDays} days</th><th scope="col" class="num">Overdue</th><th scope="col" class="num">Not yet audited</th><th scope="col">Last audits</th></tr></thead><tbody>${copies}</tbody></table>
 <h2>Damaged items: ${s.damaged}</h2>${damagedRows ? `<table><thead><tr><th scope="col">Item</th><th scope="col">Since</th><th scope="col">Found wrong</th></tr></thead><tbody>${damagedRows}</tbody></table>` : '<p>None: every file has a good copy.</p>'}
 <h2>Items with copies incomplete: ${s.incomplete}</h2>${incompleteRows ? `<table><thead><tr><th scope="col">Item</th><th scope="col" class="num">Complete</th><th scope="col">Version in each copy</th></tr></thead><tbody>${incompleteRows}</tbody></table>` : '<p>None: every item is in every copy.</p>'}
-<h2>Audits and repairs</h2><p>Audits since counting began: ${counts(s.audits)}. Repairs: ${counts(s.repairs)}. The full record: <code>yaddas audit report</code>.</p>`,
+<h2>Audits and repairs</h2><p>Audit throughput: ${throughput ? `${throughput.audits} audits in the last ${throughput.minutes} minutes, reading ${throughput.mbPerSecond.toFixed(1)} MB/s` : 'not measured yet (the console notes it every minute)'}.</p>
+<p>Audits since counting began: ${counts(s.audits)}. Repairs: ${counts(s.repairs)}. The full record: <code>yaddas audit report</code>.</p>`,
   );
 }
 

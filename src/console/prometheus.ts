@@ -148,6 +148,7 @@ export function createRegistry(deps: PrometheusDeps): Registry {
     'audits_total',
     ['copy', 'status'],
   );
+  counter('yaddas_audit_bytes_total', 'Bytes of content read and checked by audits, by copy.', 'audit_bytes_total', ['copy']);
   counter('yaddas_repairs_total', 'Files acted on by repairs, by copy and outcome.', 'repairs_total', ['copy', 'outcome']);
 
   histogram(registry, 'yaddas_stage_duration_seconds', 'How long stage jobs took, by stage and outcome (success, retry, failure).', () =>

@@ -32,7 +32,7 @@ import {
 import type { App } from '../app.js';
 import { pageKeys, publicUrl } from '../storage/access-layout.js';
 import { createRegistry } from './prometheus.js';
-import { itemCopies, preservationSummary } from '../ops/keeping.js';
+import { auditThroughput, itemCopies, preservationSummary } from '../ops/keeping.js';
 
 export interface ConsoleOptions {
   /** how often the charts get a point (default one a minute) */
@@ -187,10 +187,11 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
   });
   server.get('/activity', async (req, reply) => html(reply, activityPage(chrome(req, 'Activity', 'activity'), await queueStates(app))));
   server.get('/preservation', async (req, reply) => {
-    const [summary, damaged, incomplete] = await Promise.all([
+    const [summary, damaged, incomplete, points] = await Promise.all([
       preservationSummary(app),
       app.keeping.damaged(50),
       app.keeping.incomplete(50),
+      series.since(3600_000),
     ]);
     const detail = <T extends { id: string }>(rows: T[]) =>
       Promise.all(rows.map(async (r) => ({ ...r, ...(await itemCopies(app, r.id)) })));
@@ -201,6 +202,7 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
         summary,
         await detail(damaged.items),
         await detail(incomplete.ids.map((id) => ({ id }))),
+        auditThroughput(points),
       ),
     );
   });
@@ -263,11 +265,14 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
   // A point for the charts now and then (queue depth, pages preserved so far).
   const sample = async () => {
     const qs = await queueStates(app);
-    const pages = (await app.metrics.counters('pages_preserved_total')).reduce((a, x) => a + x.value, 0);
+    const total = async (name: string) => (await app.metrics.counters(name)).reduce((a, x) => a + x.value, 0);
+    const pages = await total('pages_preserved_total');
     const sum = (k: string) => qs.reduce((a, q) => a + (q.counts[k] ?? 0), 0);
     await series.add({
       t: Date.now(),
       pages,
+      audits: await total('audits_total'),
+      auditBytes: await total('audit_bytes_total'),
       waiting: sum('waiting') + sum('prioritized') + sum('delayed'),
       active: sum('active'),
       failed: sum('failed'),

@@ -23,6 +23,8 @@ export interface AuditRecord {
   files: string[];
   /** content files read and checked */
   checkedFiles: number;
+  /** their bytes */
+  checkedBytes?: number;
   /** when the audit ended (ISO 8601, UTC) */
   at: string;
   /** who asked: the schedule, or a person (yaddas audit) */

@@ -132,3 +132,20 @@ export async function itemCopies(app: OpsPorts, itemId: string): Promise<ItemCop
     damagedSince: await app.keeping.damagedSince(itemId),
   };
 }
+
+/** Audits in the last hour and the rate they read at, from the console's chart points (null: not enough points yet). */
+export function auditThroughput(
+  points: Array<{ t: number; audits?: number; auditBytes?: number }>,
+): { audits: number; mbPerSecond: number; minutes: number } | null {
+  const counted = points.filter((p) => p.audits !== undefined && p.auditBytes !== undefined);
+  if (counted.length < 2) return null;
+  const a = counted[0]!;
+  const b = counted.at(-1)!;
+  const seconds = (b.t - a.t) / 1000;
+  if (seconds <= 0) return null;
+  return {
+    audits: Math.max(0, b.audits! - a.audits!),
+    mbPerSecond: Math.max(0, b.auditBytes! - a.auditBytes!) / 1e6 / seconds,
+    minutes: Math.round(seconds / 60),
+  };
+}

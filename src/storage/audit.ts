@@ -22,6 +22,8 @@ export interface AuditResult {
   files: string[];
   findings: ValidationIssue[];
   checkedFiles: number;
+  /** bytes of content read and checked */
+  checkedBytes: number;
   at: string;
 }
 
@@ -55,13 +57,14 @@ export async function auditObject(copy: string, ocfl: OcflStore, id: string, ref
       files: [],
       findings: [{ code: ErrorCodes.STORAGE_UNAVAILABLE, message: reason }],
       checkedFiles: 0,
+      checkedBytes: 0,
       at,
     };
   }
   // Yaddaş writes every version's inventory: one missing (a validator's warning only) is damage.
   const errors = [...report.errors, ...report.warnings.filter((w) => w.code === 'W010')];
   report = { ...report, errors };
-  const base = { id, copy, findings: report.errors, checkedFiles: report.checkedFiles, at };
+  const base = { id, copy, findings: report.errors, checkedFiles: report.checkedFiles, checkedBytes: report.checkedBytes ?? 0, at };
   if (report.inventory === null && report.errors.length === 0) return { ...base, status: 'missing', files: [] };
   const version = report.inventory?.head;
   if (report.errors.length === 0) return { ...base, status: 'ok', files: [], ...(version ? { version } : {}) };

@@ -37,6 +37,8 @@ export interface ObjectReport {
   warnings: ValidationIssue[];
   /** content files read back and digested (with `checkDigests`) */
   checkedFiles: number;
+  /** their bytes (the first read of each) */
+  checkedBytes?: number;
 }
 
 type Reader = Pick<ObjectStore, 'list' | 'get' | 'getBuffer'>;
@@ -437,7 +439,7 @@ async function checkDigests(
   view: InventoryView,
   files: Map<string, number>,
   f: Findings,
-): Promise<number> {
+): Promise<{ files: number; bytes: number }> {
   const wanted = new Map<string, Array<{ alg: string; digest: string; fromManifest: boolean }>>();
   const want = (p: string, alg: string, digest: string, fromManifest: boolean) => {
     const list = wanted.get(p) ?? [];
@@ -458,6 +460,7 @@ async function checkDigests(
   const jobs = [...wanted].filter(([p]) => files.has(p));
   const results: ValidationIssue[][] = jobs.map(() => []);
   let checked = 0;
+  let bytes = 0;
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < jobs.length; i = next++) {
@@ -470,6 +473,7 @@ async function checkDigests(
       }
       const algs = [...new Set(expected.map((e) => e.alg).filter((a) => STREAMED.has(a)))] as DigestAlgorithm[];
       let got = await digestStream(body, algs);
+      bytes += got.bytes;
       const actualOf = (e: (typeof expected)[number]) => (e.alg === 'size' ? String(got.bytes) : got.digests[e.alg as DigestAlgorithm]!);
       const mismatch = () => expected.some((e) => actualOf(e) !== e.digest.toLowerCase());
       if (mismatch()) {
@@ -491,7 +495,7 @@ async function checkDigests(
   };
   await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, jobs.length) }, worker));
   for (const r of results) f.errors.push(...r);
-  return checked;
+  return { files: checked, bytes };
 }
 
 /** Validates one object from the keys stored under it (relative to the object root). */
@@ -639,7 +643,11 @@ async function checkObject(
     }
   }
 
-  if (opts.checkDigests) report.checkedFiles = await checkDigests(store, objectRoot, view, files, f);
+  if (opts.checkDigests) {
+    const c = await checkDigests(store, objectRoot, view, files, f);
+    report.checkedFiles = c.files;
+    report.checkedBytes = c.bytes;
+  }
   return finish(report);
 }
 

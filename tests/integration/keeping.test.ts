@@ -156,6 +156,24 @@ describe('copies and audits by themselves', () => {
     expect(csv).toMatch(/,repair,keep-a,second,repaired,/);
   }, 120_000);
 
+  it("a replica's lost version inventory (its root inventory whole) is found and restored by copying it again", async () => {
+    const root = h.app.preservation.rootOf('keep-a');
+    const second = replica('second').store;
+    const good = (await second.getBuffer(`${root}/v1/inventory.json`))!;
+    await second.delete([`${root}/v1/inventory.json`]);
+    const r = await yaddas(h, ['audit', 'keep-a', '--copy', 'second', '--wait', '--json']);
+    expect(r.code).toBe(1);
+    const [res] = JSON.parse(r.stdout) as Array<{ status: string; files: string[] }>;
+    expect(res).toMatchObject({ status: 'damaged' });
+    expect(res!.files).toContain('v1/inventory.json');
+    // The audit asked for the copy again; the copy job finds the replica incomplete and restores it.
+    await until(async () => (await second.getBuffer(`${root}/v1/inventory.json`))?.equals(good) === true, 60_000, 'the inventory back');
+    const again = JSON.parse((await yaddas(h, ['audit', 'keep-a', '--copy', 'second', '--wait', '--json'])).stdout) as Array<{
+      status: string;
+    }>;
+    expect(again[0]!.status).toBe('ok');
+  }, 120_000);
+
   it('the same file damaged in every copy: marked damaged, item.damaged sent, never "repaired" with wrong bytes', async () => {
     const root = h.app.preservation.rootOf('keep-a');
     const inv = (await h.app.preservation.readInventory('keep-a'))!;
@@ -195,6 +213,7 @@ describe('copies and audits by themselves', () => {
       const page = await server.inject({ method: 'GET', url: '/preservation' });
       expect(page.statusCode).toBe(200);
       expect(page.body).toContain('Damaged items: 1');
+      expect(page.body).toContain('Audit throughput:');
       expect(page.body).toMatch(/href="\/items\/keep-a"/);
       for (const copy of ['primary', 'second', 'later']) expect(page.body).toContain(`<th scope="row">${copy}</th>`);
       const metrics = (await server.inject({ method: 'GET', url: '/metrics' })).body;
@@ -202,6 +221,7 @@ describe('copies and audits by themselves', () => {
       expect(metrics).toMatch(/^yaddas_copy_reachable\{copy="later"\} 1$/m);
       expect(metrics).toMatch(/^yaddas_copy_audited_within_policy_ratio\{copy="second"\} 1$/m);
       expect(metrics).toMatch(/^yaddas_repairs_total\{copy="second",outcome="repaired"\} 1$/m);
+      expect(metrics).toMatch(/^yaddas_audit_bytes_total\{copy="primary"\} [1-9]\d*$/m);
     } finally {
       await server.close();
     }
@@ -226,6 +246,9 @@ describe('copies and audits by themselves', () => {
     expect(after.at >= before.at).toBe(true);
     const counts = await h.app.keeping.auditCounts('primary', Date.now() - 90 * 24 * 3600 * 1000);
     expect(counts).toMatchObject({ total: 1, fresh: 0, overdue: 0, within: 1 });
+    // Still damaged, and its copies known, as before.
+    expect((await h.app.keeping.damaged(10)).items.map((d) => d.id)).toEqual(['keep-a']);
+    expect((await itemCopies(h.app, 'keep-a')).copies.map((c) => c.version)).toEqual(['v1', 'v1', 'v1']);
     const report = (await yaddas(h, ['audit', 'report', '--format', 'json'])).stdout;
     expect(report).toContain('"outcome":"repaired"');
   }, 120_000);

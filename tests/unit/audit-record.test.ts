@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { auditsDue, historyCsv, type HistoryRecord, monthOf } from '../../src/domain/audit-record.js';
+import { auditThroughput } from '../../src/ops/keeping.js';
 import { Bandwidth } from '../../src/storage/throttled-store.js';
 
 const DAY = 24 * 3600 * 1000;
@@ -70,5 +71,19 @@ describe('the audit bandwidth', () => {
     const t2 = performance.now();
     await free.take(1e12);
     expect(performance.now() - t2).toBeLessThan(50);
+  });
+});
+
+describe('audit throughput on the Preservation page', () => {
+  it('is the difference between the first and last points that counted audits', () => {
+    expect(auditThroughput([])).toBeNull();
+    expect(auditThroughput([{ t: 0 }, { t: 60_000, audits: 5, auditBytes: 1e6 }])).toBeNull();
+    expect(
+      auditThroughput([
+        { t: 0, audits: 10, auditBytes: 0 },
+        { t: 60_000, audits: 20, auditBytes: 30e6 },
+        { t: 120_000, audits: 40, auditBytes: 60e6 },
+      ]),
+    ).toEqual({ audits: 30, mbPerSecond: 0.5, minutes: 2 });
   });
 });

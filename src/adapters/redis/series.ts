@@ -12,6 +12,9 @@ export interface Point {
   waiting: number;
   active: number;
   failed: number;
+  /** audits made so far, and the bytes they read (absent in points from before audits were counted) */
+  audits?: number;
+  auditBytes?: number;
 }
 
 export class Series {

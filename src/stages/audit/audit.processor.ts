@@ -121,6 +121,7 @@ export async function auditAndKeep(
     ...(audit.version ? { version: audit.version } : {}),
     files: audit.files,
     checkedFiles: audit.checkedFiles,
+    checkedBytes: audit.checkedBytes,
     at: audit.at,
     by: job.by,
     ...(audit.status === 'ok'
@@ -178,6 +179,7 @@ export async function auditAndKeep(
 
   await deps.state.recordAudit(record, names);
   await metric(() => deps.metrics.inc('audits_total', { copy: record.copy, status: record.status }));
+  await metric(() => deps.metrics.inc('audit_bytes_total', { copy: record.copy }, audit.checkedBytes));
 
   if (record.noGoodCopy) {
     await announceDamage(deps, record, (await deps.state.damagedSince(id)) ?? record.at, log);
