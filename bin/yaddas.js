@@ -4,12 +4,21 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+// A small young generation: V8 sizes it by the machine's memory (up to hundreds of MB on a big
+// one), and a command that walks a million objects (yaddas audit --all, replicate --all) would
+// hold that much for garbage alone. Measured by npm run bench:audit (docs/benchmarks.md).
+const HEAP_FLAG = '--max-semi-space-size=8';
+const hasHeapFlag = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) =>
+  a.startsWith('--max-semi-space-size'),
+);
+
 // Run straight from a shell whose `node` is older than Yaddaş needs, hand over to the Node.js that
 // scripts/setup.sh brought into .node/ (npx and npm scripts find that one first by themselves).
 const major = Number(process.versions.node.split('.')[0]);
 const brought = fileURLToPath(new URL('../.node/bin/node', import.meta.url));
-if (major < 24 && existsSync(brought)) {
-  const r = spawnSync(brought, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+if ((major < 24 && existsSync(brought)) || (major >= 24 && !hasHeapFlag)) {
+  const node = major < 24 ? brought : process.execPath;
+  const r = spawnSync(node, [HEAP_FLAG, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }
 if (major < 24) {

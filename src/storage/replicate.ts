@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { digestStream, VerifyingStream } from '../checksum/digests.js';
 import { ErrorCodes, YaddasError } from '../domain/errors.js';
+import { parallel } from '../domain/parallel.js';
 import type { OcflStore } from './ocfl-store.js';
 import { type Inventory, OBJECT_NAMASTE, versionNumber } from './ocfl.core.js';
 
@@ -28,6 +29,9 @@ export interface CopyResult {
   checked: number;
   bytes: number;
 }
+
+/** Content files copied at once per object. */
+const FILE_CONCURRENCY = 4;
 
 const sha512 = (b: Buffer) => createHash('sha512').update(b).digest('hex');
 const sidecarDigest = (b: Buffer | null) => b?.toString('utf8').trim().split(/\s+/)[0];
@@ -72,19 +76,18 @@ export async function copyObject(source: OcflStore, target: OcflStore, copyName:
   }
 
   done.status = 'copied';
-  for (const [digest, paths] of Object.entries(inv.manifest)) {
-    for (const p of paths) {
-      const key = `${root}/${p}`;
-      const existing = await target.store.get(key);
-      if (existing) {
-        if ((await digestStream(existing, ['sha512'])).digests.sha512 === digest) {
-          done.checked++;
-          continue;
-        }
-      }
-      done.bytes += await copyFile(source, target, key, digest, copyName);
+  // Content files a few at a time (each streamed, so memory stays a few parts per file): a copy of
+  // a book of large masters is bound by round trips and digests, not by one connection's speed.
+  const files = Object.entries(inv.manifest).flatMap(([digest, paths]) => paths.map((p) => ({ key: `${root}/${p}`, digest })));
+  for await (const r of parallel(files, FILE_CONCURRENCY, async ({ key, digest }) => {
+    const existing = await target.store.get(key);
+    if (existing && (await digestStream(existing, ['sha512'])).digests.sha512 === digest) return { written: false, bytes: 0 };
+    return { written: true, bytes: await copyFile(source, target, key, digest, copyName) };
+  })) {
+    if (r.written) {
       done.written++;
-    }
+      done.bytes += r.bytes;
+    } else done.checked++;
   }
   for (const v of Object.keys(inv.versions).sort((a, b) => versionNumber(a) - versionNumber(b))) {
     await copyVersionInventory(source, target, `${root}/${v}`, copyName, objectId);
