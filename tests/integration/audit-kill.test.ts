@@ -88,7 +88,7 @@ describe('an audit worker killed mid-object', () => {
     child = startAuditProcess();
     await until(async () => (await audited()) === N, 180_000, 'every object audited');
     // Let the sweeps write the history, then stop the worker.
-    await until(async () => (await h.app.keeping.pending('primary')).length === 0, 30_000, 'the history written');
+    await until(async () => (await h.app.keeping.pending('primary')).length === 0, 90_000, 'the history written');
     child.kill('SIGTERM');
     await new Promise((r) => child!.once('exit', r));
     child = null;

@@ -258,7 +258,9 @@ export async function flushHistory(deps: Pick<AuditDeps, 'state' | 'locks'>, cop
   let written = 0;
   for (const c of copies) {
     try {
-      await deps.locks.withLock(`audit-log:${c.name}`, { waitMs: 2000, ttlMs: 120_000 }, async () => {
+      // Renewed while held; a short time to live, so that a worker killed while writing holds up
+      // the next writer for seconds, not minutes (its batch is written again under the same name).
+      await deps.locks.withLock(`audit-log:${c.name}`, { waitMs: 2000, ttlMs: 15_000 }, async () => {
         for (let i = 0; i < 100; i++) {
           const batch = await deps.state.takeBatch(c.name);
           if (batch.length === 0) return;
