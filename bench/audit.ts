@@ -29,6 +29,7 @@ import { OcflStore } from '../src/storage/ocfl-store.js';
 import type { Locks } from '../src/storage/locks.js';
 import { auditObject } from '../src/storage/audit.js';
 import { digestBuffer } from '../src/checksum/digests.js';
+import { parallel } from '../src/domain/parallel.js';
 import { writeMetadata, writePages } from './lib/input.js';
 import { freePort, run, sleep } from './lib/proc.js';
 import { MB, mbps, say, secs, summaryTable, verdict, type Row } from './lib/report.js';
@@ -93,21 +94,23 @@ async function writeSmallObject(store: S3ObjectStore, ocfl: OcflStore, id: strin
   await store.put(`${root}/inventory.json.sha512`, sidecar);
 }
 
+/** Runs `fn` over `items`, `n` at a time (the project's own bounded runner). */
 async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      for (let i = next++; i < items.length; i = next++) await fn(items[i]!);
-    }),
-  );
+  for await (const _ of parallel(items, n, fn));
 }
 
-async function throughput(endpoint: string, rows: Row[]): Promise<void> {
-  const bucket = 'bench-audit';
+/** A bucket of the bench's S3 server made an OCFL storage root. */
+async function storageRoot(endpoint: string, bucket: string): Promise<{ store: S3ObjectStore; ocfl: OcflStore }> {
   const store = s3Store(endpoint, bucket);
   await store.ensureBucket(true);
   const ocfl = new OcflStore(store, NO_LOCKS);
   await ocfl.ensureStorageRoot();
+  return { store, ocfl };
+}
+
+async function throughput(endpoint: string, rows: Row[]): Promise<void> {
+  const bucket = 'bench-audit';
+  const { ocfl } = await storageRoot(endpoint, bucket);
   const ids = Array.from({ length: OBJECTS }, (_, i) => `bench-audit-${i}`);
   for (const id of ids)
     await writeObject(
@@ -227,10 +230,7 @@ async function preserveWithAndWithout(rows: Row[]): Promise<void> {
 
 async function manySmall(endpoint: string, rows: Row[]): Promise<void> {
   const bucket = 'bench-small';
-  const store = s3Store(endpoint, bucket);
-  await store.ensureBucket(true);
-  const ocfl = new OcflStore(store, NO_LOCKS);
-  await ocfl.ensureStorageRoot();
+  const { store, ocfl } = await storageRoot(endpoint, bucket);
   const ids = Array.from({ length: SMALL }, (_, i) => `small-${String(i).padStart(6, '0')}`);
   const t = performance.now();
   await pool(ids, 16, (id) => writeSmallObject(store, ocfl, id));

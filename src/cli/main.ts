@@ -9,7 +9,16 @@ import { configCommand } from './config.cmd.js';
 import { ingestCommand } from './ingest.cmd.js';
 import { verifyCommand } from './verify.cmd.js';
 import { reocrCommand } from './reocr.cmd.js';
-import { decideCommand, healthCommand, itemsCommand, pauseCommand, retryCommand, showCommand, statusCommand } from './ops.cmd.js';
+import {
+  decideCommand,
+  healthCommand,
+  type ItemsOptions,
+  itemsCommand,
+  pauseCommand,
+  retryCommand,
+  showCommand,
+  statusCommand,
+} from './ops.cmd.js';
 import { rederiveCommand } from './rederive.cmd.js';
 import { replicateCommand } from './replicate.cmd.js';
 import { auditCommand, auditReportCommand } from './audit.cmd.js';
@@ -174,21 +183,9 @@ program
   .option('--incomplete', 'only items whose copies are not all complete yet')
   .addOption(new Option('--limit <n>', 'at most this many').argParser(Number).default(50))
   .option('--json', 'as JSON')
-  .action(
-    async (opts: {
-      failed?: boolean;
-      stuck?: boolean;
-      rejected?: boolean;
-      held?: boolean;
-      inFlight?: boolean;
-      damaged?: boolean;
-      incomplete?: boolean;
-      limit?: number;
-      json?: boolean;
-    }) => {
-      await withApp((app) => itemsCommand(app, opts), { redis: true, s3: false });
-    },
-  );
+  .action(async (opts: ItemsOptions) => {
+    await withApp((app) => itemsCommand(app, opts), { redis: true, s3: false });
+  });
 
 program
   .command('show')

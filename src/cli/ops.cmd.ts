@@ -67,20 +67,20 @@ function row(r: ItemRow): string {
   return `${r.takenAt.slice(0, 19).replace('T', ' ')}  ${r.itemId.padEnd(30)} ${(r.stage ? `${where} [${r.stage}]` : where).padEnd(40)}${r.stuck ? ' STUCK' : ''}  ${r.ingestId}${reason ? `\n    ${reason}` : ''}`;
 }
 
-export async function itemsCommand(
-  app: App,
-  opts: {
-    failed?: boolean;
-    stuck?: boolean;
-    rejected?: boolean;
-    held?: boolean;
-    inFlight?: boolean;
-    damaged?: boolean;
-    incomplete?: boolean;
-    limit?: number;
-    json?: boolean;
-  },
-): Promise<number> {
+/** `yaddas items`'s options, as commander gives them. */
+export interface ItemsOptions {
+  failed?: boolean;
+  stuck?: boolean;
+  rejected?: boolean;
+  held?: boolean;
+  inFlight?: boolean;
+  damaged?: boolean;
+  incomplete?: boolean;
+  limit?: number;
+  json?: boolean;
+}
+
+export async function itemsCommand(app: App, opts: ItemsOptions): Promise<number> {
   if (opts.damaged || opts.incomplete) return keepingItems(app, opts.damaged ? 'damaged' : 'incomplete', opts.limit ?? 50, opts.json);
   const filter: ItemFilter = opts.failed
     ? 'failed'

@@ -5,8 +5,8 @@
  * own is damaged, the first replica's that reads good. Each copy is written holding its lock (no
  * copy job or other repair beside it), and every action is kept in the audit history.
  */
-import type { AuditRecord, RepairRecord } from '../domain/audit-record.js';
-import { allCopies, flushHistory } from '../stages/audit/audit.processor.js';
+import type { AuditRecord } from '../domain/audit-record.js';
+import { auditRecord, flushHistory, keepRepair, referenceOf } from '../stages/audit/audit.processor.js';
 import { LockNames } from '../storage/locks.js';
 import { type RepairResult, repairObject } from '../storage/repair.js';
 import { copies } from './audit.js';
@@ -19,38 +19,21 @@ export async function* repair(
   const all = copies(app);
   const names = all.map((c) => c.name);
   for await (const id of ids) {
-    let reference = null;
-    for (const c of all) {
-      reference = await c.ocfl.readInventory(id).catch(() => null);
-      if (reference) break;
-    }
+    const reference = await referenceOf(all, id);
     if (!reference) {
       yield { id, error: 'no copy holds an inventory of it that reads good: nothing to repair from' };
       continue;
     }
     const r = await repairObject(all, id, reference, {
       holding: (copy, fn) => app.locks.withLock(LockNames.copy(copy, id), { waitMs: 60_000, ttlMs: 120_000 }, fn),
-      // Each action kept as it is taken.
-      onAction: async (a) => {
-        const { transient: _, ...rest } = a;
-        const rec: RepairRecord = { kind: 'repair', id, at: new Date().toISOString(), ...rest };
-        app.log.warn({ itemId: id, ...a }, `repair: ${a.path} in ${a.copy}: ${a.outcome}`);
-        await app.keeping.recordHistory([rec], names);
-      },
+      onAction: keepRepair({ state: app.keeping, metrics: app.metrics }, id, names, app.log),
     });
     // Each copy's audit after the repairs is its last audit now (repaired where a file was written).
     for (const after of r.after) {
       const wrote = r.actions.some((a) => a.copy === after.copy && a.outcome === 'repaired');
       const record: AuditRecord = {
-        kind: 'audit',
-        id,
-        copy: after.copy,
-        status: after.status === 'ok' && wrote ? 'repaired' : after.status,
-        ...(after.version ? { version: after.version } : {}),
-        files: after.files,
-        checkedFiles: after.checkedFiles,
-        at: after.at,
-        by: 'operator',
+        ...auditRecord(after, 'operator'),
+        ...(after.status === 'ok' && wrote ? { status: 'repaired' as const } : {}),
         ...(r.actions.some((a) => a.copy === after.copy && a.outcome === 'no good copy')
           ? { noGoodCopy: true, reason: 'a file that no copy holds good' }
           : {}),
@@ -61,5 +44,5 @@ export async function* repair(
     if (r.after.every((a) => a.status === 'ok')) await app.keeping.clearDamaged(id);
     yield r;
   }
-  await flushHistory({ state: app.keeping, locks: app.locks }, allCopies({ primary: app.preservation, replicas: app.replicas }), app.log);
+  await flushHistory({ state: app.keeping, locks: app.locks }, all, app.log);
 }

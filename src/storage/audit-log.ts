@@ -21,7 +21,9 @@ export async function writeHistory(store: ObjectStore, records: HistoryRecord[])
   const byMonth = new Map<string, HistoryRecord[]>();
   for (const r of records) {
     const m = monthOf(r.at);
-    byMonth.set(m, [...(byMonth.get(m) ?? []), r]);
+    const list = byMonth.get(m);
+    if (list) list.push(r);
+    else byMonth.set(m, [r]);
   }
   const keys: string[] = [];
   for (const [month, rs] of byMonth) {

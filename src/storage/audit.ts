@@ -40,7 +40,16 @@ function logicalPaths(inv: Inventory | null, contentPath: string): string[] {
   return [...out];
 }
 
-export async function auditObject(copy: string, ocfl: OcflStore, id: string, reference: Inventory | null = null): Promise<AuditResult> {
+/**
+ * `reference` names the files of a copy whose own inventory is damaged: an inventory, or a way to
+ * read one, asked for only then (an audit that finds the copy's inventory whole reads no other).
+ */
+export async function auditObject(
+  copy: string,
+  ocfl: OcflStore,
+  id: string,
+  reference: Inventory | null | (() => Promise<Inventory | null>) = null,
+): Promise<AuditResult> {
   const at = new Date().toISOString();
   const root = ocfl.rootOf(id);
   let report: Awaited<ReturnType<typeof validateObject>>;
@@ -68,7 +77,12 @@ export async function auditObject(copy: string, ocfl: OcflStore, id: string, ref
   if (report.inventory === null && report.errors.length === 0) return { ...base, status: 'missing', files: [] };
   const version = report.inventory?.head;
   if (report.errors.length === 0) return { ...base, status: 'ok', files: [], ...(version ? { version } : {}) };
-  const known = report.inventory && !report.errors.some((e) => e.path === 'inventory.json') ? report.inventory : reference;
+  const known =
+    report.inventory && !report.errors.some((e) => e.path === 'inventory.json')
+      ? report.inventory
+      : typeof reference === 'function'
+        ? await reference()
+        : reference;
   const files = new Set<string>();
   for (const e of report.errors) {
     if (!e.path) continue;

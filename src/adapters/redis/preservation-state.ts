@@ -28,10 +28,8 @@ const SYNC_COPIES = `
 local primary = redis.call('HGET', KEYS[1], 'primary')
 if not primary then return -1 end
 local complete = true
-if complete then
-  for i = 3, #ARGV do
-    if redis.call('HGET', KEYS[1], ARGV[i]) ~= primary then complete = false end
-  end
+for i = 3, #ARGV do
+  if redis.call('HGET', KEYS[1], ARGV[i]) ~= primary then complete = false end
 end
 if complete then redis.call('ZREM', KEYS[2], ARGV[1]) else redis.call('ZADD', KEYS[2], 'NX', ARGV[2], ARGV[1]) end
 return complete and 1 or 0`;
@@ -130,25 +128,21 @@ export class PreservationState {
   // ---- audits ----------------------------------------------------------------------------------
 
   /**
-   * Keeps an audit's result, with the repairs it made, in one step: the object's time in the
-   * scheduler's line (unless the copy could not be read: it stays due), its last audit, the
-   * damaged list, the version the copy was found to hold, and the records for the history of every
-   * copy.
+   * Keeps an audit's result in one step: the object's time in the scheduler's line (unless the copy
+   * could not be read: it stays due), its last audit, the damaged list, the version the copy was
+   * found to hold, and the record for the history of every copy (repairs are kept as they are made).
    */
-  async recordAudit(r: AuditRecord, allCopies: string[], repairs: HistoryRecord[] = []): Promise<void> {
+  async recordAudit(r: AuditRecord, allCopies: string[]): Promise<void> {
     const json = JSON.stringify(r);
     const m = this.redis.multi();
     m.eval(SET_LAST, 2, this.keys.auditLast(r.copy), this.keys.auditStatus(r.copy), r.id, json, r.status, r.at);
     if (r.status !== 'unreachable') m.zadd(this.keys.auditedAt(r.copy), Date.parse(r.at), r.id);
     if ((r.status === 'ok' || r.status === 'repaired') && r.version) m.hset(this.keys.copies(r.id), r.copy, r.version);
-    this.pushPending(m, allCopies, [json, ...repairs.map((x) => JSON.stringify(x))]);
+    this.pushPending(m, allCopies, [json]);
     if (r.noGoodCopy) m.zadd(this.keys.damaged, 'NX', Date.parse(r.at), r.id);
     await m.exec();
-    if (r.copy !== 'primary' || r.version)
-      await this.syncCopies(
-        r.id,
-        allCopies.filter((c) => c !== 'primary'),
-      );
+    const replicas = allCopies.filter((c) => c !== 'primary');
+    if (replicas.length > 0) await this.syncCopies(r.id, replicas);
   }
 
   /** Keeps records (repairs as they are made) for the history of every copy. */

@@ -15,12 +15,12 @@ import { type AuditRecord, auditsDue, type RepairRecord } from '../../domain/aud
 import { RetryLater } from '../../domain/errors.js';
 import { withTimeout } from '../../domain/time.js';
 import type { Logger } from '../../log.js';
-import { auditObject } from '../../storage/audit.js';
+import { type AuditResult, auditObject } from '../../storage/audit.js';
 import { readHistory, writeHistory } from '../../storage/audit-log.js';
 import { type Locks, LockNames } from '../../storage/locks.js';
 import type { Inventory } from '../../storage/ocfl.core.js';
 import { OcflStore } from '../../storage/ocfl-store.js';
-import { repairObject } from '../../storage/repair.js';
+import { type RepairAction, repairObject } from '../../storage/repair.js';
 import { Bandwidth, ThrottledObjectStore } from '../../storage/throttled-store.js';
 import type { Deliveries, HandlerFactory, PreservationJobs, StageHandler } from '../stage.js';
 import { damagedEvent } from './audit.core.js';
@@ -66,7 +66,7 @@ function holdingCopy(locks: Locks, id: string) {
 }
 
 /** The inventory that names each file's right digest: the primary's, or the first replica's that reads good. */
-async function referenceOf(copies: Copy[], id: string): Promise<Inventory | null> {
+export async function referenceOf(copies: Copy[], id: string): Promise<Inventory | null> {
   for (const c of copies) {
     const inv = await c.ocfl.readInventory(id).catch(() => null);
     if (inv) return inv;
@@ -101,34 +101,24 @@ export async function auditAndKeep(
     }
   }
   const reading = bandwidth ? new OcflStore(new ThrottledObjectStore(target.ocfl.store, bandwidth), deps.locks) : target.ocfl;
-  const reference = await referenceOf(copies, id);
+  // Read when needed, once: to name what is wrong, to repair, or to compare a replica's head with
+  // the primary's. An audit of the primary that finds it whole needs none (its own inventory was read).
+  let referenceRead: Promise<Inventory | null> | undefined;
+  const referenceNow = () => (referenceRead ??= referenceOf(copies, id));
   // A write to the object in this copy that starts and ends while a long audit reads it would
   // make its half-written version look like damage: what is being written is noted before and
   // after, and an audit that overlapped a write finds nothing (it runs again later).
   const before = await writing(deps.locks, target, id);
-  const audit = await auditObject(target.name, reading, id, reference);
+  const audit = await auditObject(target.name, reading, id, referenceNow);
+  const reference = audit.status === 'damaged' || target.name !== PRIMARY ? await referenceNow() : null;
   if (audit.status === 'damaged') {
     const after = await writing(deps.locks, target, id);
     if (before.busy || after.busy || before.root !== after.root)
       throw new RetryLater(BUSY_RETRY_MS, `${id} was being written in ${target.name} while it was audited: audited again later`);
   }
 
-  const record: AuditRecord = {
-    kind: 'audit',
-    id,
-    copy: target.name,
-    status: audit.status,
-    ...(audit.version ? { version: audit.version } : {}),
-    files: audit.files,
-    checkedFiles: audit.checkedFiles,
-    checkedBytes: audit.checkedBytes,
-    at: audit.at,
-    by: job.by,
-    ...(audit.status === 'ok'
-      ? {}
-      : { findings: audit.findings.map((f) => ({ code: f.code, message: f.message, ...(f.path ? { path: f.path } : {}) })) }),
-  };
-  const metric = (fn: () => Promise<void>) => fn().catch((err: Error) => log.warn({ err: { message: err.message } }, 'metric not kept'));
+  const record = auditRecord(audit, job.by);
+  const metric = keepMetric(log);
   if (audit.status === 'damaged' && reference) {
     const dryRun = deps.audit.repair === 'operator';
     const r = await repairObject(copies, id, reference, {
@@ -136,14 +126,7 @@ export async function auditAndKeep(
       audit,
       dryRun,
       holding: holdingCopy(deps.locks, id),
-      // Each repair is kept the moment it is made: a worker killed after writing a file still leaves its record.
-      onAction: async (a) => {
-        const rec: RepairRecord = { kind: 'repair', id, at: new Date().toISOString(), ...a };
-        delete (rec as { transient?: true }).transient;
-        await deps.state.recordHistory([rec], names);
-        await metric(() => deps.metrics.inc('repairs_total', { copy: a.copy, outcome: a.outcome }));
-        log.warn({ itemId: id, ...a }, `repair: ${a.path} in ${a.copy}: ${a.outcome}${a.from ? ` (from ${a.from})` : ''}`);
-      },
+      onAction: keepRepair(deps, id, names, log),
     });
     // A copy that could not be read may hold what is missing here: no verdict until it can.
     if (r.actions.some((a) => a.transient))
@@ -194,6 +177,44 @@ export async function auditAndKeep(
     `audit of ${id} in ${record.copy}: ${record.status}`,
   );
   return record;
+}
+
+/** An audit's result as it is kept (the validator's findings only when something was found). */
+export function auditRecord(audit: AuditResult, by: AuditRecord['by']): AuditRecord {
+  return {
+    kind: 'audit',
+    id: audit.id,
+    copy: audit.copy,
+    status: audit.status,
+    ...(audit.version ? { version: audit.version } : {}),
+    files: audit.files,
+    checkedFiles: audit.checkedFiles,
+    checkedBytes: audit.checkedBytes,
+    at: audit.at,
+    by,
+    ...(audit.status === 'ok'
+      ? {}
+      : { findings: audit.findings.map((f) => ({ code: f.code, message: f.message, ...(f.path ? { path: f.path } : {}) })) }),
+  };
+}
+
+/** Metrics never fail the work they describe. */
+const keepMetric = (log: Logger) => (fn: () => Promise<void>) =>
+  fn().catch((err: Error) => log.warn({ err: { message: err.message } }, 'metric not kept'));
+
+/**
+ * Keeps each repair action the moment it is taken (history of every copy, metric, log): a worker
+ * killed after writing a file still leaves its record.
+ */
+export function keepRepair(deps: Pick<AuditDeps, 'state' | 'metrics'>, id: string, names: string[], log: Logger) {
+  const metric = keepMetric(log);
+  return async (a: RepairAction): Promise<void> => {
+    const { transient: _, ...rest } = a;
+    const rec: RepairRecord = { kind: 'repair', id, at: new Date().toISOString(), ...rest };
+    await deps.state.recordHistory([rec], names);
+    await metric(() => deps.metrics.inc('repairs_total', { copy: a.copy, outcome: a.outcome }));
+    log.warn({ itemId: id, ...a }, `repair: ${a.path} in ${a.copy}: ${a.outcome}${a.from ? ` (from ${a.from})` : ''}`);
+  };
 }
 
 /** Whether the object is being written in a copy (its lock held), and its root inventory's digest there. */
