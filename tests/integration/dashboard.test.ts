@@ -178,7 +178,6 @@ describe('dashboard', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`${base}/items`);
     const row = page.locator(`tr[data-ingest="${long.ingestId}"]`);
-    const short = page.locator(`tr[data-ingest="${good.ingestId}"]`);
     await visible(row);
     const link = row.locator('a.cut');
     expect(await link.getAttribute('title')).toBe(LONG_TITLE);
@@ -194,8 +193,28 @@ describe('dashboard', () => {
     expect((await cut(row.locator('small.cut').first())).cut).toBe(true);
     await visible(page.getByRole('link', { name: LONG_TITLE }));
     // "Where it stands" is where it is for a short name, and on screen.
-    const where = async (r: Locator) => (await r.locator('td').nth(4).boundingBox())!;
-    const [a, b] = [await where(row), await where(short)];
+    // The cells measured in one go in the page: the list is refreshed live (its rows replaced), and
+    // separate measurements can straddle a refresh and find a row gone.
+    type Box = { x: number; width: number };
+    const where = async (...ids: string[]): Promise<Box[]> => {
+      let boxes: Box[] | null = null;
+      await until(
+        async () =>
+          (boxes = await page.evaluate((wanted) => {
+            const out: Box[] = [];
+            for (const id of wanted) {
+              const r = document.querySelector(`tr[data-ingest="${id}"]`)?.querySelectorAll('td')[4]?.getBoundingClientRect();
+              if (!r) return null;
+              out.push({ x: r.x, width: r.width });
+            }
+            return out;
+          }, ids)) !== null,
+        10_000,
+        `the rows of ${ids.join(', ')} on screen`,
+      );
+      return boxes!;
+    };
+    const [a, b] = (await where(long.ingestId, good.ingestId)) as [Box, Box];
     expect(a.x).toBe(b.x);
     expect(a.width).toBe(b.width);
     expect(a.x + a.width).toBeLessThanOrEqual(1280);
@@ -207,7 +226,7 @@ describe('dashboard', () => {
     await contains(rej, 'rejected');
     expect(await rej.locator('a.cut').getAttribute('title')).toBe(LONG_FOLDER);
     expect((await cut(rej.locator('a.cut'))).cut).toBe(true);
-    const w = await where(rej);
+    const [w] = (await where(long.rejectedId)) as [Box];
     expect(w.x + w.width).toBeLessThanOrEqual(1280);
 
     // The item's own heading: at most two lines, the whole title on hover.
