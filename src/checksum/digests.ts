@@ -111,3 +111,12 @@ export function digestBuffer(buf: Buffer | string): Digests {
     md5: createHash('md5').update(buf).digest('hex'),
   };
 }
+
+/** The listed algorithms' digests of a file (any of md5, sha1, sha256, sha512), in one read. */
+export async function digestFileWith(file: string, algorithms: readonly string[]): Promise<Record<string, string>> {
+  const hashes = algorithms.map((a) => [a, createHash(a)] as const);
+  for await (const chunk of createReadStream(file, { highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>) {
+    for (const [, h] of hashes) h.update(chunk);
+  }
+  return Object.fromEntries(hashes.map(([a, h]) => [a, h.digest('hex')]));
+}

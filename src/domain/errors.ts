@@ -19,6 +19,12 @@ export const ErrorCodes = {
   TOO_MANY_PAGES: 'TOO_MANY_PAGES',
   /** an identifier already used by a different item: held for an operator, rejected by one */
   IDENTIFIER_IN_USE: 'IDENTIFIER_IN_USE',
+  // what the scanner station listed does not match what arrived (checksum manifests, BagIt)
+  CHECKSUM_MISMATCH: 'CHECKSUM_MISMATCH',
+  LISTED_FILE_MISSING: 'LISTED_FILE_MISSING',
+  UNLISTED_FILE: 'UNLISTED_FILE',
+  INVALID_MANIFEST: 'INVALID_MANIFEST',
+  INVALID_BAG: 'INVALID_BAG',
   // storage went wrong and retries did not help (failures)
   STORED_COPY_MISMATCH: 'STORED_COPY_MISMATCH',
   STAGED_FILE_CHANGED: 'STAGED_FILE_CHANGED',

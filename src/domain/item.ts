@@ -1,4 +1,5 @@
 /** The values that describe an item on its way through the pipeline. */
+import type { FixityAlgorithm } from './fixity-manifest.js';
 import type { OcrChoice } from './ocr-languages.js';
 import type { Digests } from '../checksum/digests.js';
 import type { Problem } from './errors.js';
@@ -6,12 +7,32 @@ import type { ItemMetadata } from './metadata.js';
 
 /** A file of the item that will be preserved. */
 export interface IngestFile {
-  role: 'page' | 'metadata';
+  /** 'submission': kept as received beside the masters (checksum manifests, a bag's tag files and other payload) */
+  role: 'page' | 'metadata' | 'submission';
   /** 1-based page number (pages only) */
   page?: number;
+  /** 1-based place among the submission files (their job keys) */
+  index?: number;
   /** path relative to the staged item folder (for a single-file item: its name) */
   path: string;
   size: number;
+  /** where it goes in the object, when not a master or metadata.json (submission files) */
+  logicalPath?: string;
+  /** the digests a checksum manifest or bag lists for it: compared before it is stored, and again as it is */
+  expected?: Partial<Record<FixityAlgorithm, string>>;
+  /** the manifests that list it, relative to the item */
+  listedIn?: string[];
+}
+
+/** What the item's checksum manifests or bag said, and that every listed digest matched. */
+export interface SubmissionFixity {
+  /** 'bag': a BagIt bag; 'manifests': checksum files beside the pages */
+  kind: 'bag' | 'manifests';
+  manifests: Array<{ path: string; algorithm: FixityAlgorithm[]; files: number }>;
+  /** a bag's version and bag-info.txt, labels in order */
+  bag?: { version?: string; info: Array<[string, string]> };
+  /** metadata keys filled from bag-info.txt where metadata.json was silent */
+  metadataFromBagInfo?: string[];
 }
 
 /**
@@ -38,6 +59,8 @@ export interface IngestManifest {
   maxPages?: number;
   /** an operator accepted it as the item's new version (yaddas accept): never held */
   accepted?: boolean;
+  /** the scanner station's checksum manifests or the bag it came as (absent: neither) */
+  fixity?: SubmissionFixity;
 }
 
 /** What a photograph says about itself (EXIF, IPTC, XMP), reduced to what catalogues use. */

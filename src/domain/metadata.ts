@@ -31,6 +31,8 @@ export interface ItemMetadata {
   subject?: string | TextOrMap[];
   description?: TextOrMap;
   rights?: string;
+  /** the institution it came from, when not the installation's own (a bag's Source-Organization) */
+  sourceOrganization?: string;
   collections?: string[];
   ocrLanguages?: string | string[];
   /** a deliberate replacement of the item with this identifier (never held as a mistaken reuse) */
@@ -49,7 +51,7 @@ function describe(e: ErrorObject): string {
   const where = e.instancePath ? `"${e.instancePath.slice(1).replace(/\//g, '.')}"` : 'the file';
   switch (e.keyword) {
     case 'additionalProperties':
-      return `unknown key "${String(e.params.additionalProperty)}" (allowed: identifier, type, title, creator, date, language, subject, description, rights, collections, ocrLanguages, replaces, or keys starting with x-)`;
+      return `unknown key "${String(e.params.additionalProperty)}" (allowed: identifier, type, title, creator, date, language, subject, description, sourceOrganization, rights, collections, ocrLanguages, replaces, or keys starting with x-)`;
     case 'enum':
       return `${where} must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'type':
@@ -95,6 +97,50 @@ function describeAll(errors: ErrorObject[]): string[] {
     out.push(types.length > 0 ? `${where} must be ${types.map(typeWord).join(' or ')}` : describe(es[0]!));
   }
   return [...new Set(out)];
+}
+
+/** Whether a metadata value (one key's) is valid on its own: how fields from other sources are admitted. */
+export function validField(key: string, value: unknown): boolean {
+  return validate({ [key]: value }).length === 0;
+}
+
+/**
+ * The labels of a BagIt bag-info.txt that describe the item (RFC 8493 §2.2.2's reserved ones,
+ * and Title/Date/Creator/Rights as bagging tools such as Bagger and Archivematica write them),
+ * and the metadata key each fills. Only where metadata.json is silent: metadata.json wins.
+ */
+const BAG_INFO_FIELDS: ReadonlyArray<[label: string, key: keyof ItemMetadata]> = [
+  ['External-Identifier', 'identifier'],
+  ['Title', 'title'],
+  ['DC-Title', 'title'],
+  ['Source-Organization', 'sourceOrganization'],
+  ['Date', 'date'],
+  ['DC-Date', 'date'],
+  ['Creator', 'creator'],
+  ['DC-Creator', 'creator'],
+  ['External-Description', 'description'],
+  ['Rights', 'rights'],
+  ['DC-Rights', 'rights'],
+  ['Language', 'language'],
+];
+
+/** metadata.json's values, with the bag's filling only what it leaves out; and which keys the bag filled. */
+export function withBagInfo(
+  md: ItemMetadata | null,
+  info: ReadonlyArray<[string, string]>,
+): { metadata: ItemMetadata | null; filled: string[] } {
+  const out: ItemMetadata = { ...(md ?? {}) };
+  const filled: string[] = [];
+  for (const [label, key] of BAG_INFO_FIELDS) {
+    if (out[key] !== undefined) continue;
+    const value = info.find(([l]) => l.toLowerCase() === label.toLowerCase())?.[1]?.trim();
+    if (!value) continue;
+    const typed = key === 'language' ? value.toLowerCase() : value;
+    if (!validField(key, typed)) continue;
+    (out as Record<string, unknown>)[key] = typed;
+    filled.push(key);
+  }
+  return { metadata: filled.length === 0 ? md : out, filled };
 }
 
 /** Parses and validates the bytes of a metadata.json. */

@@ -11,16 +11,21 @@ import path from 'node:path';
 import { copyVerified, exists, listItem, moveEntry, writeFileAtomic } from '../adapters/local-fs.js';
 import { ErrorCodes, rejection, type Problem } from '../domain/errors.js';
 import { ingestIdTime, isValidItemId, makeIngestId, makeItemId } from '../domain/ids.js';
-import type { IngestFile, IngestManifest } from '../domain/item.js';
-import { displayTitle, type ItemMetadata, type MetadataResult, parseMetadata } from '../domain/metadata.js';
+import type { IngestFile, IngestManifest, SubmissionFixity } from '../domain/item.js';
+import { displayTitle, type ItemMetadata, type MetadataResult, parseMetadata, withBagInfo } from '../domain/metadata.js';
 import type { Logger } from '../log.js';
 import type { Queues } from '../pipeline/queues.js';
 import type { StatusStore } from '../adapters/redis/status-store.js';
 import { rejectionText, Staging } from '../domain/staging.js';
 import { maxNameBytes } from '../storage/name-limits.js';
-import { layoutItem } from './rules.core.js';
+import { digestFileWith } from '../checksum/digests.js';
+import type { ListedEntry } from '../domain/inbox.js';
+import { BAG_TAG_FILES, type FixityPlan, planFixity } from './fixity.core.js';
+import { type ItemLayout, layoutItem } from './rules.core.js';
 
 const MAX_METADATA_BYTES = 1024 * 1024;
+/** A checksum manifest larger than this is not read (a million lines of SHA-512 is 150 MB; 16 MiB holds 100,000). */
+const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 /** Times taking a staged item may be tried on start-up before it is set aside as failed. */
 const MAX_ADMIT_ATTEMPTS = 3;
 
@@ -107,10 +112,10 @@ export class Intake {
     const metadataFile = structure.ok
       ? structure.layout.metadataFile
       : !original && listing.kind === 'dir'
-        ? listing.entries.find((e) => e.path === 'metadata.json' && e.kind === 'file')
+        ? listing.entries.find((e) => (e.path === 'metadata.json' || e.path === 'data/metadata.json') && e.kind === 'file')
         : undefined;
     if (metadataFile) {
-      const file = path.join(staged.toString(), 'metadata.json');
+      const file = path.join(staged.toString(), metadataFile.path);
       const bytes = metadataFile.size > MAX_METADATA_BYTES ? null : await fs.readFile(file);
       const parsed: MetadataResult = bytes ? parseMetadata(bytes) : { ok: false, errors: ['the file is larger than 1 MiB'] };
       if (parsed.ok) metadata = parsed.metadata;
@@ -121,10 +126,27 @@ export class Intake {
               ErrorCodes.INVALID_METADATA,
               `${e[0]!.toUpperCase()}${e.slice(1)}.`,
               'Correct metadata.json (see docs/metadata.md for its keys), or remove it.',
-              'metadata.json',
+              metadataFile.path,
               parsed.detail,
             ),
           );
+        }
+      }
+    }
+    // The scanner station's checksum manifests (or the bag's): read now, their digests compared
+    // before anything is stored. A bag's bag-info.txt may name the item, so this comes before its id.
+    const checked = structure.ok ? await this.checkFixity(staged.toString(), structure.layout, listing.entries) : null;
+    let fixity: SubmissionFixity | undefined;
+    if (structure.ok && checked && (structure.layout.bag || checked.plan.manifests.length > 0)) {
+      const bag = structure.layout.bag;
+      fixity = { kind: bag ? 'bag' : 'manifests', manifests: checked.plan.manifests };
+      if (bag) {
+        fixity.bag = { info: checked.plan.bagInfo ?? [], ...(checked.plan.bagVersion ? { version: checked.plan.bagVersion } : {}) };
+        // bag-info.txt describes the item where metadata.json is silent (metadata.json wins)
+        const merged = withBagInfo(metadata, checked.plan.bagInfo ?? []);
+        if (merged.filled.length > 0) {
+          metadata = merged.metadata;
+          fixity.metadataFromBagInfo = merged.filled;
         }
       }
     }
@@ -135,7 +157,7 @@ export class Intake {
       nameBytes: maxNameBytes({ objectId: itemId, itemName: name, embeddedS3: this.deps.limits.embeddedS3, areas: this.deps.limits.areas }),
     };
     const laid = layoutItem(name, listing.kind, listing.entries, this.deps.markerName, { nameBadEncoding, limits });
-    const problems: Problem[] = [...(laid.ok ? [] : laid.problems), ...metadataProblems];
+    const problems: Problem[] = [...(laid.ok ? [] : laid.problems), ...metadataProblems, ...(checked?.problems ?? [])];
 
     // Problems in the structure stop here; problems in metadata.json alone still let the pages
     // be inspected, so that REJECTED.txt lists everything wrong with the item at once.
@@ -169,13 +191,24 @@ export class Intake {
 
     const layout = laid.layout;
     const prefix = layout.kind === 'folder' ? `${name}/` : '';
-    const files: IngestFile[] = layout.pages.map((p, i) => ({
-      role: 'page',
-      page: i + 1,
-      path: layout.kind === 'folder' ? prefix + p.path : name,
-      size: p.size,
-    }));
-    if (layout.metadataFile) files.push({ role: 'metadata', path: `${prefix}metadata.json`, size: layout.metadataFile.size });
+    const withExpected = (f: IngestFile, at: string): IngestFile => {
+      const e = checked?.plan.expected[at];
+      return e ? { ...f, expected: e.digests, listedIn: e.listedIn } : f;
+    };
+    const files: IngestFile[] = layout.pages.map((p, i) =>
+      withExpected({ role: 'page', page: i + 1, path: layout.kind === 'folder' ? prefix + p.path : name, size: p.size }, p.path),
+    );
+    if (layout.metadataFile)
+      files.push(
+        withExpected(
+          { role: 'metadata', path: prefix + layout.metadataFile.path, size: layout.metadataFile.size },
+          layout.metadataFile.path,
+        ),
+      );
+    for (const [i, f] of layout.submission.entries())
+      files.push(
+        withExpected({ role: 'submission', index: i + 1, path: prefix + f.path, size: f.size, logicalPath: f.logicalPath }, f.path),
+      );
     const manifest: IngestManifest = {
       ingestId,
       itemId,
@@ -189,12 +222,49 @@ export class Intake {
       ...(problems.length > 0 ? { problems } : {}),
       maxPages: this.deps.limits.maxPages,
       ...(accepted ? { accepted } : {}),
+      ...(fixity ? { fixity } : {}),
       ocr: this.deps.ocr.enabled
         ? ocrChoice(metadata, this.deps.ocr.languages, layout.kind)
         : { run: false, reason: 'OCR is turned off (ocr.enabled, YADDAS_OCR)' },
     };
     await this.start(manifest);
     return { ingestId, itemId, sourceName: name, status: 'queued' };
+  }
+
+  /**
+   * Reads the item's checksum manifests (and a bag's bagit.txt, bag-info.txt, fetch.txt), checks
+   * them against what arrived, and compares the digests of every listed file that is not a page
+   * (metadata.json, tag files, other payload): pages are compared by inspect, one job each.
+   */
+  private async checkFixity(dir: string, layout: ItemLayout, entries: ListedEntry[]): Promise<{ plan: FixityPlan; problems: Problem[] }> {
+    if (layout.kind !== 'folder' || (layout.manifests.length === 0 && !layout.bag))
+      return { plan: planFixity(layout, [], new Map()), problems: [] };
+    const regular = entries.filter((e) => e.kind === 'file' && !e.badEncoding);
+    const texts = new Map<string, string>();
+    const toRead = [...layout.manifests.map((m) => m.path), ...(layout.bag ? BAG_TAG_FILES : [])];
+    for (const p of toRead) {
+      const e = regular.find((x) => x.path === p);
+      if (!e || e.size > MAX_MANIFEST_BYTES) continue;
+      texts.set(p, new TextDecoder('utf-8').decode(await fs.readFile(path.join(dir, p))));
+    }
+    const plan = planFixity(layout, regular, texts);
+    const pages = new Set(layout.pages.map((p) => p.path));
+    const problems = [...plan.problems];
+    for (const [file, e] of Object.entries(plan.expected)) {
+      if (pages.has(file)) continue;
+      const got = await digestFileWith(path.join(dir, file), Object.keys(e.digests));
+      const wrong = Object.entries(e.digests).find(([a, want]) => got[a] !== want);
+      if (wrong)
+        problems.push(
+          rejection(
+            ErrorCodes.CHECKSUM_MISMATCH,
+            `The file is not the one listed in ${e.listedIn.join(', ')}: its ${wrong[0].toUpperCase()} is ${got[wrong[0]]}, the list says ${wrong[1]}.`,
+            'Copy it again from where the item was made (or make the manifest again if the file is right), then drop the item again.',
+            file,
+          ),
+        );
+    }
+    return { plan, problems };
   }
 
   private async start(manifest: IngestManifest): Promise<void> {

@@ -5,7 +5,9 @@
 import { ErrorCodes, rejection, type Problem } from '../domain/errors.js';
 import { naturalCompare } from '../domain/ids.js';
 import { type EntryKind, type InboxSnapshot, isIgnoredInside, type ListedEntry } from '../domain/inbox.js';
+import { type ManifestKind, manifestKind } from '../domain/fixity-manifest.js';
 import { type ItemLimits, NO_LIMITS, nameTooLong, tooManyPages } from '../domain/limits.js';
+import { LogicalPaths } from '../storage/ocfl.core.js';
 
 /** Names that cannot be stored or shown safely: control characters, backslashes, dot segments. */
 export function unsafeNameReason(name: string): string | undefined {
@@ -60,7 +62,23 @@ export interface ItemLayout {
   metadataFile?: ListedEntry;
   /** kept with the item in the done area, not preserved */
   ignored: string[];
+  /** preserved as received beside the masters: checksum manifests, a bag's tag files and other payload */
+  submission: SubmittedFile[];
+  /** the checksum manifests among them, which every file they list is checked against */
+  manifests: Array<{ path: string; kind: ManifestKind }>;
+  /** the item is a BagIt bag; its pages are the files directly in pageDir ("data/" or "data/masters/") */
+  bag?: { pageDir: string };
 }
+
+/** A file preserved as received, not as a page: where it is in the item and in the object. */
+export interface SubmittedFile {
+  path: string;
+  size: number;
+  logicalPath: string;
+}
+
+/** The file that makes a folder a BagIt bag (RFC 8493 §2.1.1). */
+export const BAG_DECLARATION = 'bagit.txt';
 
 /**
  * Checks an item's structure: the cheap, certain problems found without reading any content.
@@ -115,12 +133,21 @@ export function layoutItem(
     const long = nameTooLong(name, limits);
     if (long && !nameProblem) problems.push(long);
     if (problems.length > 0 || !file) return { ok: false, problems };
-    return { ok: true, layout: { kind: 'file', pages: [file], ignored: [] } };
+    return { ok: true, layout: { kind: 'file', pages: [file], ignored: [], submission: [], manifests: [] } };
   }
 
   const pages: ListedEntry[] = [];
   const ignored: string[] = [];
+  const submission: SubmittedFile[] = [];
+  const manifests: ItemLayout['manifests'] = [];
   let metadataFile: ListedEntry | undefined;
+  // A BagIt bag (bagit.txt at the top) is read by its own rules: its pages are the payload files
+  // directly in data/ (or in data/masters/, as Yaddaş exports them); every other payload file and
+  // every tag file is preserved beside them under submission/, as received.
+  const isBag = entries.some((e) => e.path === BAG_DECLARATION && e.kind === 'file');
+  const pageDir = isBag ? (entries.some((e) => e.path === 'data/masters' && e.kind === 'dir') ? 'data/masters/' : 'data/') : '';
+  const metadataPath = isBag ? 'data/metadata.json' : 'metadata.json';
+  const topNames = entries.filter((e) => !e.path.includes('/') && e.kind === 'file').map((e) => e.path);
   for (const e of entries) {
     if (e.badEncoding) {
       problems.push(
@@ -161,25 +188,42 @@ export function layoutItem(
       continue;
     }
     if (e.kind === 'dir') {
-      if (!isIgnoredInside(e.path, markerName)) {
+      if (!isBag && !isIgnoredInside(e.path, markerName)) {
         problems.push(
           rejection(
             ErrorCodes.NESTED_FOLDER,
             'Folders inside an item are not supported.',
-            'Put all page images directly in the item folder, or make each sub-folder an item of its own.',
+            'Put all page images directly in the item folder, or make each sub-folder an item of its own (a BagIt bag may have folders: it needs its bagit.txt).',
             e.path,
           ),
         );
       }
       continue;
     }
-    if (e.path.includes('/')) continue; // inside a nested folder, already reported
+    if (!isBag && e.path.includes('/')) continue; // inside a nested folder, already reported
     if (isIgnoredInside(e.path, markerName)) {
       ignored.push(e.path);
       continue;
     }
-    if (e.path === 'metadata.json') {
+    if (e.path === metadataPath) {
       metadataFile = e;
+      continue;
+    }
+    const inPageDir = e.path.startsWith(pageDir) && !e.path.slice(pageDir.length).includes('/');
+    const kind = isBag ? undefined : manifestKind(e.path, topNames);
+    if (!inPageDir || kind) {
+      // a tag file, a payload file that is not a page, or a checksum manifest: kept as received
+      const long = nameTooLong(e.path, limits);
+      if (long) {
+        problems.push(long);
+        continue;
+      }
+      submission.push({ path: e.path, size: e.size, logicalPath: LogicalPaths.submission(e.path) });
+      if (kind) manifests.push({ path: e.path, kind });
+      else if (isBag && !e.path.startsWith('data/')) {
+        const bagKind = manifestKind(e.path);
+        if (bagKind && (bagKind.kind === 'bagit' || bagKind.kind === 'tagmanifest')) manifests.push({ path: e.path, kind: bagKind });
+      }
       continue;
     }
     if (e.size === 0) {
@@ -201,14 +245,23 @@ export function layoutItem(
     problems.push(
       rejection(
         ErrorCodes.EMPTY_ITEM,
-        'The folder holds no page images.',
-        'Put the scanned page images in the folder, then drop it again.',
+        isBag ? `The bag holds no page images directly in ${pageDir}.` : 'The folder holds no page images.',
+        isBag
+          ? "Put the page images directly in the bag's data/ folder (or data/masters/), update its manifests, then drop it again."
+          : 'Put the scanned page images in the folder, then drop it again.',
       ),
     );
   }
   if (problems.length > 0) return { ok: false, problems };
   pages.sort((a, b) => naturalCompare(a.path, b.path));
-  const layout: ItemLayout = { kind: 'folder', pages, ignored: ignored.sort(naturalCompare) };
+  const layout: ItemLayout = {
+    kind: 'folder',
+    pages,
+    ignored: ignored.sort(naturalCompare),
+    submission: submission.sort((a, b) => naturalCompare(a.path, b.path)),
+    manifests,
+    ...(isBag ? { bag: { pageDir } } : {}),
+  };
   if (metadataFile) layout.metadataFile = metadataFile;
   return { ok: true, layout };
 }

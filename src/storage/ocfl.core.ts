@@ -189,6 +189,10 @@ export const LogicalPaths = {
   master: (name: string) => `masters/${name}`,
   metadata: 'metadata.json',
   itemRecord: 'item.json',
+  /** what arrived with the masters, as received: checksum manifests, a bag's tag files and other payload */
+  submission: (path: string) => `submission/${path}`,
+  /** the METS document describing the whole object as of its version */
+  mets: 'mets.xml',
   /** OCR outputs, costly to make again: per view ({nnnn}) and the item's full text */
   ocrDir: 'ocr/',
   ocrText: (key: string) => `ocr/${key}.txt`,

@@ -122,6 +122,7 @@ export async function writeItem(dir: string, files: Record<string, Buffer | stri
   const out: Record<string, Buffer> = {};
   for (const [name, content] of Object.entries(files)) {
     const b = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
+    await fs.mkdir(path.dirname(path.join(dir, name)), { recursive: true });
     await fs.writeFile(path.join(dir, name), b);
     out[name] = b;
   }

@@ -3,7 +3,7 @@
  * values. Built only from the ingest's data, so that a retried commit writes identical bytes.
  */
 import { digestBuffer, type Digests } from '../../checksum/digests.js';
-import type { HeldDetail, IngestManifest, InspectResult, StoreResult } from '../../domain/item.js';
+import type { HeldDetail, IngestManifest, InspectResult, StoreResult, SubmissionFixity } from '../../domain/item.js';
 import { displayTitle, type ItemMetadata, sameTitle } from '../../domain/metadata.js';
 import type { Target } from '../prepare/prepare.stage.js';
 import {
@@ -41,6 +41,10 @@ export interface ItemRecord {
     digests: Digests;
   }>;
   ignoredFiles: string[];
+  /** files kept as received beside the masters (checksum manifests, a bag's tag files and other payload) */
+  submission?: Array<{ path: string; logicalPath: string; size: number; digests: Digests }>;
+  /** the scanner station's manifests or the bag the item came as, every listed digest having matched */
+  fixity?: SubmissionFixity;
   events: Array<{ type: string; at: string; outcome: 'success'; detail: string; agent: string }>;
 }
 
@@ -71,6 +75,24 @@ export function buildItemRecord(
   const meta = m.files.find((f) => f.role === 'metadata');
   const metaStored = meta ? stored[meta.path] : undefined;
   const agent = 'Yaddaş';
+  const submission = m.files
+    .filter((f) => f.role === 'submission')
+    .map((f) => {
+      const st = stored[f.path]!;
+      return { path: f.path.slice(f.path.indexOf('/') + 1), logicalPath: st.logicalPath, size: st.size, digests: st.digests };
+    });
+  const listed = m.files.filter((f) => f.expected);
+  const fixityEvents: ItemRecord['events'] = m.fixity
+    ? [
+        {
+          type: 'fixity check',
+          at: m.takenAt,
+          outcome: 'success',
+          detail: `${[...new Set(m.fixity.manifests.flatMap((x) => x.algorithm))].map((a) => a.toUpperCase()).join(' and ')} listed in ${m.fixity.manifests.map((x) => x.path).join(', ')}${m.fixity.kind === 'bag' ? ' (a BagIt bag)' : ''} compared with ${listed.length} file(s) as received: all matched`,
+          agent,
+        },
+      ]
+    : [];
   return {
     format: ITEM_RECORD_FORMAT,
     id: m.itemId,
@@ -82,7 +104,10 @@ export function buildItemRecord(
     metadataFile: metaStored ? { logicalPath: metaStored.logicalPath, size: metaStored.size, digests: metaStored.digests } : null,
     pages,
     ignoredFiles: m.ignored,
+    ...(submission.length > 0 ? { submission } : {}),
+    ...(m.fixity ? { fixity: m.fixity } : {}),
     events: [
+      ...fixityEvents,
       {
         type: 'format identification',
         at: m.takenAt,

@@ -5,7 +5,7 @@
  */
 import type { Problem } from '../../domain/errors.js';
 import { pageKey } from '../../domain/ids.js';
-import type { InspectResult } from '../../domain/item.js';
+import type { IngestFile, InspectResult } from '../../domain/item.js';
 import { tooManyPages } from '../../domain/limits.js';
 import { failWith, hasFailures, type IngestCore, jobRef, type StageSpec } from '../stage.js';
 
@@ -17,6 +17,9 @@ export interface InspectPayload {
   path: string;
   /** its size when taken (absent in jobs queued by an earlier release) */
   size?: number;
+  /** digests a checksum manifest lists for it, compared before anything else */
+  expected?: IngestFile['expected'];
+  listedIn?: string[];
 }
 
 export type InspectReturn = { path: string; ok: true; result: InspectResult } | { path: string; ok: false; problem: Problem };
@@ -27,8 +30,12 @@ export interface InspectSlice {
 }
 
 /** The key of a file's job: its page number, or "meta" for metadata.json. */
-export const fileKey = (f: { role: string; page?: number }): string =>
-  f.role === 'page' && f.page !== undefined ? pageKey(f.page) : 'meta';
+export const fileKey = (f: { role: string; page?: number; index?: number }): string =>
+  f.role === 'page' && f.page !== undefined
+    ? pageKey(f.page)
+    : f.role === 'submission' && f.index !== undefined
+      ? `sub-${pageKey(f.index)}`
+      : 'meta';
 
 export const inspectStage: StageSpec<'inspect', InspectPayload, InspectReturn, IngestCore & InspectSlice> = {
   name: 'inspect',
@@ -37,7 +44,16 @@ export const inspectStage: StageSpec<'inspect', InspectPayload, InspectReturn, I
   fanOut: (s) =>
     s.manifest.files
       .filter((f) => f.role === 'page')
-      .map((f) => ({ key: fileKey(f), data: { ...jobRef(s), page: f.page ?? 0, path: f.path, size: f.size } })),
+      .map((f) => ({
+        key: fileKey(f),
+        data: {
+          ...jobRef(s),
+          page: f.page ?? 0,
+          path: f.path,
+          size: f.size,
+          ...(f.expected ? { expected: f.expected, listedIn: f.listedIn ?? [] } : {}),
+        },
+      })),
   fold(s, results, failures) {
     if (hasFailures(failures)) return failWith(s, 'inspection', failures);
     const problems: Problem[] = [...(s.manifest.problems ?? [])];

@@ -46,6 +46,16 @@ export function storeProcessor(deps: { stagingDir: string; ocfl: OcflStore }): S
     const { contentPath, digests } = await deps.ocfl.putContent(data.objectId, data.version, data.logicalPath, open, data.size, {
       onProgress,
     });
+    // Checked against the manifest on taking; the same file read again must give the same digests.
+    for (const [algorithm, want] of Object.entries(data.expected ?? {})) {
+      const got = (digests as unknown as Record<string, string>)[algorithm];
+      if (got !== undefined && got !== want)
+        throw new YaddasError(
+          ErrorCodes.STAGED_FILE_CHANGED,
+          `The staged file ${data.path} changed after it was checked against its checksum manifest (its ${algorithm.toUpperCase()} is now ${got}, the manifest says ${want}).`,
+          { permanent: true },
+        );
+    }
     const s = (performance.now() - started) / 1000;
     log.info(
       { file: data.logicalPath, bytes: size, seconds: Number(s.toFixed(3)), mbps: Number((size / 1e6 / s).toFixed(1)) },

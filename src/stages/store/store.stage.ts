@@ -3,7 +3,7 @@
  * version prepare chose, its three digests computed in the same read, and read back, one job per
  * file. Runs where the staged files are.
  */
-import type { StoreResult } from '../../domain/item.js';
+import type { IngestFile, StoreResult } from '../../domain/item.js';
 import { LogicalPaths } from '../../storage/ocfl.core.js';
 import { fileKey } from '../inspect/inspect.stage.js';
 import type { PrepareSlice } from '../prepare/prepare.stage.js';
@@ -20,6 +20,8 @@ export interface StorePayload {
   objectId: string;
   objectRoot: string;
   version: string;
+  /** digests a checksum manifest lists for it: the ones computed while storing must equal them */
+  expected?: IngestFile['expected'];
 }
 
 /** What store adds to the ingest's state: every stored file, by staged path. */
@@ -41,7 +43,8 @@ export const storeStage: StageSpec<'store', StorePayload, StoreResult, IngestCor
         ...(f.page !== undefined ? { page: f.page } : {}),
         path: f.path,
         size: f.size,
-        logicalPath: f.role === 'page' ? LogicalPaths.master(f.path.split('/').pop() ?? f.path) : LogicalPaths.metadata,
+        logicalPath: f.role === 'page' ? LogicalPaths.master(f.path.split('/').pop() ?? f.path) : (f.logicalPath ?? LogicalPaths.metadata),
+        ...(f.expected ? { expected: f.expected } : {}),
         objectId: t.objectId,
         objectRoot: t.objectRoot,
         version: t.version,
