@@ -7,6 +7,8 @@ import sharp, { type Metadata } from 'sharp';
 import { fileTypeFromFile } from 'file-type';
 import { ErrorCodes, YaddasError, rejection, type Problem } from '../domain/errors.js';
 import type { InspectResult } from '../domain/item.js';
+import { type FormatFacts, iccProfileName, pronomFormat } from '../domain/pronom.js';
+import { readFormatFacts } from './format-facts.js';
 import { openPdf } from './pdf-probe.js';
 
 const FORMATS: Record<string, string> = {
@@ -75,9 +77,21 @@ async function probePdf(file: string, name: string): Promise<ProbeResult> {
     }
     return corruptPdf(name, opened.reason);
   }
+  // The header's version is the one DROID goes by (a catalog /Version can only raise it).
+  const registry = pronomFormat({ mime: 'application/pdf', version, ...(opened.pdfa ? { pdfa: opened.pdfa } : {}) });
   return {
     ok: true,
-    result: { path: name, mime: 'application/pdf', format: 'PDF', pdf: { version: opened.version ?? version, pages: opened.pages } },
+    result: {
+      path: name,
+      mime: 'application/pdf',
+      format: 'PDF',
+      registry,
+      pdf: {
+        version: opened.version ?? version,
+        pages: opened.pages,
+        ...(opened.pdfa ? { pdfa: `${opened.pdfa.part}${opened.pdfa.conformance.toLowerCase()}` } : {}),
+      },
+    },
   };
 }
 
@@ -181,7 +195,12 @@ async function probeImage(file: string, name: string, mime: string, maxPixels: n
   if (depth) image.bitDepth = depth;
   if (meta.orientation) image.orientation = meta.orientation;
   if (meta.density) image.density = Math.round(meta.density * 100) / 100;
-  return { ok: true, result: { path: name, mime, format: FORMATS[mime]!, image } };
+  const extra = await readFormatFacts(file, mime);
+  if (extra?.compression) image.compression = extra.compression;
+  const icc = meta.icc ? iccProfileName(meta.icc) : undefined;
+  if (icc) image.iccProfile = icc;
+  const registry = pronomFormat(extra?.facts ?? ({ mime, chunks: [] } as FormatFacts));
+  return { ok: true, result: { path: name, mime, format: FORMATS[mime]!, registry, image } };
 }
 
 /**

@@ -10,7 +10,18 @@ import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 /** pdf.js's names for a file it read but could not make sense of. */
 const PARSE_FAILURES = new Set(['InvalidPDFException', 'FormatError', 'UnknownErrorException']);
 
-export type PdfCheck = { ok: true; pages: number; version: string | null } | { ok: false; reason: string; kind: 'damaged' | 'password' };
+export type PdfCheck =
+  | { ok: true; pages: number; version: string | null /** what its XMP claims (pdfaid) */; pdfa?: { part: string; conformance: string } }
+  | { ok: false; reason: string; kind: 'damaged' | 'password' };
+
+/** A PDF/A claim in XMP, as attribute (pdfaid:part="2") or element (<pdfaid:part>2</pdfaid:part>). */
+function pdfaClaim(xmp: string | undefined): { part: string; conformance: string } | undefined {
+  if (!xmp) return undefined;
+  const field = (name: string) => new RegExp(`pdfaid:${name}(?:\\s*=\\s*["']|>)\\s*([0-9A-Za-z]+)`).exec(xmp)?.[1];
+  const part = field('part');
+  const conformance = field('conformance');
+  return part && conformance ? { part, conformance: conformance.toUpperCase() } : undefined;
+}
 
 export async function openPdf(file: string): Promise<PdfCheck> {
   // Ranges only, no reading ahead: the structure is at the start and the end of the file, and a
@@ -26,9 +37,13 @@ export async function openPdf(file: string): Promise<PdfCheck> {
   try {
     const doc = await task.promise;
     for (let i = 1; i <= doc.numPages; i++) await doc.getPage(i);
-    const { info } = (await doc.getMetadata()) as { info?: { PDFFormatVersion?: string } };
+    const { info, metadata } = (await doc.getMetadata()) as {
+      info?: { PDFFormatVersion?: string };
+      metadata?: { getRaw(): string } | null;
+    };
     if (doc.numPages < 1) return { ok: false, kind: 'damaged', reason: 'it has no pages' };
-    return { ok: true, pages: doc.numPages, version: info?.PDFFormatVersion ?? null };
+    const pdfa = pdfaClaim(metadata?.getRaw());
+    return { ok: true, pages: doc.numPages, version: info?.PDFFormatVersion ?? null, ...(pdfa ? { pdfa } : {}) };
   } catch (err) {
     const e = err as { name?: string; message?: string };
     if (e.name === 'PasswordException') return { ok: false, kind: 'password', reason: 'it is protected by a password' };

@@ -1,6 +1,7 @@
 /** The values that describe an item on its way through the pipeline. */
 import type { FixityAlgorithm } from './fixity-manifest.js';
 import type { OcrChoice } from './ocr-languages.js';
+import type { RegistryFormat } from './pronom.js';
 import type { Digests } from '../checksum/digests.js';
 import type { Problem } from './errors.js';
 import type { ItemMetadata } from './metadata.js';
@@ -82,6 +83,8 @@ export interface InspectResult {
   mime: string;
   /** human name of the format, e.g. "TIFF" */
   format: string;
+  /** its PRONOM identity (PUID, name, version), from its content */
+  registry?: RegistryFormat;
   image?: {
     width: number;
     height: number;
@@ -95,8 +98,13 @@ export interface InspectResult {
     orientation?: number;
     /** resolution recorded in the file, pixels per inch (cameras write 72 whatever they saw) */
     density?: number;
+    /** how the pixels are compressed ("LZW", "Uncompressed", "JPEG (baseline DCT)") */
+    compression?: string;
+    /** the embedded ICC profile's own name ("sRGB IEC61966-2.1", "Adobe RGB (1998)") */
+    iccProfile?: string;
   };
-  pdf?: { version: string; pages?: number };
+  /** pdfa: the PDF/A level its XMP claims ("2b"), not verified against ISO 19005 */
+  pdf?: { version: string; pages?: number; pdfa?: string };
   embedded?: EmbeddedMetadata;
 }
 

@@ -68,13 +68,15 @@ export async function multiPageTiff(): Promise<Buffer> {
 }
 
 /** A minimal valid PDF (one empty page). */
-export function tinyPdf(): Buffer {
+export function tinyPdf(opts: { version?: string /** an XMP packet for the catalog's /Metadata */; xmp?: string } = {}): Buffer {
   const objs = [
-    '<< /Type /Catalog /Pages 2 0 R >>',
+    `<< /Type /Catalog /Pages 2 0 R${opts.xmp ? ' /Metadata 4 0 R' : ''} >>`,
     '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
     '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>',
   ];
-  let body = '%PDF-1.4\n';
+  if (opts.xmp)
+    objs.push(`<< /Type /Metadata /Subtype /XML /Length ${Buffer.byteLength(opts.xmp, 'latin1')} >>\nstream\n${opts.xmp}\nendstream`);
+  let body = `%PDF-${opts.version ?? '1.4'}\n`;
   const offsets: number[] = [];
   objs.forEach((o, i) => {
     offsets.push(body.length);
@@ -86,7 +88,7 @@ export function tinyPdf(): Buffer {
   return Buffer.from(body, 'latin1');
 }
 
-function pngChunk(type: string, data: Buffer): Buffer {
+export function pngChunk(type: string, data: Buffer): Buffer {
   const len = Buffer.alloc(4);
   len.writeUInt32BE(data.length);
   const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);

@@ -33,7 +33,8 @@ export interface ItemRecord {
     name: string;
     logicalPath: string;
     size: number;
-    format: { mime: string; name: string };
+    /** mime and name as identified; puid, version and registryName from PRONOM (pages stored since issue 12) */
+    format: { mime: string; name: string; puid?: string; version?: string; registryName?: string };
     image?: InspectResult['image'];
     pdf?: InspectResult['pdf'];
     /** EXIF / IPTC / XMP, as far as it could be read */
@@ -64,7 +65,13 @@ export function buildItemRecord(
         name: f.path.split('/').pop()!,
         logicalPath: s.logicalPath,
         size: s.size,
-        format: { mime: i.mime, name: i.format },
+        format: {
+          mime: i.mime,
+          name: i.format,
+          ...(i.registry
+            ? { puid: i.registry.puid, registryName: i.registry.name, ...(i.registry.version ? { version: i.registry.version } : {}) }
+            : {}),
+        },
         digests: s.digests,
       };
       if (i.image) page.image = i.image;
@@ -112,7 +119,7 @@ export function buildItemRecord(
         type: 'format identification',
         at: m.takenAt,
         outcome: 'success',
-        detail: `${pages.length} file(s) identified by content and decode-checked`,
+        detail: `${pages.length} file(s) identified by content and decode-checked${puidSummary(pages)}`,
         agent,
       },
       {
@@ -132,6 +139,13 @@ export function buildItemRecord(
       { type: 'ingestion', at: t.created, outcome: 'success', detail: `stored as OCFL object ${t.objectId} ${t.version}`, agent },
     ],
   };
+}
+
+/** " as fmt/353 ×3, fmt/43 ×1": the PRONOM identities found, for the record's event. */
+function puidSummary(pages: ItemRecord['pages']): string {
+  const n = new Map<string, number>();
+  for (const p of pages) if (p.format.puid) n.set(p.format.puid, (n.get(p.format.puid) ?? 0) + 1);
+  return n.size === 0 ? '' : ` as ${[...n].map(([puid, k]) => `${puid} ×${k}`).join(', ')} (PRONOM)`;
 }
 
 /** The next version: masters, metadata.json as received, and the item record. */
