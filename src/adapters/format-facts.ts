@@ -19,6 +19,8 @@ export interface ExtraFacts {
   facts: FormatFacts;
   /** how the pixels are compressed, in words ("LZW", "Uncompressed", "JPEG (baseline)") */
   compression?: string;
+  /** the Software tag (TIFF 305): the application that wrote the file */
+  software?: string;
 }
 
 /** The facts of an accepted format (mime as identified by content). Never throws for odd bytes. */
@@ -77,7 +79,15 @@ async function tiffFacts(fh: Handle): Promise<ExtraFacts> {
   }
   const c = tags.get(259);
   const code = c ? u16(c.raw, 0) : 1;
-  return { facts, compression: TIFF_COMPRESSION[code] ?? `TIFF compression ${code}` };
+  const sw = tags.get(305);
+  let software: string | undefined;
+  if (sw && sw.type === 2 && sw.count > 1) {
+    const raw = sw.count <= 4 ? sw.raw.subarray(0, sw.count) : await bytes(fh, u32(sw.raw, 0), Math.min(sw.count, 256));
+    const text = raw.toString('latin1');
+    const nul = text.indexOf('\u0000'); // an ASCII tag ends in NUL
+    software = (nul >= 0 ? text.slice(0, nul) : text).trim() || undefined;
+  }
+  return { facts, compression: TIFF_COMPRESSION[code] ?? `TIFF compression ${code}`, ...(software ? { software } : {}) };
 }
 
 /** A JPEG's first APP segment (JFIF or Exif, and its version) and its coding process. */

@@ -9,7 +9,14 @@ import { ErrorCodes, YaddasError, rejection, type Problem } from '../domain/erro
 import type { InspectResult } from '../domain/item.js';
 import { type FormatFacts, iccProfileName, pronomFormat } from '../domain/pronom.js';
 import { readFormatFacts } from './format-facts.js';
-import { openPdf } from './pdf-probe.js';
+import { openPdf, pdfjsVersion } from './pdf-probe.js';
+
+/** The decoder that checks every image master, named with its version for the preservation record. */
+const VIPS = {
+  name: 'libvips',
+  version: sharp.versions.vips,
+  via: `sharp ${(sharp.versions as { sharp?: string }).sharp ?? ''}`.trim(),
+};
 
 const FORMATS: Record<string, string> = {
   'image/tiff': 'TIFF',
@@ -86,6 +93,7 @@ async function probePdf(file: string, name: string): Promise<ProbeResult> {
       mime: 'application/pdf',
       format: 'PDF',
       registry,
+      tool: { name: 'pdf.js', version: pdfjsVersion },
       pdf: {
         version: opened.version ?? version,
         pages: opened.pages,
@@ -200,7 +208,18 @@ async function probeImage(file: string, name: string, mime: string, maxPixels: n
   const icc = meta.icc ? iccProfileName(meta.icc) : undefined;
   if (icc) image.iccProfile = icc;
   const registry = pronomFormat(extra?.facts ?? ({ mime, chunks: [] } as FormatFacts));
-  return { ok: true, result: { path: name, mime, format: FORMATS[mime]!, registry, image } };
+  return {
+    ok: true,
+    result: {
+      path: name,
+      mime,
+      format: FORMATS[mime]!,
+      registry,
+      image,
+      tool: VIPS,
+      ...(extra?.software ? { software: extra.software } : {}),
+    },
+  };
 }
 
 /**

@@ -275,7 +275,7 @@ export class OcrPool {
 export interface OcrEngines {
   pool: OcrPool;
   languages: ReadonlySet<string>;
-  engine: { name: string; version: string };
+  engine: { name: string; version: string; data?: Record<string, string> };
   tessdataDir: string;
 }
 
@@ -309,6 +309,11 @@ export function createOcrEngines(
           'OCR language data ready',
         );
         const require = createRequire(import.meta.url);
+        const describeSource = (l: { code: string; from: string; kind: string }): string => {
+          if (l.kind !== 'npm') return `${l.kind === 'system' ? 'system' : 'configured'} file ${l.from}`;
+          const v = (require(`@tesseract.js-data/${l.code}/package.json`) as { version: string }).version;
+          return `npm @tesseract.js-data/${l.code} ${v} (tessdata 4.0.0 models)`;
+        };
         const version = `${(require('tesseract.js/package.json') as { version: string }).version} (tesseract.js-core ${(require('tesseract.js-core/package.json') as { version: string }).version})`;
         const pool = new OcrPool({
           langPath: td.dir,
@@ -318,7 +323,9 @@ export function createOcrEngines(
           log,
         });
         if (!missing.some((c) => config.ocr.languages.split('+').includes(c))) pool.warm(config.ocr.languages);
-        return { pool, languages, engine: { name: 'tesseract.js', version }, tessdataDir: td.dir };
+        // Which data read each language, for the preservation record (PREMIS agent of the OCR).
+        const data = Object.fromEntries([...td.languages.values()].map((l) => [l.code, describeSource(l)]));
+        return { pool, languages, engine: { name: 'tesseract.js', version, data }, tessdataDir: td.dir };
       })();
       return made;
     },

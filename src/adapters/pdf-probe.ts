@@ -5,7 +5,10 @@
  * readers repair (a damaged cross-reference table) and refuses what none can open. It reads the
  * file in ranges, never whole.
  */
-import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { getDocument, version } from 'pdfjs-dist/legacy/build/pdf.mjs';
+
+/** pdf.js's version, for the preservation record of what checked a PDF master. */
+export const pdfjsVersion: string = version;
 
 /** pdf.js's names for a file it read but could not make sense of. */
 const PARSE_FAILURES = new Set(['InvalidPDFException', 'FormatError', 'UnknownErrorException']);

@@ -60,6 +60,8 @@ export interface IngestManifest {
   maxPages?: number;
   /** an operator accepted it as the item's new version (yaddas accept): never held */
   accepted?: boolean;
+  /** who accepted it (the login that ran yaddas accept), when known */
+  acceptedBy?: string;
   /** the scanner station's checksum manifests or the bag it came as (absent: neither) */
   fixity?: SubmissionFixity;
 }
@@ -85,6 +87,10 @@ export interface InspectResult {
   format: string;
   /** its PRONOM identity (PUID, name, version), from its content */
   registry?: RegistryFormat;
+  /** what decoded it whole: libvips (through sharp) or pdf.js, with versions */
+  tool?: { name: string; version: string; via?: string };
+  /** the application that made it, as the file says (TIFF or Exif Software tag) */
+  software?: string;
   image?: {
     width: number;
     height: number;

@@ -18,6 +18,8 @@ export function itemKeys(itemId: string) {
     pdf: `${prefix}document.pdf`,
     /** the full text, pages separated by form feeds */
     text: `${prefix}text.txt`,
+    /** the METS of the preservation object's head version, as stored (docs/mets-profile.md) */
+    mets: `${prefix}mets.xml`,
     /** the folder that holds one folder per view */
     pages: `${prefix}pages/`,
   };

@@ -158,7 +158,7 @@ describe('the OCR version', () => {
     const v2 = planOcrVersion(
       v1,
       [{ logicalPath: 'ocr/0001.txt', digests: d('c'), contentPath: 'v2/content/ocr/0001.txt' }],
-      { digests: d('e') },
+      [{ logicalPath: 'item.json', digests: d('e') }],
       { ingestId: 'i2', languages: 'aze', created: '2026-11-23T11:00:00Z', user },
     ).inventory;
     expect(v2.head).toBe('v2');
@@ -170,7 +170,7 @@ describe('the OCR version', () => {
     const v3 = planOcrVersion(
       v2,
       [{ logicalPath: 'ocr/0002.txt', digests: d('f'), contentPath: 'v3/content/ocr/0002.txt' }],
-      { digests: d('9') },
+      [{ logicalPath: 'item.json', digests: d('9') }],
       { ingestId: 'i3', languages: 'rus', created: '2026-11-23T12:00:00Z', user },
     ).inventory;
     expect(Object.values(v3.versions.v3!.state).flat().sort()).toEqual(['item.json', 'masters/1.tif', 'ocr/0002.txt']);

@@ -39,6 +39,8 @@ export interface ItemRecord {
     pdf?: InspectResult['pdf'];
     /** EXIF / IPTC / XMP, as far as it could be read */
     embedded?: InspectResult['embedded'];
+    /** the application that made the file, as the file names it (TIFF or Exif Software) */
+    software?: { name: string; version?: string };
     digests: Digests;
   }>;
   ignoredFiles: string[];
@@ -46,7 +48,34 @@ export interface ItemRecord {
   submission?: Array<{ path: string; logicalPath: string; size: number; digests: Digests }>;
   /** the scanner station's manifests or the bag the item came as, every listed digest having matched */
   fixity?: SubmissionFixity;
-  events: Array<{ type: string; at: string; outcome: 'success'; detail: string; agent: string }>;
+  /** what happened to the object in this ingest (and, after OCR, in its OCR), oldest first */
+  events: RecordEvent[];
+  /** the events of the versions before this one, each with its version (the whole object's history) */
+  history?: Array<RecordEvent & { version: string }>;
+  /** who and what acted in the events (software with versions, operators), by id */
+  agents?: RecordAgent[];
+}
+
+/** One preservation event, as PREMIS will describe it (docs/mets-profile.md). */
+export interface RecordEvent {
+  type: string;
+  at: string;
+  outcome: 'success' | 'warning' | 'failure';
+  detail: string;
+  /** in words (kept for readers of records written before issue 12) */
+  agent: string;
+  /** agent ids (RecordAgent.id): the first is the one that did it */
+  agents?: string[];
+  /** the logical paths it concerns (absent: the version's masters) */
+  objects?: string[];
+}
+
+export interface RecordAgent {
+  id: string;
+  name: string;
+  version?: string;
+  type: 'software' | 'organization' | 'person';
+  note?: string;
 }
 
 export function buildItemRecord(
@@ -54,6 +83,9 @@ export function buildItemRecord(
   inspected: Record<string, InspectResult>,
   stored: Record<string, StoreResult>,
   t: Target,
+  software?: { yaddas: string },
+  /** the head version's record, whose events become this one's history */
+  head?: ItemRecord | null,
 ): ItemRecord {
   const pages = m.files
     .filter((f) => f.role === 'page')
@@ -77,6 +109,7 @@ export function buildItemRecord(
       if (i.image) page.image = i.image;
       if (i.pdf) page.pdf = i.pdf;
       if (i.embedded) page.embedded = i.embedded;
+      if (i.software) page.software = { name: i.software };
       return page;
     });
   const meta = m.files.find((f) => f.role === 'metadata');
@@ -89,17 +122,76 @@ export function buildItemRecord(
       return { path: f.path.slice(f.path.indexOf('/') + 1), logicalPath: st.logicalPath, size: st.size, digests: st.digests };
     });
   const listed = m.files.filter((f) => f.expected);
-  const fixityEvents: ItemRecord['events'] = m.fixity
-    ? [
-        {
-          type: 'fixity check',
-          at: m.takenAt,
-          outcome: 'success',
-          detail: `${[...new Set(m.fixity.manifests.flatMap((x) => x.algorithm))].map((a) => a.toUpperCase()).join(' and ')} listed in ${m.fixity.manifests.map((x) => x.path).join(', ')}${m.fixity.kind === 'bag' ? ' (a BagIt bag)' : ''} compared with ${listed.length} file(s) as received: all matched`,
-          agent,
-        },
-      ]
-    : [];
+  const masters = pages.map((p) => p.logicalPath);
+  const storedPaths = Object.values(stored)
+    .map((x) => x.logicalPath)
+    .sort();
+  const tools = recordTools(Object.values(inspected));
+  const agents: RecordAgent[] = [
+    { id: 'yaddas', name: 'Yaddaş', type: 'software', ...(software?.yaddas ? { version: software.yaddas } : {}) },
+    ...tools.agents,
+  ];
+  for (const a of head?.agents ?? []) if (!agents.some((x) => x.id === a.id)) agents.push(a);
+  if (m.accepted)
+    agents.push({ id: 'operator', name: m.acceptedBy ?? 'an operator', type: 'person', note: 'accepted a held ingest (yaddas accept)' });
+  const events: RecordEvent[] = [];
+  if (m.fixity)
+    events.push({
+      type: 'fixity check',
+      at: m.takenAt,
+      outcome: 'success',
+      detail: `${[...new Set(m.fixity.manifests.flatMap((x) => x.algorithm))].map((a) => a.toUpperCase()).join(' and ')} listed in ${m.fixity.manifests.map((x) => x.path).join(', ')}${m.fixity.kind === 'bag' ? ' (a BagIt bag)' : ''} compared with ${listed.length} file(s) as received: all matched`,
+      agent,
+      agents: ['yaddas'],
+      objects: storedPaths.filter((p) => listed.some((f) => stored[f.path]?.logicalPath === p)),
+    });
+  events.push(
+    {
+      type: 'format identification',
+      at: m.takenAt,
+      outcome: 'success',
+      detail: `${pages.length} file(s) identified by content${puidSummary(pages)}`,
+      agent,
+      agents: ['yaddas'],
+      objects: masters,
+    },
+    {
+      type: 'validation',
+      at: m.takenAt,
+      outcome: 'success',
+      detail: `every master decoded whole (${tools.validators.join('; ')}): none damaged or truncated`,
+      agent,
+      agents: ['yaddas', ...tools.agents.map((a) => a.id)],
+      objects: masters,
+    },
+    {
+      type: 'message digest calculation',
+      at: t.created,
+      outcome: 'success',
+      detail: 'SHA-512, SHA-256 and MD5 computed in one pass over each file',
+      agent,
+      agents: ['yaddas'],
+      objects: storedPaths,
+    },
+    {
+      type: 'fixity check',
+      at: t.created,
+      outcome: 'success',
+      detail: `every master and metadata.json read back from storage; its ${READ_BACK_DIGEST.name} matched the one computed from the original`,
+      agent,
+      agents: ['yaddas'],
+      objects: storedPaths,
+    },
+    {
+      type: 'ingestion',
+      at: t.created,
+      outcome: 'success',
+      detail: `stored as OCFL object ${t.objectId} ${t.version}${m.accepted ? ' (a held ingest an operator accepted)' : ''}`,
+      agent,
+      agents: m.accepted ? ['yaddas', 'operator'] : ['yaddas'],
+      objects: storedPaths,
+    },
+  );
   return {
     format: ITEM_RECORD_FORMAT,
     id: m.itemId,
@@ -113,32 +205,41 @@ export function buildItemRecord(
     ignoredFiles: m.ignored,
     ...(submission.length > 0 ? { submission } : {}),
     ...(m.fixity ? { fixity: m.fixity } : {}),
-    events: [
-      ...fixityEvents,
-      {
-        type: 'format identification',
-        at: m.takenAt,
-        outcome: 'success',
-        detail: `${pages.length} file(s) identified by content and decode-checked${puidSummary(pages)}`,
-        agent,
-      },
-      {
-        type: 'message digest calculation',
-        at: t.created,
-        outcome: 'success',
-        detail: 'SHA-512, SHA-256 and MD5 computed in one pass over each file',
-        agent,
-      },
-      {
-        type: 'fixity check',
-        at: t.created,
-        outcome: 'success',
-        detail: `every master and metadata.json read back from storage; its ${READ_BACK_DIGEST.name} matched the one computed from the original`,
-        agent,
-      },
-      { type: 'ingestion', at: t.created, outcome: 'success', detail: `stored as OCFL object ${t.objectId} ${t.version}`, agent },
-    ],
+    ...(head ? { history: historyOf(head) } : {}),
+    events,
+    agents,
   };
+}
+
+/** The events of a record's version and of the versions before it, each once. */
+export function historyOf(r: ItemRecord): NonNullable<ItemRecord['history']> {
+  const out = [...(r.history ?? [])];
+  const seen = new Set(out.map((e) => `${e.type}\u0000${e.at}\u0000${e.detail}`));
+  for (const e of r.events) {
+    const key = `${e.type}\u0000${e.at}\u0000${e.detail}`;
+    if (!seen.has(key)) out.push({ ...e, version: r.version });
+    seen.add(key);
+  }
+  return out;
+}
+
+/** The decoders that checked the masters, as agents and in words. */
+function recordTools(inspected: InspectResult[]): { agents: RecordAgent[]; validators: string[] } {
+  const agents = new Map<string, RecordAgent>();
+  for (const i of inspected) {
+    if (!i.tool) continue;
+    const id = i.tool.name === 'pdf.js' ? 'pdfjs' : 'libvips';
+    if (!agents.has(id))
+      agents.set(id, {
+        id,
+        name: i.tool.name,
+        version: i.tool.version,
+        type: 'software',
+        ...(i.tool.via ? { note: `through ${i.tool.via}` } : {}),
+      });
+  }
+  const validators = [...agents.values()].map((a) => `${a.name} ${a.version ?? ''}${a.note ? ` ${a.note}` : ''}`.trim());
+  return { agents: [...agents.values()], validators: validators.length > 0 ? validators : ['decoded by the inspect stage'] };
 }
 
 /** " as fmt/353 ×3, fmt/43 ×1": the PRONOM identities found, for the record's event. */
@@ -154,14 +255,16 @@ export function planVersion(
   m: IngestManifest,
   stored: Record<string, StoreResult>,
   t: Target,
-  record: Buffer,
+  /** the version's own files, uploaded by the commit: the item record, then its METS */
+  own: Buffer | Array<{ logicalPath: string; body: Buffer }>,
   user: OcflUser,
 ): NextVersion {
   const files: VersionFile[] = Object.values(stored)
     .sort((a, b) => (a.logicalPath < b.logicalPath ? -1 : 1))
     .map((s) => ({ logicalPath: s.logicalPath, digests: s.digests, uploadedContentPath: s.contentPath }));
-  // The record is uploaded by the commit itself, so it has no uploadedContentPath yet.
-  files.push({ logicalPath: LogicalPaths.itemRecord, digests: digestBuffer(record) });
+  // The record (and METS) are uploaded by the commit itself, so they have no uploadedContentPath yet.
+  for (const o of Buffer.isBuffer(own) ? [{ logicalPath: LogicalPaths.itemRecord, body: own }] : own)
+    files.push({ logicalPath: o.logicalPath, digests: digestBuffer(o.body) });
   return nextInventory(prev, {
     id: t.objectId,
     files,

@@ -8,10 +8,12 @@ import { LogicalPaths } from '../../storage/ocfl.core.js';
 import type { OcflStore } from '../../storage/ocfl-store.js';
 import type { OcflUser } from '../../storage/ocfl.core.js';
 import { type HandlerFactory, ocflUser, type StageHandler } from '../stage.js';
-import { buildItemRecord, mistakenReuse, planVersion, recordContentPath, writtenBy } from './commit.core.js';
+import { YADDAS_VERSION } from '../../config/version.js';
+import { buildItemRecord, type ItemRecord, mistakenReuse, planVersion, recordContentPath, writtenBy } from './commit.core.js';
+import { type MetsContext, metsContext, metsUpload, versionMets } from './version-mets.js';
 import type { CommitPayload, CommitReturn } from './commit.stage.js';
 
-export function commitProcessor(deps: { ocfl: OcflStore; user: OcflUser }): StageHandler<CommitPayload, CommitReturn> {
+export function commitProcessor(deps: { ocfl: OcflStore; user: OcflUser; mets: MetsContext }): StageHandler<CommitPayload, CommitReturn> {
   return async (data, { log }) => {
     const { target: t, manifest: m } = data;
     await deps.ocfl.keepHolding(t.objectId, m.ingestId);
@@ -34,25 +36,32 @@ export function commitProcessor(deps: { ocfl: OcflStore; user: OcflUser }): Stag
         { permanent: true },
       );
     }
-    const record = Buffer.from(`${JSON.stringify(buildItemRecord(m, data.inspected, data.stored, t), null, 2)}\n`, 'utf8');
-    const next = planVersion(current, m, data.stored, t, record, deps.user);
-    if (next.unchanged && current) {
+    // The head's record decides whether this is a mistaken reuse, and gives the new one its history.
+    const headBytes = current ? await deps.ocfl.readLogical(current, LogicalPaths.itemRecord) : null;
+    const headRecord = headBytes ? (JSON.parse(headBytes.toString('utf8')) as ItemRecord) : null;
+    const recordValue = buildItemRecord(m, data.inspected, data.stored, t, { yaddas: YADDAS_VERSION }, headRecord);
+    const record = Buffer.from(`${JSON.stringify(recordValue, null, 2)}\n`, 'utf8');
+    const own = [{ logicalPath: LogicalPaths.itemRecord, body: record }];
+    const draft = planVersion(current, m, data.stored, t, own, deps.user);
+    if (draft.unchanged && current) {
       const removed = await deps.ocfl.rollback(t.objectId, t.version);
       log.info({ version: current.head, removed }, 'masters identical to the stored head version: no new version');
       return { version: current.head, unchanged: true, objectRoot: t.objectRoot };
     }
     if (current) {
-      const headRecord = await deps.ocfl.readLogical(current, LogicalPaths.itemRecord);
-      const parsed = headRecord ? (JSON.parse(headRecord.toString('utf8')) as { metadata?: ItemMetadata | null }) : null;
-      const held = mistakenReuse(current, parsed, m, data.stored);
+      const held = mistakenReuse(current, headRecord as { metadata?: ItemMetadata | null } | null, m, data.stored);
       if (held) {
         // Nothing is written: release removes the uploads and keeps the staged copy for the decision.
         log.warn(held, 'held: the identifier is that of a different item (no page in common, another title)');
         return { version: current.head, unchanged: false, objectRoot: t.objectRoot, held };
       }
     }
+    // The METS describes the version as its inventory will be, the METS itself aside.
+    const mets = await versionMets(deps.mets, recordValue, draft.inventory, { [LogicalPaths.itemRecord]: record.length });
+    const next = planVersion(current, m, data.stored, t, [...own, { logicalPath: LogicalPaths.mets, body: mets }], deps.user);
     await deps.ocfl.commit(t.objectId, next, [
       { contentPath: recordContentPath(t.version), body: record, contentType: 'application/json' },
+      metsUpload(t.version, mets),
     ]);
     log.info({ version: t.version, files: Object.keys(data.stored).length }, `OCFL version ${t.version} committed`);
     return { version: t.version, unchanged: false, objectRoot: t.objectRoot };
@@ -60,4 +69,4 @@ export function commitProcessor(deps: { ocfl: OcflStore; user: OcflUser }): Stag
 }
 
 export const commitHandler: HandlerFactory<CommitPayload, CommitReturn> = (p) =>
-  commitProcessor({ ocfl: p.preservation, user: ocflUser(p.config) });
+  commitProcessor({ ocfl: p.preservation, user: ocflUser(p.config), mets: metsContext(p.config, p.keeping) });

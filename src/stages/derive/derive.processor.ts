@@ -116,6 +116,7 @@ export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, D
         access: keys.access,
         iiif: serviceId,
         files: files.length,
+        at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
       };
     } finally {
       await fs.rm(work, { recursive: true, force: true });

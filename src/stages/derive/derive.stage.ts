@@ -38,6 +38,8 @@ export interface DeriveReturn {
   access?: string;
   iiif?: string;
   files?: number;
+  /** when its derivatives were published (ISO 8601, UTC) */
+  at?: string;
 }
 
 /** What derive adds to the ingest's state: each view's derivatives, by view key ("0001"). */

@@ -22,7 +22,7 @@ export interface OcrPayload extends DerivePayload {
 
 export interface OcrReturn {
   page: OcrPage;
-  engine: { name: string; version: string };
+  engine: { name: string; version: string /** where each language's data came from */; data?: Record<string, string> };
   at: string;
   ms: number;
 }

@@ -31,6 +31,8 @@ export interface PublishInput {
   preservationBucket: string;
   ocr?: PublishPayload['ocr'];
   pdf?: PublishPayload['pdf'];
+  /** the head version whose METS is published beside item.json (absent: the head has none) */
+  metsVersion?: string;
 }
 
 /** A IIIF language map from a metadata value: text has no language ("none"), maps keep theirs. */
@@ -193,6 +195,8 @@ export function accessItem(input: PublishInput): Record<string, unknown> {
     ocr: ocrSection(input),
     text: input.ocr?.text?.fullText ? url(input.ocr.text.fullText) : null,
     pdf: input.pdf ? url(input.pdf.key) : null,
+    // The preservation object's own description (METS with MODS, PREMIS, MIX), as of its head version.
+    mets: input.metsVersion ? { url: url(keys.mets), version: input.metsVersion } : null,
     updatedAt: input.target.created,
   };
 }

@@ -1,6 +1,7 @@
 import { itemKeys, pageKeys } from '../../storage/access-layout.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { OcflStore } from '../../storage/ocfl-store.js';
+import { LogicalPaths } from '../../storage/ocfl.core.js';
 import type { HandlerFactory, StageHandler } from '../stage.js';
 import { type CollectionEntry, Collections } from './collections.js';
 import { accessItem, descriptiveMetadata, iiifManifest, mastersAreHead } from './publish.core.js';
@@ -33,13 +34,17 @@ export function publishProcessor(deps: {
         superseded: `a newer version (${inv.head}) with other masters was stored meanwhile; its access copies stand`,
       };
     }
+    // The head version's METS goes out beside item.json, as stored.
+    const keys = itemKeys(data.itemId);
+    const mets = inv ? await deps.ocfl.readLogical(inv, LogicalPaths.mets) : null;
+    if (mets) await deps.access.put(keys.mets, mets, { contentType: 'application/xml' });
     const input = {
       ...data,
       publicBaseUrl: deps.publicBaseUrl,
       attribution: deps.attribution,
       preservationBucket: deps.preservationBucket,
+      ...(mets && inv ? { metsVersion: inv.head } : {}),
     };
-    const keys = itemKeys(data.itemId);
     const manifest = iiifManifest(input);
     const item = accessItem(input);
     // Access copies of views the item no longer has (a re-scan with fewer pages) go.

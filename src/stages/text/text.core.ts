@@ -93,7 +93,7 @@ export function mastersOf(inv: Inventory, version: string): string {
 
 export interface OcrSummary {
   languages: string;
-  engine: { name: string; version: string };
+  engine: { name: string; version: string /** where each language's data came from */; data?: Record<string, string> };
   at: string;
   pages: Array<Omit<TextPageSummary, 'text' | 'alto' | 'hocr'> & { logicalPaths: { text: string; alto: string; hocr: string } }>;
   failed: Array<{ page: number; reason: string }>;
@@ -101,34 +101,78 @@ export interface OcrSummary {
 }
 
 /** The item record of the OCR version: the head's, with its OCR described and an event added. */
-export function recordWithOcr(head: ItemRecord, version: string, ocr: OcrSummary): ItemRecord & { ocr: OcrSummary } {
-  const detail = `${ocr.pages.length} page(s) read in ${ocr.languages} by ${ocr.engine.name} ${ocr.engine.version}${ocr.failed.length ? `; ${ocr.failed.length} page(s) failed` : ''}`;
-  return {
-    ...head,
-    version,
-    ocr,
-    events: [...head.events, { type: 'optical character recognition', at: ocr.at, outcome: 'success', detail, agent: 'Yaddaş' }],
+export function recordWithOcr(
+  head: ItemRecord,
+  version: string,
+  ocr: OcrSummary,
+  derivation?: { views: number; failed: number; at: string },
+): ItemRecord & { ocr: OcrSummary } {
+  const failed = ocr.failed.length;
+  const detail = `${ocr.pages.length} page(s) read in ${ocr.languages} by ${ocr.engine.name} ${ocr.engine.version}${
+    failed
+      ? `; ${failed} page(s) failed: ${ocr.failed
+          .slice(0, 5)
+          .map((f) => `view ${f.page}: ${f.reason}`)
+          .join('; ')}`
+      : ''
+  }`;
+  const data = ocr.languages
+    .split('+')
+    .map((c) => `${c}: ${ocr.engine.data?.[c] ?? 'source not recorded'}`)
+    .join('; ');
+  const engine = {
+    id: 'ocr-engine',
+    name: ocr.engine.name,
+    version: ocr.engine.version,
+    type: 'software' as const,
+    note: `language data ${data}`,
   };
+  const agents = [...(head.agents ?? []).filter((a) => a.id !== engine.id), engine];
+  const objects = [...ocr.pages.flatMap((p) => [p.logicalPaths.text, p.logicalPaths.alto, p.logicalPaths.hocr]), ocr.fullText].sort();
+  const event = {
+    type: 'optical character recognition',
+    at: ocr.at,
+    // Pages that failed are recorded, not hidden: the OCR as a whole is then a warning.
+    outcome: ocr.pages.length === 0 ? ('failure' as const) : failed > 0 ? ('warning' as const) : ('success' as const),
+    detail,
+    agent: 'Yaddaş',
+    agents: ['yaddas', engine.id],
+    objects,
+  };
+  const derived = derivation
+    ? [
+        {
+          type: 'derivation',
+          at: derivation.at,
+          outcome: derivation.failed > 0 ? ('warning' as const) : ('success' as const),
+          detail: `access copies (thumbnail, access JPEG, IIIF level-0 image) of ${derivation.views} view(s) made from the masters and published${derivation.failed ? `; ${derivation.failed} view(s) failed` : ''}`,
+          agent: 'Yaddaş',
+          agents: ['yaddas', ...(head.agents ?? []).filter((a) => a.id === 'libvips').map((a) => a.id)],
+        },
+      ]
+    : [];
+  return { ...head, version, ocr, agents, events: [...head.events, ...derived, event] };
 }
 
 export const ocrMessage = (ingestId: string, languages: string) => `OCR ${ingestId} (${languages})`;
 export const writtenByOcr = (inv: Inventory, ingestId: string): boolean =>
   (inv.versions[inv.head]?.message ?? '').startsWith(`OCR ${ingestId} `);
 
-/** The next version: the head's files minus its OCR and record, the new OCR, the new record. */
+/** The next version: the head's files minus its OCR, record and METS; the new OCR, record and METS. */
 export function planOcrVersion(
   head: Inventory,
   uploaded: Array<{ logicalPath: string; digests: Digests; contentPath: string }>,
-  record: { digests: Digests },
+  /** the version's own files the commit uploads: its item record, and its METS once made */
+  own: Array<{ logicalPath: string; digests: Digests }>,
   o: { ingestId: string; languages: string; created: string; user: OcflUser },
 ): NextVersion {
   const files: VersionFile[] = [];
+  const replaced = (p: string) => p.startsWith(LogicalPaths.ocrDir) || p === LogicalPaths.itemRecord || p === LogicalPaths.mets;
   for (const [sha512, paths] of Object.entries(head.versions[head.head]!.state)) {
-    for (const p of paths)
-      if (!p.startsWith(LogicalPaths.ocrDir) && p !== LogicalPaths.itemRecord) files.push({ logicalPath: p, digests: { sha512 } });
+    for (const p of paths) if (!replaced(p)) files.push({ logicalPath: p, digests: { sha512 } });
   }
   for (const u of uploaded) files.push({ logicalPath: u.logicalPath, digests: u.digests, uploadedContentPath: u.contentPath });
-  files.push({ logicalPath: LogicalPaths.itemRecord, digests: record.digests });
+  for (const f of own) files.push({ logicalPath: f.logicalPath, digests: f.digests });
   files.sort((a, b) => (a.logicalPath < b.logicalPath ? -1 : 1));
   return nextInventory(head, { id: head.id, files, created: o.created, message: ocrMessage(o.ingestId, o.languages), user: o.user });
 }

@@ -12,6 +12,7 @@ import type { ObjectStore } from '../../storage/object-store.js';
 import type { OcflStore } from '../../storage/ocfl-store.js';
 import { LogicalPaths, type OcflUser } from '../../storage/ocfl.core.js';
 import { type ItemRecord, recordContentPath } from '../commit/commit.core.js';
+import { type MetsContext, metsContext, metsUpload, versionMets } from '../commit/version-mets.js';
 import { type HandlerFactory, ocflUser, type StageHandler } from '../stage.js';
 import { mastersOf, ocrFiles, planOcrVersion, recordWithOcr, writtenByOcr } from './text.core.js';
 import type { TextPayload, TextReturn } from './text.stage.js';
@@ -22,6 +23,7 @@ export interface TextDeps {
   ingestEnded: (ingestId: string) => Promise<boolean>;
   user: OcflUser;
   agency?: string;
+  mets: MetsContext;
 }
 
 export function textProcessor(deps: TextDeps): StageHandler<TextPayload, TextReturn> {
@@ -48,28 +50,40 @@ export function textProcessor(deps: TextDeps): StageHandler<TextPayload, TextRet
             permanent: true,
           });
         }
-        const record = recordWithOcr(JSON.parse(headRecord.toString('utf8')) as ItemRecord, version, {
-          languages: data.languages,
-          engine: data.engine,
-          at: data.at,
-          pages: summaries.map(({ text: _t, alto: _a, hocr: _h, ...s }) => {
-            const key = pageKey(s.page);
-            return {
-              ...s,
-              logicalPaths: { text: LogicalPaths.ocrText(key), alto: LogicalPaths.ocrAlto(key), hocr: LogicalPaths.ocrHocr(key) },
-            };
-          }),
-          failed,
-          fullText: LogicalPaths.ocrFullText,
-        });
-        const recordBytes = Buffer.from(`${JSON.stringify(record, null, 2)}\n`, 'utf8');
-        const next = planOcrVersion(
-          head,
-          uploaded,
-          { digests: digestBuffer(recordBytes) },
-          { ingestId: data.ingestId, languages: data.languages, created: isoSeconds(), user: deps.user },
+        const record = recordWithOcr(
+          JSON.parse(headRecord.toString('utf8')) as ItemRecord,
+          version,
+          {
+            languages: data.languages,
+            engine: data.engine,
+            at: data.at,
+            pages: summaries.map(({ text: _t, alto: _a, hocr: _h, ...s }) => {
+              const key = pageKey(s.page);
+              return {
+                ...s,
+                logicalPaths: { text: LogicalPaths.ocrText(key), alto: LogicalPaths.ocrAlto(key), hocr: LogicalPaths.ocrHocr(key) },
+              };
+            }),
+            failed,
+            fullText: LogicalPaths.ocrFullText,
+          },
+          data.derivation,
         );
-        return { commit: next, extra: [{ contentPath: recordContentPath(version), body: recordBytes, contentType: 'application/json' }] };
+        const recordBytes = Buffer.from(`${JSON.stringify(record, null, 2)}\n`, 'utf8');
+        const how = { ingestId: data.ingestId, languages: data.languages, created: isoSeconds(), user: deps.user };
+        const own = [{ logicalPath: LogicalPaths.itemRecord, digests: digestBuffer(recordBytes) }];
+        const draftVersion = planOcrVersion(head, uploaded, own, how);
+        const sizes: Record<string, number> = { [LogicalPaths.itemRecord]: recordBytes.length };
+        for (const f of files) sizes[f.logicalPath] = f.body.length;
+        const mets = await versionMets(deps.mets, record, draftVersion.inventory, sizes);
+        const next = planOcrVersion(head, uploaded, [...own, { logicalPath: LogicalPaths.mets, digests: digestBuffer(mets) }], how);
+        return {
+          commit: next,
+          extra: [
+            { contentPath: recordContentPath(version), body: recordBytes, contentType: 'application/json' },
+            metsUpload(version, mets),
+          ],
+        };
       },
       { holderEnded: deps.ingestEnded, log },
     );
@@ -92,8 +106,9 @@ export function textProcessor(deps: TextDeps): StageHandler<TextPayload, TextRet
   };
 }
 
-export const textHandler: HandlerFactory<TextPayload, TextReturn> = ({ config, preservation, access, ingestEnded }) =>
+export const textHandler: HandlerFactory<TextPayload, TextReturn> = ({ config, preservation, access, ingestEnded, keeping }) =>
   textProcessor({
+    mets: metsContext(config, keeping),
     ocfl: preservation,
     access,
     ingestEnded,

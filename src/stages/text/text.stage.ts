@@ -4,6 +4,7 @@
  * job per ingest, after the OCR step; the page results leave the ingest's state once kept.
  */
 import type { OcrSlice } from '../ocr/ocr.stage.js';
+import type { DeriveSlice } from '../derive/derive.stage.js';
 import type { OcrPage } from '../../domain/ocr-page.js';
 import { decodeFailure } from '../../domain/errors.js';
 import { hasFailures, type IngestCore, jobRef, type StageSpec } from '../stage.js';
@@ -15,10 +16,12 @@ export interface TextPayload {
   /** the version whose masters were OCRed: a newer version with other masters makes this moot */
   mastersVersion: string;
   languages: string;
-  engine: { name: string; version: string };
+  engine: { name: string; version: string /** where each language's data came from */; data?: Record<string, string> };
   at: string;
   pages: Record<string, OcrPage>;
   failed: Record<string, string>;
+  /** the access copies made from the same masters (recorded as a derivation event in this version) */
+  derivation?: { views: number; failed: number; at: string };
 }
 
 export interface TextPageSummary {
@@ -47,7 +50,18 @@ export interface TextSlice {
   text?: TextReturn;
 }
 
-export const textStage: StageSpec<'text', TextPayload, TextReturn, IngestCore & OcrSlice & TextSlice> = {
+/** What derive made of the same masters, for the OCR version's record. */
+function derivationOf(s: DeriveSlice): { derivation?: NonNullable<TextPayload['derivation']> } {
+  const made = Object.values(s.derived ?? {}).filter((d) => d.at && !d.skipped);
+  if (made.length === 0) return {};
+  const at = made
+    .map((d) => d.at!)
+    .sort()
+    .at(-1)!;
+  return { derivation: { views: made.length, failed: Object.keys(s.derived ?? {}).length - made.length, at } };
+}
+
+export const textStage: StageSpec<'text', TextPayload, TextReturn, IngestCore & OcrSlice & TextSlice & DeriveSlice> = {
   name: 'text',
   runsOn: 'any',
   label: 'keeping the text (new OCFL version) and publishing it',
@@ -58,7 +72,16 @@ export const textStage: StageSpec<'text', TextPayload, TextReturn, IngestCore & 
     return [
       {
         key: 'item',
-        data: { ...jobRef(s), mastersVersion, languages: o.languages, engine: o.engine, at: o.at, pages: o.pages, failed: o.failed },
+        data: {
+          ...jobRef(s),
+          mastersVersion,
+          languages: o.languages,
+          engine: o.engine,
+          at: o.at,
+          pages: o.pages,
+          failed: o.failed,
+          ...derivationOf(s),
+        },
       },
     ];
   },
