@@ -7,6 +7,7 @@ import { createLogger } from '../log.js';
 import { createApp } from '../app.js';
 import { configCommand } from './config.cmd.js';
 import { ingestCommand } from './ingest.cmd.js';
+import { exportCommand } from './export.cmd.js';
 import { verifyCommand } from './verify.cmd.js';
 import { reocrCommand } from './reocr.cmd.js';
 import {
@@ -93,6 +94,19 @@ program
   .option('--no-digests', 'check structure and inventories only, without reading content back')
   .action(async (id: string, opts: { json?: boolean; digests?: boolean }) => {
     await withApp((app) => verifyCommand(app, id, opts), { s3: true });
+  });
+
+program
+  .command('export')
+  .description('write each object as a BagIt 1.0 bag (payload manifests SHA-512 and SHA-256, tag manifests, bag-info.txt, the METS inside)')
+  .argument('<ids...>', 'item ids')
+  .option('--bag <dir>', 'write one bag per object into this folder (<id>-<version>)')
+  .option('--to <s3url>', 'write one bag per object under s3://BUCKET/PREFIX on the S3 service Yaddaş uses')
+  .option('--version <vN>', 'this version rather than the head')
+  .option('--all-versions', 'every version: the OCFL object itself as the payload')
+  .option('--json', 'print the results as JSON')
+  .action(async (ids: string[], opts: { bag?: string; to?: string; version?: string; allVersions?: boolean; json?: boolean }) => {
+    await withApp((app) => exportCommand(app, ids, opts), { s3: true });
   });
 
 program

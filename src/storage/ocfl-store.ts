@@ -145,13 +145,18 @@ export class OcflStore {
 
   /** The object's current inventory, checked against its sidecar; null when there is no object. */
   async readInventory(objectId: string): Promise<Inventory | null> {
+    return (await this.readInventoryFile(objectId))?.inventory ?? null;
+  }
+
+  /** The root inventory, parsed, with the very bytes that were checked against its sidecar. */
+  async readInventoryFile(objectId: string): Promise<{ inventory: Inventory; bytes: Buffer; sidecar: Buffer } | null> {
     const root = this.rootOf(objectId);
     const bytes = await this.store.getBuffer(`${root}/inventory.json`);
     if (!bytes) return null;
     const sidecar = await this.store.getBuffer(`${root}/inventory.json.sha512`);
     const digest = createHash('sha512').update(bytes).digest('hex');
     const expected = sidecar?.toString('utf8').trim().split(/\s+/)[0];
-    if (expected !== digest) {
+    if (!sidecar || expected !== digest) {
       // A commit writes inventory.json and then its sidecar; a reader between the two sees them
       // disagree for a moment. Retrying is the right answer in both that case and a real fault.
       throw new YaddasError(ErrorCodes.INVENTORY_INVALID, `The inventory of ${objectId} does not match its sidecar digest.`, {
@@ -164,7 +169,23 @@ export class OcflStore {
         permanent: true,
       });
     }
-    return inv;
+    return { inventory: inv, bytes, sidecar };
+  }
+
+  /** A version's own inventory and sidecar (vN/inventory.json), checked against each other. */
+  async readVersionInventoryFile(objectId: string, version: string): Promise<{ bytes: Buffer; sidecar: Buffer }> {
+    const root = this.rootOf(objectId);
+    const bytes = await this.store.getBuffer(`${root}/${version}/inventory.json`);
+    const sidecar = await this.store.getBuffer(`${root}/${version}/inventory.json.sha512`);
+    const expected = sidecar?.toString('utf8').trim().split(/\s+/)[0];
+    if (!bytes || !sidecar || createHash('sha512').update(bytes).digest('hex') !== expected) {
+      throw new YaddasError(
+        ErrorCodes.INVENTORY_INVALID,
+        `The inventory of ${objectId} ${version} is missing or does not match its sidecar digest.`,
+        { permanent: false },
+      );
+    }
+    return { bytes, sidecar };
   }
 
   /**
@@ -193,8 +214,14 @@ export class OcflStore {
   /** A content file of the object by its SHA-512; null when the object has no such content. */
   async content(objectId: string, sha512: string): Promise<StoredContent | null> {
     const inv = await this.readInventory(objectId);
-    const contentPath = inv?.manifest[sha512]?.[0];
-    if (!inv || !contentPath) return null;
+    return inv ? this.contentOf(inv, sha512) : null;
+  }
+
+  /** A content file by its SHA-512 in an inventory already read (many files of one object). */
+  contentOf(inv: Inventory, sha512: string): StoredContent | null {
+    const objectId = inv.id;
+    const contentPath = inv.manifest[sha512]?.[0];
+    if (!contentPath) return null;
     const key = `${this.rootOf(objectId)}/${contentPath}`;
     const gone = () =>
       new YaddasError(ErrorCodes.STORAGE_UNAVAILABLE, `${contentPath} of ${objectId} could not be read from s3://${this.store.bucket}.`, {

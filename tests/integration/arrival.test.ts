@@ -60,6 +60,6 @@ describe('arrival', () => {
     const keys: string[] = [];
     for await (const o of h.app.preservation.store.list(`${h.app.preservation.rootOf(book.itemId)}/v1/content/`))
       keys.push(o.key.split('/v1/content/')[1]!);
-    expect(keys.sort()).toEqual(['item.json', 'masters/1.tif']);
+    expect(keys.sort()).toEqual(['item.json', 'masters/1.tif', 'mets.xml']);
   });
 });

@@ -82,6 +82,7 @@ describe('crash safety', () => {
       'v1/content/item.json',
       'v1/content/masters/atlas.pdf',
       'v1/content/metadata.json',
+      'v1/content/mets.xml',
       'v1/inventory.json',
       'v1/inventory.json.sha512',
     ]);

@@ -10,6 +10,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { validateXml } from '../helpers/xml-schemas.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, waitEnded, yaddas, type Harness } from '../helpers/harness.js';
 import { readShared, writeItem } from '../helpers/fixtures.js';
@@ -21,13 +22,6 @@ import { OcrPool } from '../../src/adapters/ocr-engine.js';
 import { ErrorCodes } from '../../src/domain/errors.js';
 
 const exec = promisify(execFile);
-/**
- * The official ALTO 4 schema, when a copy is at hand: no package on the npm registry or in Debian
- * ships it, and tests fetch nothing. Point YADDAS_ALTO_XSD at alto-4-4.xsd (with xlink.xsd beside
- * it) to check every ALTO file against it; without it the ALTO is checked for well-formedness and
- * read back into the words it was made from.
- */
-const ALTO_XSD = process.env.YADDAS_ALTO_XSD;
 
 let h: Harness;
 let tessdata: string;
@@ -179,6 +173,7 @@ describe('OCR', () => {
       'masters/1.tif',
       'masters/2.tif',
       'metadata.json',
+      'mets.xml',
       'ocr/0001.alto.xml',
       'ocr/0001.hocr',
       'ocr/0001.txt',
@@ -217,10 +212,20 @@ describe('OCR', () => {
     expect(alto).toMatch(/<Page ID="P1" PHYSICAL_IMG_NR="1" WIDTH="2480" HEIGHT="3508"/);
     expect(alto).toContain('CONTENT="Kitabxana"');
     await exec('xmllint', ['--noout', altoFile]);
-    if (ALTO_XSD) {
-      const { stderr } = await exec('xmllint', ['--noout', '--nonet', '--schema', ALTO_XSD, altoFile]);
-      expect(stderr).toMatch(/validates/);
-    }
+    expect((await validateXml(altoFile, 'alto')).errors).toBe('');
+    // The OCR version's METS: valid with everything embedded, each view's ALTO linked from its page,
+    // the OCR as an event by tesseract.js with its language data, and the access copies made before it.
+    const metsV2 = (await h.app.preservation.readLogical(inv, 'mets.xml'))!.toString('utf8');
+    expect((await validateXml(metsV2, 'mets')).errors).toBe('');
+    expect(metsV2).toMatch(/<mets:div ID="view-0001"[^>]*>\s*<mets:fptr FILEID="file-0001"\/>\s*<mets:fptr FILEID="(file-\d+)"\/>/);
+    expect(metsV2).toMatch(/<mets:fileGrp USE="ALTO">[\s\S]*xlink:href="ocr\/0001\.alto\.xml"/);
+    expect(metsV2).toMatch(
+      /<premis:agentName>tesseract\.js<\/premis:agentName>[\s\S]*?<premis:agentNote>language data aze: npm @tesseract\.js-data\/aze/,
+    );
+    expect(metsV2).toMatch(/<premis:eventType>derivation<\/premis:eventType>/);
+    expect(metsV2).toContain('/items/kitab-ocr/document.pdf');
+    expect(acc.mets).toEqual({ url: expect.stringMatching(/\/items\/kitab-ocr\/mets\.xml$/), version: 'v2' });
+    expect(await get('items/kitab-ocr/mets.xml')).toEqual(Buffer.from(metsV2));
     const hocrFile = await tmpFile('kitab-0002.hocr', await get('items/kitab-ocr/pages/0002/ocr.hocr'));
     await exec('xmllint', ['--noout', hocrFile]);
     expect(await fs.readFile(hocrFile, 'utf8')).toMatch(/class="ocrx_word" id="word_2_1" title="bbox \d+ \d+ \d+ \d+; x_wconf \d+"/);

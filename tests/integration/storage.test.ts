@@ -105,7 +105,7 @@ describe('versions', () => {
     expect(inv.manifest[sha512(p2fixed)]).toEqual(['v2/content/masters/2.tif']);
     const v2keys: string[] = [];
     for await (const o of h.app.preservation.store.list(`${root}/v2/content/`)) v2keys.push(o.key.split('/v2/content/')[1]!);
-    expect(v2keys.sort()).toEqual(['item.json', 'masters/2.tif']);
+    expect(v2keys.sort()).toEqual(['item.json', 'masters/2.tif', 'mets.xml']);
     // Nothing of the identical third ingest was left behind.
     const v3: string[] = [];
     for await (const o of h.app.preservation.store.list(`${root}/v3/`)) v3.push(o.key);
