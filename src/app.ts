@@ -67,6 +67,8 @@ export interface App extends StagePorts {
   checks(timeoutMs?: number): Promise<Record<string, string>>;
   /** the ways this Redis can lose jobs, in plain words (none: empty) */
   redisWarnings(): Promise<string[]>;
+  /** another bucket on the same S3 service, with the same client (exports) */
+  bucketStore(bucket: string): ObjectStore;
   /** a stage's handler, wired to the ports (loaded on first use) */
   handler<N extends StageName>(stage: N): Promise<StageHandler<Payload<N>, Result<N>>>;
   close(): Promise<void>;
@@ -134,6 +136,7 @@ export function createApp(config: Config, log: Logger): App {
   });
   const engines = createOcrEngines(config, log);
   const app: App = {
+    bucketStore: (bucket: string) => new S3ObjectStore(s3, bucket, upload),
     config,
     log,
     queues,

@@ -3,14 +3,13 @@
  * Yaddaş's S3 service. Bags are made one after another (each streams its files one by one, so
  * memory stays flat however large the masters); one object that fails does not stop the others.
  */
-import type { App } from '../app.js';
 import { BucketBagSink, FolderBagSink } from '../adapters/bag-sinks.js';
-import { S3ObjectStore, createS3Client } from '../adapters/s3-object-store.js';
 import { YADDAS_VERSION } from '../config/version.js';
 import { displayTitle, type ItemMetadata } from '../domain/metadata.js';
 import { type BagResult, bagName, exportBag } from '../storage/bag-export.js';
 import { LogicalPaths } from '../storage/ocfl.core.js';
 import { PrefixedObjectStore } from '../storage/prefixed-store.js';
+import type { OpsPorts } from './ports.js';
 
 export interface ExportOptions {
   /** a folder to write bags into */
@@ -32,18 +31,10 @@ export function parseS3Url(url: string): { bucket: string; prefix: string } | nu
   return { bucket: m[1]!, prefix: prefix ? `${prefix}/` : '' };
 }
 
-export async function exportItems(app: App, ids: string[], opts: ExportOptions): Promise<ExportOutcome[]> {
+export async function exportItems(app: OpsPorts, ids: string[], opts: ExportOptions): Promise<ExportOutcome[]> {
   const target = opts.to ? parseS3Url(opts.to) : null;
   if (opts.to && !target) throw new Error(`--to must be s3://BUCKET/PREFIX, not ${opts.to}`);
-  const bucket = target
-    ? new PrefixedObjectStore(
-        new S3ObjectStore(createS3Client(app.config.s3), target.bucket, {
-          partSizeMiB: app.config.s3.partSizeMiB,
-          concurrency: app.config.s3.uploadConcurrency,
-        }),
-        target.prefix,
-      )
-    : null;
+  const bucket = target ? new PrefixedObjectStore(app.bucketStore(target.bucket), target.prefix) : null;
   const out: ExportOutcome[] = [];
   for (const id of ids) {
     const started = performance.now();

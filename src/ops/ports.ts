@@ -20,6 +20,8 @@ export interface OpsPorts extends StagePorts {
   preservation: OcflStore;
   access: ObjectStore;
   intake: Intake;
+  /** another bucket on the S3 service Yaddaş uses (yaddas export --to), with the same client */
+  bucketStore(bucket: string): ObjectStore;
   /** a stage's handler, to run a step in this process (rederive) */
   handler<N extends StageName>(stage: N): Promise<StageHandler<Payload<N>, Result<N>>>;
 }
