@@ -7,6 +7,9 @@
  * times (default 2), alternating; the best of each is compared. Peak resident memory of the export
  * from GNU time. Targets: no slower than awscli; under 300 MB.
  *
+ * BENCH_EXPORT_ENDPOINT=http://127.0.0.1:PORT runs it against another S3 service instead of the
+ * embedded one (e.g. `moto_server -H 127.0.0.1 -p PORT`), with AWS_ACCESS_KEY_ID/SECRET as given.
+ *
  * Run on an otherwise idle machine; it needs Redis at REDIS_URL and awscli at /usr/bin/aws.
  */
 import { createReadStream } from 'node:fs';
@@ -53,10 +56,15 @@ async function main(): Promise<void> {
   await fs.rm(WORK, { recursive: true, force: true });
   await fs.mkdir(WORK, { recursive: true });
   say(`bench:export on ${os.cpus().length} cores, Node ${process.version}: one master of ${SIZE_MB} MiB`);
+  const external = process.env.BENCH_EXPORT_ENDPOINT;
   const port = await freePort();
-  const s3 = new S3rver({ address: '127.0.0.1', port, directory: path.join(WORK, 's3'), silent: true });
-  await s3.run();
-  const endpoint = `http://127.0.0.1:${port}`;
+  const s3 = external ? null : new S3rver({ address: '127.0.0.1', port, directory: path.join(WORK, 's3'), silent: true });
+  await s3?.run();
+  const endpoint = external ?? `http://127.0.0.1:${port}`;
+  const keys = external
+    ? { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'testing', secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'testing' }
+    : { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+  say(`   S3 service: ${external ? endpoint : 'the embedded s3rver'}`);
   const rows: Row[] = [];
   const prefix = `bench-export-${process.pid}`;
   try {
@@ -66,8 +74,7 @@ async function main(): Promise<void> {
       forcePathStyle: true,
       connectTimeoutSeconds: 10,
       requestTimeoutSeconds: 600,
-      accessKeyId: 'S3RVER',
-      secretAccessKey: 'S3RVER',
+      ...keys,
     });
     const store = new S3ObjectStore(client, BUCKET, { partSizeMiB: 16, concurrency: 4 });
     await store.ensureBucket(true);
@@ -95,14 +102,18 @@ async function main(): Promise<void> {
       YADDAS_CONFIG_DIR: path.join(WORK, 'no-config'),
       YADDAS_DATA_DIR: path.join(WORK, 'data'),
       AWS_ENDPOINT_URL_S3: endpoint,
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_ACCESS_KEY_ID: keys.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
       AWS_DEFAULT_REGION: 'us-east-1',
       AWS_PAGER: '',
       YADDAS_PRESERVATION_BUCKET: BUCKET,
       YADDAS_ACCESS_BUCKET: 'bench-export-access',
       YADDAS_S3_CREATE_BUCKETS: 'true',
       YADDAS_LOG_LEVEL: 'error',
+      // BENCH_EXPORT_PROF=DIR: a CPU profile of each export process there
+      ...(process.env.BENCH_EXPORT_PROF
+        ? { NODE_OPTIONS: `--max-semi-space-size=${process.env.BENCH_EXPORT_SEMI ?? 8} --cpu-prof --cpu-prof-dir=${process.env.BENCH_EXPORT_PROF}` }
+        : {}),
     };
     const ours: number[] = [];
     const peaks: number[] = [];
@@ -149,7 +160,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await cleanRedis(prefix).catch(() => undefined);
-    await s3.close();
+    await s3?.close();
   }
   say('');
   say(summaryTable(rows));

@@ -23,19 +23,30 @@ const exists = (p: string) =>
 /** Pieces gathered into one write: HTTP bodies come in 16-64 KiB chunks, one write call each otherwise. */
 const WRITE_BATCH = 8 * 1024 * 1024;
 
-/** A file written in batches of WRITE_BATCH bytes (a third faster than a WriteStream for a 1 GB master). */
+/**
+ * A file written in batches of about WRITE_BATCH bytes with writev (the pieces as they came, not
+ * copied into one buffer): for a 1 GB master, a write per piece or a copy per batch cost a second.
+ */
 function batchedFile(file: string): Writable {
   let fh: fs.FileHandle | undefined;
   let pending: Buffer[] = [];
   let size = 0;
   const flush = async () => {
     if (size === 0) return;
-    const b = pending.length === 1 ? pending[0]! : Buffer.concat(pending, size);
+    let pieces = pending;
+    let left = size;
     pending = [];
     size = 0;
     fh ??= await fs.open(file, 'w');
-    let at = 0;
-    while (at < b.length) at += (await fh.write(b, at)).bytesWritten;
+    while (left > 0) {
+      const { bytesWritten } = await fh.writev(pieces);
+      left -= bytesWritten;
+      if (left === 0) break;
+      // A short write: go on from where it stopped.
+      let skip = bytesWritten;
+      while (skip >= pieces[0]!.length) skip -= pieces.shift()!.length;
+      pieces = [pieces[0]!.subarray(skip), ...pieces.slice(1)];
+    }
   };
   return new Writable({
     highWaterMark: WRITE_BATCH,
