@@ -112,7 +112,9 @@ async function main(): Promise<void> {
       YADDAS_LOG_LEVEL: 'error',
       // BENCH_EXPORT_PROF=DIR: a CPU profile of each export process there
       ...(process.env.BENCH_EXPORT_PROF
-        ? { NODE_OPTIONS: `--max-semi-space-size=${process.env.BENCH_EXPORT_SEMI ?? 8} --cpu-prof --cpu-prof-dir=${process.env.BENCH_EXPORT_PROF}` }
+        ? {
+            NODE_OPTIONS: `--max-semi-space-size=${process.env.BENCH_EXPORT_SEMI ?? 32} --cpu-prof --cpu-prof-dir=${process.env.BENCH_EXPORT_PROF}`,
+          }
         : {}),
     };
     const ours: number[] = [];

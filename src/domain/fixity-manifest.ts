@@ -53,7 +53,10 @@ export function manifestKind(name: string, siblings: readonly string[] = []): Ma
     const stem = m[1]!;
     const algorithm = algorithmOf(m[2]!)!;
     const others = siblings.filter((s) => s !== name);
-    if (others.includes(stem) || others.some((s) => s.startsWith(`${stem}.`) && !manifestKind(s)))
+    // "0001.tif.md5" names its file even when that file is missing (then it is reported missing);
+    // "0001.md5" is a sidecar when a "0001.<ext>" is beside it, otherwise a sums file like "kitab.md5".
+    const namesFile = /\.[A-Za-z0-9]{1,5}$/.test(stem);
+    if (namesFile || others.includes(stem) || others.some((s) => s.startsWith(`${stem}.`) && !manifestKind(s)))
       return { kind: 'sidecar', algorithm, stem };
     return { kind: 'sums', algorithm };
   }

@@ -87,7 +87,8 @@ function versionPayload(ocfl: OcflStore, inv: Inventory, version: string): Paylo
     if (!content)
       throw new YaddasError(ErrorCodes.INVENTORY_INVALID, `Object ${inv.id}: no content for a digest of ${version}.`, { permanent: true });
     const sha256 = sha256Of(inv, content.contentPath);
-    for (const p of paths) out.push({ path: `data/${p}`, open: () => content.open({ digest: 'sha256' }), sha512, ...(sha256 ? { sha256 } : {}) });
+    for (const p of paths)
+      out.push({ path: `data/${p}`, open: () => content.open({ digest: 'sha256' }), sha512, ...(sha256 ? { sha256 } : {}) });
   }
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -4,6 +4,7 @@
  * mismatch, a listed file that is missing or a page no manifest lists rejects the item, naming the
  * file; what was right is preserved with its manifests and bag files beside the masters.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,6 +78,56 @@ describe('checksum manifests beside the pages', () => {
     expect(badLine.rec.problems?.map((p) => [p.code, p.file])).toEqual([['INVALID_MANIFEST', 'SHA256SUMS']]);
     // nothing was stored for any of them
     for (const r of [wrong, missing, unlisted, badLine]) expect(await h.app.preservation.readInventory(r.rec.itemId)).toBeNull();
+  });
+});
+
+/** Each manifest style a capture station writes: the files that list `listed` (name → bytes). */
+const hex = (alg: string, b: Buffer) => createHash(alg).update(b).digest('hex');
+const STYLES: Array<{ style: string; make(listed: Record<string, Buffer>): Record<string, string> }> = [
+  ...(['sha512', 'sha256', 'md5'] as const).map((alg) => ({
+    style: `manifest-${alg}.txt`,
+    make: (l: Record<string, Buffer>) => ({
+      [`manifest-${alg}.txt`]: Object.entries(l)
+        .map(([n, b]) => `${hex(alg, b)}  ${n}\n`)
+        .join(''),
+    }),
+  })),
+  { style: 'sha256sum -b (checksums.sha256)', make: (l) => ({ 'checksums.sha256': sumsFile('sha256', l, true) }) },
+  { style: 'md5sum (MD5SUMS)', make: (l) => ({ MD5SUMS: sumsFile('md5', l) }) },
+  {
+    style: 'BSD tags (SHA512SUMS)',
+    make: (l) => ({
+      SHA512SUMS: Object.entries(l)
+        .map(([n, b]) => `SHA512 (${n}) = ${hex('sha512', b)}\n`)
+        .join(''),
+    }),
+  },
+  {
+    style: '.md5 beside each page',
+    make: (l) => Object.fromEntries(Object.entries(l).map(([n, b]) => [`${n}.md5`, `${hex('md5', b)}\n`])),
+  },
+  {
+    style: '.sha256 beside each page, with the name',
+    make: (l) => Object.fromEntries(Object.entries(l).map(([n, b]) => [`${n}.sha256`, `${hex('sha256', b)} *${n}\n`])),
+  },
+];
+
+describe.each(STYLES)('every manifest style: $style', ({ make }) => {
+  it('right: preserved; a wrong digest, a listed file that is missing, an unlisted page: rejected naming the file', async () => {
+    const pages = { '1.tif': p1, '2.jpg': p2 };
+    const other = await pageImage({ seed: 13, width: 120, height: 160, format: 'png' });
+    const tag = Math.random().toString(36).slice(2, 8);
+    const [right, wrong, missing, unlisted] = await Promise.all([
+      ingest(`style-right-${tag}`, { ...pages, ...make(pages) }),
+      ingest(`style-wrong-${tag}`, { ...pages, ...make({ '1.tif': p1, '2.jpg': p1 }) }),
+      ingest(`style-missing-${tag}`, { ...pages, ...make({ ...pages, '3.png': other }) }),
+      ingest(`style-unlisted-${tag}`, { ...pages, '3.png': other, ...make(pages) }),
+    ]);
+    expect(right.rec.status, JSON.stringify(right.rec.problems)).toBe('preserved');
+    expect((await record(right.rec.itemId)).fixity?.manifests.length).toBeGreaterThan(0);
+    expect(wrong.rec.problems?.map((p) => [p.code, p.file])).toEqual([['CHECKSUM_MISMATCH', '2.jpg']]);
+    expect(missing.rec.problems?.map((p) => [p.code, p.file])).toEqual([['LISTED_FILE_MISSING', '3.png']]);
+    expect(unlisted.rec.problems?.map((p) => [p.code, p.file])).toEqual([['UNLISTED_FILE', '3.png']]);
   });
 });
 
