@@ -160,7 +160,7 @@ export async function showCommand(app: App, id: string, opts: { json?: boolean }
     pages?: Array<{
       page: number;
       name: string;
-      master: { digests: { sha512: string } };
+      master: { digests: { sha512: string }; puid?: string };
       ocr?: { meanConfidence?: number; failed?: string };
     }>;
     ocr?: { status?: string; languages?: string };
@@ -169,7 +169,7 @@ export async function showCommand(app: App, id: string, opts: { json?: boolean }
     out(`  OCR         ${a.ocr?.status ?? '-'}${a.ocr?.languages ? ` (${a.ocr.languages})` : ''}`);
     for (const p of a.pages ?? [])
       out(
-        `  page ${String(p.page).padStart(4)}   ${p.name}  sha512 ${p.master.digests.sha512.slice(0, 16)}…${p.ocr?.meanConfidence !== undefined ? `  OCR ${p.ocr.meanConfidence}` : p.ocr?.failed ? `  OCR failed: ${p.ocr.failed}` : ''}`,
+        `  page ${String(p.page).padStart(4)}   ${p.name}${p.master.puid ? `  ${p.master.puid}` : ''}  sha512 ${p.master.digests.sha512.slice(0, 16)}…${p.ocr?.meanConfidence !== undefined ? `  OCR ${p.ocr.meanConfidence}` : p.ocr?.failed ? `  OCR failed: ${p.ocr.failed}` : ''}`,
       );
     out(`  item.json   ${d.urls.item}\n  manifest    ${d.urls.manifest}`);
   }
