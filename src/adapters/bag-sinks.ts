@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { type Readable, Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { digestStream } from '../checksum/digests.js';
 import { ErrorCodes, YaddasError } from '../domain/errors.js';
@@ -29,17 +29,24 @@ const WRITE_BATCH = 8 * 1024 * 1024;
  */
 function batchedFile(file: string): Writable {
   let fh: fs.FileHandle | undefined;
+  let opening: Promise<fs.FileHandle> | undefined;
+  let flushing: Promise<void> = Promise.resolve();
   let pending: Buffer[] = [];
   let size = 0;
+  const handle = async () => {
+    opening ??= fs.open(file, 'w');
+    fh = await opening;
+    return fh;
+  };
   const flush = async () => {
     if (size === 0) return;
     let pieces = pending;
     let left = size;
     pending = [];
     size = 0;
-    fh ??= await fs.open(file, 'w');
+    const h = await handle();
     while (left > 0) {
-      const { bytesWritten } = await fh.writev(pieces);
+      const { bytesWritten } = await h.writev(pieces);
       left -= bytesWritten;
       if (left === 0) break;
       // A short write: go on from where it stopped.
@@ -54,23 +61,45 @@ function batchedFile(file: string): Writable {
       pending.push(chunk);
       size += chunk.length;
       if (size < WRITE_BATCH) return cb();
-      flush().then(() => cb(), cb);
+      flushing = flush();
+      flushing.then(() => cb(), cb);
     },
     final(cb) {
-      flush()
-        .then(async () => {
-          fh ??= await fs.open(file, 'w'); // an empty file is a file too
-          await fh.close();
-        })
-        .then(() => cb(), cb);
+      flushing = flush().then(async () => {
+        const h = await handle(); // an empty file is a file too
+        await h.sync(); // on disk before the bag is renamed into place
+        await h.close();
+        fh = undefined;
+      });
+      flushing.then(() => cb(), cb);
     },
     destroy(err, cb) {
-      (fh ? fh.close() : Promise.resolve()).then(
-        () => cb(err),
-        () => cb(err),
-      );
+      // A write or an open still under way finishes first, so that its handle is closed too.
+      flushing
+        .catch(() => undefined)
+        .then(() => (opening ? opening.then((h) => (fh ? h.close() : undefined)) : undefined))
+        .then(
+          () => cb(err),
+          () => cb(err),
+        );
     },
   });
+}
+
+async function syncFolder(dir: string): Promise<void> {
+  const h = await fs.open(dir, 'r');
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
+
+/** Every folder of the bag synced (its files were, as each was written): names on disk too. */
+async function syncFolders(root: string): Promise<void> {
+  await syncFolder(root);
+  for (const e of await fs.readdir(root, { recursive: true, withFileTypes: true }))
+    if (e.isDirectory()) await syncFolder(path.join(e.parentPath, e.name));
 }
 
 export class FolderBagSink implements BagSink {
@@ -107,8 +136,7 @@ export class FolderBagSink implements BagSink {
   async write(p: string, body: Readable | Buffer): Promise<void> {
     const f = this.file(p);
     await fs.mkdir(path.dirname(f), { recursive: true });
-    if (Buffer.isBuffer(body)) await fs.writeFile(f, body);
-    else await pipeline(body, batchedFile(f));
+    await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, batchedFile(f));
   }
 
   /**
@@ -125,7 +153,10 @@ export class FolderBagSink implements BagSink {
       throw new YaddasError(ErrorCodes.OBJECT_CONFLICT, `${this.final} appeared while the bag was written; it is left in ${this.work}.`, {
         permanent: true,
       });
+    await syncFolders(this.work);
     await fs.rename(this.work, this.final);
+    // the rename itself on disk: the parent folder's entry
+    await syncFolder(path.dirname(this.final));
   }
 
   async abort(): Promise<void> {
@@ -176,6 +207,7 @@ export class BucketBagSink implements BagSink {
 
   async complete(): Promise<void> {
     if (!this.declaration) throw new Error('the bag has no bagit.txt');
+    this.written.push(`${this.prefix}bagit.txt`); // removed by abort() too, should its read-back fail
     await this.store.put(`${this.prefix}bagit.txt`, this.declaration, { contentType: 'text/plain' });
     const back = await this.store.getBuffer(`${this.prefix}bagit.txt`);
     if (!back?.equals(this.declaration))

@@ -5,7 +5,7 @@
  * Random reads of small ranges: a multi-GB TIFF's directory at its end costs a few reads.
  */
 import fs from 'node:fs/promises';
-import { type FormatFacts, TIFF_COMPRESSION } from '../domain/pronom.js';
+import { type FormatFacts, printable, TIFF_COMPRESSION } from '../domain/pronom.js';
 
 type Handle = fs.FileHandle;
 
@@ -85,7 +85,7 @@ async function tiffFacts(fh: Handle): Promise<ExtraFacts> {
     const raw = sw.count <= 4 ? sw.raw.subarray(0, sw.count) : await bytes(fh, u32(sw.raw, 0), Math.min(sw.count, 256));
     const text = raw.toString('latin1');
     const nul = text.indexOf('\u0000'); // an ASCII tag ends in NUL
-    software = (nul >= 0 ? text.slice(0, nul) : text).trim() || undefined;
+    software = printable(nul >= 0 ? text.slice(0, nul) : text).trim() || undefined;
   }
   return { facts, compression: TIFF_COMPRESSION[code] ?? `TIFF compression ${code}`, ...(software ? { software } : {}) };
 }

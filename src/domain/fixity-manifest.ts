@@ -92,7 +92,7 @@ const cleanPath = (p: string) => p.replace(/^\.\//, '');
 export function parseManifest(text: string, opts: { algorithm?: FixityAlgorithm; form: 'bagit' | 'sums' | 'sidecar' }): ParsedManifest {
   const entries: ManifestLine[] = [];
   const bad: ParsedManifest['bad'] = [];
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
   for (const [i, raw] of lines.entries()) {
     const line = raw.trimEnd();
     if (line.trim() === '' || (opts.form !== 'bagit' && line.startsWith('#'))) continue;
@@ -151,7 +151,7 @@ export function bagitLine(digest: string, path: string): string {
 /** BagIt's tag file form (bag-info.txt): `Label: value` lines, a value continued on lines that start with white space. */
 export function parseTagFile(text: string): Array<[string, string]> {
   const out: Array<[string, string]> = [];
-  for (const raw of text.replace(/^\uFEFF/, '').split(/\r?\n/)) {
+  for (const raw of text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/)) {
     if (raw === '') continue;
     if (/^[ \t]/.test(raw) && out.length > 0) {
       const last = out[out.length - 1]!;

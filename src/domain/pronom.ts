@@ -146,6 +146,14 @@ export const TIFF_COMPRESSION: Record<number, string> = {
  * version 4's multi-localized form), e.g. "sRGB IEC61966-2.1" or "Adobe RGB (1998)".
  */
 export function iccProfileName(icc: Buffer): string | undefined {
+  try {
+    return readIccName(icc);
+  } catch {
+    return undefined; // a damaged profile names nothing; the image itself decoded
+  }
+}
+
+function readIccName(icc: Buffer): string | undefined {
   if (icc.length < 132) return undefined;
   const count = icc.readUInt32BE(128);
   for (let i = 0; i < count && 132 + i * 12 + 12 <= icc.length; i++) {
@@ -161,10 +169,10 @@ export function iccProfileName(icc: Buffer): string | undefined {
     }
     if (type === 'mluc') {
       const records = icc.readUInt32BE(offset + 8);
-      if (records < 1) return undefined;
+      if (records < 1 || size < 28) return undefined;
       const len = icc.readUInt32BE(offset + 16 + 4);
       const start = offset + icc.readUInt32BE(offset + 16 + 8);
-      if (start + len > icc.length || len % 2 !== 0) return undefined;
+      if (start + len > offset + size || start + len > icc.length || len % 2 !== 0) return undefined;
       return clean(
         Buffer.from(icc.subarray(start, start + len))
           .swap16()
@@ -176,5 +184,20 @@ export function iccProfileName(icc: Buffer): string | undefined {
   return undefined;
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: a profile's name ends in NULs
-const clean = (s: string) => s.replace(/[\u0000]+$/g, '').trim() || undefined;
+const clean = (s: string) => printable(s).trim() || undefined;
+
+/**
+ * Text with the characters XML 1.0 cannot hold (controls other than tab and line breaks, lone
+ * surrogates, U+FFFE/FFFF) removed: names read from file headers, and anything that goes into METS.
+ */
+export function printable(s: string): string {
+  let out = '';
+  for (const ch of s) {
+    // iterating by code point: a lone surrogate comes as one unit of its own
+    const c = ch.codePointAt(0)!;
+    const allowed =
+      c === 0x9 || c === 0xa || c === 0xd || (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
+    if (allowed) out += ch;
+  }
+  return out;
+}

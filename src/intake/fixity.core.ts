@@ -190,7 +190,11 @@ function checkBag(
   const files = regularFiles.map((f) => f.path);
   const sizes = new Map(regularFiles.map((f) => [f.path, f.size]));
   const payload = files.filter((f) => f.startsWith('data/') && !ignored.has(f));
-  const tagFiles = files.filter((f) => !f.startsWith('data/') && !ignored.has(f) && !/^tagmanifest-[^/]+\.txt$/i.test(f));
+  // The tag files every tag manifest must list: the bag's own (RFC 8493 only says SHOULD, and
+  // every BagIt tool lists them); other tag files a tool added are kept whether listed or not.
+  const tagFiles = files.filter(
+    (f) => !f.startsWith('data/') && !ignored.has(f) && /^(bagit\.txt|bag-info\.txt|fetch\.txt|manifest-[^/]+\.txt)$/i.test(f),
+  );
   const payloadManifests = layout.manifests.filter((m) => m.kind.kind === 'bagit');
   if (payloadManifests.length === 0)
     bad(ErrorCodes.INVALID_BAG, 'The bag has no payload manifest (manifest-sha512.txt, manifest-sha256.txt, …).', remake);

@@ -77,6 +77,22 @@ export interface SubmittedFile {
   logicalPath: string;
 }
 
+/**
+ * A path kept under submission/ must fit an S3 key (1,024 bytes) with the object's root and
+ * version before it (about 200 bytes at most): deep folders in a bag can run past that.
+ */
+const MAX_SUBMISSION_PATH_BYTES = 800;
+function pathTooLong(path: string): Problem | undefined {
+  const n = Buffer.byteLength(path, 'utf8');
+  if (n <= MAX_SUBMISSION_PATH_BYTES) return undefined;
+  return rejection(
+    ErrorCodes.NAME_TOO_LONG,
+    `The path is ${n} bytes long; files kept beside the masters can have paths of at most ${MAX_SUBMISSION_PATH_BYTES} bytes.`,
+    'Shorten the folder names inside the item (or the bag), then drop it again.',
+    path,
+  );
+}
+
 /** The file that makes a folder a BagIt bag (RFC 8493 §2.1.1). */
 export const BAG_DECLARATION = 'bagit.txt';
 
@@ -201,7 +217,8 @@ export function layoutItem(
       continue;
     }
     if (!isBag && e.path.includes('/')) continue; // inside a nested folder, already reported
-    if (isIgnoredInside(e.path, markerName)) {
+    if (isIgnoredInside(e.path, markerName) && !(isBag && e.path.startsWith('data/'))) {
+      // (in a bag, everything under data/ is payload, whatever its name: its manifests say so)
       ignored.push(e.path);
       continue;
     }
@@ -209,11 +226,11 @@ export function layoutItem(
       metadataFile = e;
       continue;
     }
-    const inPageDir = e.path.startsWith(pageDir) && !e.path.slice(pageDir.length).includes('/');
+    const inPageDir = e.path.startsWith(pageDir) && !e.path.slice(pageDir.length).includes('/') && !isIgnoredInside(e.path, markerName);
     const kind = isBag ? undefined : manifestKind(e.path, topNames);
     if (!inPageDir || kind) {
       // a tag file, a payload file that is not a page, or a checksum manifest: kept as received
-      const long = nameTooLong(e.path, limits);
+      const long = nameTooLong(e.path, limits) ?? pathTooLong(e.path);
       if (long) {
         problems.push(long);
         continue;

@@ -118,6 +118,15 @@ describe('METS of every version', () => {
     expect(parsed['mets:mets']['mets:fileSec']).toBeTruthy();
     expect(v1).not.toContain('2.tif');
 
+    // text pasted from a word processor carries characters XML cannot hold: they are left out
+    await ingest('mets-pasted', {
+      '1.tif': await pageImage({ seed: 7, width: 200, height: 200 }),
+      'metadata.json': JSON.stringify({ identifier: 'mets-pasted', title: 'Birinci\u000bsəhifə\u0001', creator: ['A\u0007B'] }),
+    });
+    const pasted = await metsOf('mets-pasted');
+    expect((await validateXml(pasted, 'mets')).errors).toBe('');
+    expect(pasted).toContain('<mods:title>Birincisəhifə</mods:title>');
+
     const broken = v2.replace('<mets:fileSec>', '<mets:fileSec><mets:notAnElement/>');
     expect((await validateXml(broken, 'mets')).ok).toBe(false);
     const badPremis = v2

@@ -164,6 +164,45 @@ describe('BagIt bags', () => {
     expect(r.metadataFile?.logicalPath).toBe('metadata.json');
   });
 
+  it('keeps every payload file, whatever its name; a tool’s own tag file need not be listed; a corrected bag-info is a new version', async () => {
+    const payload = { '1.tif': p1, '.provenance.xml': '<p/>', 'notes/Thumbs.db': 'x' };
+    const bag = makeBag({
+      payload,
+      info: [
+        ['External-Identifier', 'bag-dotfiles'],
+        ['Title', 'Birinci'],
+      ],
+    });
+    const { rec } = await ingest('bag-dotfiles', { ...bag, 'bagger-profile.json': '{}' });
+    expect(rec.status, JSON.stringify(rec.problems)).toBe('preserved');
+    const r = await record('bag-dotfiles');
+    expect(r.submission?.map((x) => x.logicalPath)).toEqual(
+      expect.arrayContaining(['submission/data/.provenance.xml', 'submission/data/notes/Thumbs.db', 'submission/bagger-profile.json']),
+    );
+    // the same masters, bag-info corrected: a new version, with the new title
+    const again = await ingest(
+      'bag-dotfiles-2',
+      makeBag({
+        payload,
+        info: [
+          ['External-Identifier', 'bag-dotfiles'],
+          ['Title', 'İkinci'],
+        ],
+      }),
+    );
+    expect(again.rec.status).toBe('preserved');
+    expect(again.rec.version).toBe('v2');
+    expect((await record('bag-dotfiles')).metadata?.title).toBe('İkinci');
+    // a payload file no manifest lists is not passed over for its name
+    const unlisted = makeBag({ payload: { '1.tif': p1 } });
+    const r2 = await ingest('bag-dotfile-unlisted', { ...unlisted, 'data/.DS_Store': 'litter' });
+    expect(r2.rec.problems?.map((p) => [p.code, p.file])).toEqual([
+      ['INVALID_BAG', 'bag-info.txt'],
+      ['UNLISTED_FILE', 'data/.DS_Store'],
+      ['UNLISTED_FILE', 'data/.DS_Store'],
+    ]);
+  });
+
   it('rejects a bag whose Payload-Oxum, tag manifest or payload digest is wrong', async () => {
     const payload = { '1.tif': p1, '2.jpg': p2 };
     const [oxum, tag, digest, nodata] = await Promise.all([

@@ -319,9 +319,12 @@ export function heldReason(itemId: string, ingestId: string, h: HeldDetail): str
   );
 }
 
-/** The logical paths that an ingest supplies (masters, metadata.json), the ones a re-scan is compared on. */
+/** The logical paths that an ingest supplies (masters, metadata.json, submission files), the ones a re-scan is compared on. */
 export const ingestDecides = (logicalPath: string): boolean =>
-  logicalPath.startsWith(LogicalPaths.master('')) || logicalPath === LogicalPaths.metadata;
+  logicalPath.startsWith(LogicalPaths.master('')) ||
+  logicalPath === LogicalPaths.metadata ||
+  // what came with the masters: a corrected bag-info.txt (title, date) or manifest is news
+  logicalPath.startsWith(LogicalPaths.submission(''));
 
 /** Whether an inventory's head version was written by this ingest (a retried commit). */
 export const writtenBy = (inv: Inventory, ingestId: string): boolean =>

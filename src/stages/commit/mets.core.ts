@@ -13,7 +13,7 @@
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import type { LanguageMap, TextOrMap } from '../../domain/metadata.js';
-import { OWN_FORMATS, type RegistryFormat } from '../../domain/pronom.js';
+import { OWN_FORMATS, printable, type RegistryFormat } from '../../domain/pronom.js';
 import { pageKey } from '../../domain/ids.js';
 import { itemKeys, pageKeys, publicUrl } from '../../storage/access-layout.js';
 import { type Inventory, LogicalPaths } from '../../storage/ocfl.core.js';
@@ -246,8 +246,22 @@ function viewsOf(record: ItemRecord): Array<{ view: number; page: ItemRecord['pa
   return out;
 }
 
+/** Every string in a value with what XML cannot hold removed (metadata pasted from a word processor). */
+function scrub<T>(v: T): T {
+  if (typeof v === 'string') return printable(v) as T;
+  if (Array.isArray(v)) return v.map(scrub) as T;
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scrub(x)])) as T;
+  return v;
+}
+
 /** The METS document of the version the input describes. */
-export function buildMets(input: MetsInput): string {
+export function buildMets(raw: MetsInput): string {
+  const input: MetsInput = {
+    ...raw,
+    record: scrub(raw.record),
+    ...(raw.institution ? { institution: scrub(raw.institution) } : {}),
+    ...(raw.keeping ? { keeping: scrub(raw.keeping) } : {}),
+  };
   const { record, inventory } = input;
   const version = inventory.versions[inventory.head]!;
   const files = versionFiles(input);
@@ -441,12 +455,11 @@ function modsRecord(parent: XMLBuilder, record: ItemRecord, input: MetsInput, fi
     m.ele(NS.mods, 'mods:typeOfResource', kind.manuscript ? { manuscript: 'yes' } : {}).txt(kind.resource);
     m.ele(NS.mods, 'mods:genre', { authority: 'marcgt' }).txt(kind.genre);
   }
-  if (md.date || md.sourceOrganization) {
-    const o = m.ele(NS.mods, 'mods:originInfo');
-    if (md.date) {
-      const element = record.type === 'manuscript' || record.type === 'photograph' ? 'mods:dateCreated' : 'mods:dateIssued';
-      o.ele(NS.mods, element, { ...(EDTF.test(md.date) ? { encoding: 'edtf' } : {}), keyDate: 'yes' }).txt(md.date);
-    }
+  if (md.date) {
+    const element = record.type === 'manuscript' || record.type === 'photograph' ? 'mods:dateCreated' : 'mods:dateIssued';
+    m.ele(NS.mods, 'mods:originInfo')
+      .ele(NS.mods, element, { ...(EDTF.test(md.date) ? { encoding: 'edtf' } : {}), keyDate: 'yes' })
+      .txt(md.date);
   }
   const languages = md.language === undefined ? [] : typeof md.language === 'string' ? [md.language] : md.language;
   for (const l of languages) {
@@ -486,8 +499,7 @@ function modsRecord(parent: XMLBuilder, record: ItemRecord, input: MetsInput, fi
     }).txt(md.rights);
   }
   const ri = m.ele(NS.mods, 'mods:recordInfo');
-  const source = md.sourceOrganization ?? input.institution?.name;
-  if (source) ri.ele(NS.mods, 'mods:recordContentSource').txt(source);
+  if (input.institution) ri.ele(NS.mods, 'mods:recordContentSource').txt(input.institution.name);
   ri.ele(NS.mods, 'mods:recordCreationDate', { encoding: 'w3cdtf' }).txt(record.ingest.storedAt);
   ri.ele(NS.mods, 'mods:recordIdentifier').txt(record.id);
   ri.ele(NS.mods, 'mods:recordOrigin').txt(
@@ -506,7 +518,7 @@ function dublinCore(parent: XMLBuilder, record: ItemRecord, files: VersionFileIn
   for (const c of listOf(md.creator)) for (const [lang, t] of entries(c)) put('creator', t, lang);
   for (const s of listOf(md.subject)) for (const [lang, t] of entries(s)) put('subject', t, lang);
   if (md.description !== undefined) for (const [lang, t] of entries(md.description)) put('description', t, lang);
-  if (md.sourceOrganization) put('publisher', md.sourceOrganization);
+  if (md.sourceOrganization) put('source', md.sourceOrganization);
   if (md.date) put('date', md.date);
   const kind = record.type ? TYPE_OF_RESOURCE[record.type] : undefined;
   if (kind) put('type', kind.dc);
@@ -634,8 +646,8 @@ interface EventInfo {
   outcome: 'success' | 'warning' | 'failure';
   detail: string;
   agents: Array<{ id: string; role: string }>;
-  /** logical paths (of this version) or the whole object */
-  objects: string[];
+  /** the files (OCFL logical path, as the file objects are identified) or the whole object */
+  objects: Array<{ type: 'OCFL logical path' | 'OCFL object id'; value: string }>;
 }
 
 function premisEvent(parent: XMLBuilder, e: EventInfo): void {
@@ -670,8 +682,8 @@ function premisEvent(parent: XMLBuilder, e: EventInfo): void {
   }
   for (const o of e.objects) {
     const l = ev.ele(NS.premis, 'premis:linkingObjectIdentifier');
-    l.ele(NS.premis, 'premis:linkingObjectIdentifierType').txt(o.includes('/') || o.includes('.') ? 'OCFL logical path' : 'OCFL object id');
-    l.ele(NS.premis, 'premis:linkingObjectIdentifierValue').txt(o);
+    l.ele(NS.premis, 'premis:linkingObjectIdentifierType').txt(o.type);
+    l.ele(NS.premis, 'premis:linkingObjectIdentifierValue').txt(o.value);
   }
 }
 
@@ -714,8 +726,12 @@ function allAgents(input: MetsInput): AgentInfo[] {
 
 /** The record's events (this version's and the ones before), then what keeping knows of the copies. */
 function allEvents(input: MetsInput, files: VersionFileInfo[]): EventInfo[] {
-  const { record } = input;
+  const { record, inventory } = input;
   const masters = files.filter((f) => f.use === 'MASTER').map((f) => f.logicalPath);
+  // Files are linked as their PREMIS objects are identified: "<object id>/<logical path>".
+  const fileRefs = (paths: string[]) => paths.map((p) => ({ type: 'OCFL logical path' as const, value: `${record.objectId}/${p}` }));
+  const whole = [{ type: 'OCFL object id' as const, value: record.objectId }];
+  const observed = inventory.versions[inventory.head]?.created ?? record.ingest.storedAt;
   const withInstitution = (agents: Array<{ id: string; role: string }>) =>
     input.institution ? [...agents, { id: 'institution', role: 'implementer' }] : agents;
   const fromRecord = (e: RecordEvent & { version?: string }, i: number, scope: string): EventInfo => ({
@@ -730,7 +746,8 @@ function allEvents(input: MetsInput, files: VersionFileInfo[]): EventInfo[] {
         role: k === 0 && id === 'yaddas' ? 'executing program' : id === 'operator' ? 'authorizer' : 'executing program',
       })),
     ),
-    objects: e.objects ?? (e.version ? [record.objectId] : masters),
+    // an earlier version's files may be gone from this one: its events link to the object
+    objects: e.version ? whole : fileRefs(e.objects ?? masters),
   });
   const out: EventInfo[] = [];
   for (const [i, e] of (record.history ?? []).entries()) out.push(fromRecord(e, i, 'history'));
@@ -740,11 +757,11 @@ function allEvents(input: MetsInput, files: VersionFileInfo[]): EventInfo[] {
       out.push({
         id: `${record.objectId}/copy/${k.copy}`,
         type: 'replication',
-        at: k.audit?.at ?? record.ingest.storedAt,
+        at: observed,
         outcome: 'success',
-        detail: `copy "${k.copy}" holds the object up to ${k.version}`,
+        detail: `copy "${k.copy}" held the object up to ${k.version} when ${inventory.head} was written`,
         agents: withInstitution([{ id: 'yaddas', role: 'executing program' }]),
-        objects: [record.objectId],
+        objects: whole,
       });
     if (k.audit) {
       const a = k.audit;
@@ -765,7 +782,7 @@ function allEvents(input: MetsInput, files: VersionFileInfo[]): EventInfo[] {
               ]
             : [{ id: 'yaddas', role: 'executing program' }],
         ),
-        objects: [record.objectId],
+        objects: whole,
       });
     }
   }
