@@ -26,6 +26,8 @@ import { type ItemLayout, layoutItem } from './rules.core.js';
 const MAX_METADATA_BYTES = 1024 * 1024;
 /** A checksum manifest larger than this is not read (a million lines of SHA-512 is 150 MB; 16 MiB holds 100,000). */
 const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+/** Listed files that are not pages are compared on taking up to this size; larger ones by inspect. */
+const CHECK_ON_TAKING_BYTES = 16 * 1024 * 1024;
 /** Times taking a staged item may be tried on start-up before it is set aside as failed. */
 const MAX_ADMIT_ATTEMPTS = 3;
 
@@ -193,7 +195,9 @@ export class Intake {
     const prefix = layout.kind === 'folder' ? `${name}/` : '';
     const withExpected = (f: IngestFile, at: string): IngestFile => {
       const e = checked?.plan.expected[at];
-      return e ? { ...f, expected: e.digests, listedIn: e.listedIn } : f;
+      if (!e) return f;
+      const later = f.role !== 'page' && f.size > CHECK_ON_TAKING_BYTES;
+      return { ...f, expected: e.digests, listedIn: e.listedIn, ...(later ? { checkLater: true } : {}) };
     };
     const files: IngestFile[] = layout.pages.map((p, i) =>
       withExpected({ role: 'page', page: i + 1, path: layout.kind === 'folder' ? prefix + p.path : name, size: p.size }, p.path),
@@ -250,8 +254,11 @@ export class Intake {
     const plan = planFixity(layout, regular, texts);
     const pages = new Set(layout.pages.map((p) => p.path));
     const problems = [...plan.problems];
+    const sizes = new Map(regular.map((e) => [e.path, e.size]));
     for (const [file, e] of Object.entries(plan.expected)) {
-      if (pages.has(file)) continue;
+      // Pages, and large files beside them, are compared by inspect jobs: taking an item never
+      // waits on reading gigabytes, so one big bag does not hold up every item behind it.
+      if (pages.has(file) || (sizes.get(file) ?? 0) > CHECK_ON_TAKING_BYTES) continue;
       const got = await digestFileWith(path.join(dir, file), Object.keys(e.digests));
       const wrong = Object.entries(e.digests).find(([a, want]) => got[a] !== want);
       if (wrong)

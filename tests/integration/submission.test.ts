@@ -4,7 +4,7 @@
  * mismatch, a listed file that is missing or a page no manifest lists rejects the item, naming the
  * file; what was right is preserved with its manifests and bag files beside the masters.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -201,6 +201,17 @@ describe('BagIt bags', () => {
       ['UNLISTED_FILE', 'data/.DS_Store'],
       ['UNLISTED_FILE', 'data/.DS_Store'],
     ]);
+  });
+
+  it('a large file beside the pages is compared by an inspect job, not on taking: right kept, wrong rejected', async () => {
+    const big = randomBytes(17 * 1024 * 1024);
+    const good = await ingest('bag-big', makeBag({ payload: { '1.tif': p1, 'audio/reading.wav': big } }));
+    expect(good.rec.status, JSON.stringify(good.rec.problems)).toBe('preserved');
+    const bad = await ingest(
+      'bag-big-wrong',
+      makeBag({ payload: { '1.tif': p1, 'audio/reading.wav': big }, wrongDigest: ['audio/reading.wav'] }),
+    );
+    expect(bad.rec.problems?.map((p) => [p.code, p.file])).toEqual([['CHECKSUM_MISMATCH', 'data/audio/reading.wav']]);
   });
 
   it('rejects a bag whose Payload-Oxum, tag manifest or payload digest is wrong', async () => {

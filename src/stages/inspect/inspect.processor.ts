@@ -36,6 +36,7 @@ export function inspectProcessor(deps: { stagingDir: string; maxPixels: number }
         return { path: data.path, ok: false, problem };
       }
     }
+    if (data.checkOnly) return { path: data.path, ok: true, checked: true };
     const r = await probeFile(abs, name, deps.maxPixels);
     // A file that grew while it was read was being written, not damaged: say so, not "corrupt".
     if (data.size !== undefined && (await sizeNow()) !== data.size)

@@ -20,9 +20,15 @@ export interface InspectPayload {
   /** digests a checksum manifest lists for it, compared before anything else */
   expected?: IngestFile['expected'];
   listedIn?: string[];
+  /** not a page: only its listed digests are compared (a large file kept beside the masters) */
+  checkOnly?: boolean;
 }
 
-export type InspectReturn = { path: string; ok: true; result: InspectResult } | { path: string; ok: false; problem: Problem };
+export type InspectReturn =
+  | { path: string; ok: true; result: InspectResult }
+  | { path: string; ok: false; problem: Problem }
+  /** a check-only job: the file matched its listed digests */
+  | { path: string; ok: true; checked: true };
 
 /** What inspect adds to the ingest's state: each page file's format and technical facts, by staged path. */
 export interface InspectSlice {
@@ -43,7 +49,7 @@ export const inspectStage: StageSpec<'inspect', InspectPayload, InspectReturn, I
   label: 'identifying formats and decode-checking',
   fanOut: (s) =>
     s.manifest.files
-      .filter((f) => f.role === 'page')
+      .filter((f) => f.role === 'page' || f.checkLater)
       .map((f) => ({
         key: fileKey(f),
         data: {
@@ -52,6 +58,7 @@ export const inspectStage: StageSpec<'inspect', InspectPayload, InspectReturn, I
           path: f.path,
           size: f.size,
           ...(f.expected ? { expected: f.expected, listedIn: f.listedIn ?? [] } : {}),
+          ...(f.role !== 'page' ? { checkOnly: true } : {}),
         },
       })),
   fold(s, results, failures) {
@@ -59,8 +66,8 @@ export const inspectStage: StageSpec<'inspect', InspectPayload, InspectReturn, I
     const problems: Problem[] = [...(s.manifest.problems ?? [])];
     const inspected: Record<string, InspectResult> = {};
     for (const r of Object.values(results)) {
-      if (r.ok) inspected[r.path] = r.result;
-      else problems.push(r.problem);
+      if (!r.ok) problems.push(r.problem);
+      else if ('result' in r) inspected[r.path] = r.result;
     }
     // The pages inside multi-page TIFFs count too: a 3,000-page TIFF is a 3,000-page item.
     const views = Object.values(inspected).reduce((n, i) => n + (i.mime === 'image/tiff' ? Math.max(1, i.image?.pages ?? 1) : 1), 0);
