@@ -50,7 +50,7 @@ describe('operator commands', () => {
     const shown = await cli('show', 'ops-kitab');
     expect(shown).toMatch(/^ops-kitab {2}\(ingest /);
     expect(shown).toMatch(/status {6}preserved v1/);
-    expect(shown).toMatch(/page {4}1 {3}1\.png {2}sha512 [0-9a-f]{16}…/);
+    expect(shown).toMatch(/page {4}1 {3}1\.png {2}fmt\/11 {2}sha512 [0-9a-f]{16}…/);
     expect(JSON.parse(await cli('show', bad.ingestId, '--json')).record.problems[0].code).toBe('EMPTY_FILE');
     const missing = await yaddas(h, ['show', 'no-such-thing']);
     expect(missing.code).toBe(1);
