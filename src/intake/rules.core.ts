@@ -256,6 +256,21 @@ export function layoutItem(
     }
     pages.push(e);
   }
+  // A bag of every version (yaddas export --all-versions) carries an OCFL object, not an item:
+  // say so rather than that it has no pages.
+  if (isBag && entries.some((e) => e.path === 'data/0=ocfl_object_1.1')) {
+    return {
+      ok: false,
+      problems: [
+        rejection(
+          ErrorCodes.INVALID_BAG,
+          'The bag holds a whole OCFL object (every version of an item), not one item to take in.',
+          'Give it to an OCFL repository as it is, or export one version of the item (yaddas export ID --bag DIR, or --version vN) and drop that bag here.',
+          'data/0=ocfl_object_1.1',
+        ),
+      ],
+    };
+  }
   const many = tooManyPages(pages.length, limits);
   if (many) problems.push(many);
   if (pages.length === 0 && problems.length === 0) {

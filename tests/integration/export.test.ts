@@ -118,6 +118,12 @@ describe('yaddas export', () => {
     expect(report.errors).toEqual([]);
     expect(report.inventory?.head).toBe('v2');
 
+    // dropped into an inbox, a bag of every version is refused with what to do instead
+    const taken = await other.app.intake.take(dir, 'ixrac-1-all-versions', { move: false, via: 'cli' });
+    expect(taken.status).toBe('rejected');
+    expect(taken.problems?.map((p) => p.code)).toEqual(['INVALID_BAG']);
+    expect(taken.problems?.[0]?.message).toMatch(/whole OCFL object/);
+
     const bad = await yaddas(h, ['export', 'ixrac-1', '--bag', out, '--version', 'v9']);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/ixrac-1 has no version v9/);
