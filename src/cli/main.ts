@@ -8,6 +8,7 @@ import { createApp } from '../app.js';
 import { configCommand } from './config.cmd.js';
 import { ingestCommand } from './ingest.cmd.js';
 import { exportCommand } from './export.cmd.js';
+import { accessChangeCommand } from './withdraw.cmd.js';
 import { verifyCommand } from './verify.cmd.js';
 import { reocrCommand } from './reocr.cmd.js';
 import {
@@ -94,6 +95,29 @@ program
   .option('--no-digests', 'check structure and inventories only, without reading content back')
   .action(async (id: string, opts: { json?: boolean; digests?: boolean }) => {
     await withApp((app) => verifyCommand(app, id, opts), { s3: true });
+  });
+
+program
+  .command('withdraw')
+  .description(
+    'take an item out of public view: its access copies give way to a tombstone (item.json and manifest say when and why), collections drop it, item.withdrawn goes out; the preservation object is kept and records it as a new version',
+  )
+  .argument('<id>', 'item id')
+  .requiredOption('--reason <words>', 'why, in words the public may read')
+  .option('--json', 'print the result as JSON')
+  .action(async (id: string, opts: { reason: string; json?: boolean }) => {
+    await withApp((app) => accessChangeCommand(app, 'withdraw', id, opts), { redis: true, s3: true });
+  });
+
+program
+  .command('reinstate')
+  .description(
+    'publish a withdrawn item again: a new version without the withdrawal, its access copies rebuilt from the preservation object, item.reinstated goes out',
+  )
+  .argument('<id>', 'item id')
+  .option('--json', 'print the result as JSON')
+  .action(async (id: string, opts: { json?: boolean }) => {
+    await withApp((app) => accessChangeCommand(app, 'reinstate', id, opts), { redis: true, s3: true });
   });
 
 program

@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCodes, encodeFailure, RetryLater, YaddasError } from '../domain/errors.js';
 import { pageKey } from '../domain/ids.js';
+import { accessWithheld, type Withdrawal } from '../domain/withdrawal.js';
 import { type StoredRecord, stateFromRecord } from '../pipeline/from-record.js';
 import { type IngestState, type Result, STAGES, type StageName } from '../pipeline/plan.js';
 import { OCR_TYPES, pageSummary } from '../stages/text/text.core.js';
@@ -96,6 +97,8 @@ export interface RederiveResult {
 /** Rebuilds one item's access copies from its preservation object. */
 export async function rederiveItem(app: OpsPorts, id: string): Promise<RederiveResult> {
   const { inventory: inv, record } = await readHead(app, id);
+  const withheld = accessWithheld(record as { withdrawal?: Withdrawal });
+  if (withheld) throw new Error(`${id} is ${withheld}; yaddas reinstate publishes it again`);
   let s = stateFromRecord(record, {
     ingestId: record.ingest.ingestId,
     objectRoot: app.preservation.rootOf(id),

@@ -4,6 +4,7 @@
  */
 import { digestBuffer, type Digests } from '../../checksum/digests.js';
 import type { HeldDetail, IngestManifest, InspectResult, StoreResult, SubmissionFixity } from '../../domain/item.js';
+import type { Withdrawal } from '../../domain/withdrawal.js';
 import { displayTitle, type ItemMetadata, sameTitle } from '../../domain/metadata.js';
 import type { Target } from '../prepare/prepare.stage.js';
 import {
@@ -54,6 +55,8 @@ export interface ItemRecord {
   history?: Array<RecordEvent & { version: string }>;
   /** who and what acted in the events (software with versions, operators), by id */
   agents?: RecordAgent[];
+  /** the item is withdrawn from public view (yaddas withdraw); carried into every later version until reinstated */
+  withdrawal?: Withdrawal;
 }
 
 /** One preservation event, as PREMIS will describe it (docs/mets-profile.md). */
@@ -206,6 +209,8 @@ export function buildItemRecord(
     ...(submission.length > 0 ? { submission } : {}),
     ...(m.fixity ? { fixity: m.fixity } : {}),
     ...(head ? { history: historyOf(head) } : {}),
+    // A re-scan of a withdrawn item stays withdrawn: only a person reinstates it.
+    ...(head?.withdrawal ? { withdrawal: head.withdrawal } : {}),
     events,
     agents,
   };

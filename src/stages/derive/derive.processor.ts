@@ -12,6 +12,8 @@ import { pipeline } from 'node:stream/promises';
 import { makeDerivatives } from '../../adapters/derivatives.js';
 import type { Config } from '../../config/load.js';
 import { ErrorCodes, YaddasError } from '../../domain/errors.js';
+import { accessWithheld } from '../../domain/withdrawal.js';
+import type { ItemRecord } from '../commit/commit.core.js';
 import { pageKeys, publicUrl } from '../../storage/access-layout.js';
 import type { Size } from '../../storage/iiif-image.js';
 import type { ObjectStore } from '../../storage/object-store.js';
@@ -58,6 +60,9 @@ export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, D
         subpage: 0,
         skipped: `no image derivatives for ${data.mime} masters`,
       };
+    // Nothing of a withdrawn item is made public (publish writes its tombstone at the end of the flow).
+    const withheld = accessWithheld((await deps.ocfl.readHead<ItemRecord>(data.itemId))?.record);
+    if (withheld) return { page: data.page, masterPage: data.masterPage ?? data.page, subpage: data.subpage ?? 0, skipped: withheld };
     const master = await deps.ocfl.content(data.itemId, data.sha512);
     if (!master) throw masterNotInObject(data);
     if (!master.inHead) {

@@ -6,6 +6,9 @@
  */
 import { buildSearchablePdf } from '../../adapters/searchable-pdf.js';
 import { ErrorCodes, YaddasError } from '../../domain/errors.js';
+import { accessWithheld } from '../../domain/withdrawal.js';
+import type { OcflStore } from '../../storage/ocfl-store.js';
+import type { ItemRecord } from '../commit/commit.core.js';
 import { bcp47Of } from '../../domain/ocr-languages.js';
 import { itemKeys } from '../../storage/access-layout.js';
 import type { ObjectStore } from '../../storage/object-store.js';
@@ -13,8 +16,14 @@ import { parseAlto } from '../ocr/ocr.core.js';
 import type { HandlerFactory, StageHandler } from '../stage.js';
 import type { PdfPayload, PdfReturn } from './pdf.stage.js';
 
-export function pdfProcessor(deps: { access: ObjectStore }): StageHandler<PdfPayload, PdfReturn> {
+export function pdfProcessor(deps: { access: ObjectStore; ocfl: OcflStore }): StageHandler<PdfPayload, PdfReturn> {
   return async (data, { log }) => {
+    // A withdrawn item gets no public PDF (its access images are gone, or going).
+    const withheld = accessWithheld((await deps.ocfl.readHead<ItemRecord>(data.itemId))?.record);
+    if (withheld) {
+      log.warn(`no PDF: ${withheld}`);
+      return { key: '', pages: 0, bytes: 0, withText: 0, skipped: withheld };
+    }
     const t0 = performance.now();
     const pages = [];
     let withText = 0;
@@ -51,4 +60,4 @@ export function pdfProcessor(deps: { access: ObjectStore }): StageHandler<PdfPay
   };
 }
 
-export const pdfHandler: HandlerFactory<PdfPayload, PdfReturn> = ({ access }) => pdfProcessor({ access });
+export const pdfHandler: HandlerFactory<PdfPayload, PdfReturn> = ({ access, preservation }) => pdfProcessor({ access, ocfl: preservation });

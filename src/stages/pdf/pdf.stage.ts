@@ -25,6 +25,8 @@ export interface PdfReturn {
   bytes: number;
   /** pages with a text layer */
   withText: number;
+  /** why none was made (the item is withdrawn) */
+  skipped?: string;
 }
 
 /** What the PDF step adds to the ingest's state: the searchable PDF, once made. */
@@ -76,6 +78,6 @@ export const pdfStage: StageSpec<'pdf', PdfPayload, PdfReturn, State> = {
     if (hasFailures(failures))
       return { ...s, publication: { status: 'failed', reason: `the searchable PDF failed: ${firstFailure(failures)}` } };
     const r = results.item;
-    return r ? { ...s, pdf: r } : s;
+    return r && !r.skipped ? { ...s, pdf: r } : s;
   },
 };

@@ -1,7 +1,16 @@
 import { itemKeys, pageKeys } from '../../storage/access-layout.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { OcflStore } from '../../storage/ocfl-store.js';
-import { LogicalPaths } from '../../storage/ocfl.core.js';
+import { type Inventory, LogicalPaths } from '../../storage/ocfl.core.js';
+import { accessWithheld } from '../../domain/withdrawal.js';
+import type { ItemRecord } from '../commit/commit.core.js';
+import { withholdAccess } from './withhold.js';
+
+/** The head version's item record, or null when it has none. */
+async function readRecord(ocfl: OcflStore, inv: Inventory): Promise<ItemRecord | null> {
+  const bytes = await ocfl.readLogical(inv, LogicalPaths.itemRecord);
+  return bytes ? (JSON.parse(bytes.toString('utf8')) as ItemRecord) : null;
+}
 import type { HandlerFactory, StageHandler } from '../stage.js';
 import { type CollectionEntry, Collections } from './collections.js';
 import { accessItem, descriptiveMetadata, iiifManifest, mastersAreHead } from './publish.core.js';
@@ -33,6 +42,14 @@ export function publishProcessor(deps: {
         removed: 0,
         superseded: `a newer version (${inv.head}) with other masters was stored meanwhile; its access copies stand`,
       };
+    }
+    // A withdrawn item (the head record says so) gets its tombstone, whatever this flow made.
+    const headRecord = inv ? await readRecord(deps.ocfl, inv) : null;
+    const withheld = accessWithheld(headRecord);
+    if (withheld && headRecord?.withdrawal) {
+      const { removed } = await withholdAccess(deps, data.itemId, headRecord.withdrawal, headRecord.metadata?.title);
+      log.warn({ removed }, `not published: ${withheld}`);
+      return { item: '', manifest: '', removed, superseded: withheld };
     }
     // The head version's METS goes out beside item.json, as stored.
     const keys = itemKeys(data.itemId);

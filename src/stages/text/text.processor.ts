@@ -5,6 +5,7 @@
  */
 import { digestBuffer } from '../../checksum/digests.js';
 import { ErrorCodes, YaddasError } from '../../domain/errors.js';
+import { accessWithheld } from '../../domain/withdrawal.js';
 import { pageKey } from '../../domain/ids.js';
 import { isoSeconds } from '../../domain/time.js';
 import { itemKeys, pageKeys } from '../../storage/access-layout.js';
@@ -95,6 +96,12 @@ export function textProcessor(deps: TextDeps): StageHandler<TextPayload, TextRet
     else
       log.info({ version: written.version, pages: summaries.length, failed: failed.length }, `OCR kept as OCFL version ${written.version}`);
 
+    // The OCR is kept either way; a withdrawn item's text is not made public.
+    const withheld = accessWithheld((await deps.ocfl.readHead<ItemRecord>(data.itemId))?.record);
+    if (withheld) {
+      log.warn(`OCR kept, not published: ${withheld}`);
+      return { version: written.version, pages: summaries, fullText: null };
+    }
     for (const f of files) await deps.access.put(f.accessKey, f.body, { contentType: f.contentType });
     // A page whose OCR failed this time must not keep text that an earlier version read.
     const gone = failed.flatMap(({ page }) => {

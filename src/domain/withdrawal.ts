@@ -1,0 +1,20 @@
+/**
+ * Withdrawal: an item taken out of public view, its preservation object kept whole. The state
+ * lives in the object itself (the item record of every version since), so that every writer of
+ * the access bucket (derive, text, pdf, publish, rederive) reads the same answer, and a later
+ * version (a re-scan, an OCR) stays withdrawn until a person reinstates it.
+ */
+export interface Withdrawal {
+  /** when (ISO 8601, UTC) */
+  at: string;
+  /** why, in the words of the person who withdrew it */
+  reason: string;
+  /** who: the login that ran yaddas withdraw (or the console user) */
+  by: string;
+}
+
+/** Why nothing of the item may be published, in words; undefined when it may be. */
+export function accessWithheld(record: { withdrawal?: Withdrawal | null } | null | undefined): string | undefined {
+  const w = record?.withdrawal;
+  return w ? `withdrawn ${w.at} by ${w.by}: ${w.reason}` : undefined;
+}

@@ -1,0 +1,227 @@
+/**
+ * Withdrawing an item from public view, and reinstating it (`yaddas withdraw`, `yaddas reinstate`).
+ * The preservation object is kept whole: the withdrawal is a new OCFL version whose item record
+ * says who withdrew it, when and why (a PREMIS event in its METS), and every later version carries
+ * that on until a person reinstates it. The public access copies give way to a tombstone, the
+ * collections drop the item, and `item.withdrawn` goes out on the event stream and to webhooks.
+ * Reinstating writes a version without the withdrawal and publishes the item again from its
+ * preservation object alone (as `yaddas rederive` does), then says `item.reinstated`.
+ */
+import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { digestBuffer } from '../checksum/digests.js';
+import { ErrorCodes, RetryLater, YaddasError } from '../domain/errors.js';
+import { isoSeconds } from '../domain/time.js';
+import type { Withdrawal } from '../domain/withdrawal.js';
+import { EVENT_FORMAT } from '../stages/announce/announce.core.js';
+import { historyOf, type ItemRecord, type RecordAgent, type RecordEvent, recordContentPath } from '../stages/commit/commit.core.js';
+import { metsContext, metsUpload, versionMets } from '../stages/commit/version-mets.js';
+import { Collections } from '../stages/publish/collections.js';
+import { withholdAccess } from '../stages/publish/withhold.js';
+import { ocflUser } from '../stages/stage.js';
+import { itemKeys, publicUrl } from '../storage/access-layout.js';
+import { LogicalPaths, nextInventory, type VersionFile } from '../storage/ocfl.core.js';
+import type { OpsPorts } from './ports.js';
+import { rederiveItem } from './rederive.js';
+
+/** Who acts: the login that runs the command (the console will pass its user). */
+export const currentUser = (): string => {
+  try {
+    return os.userInfo().username || 'an operator';
+  } catch {
+    return 'an operator';
+  }
+};
+
+export interface AccessChangeEvent {
+  format: typeof EVENT_FORMAT;
+  id: string;
+  type: 'item.withdrawn' | 'item.reinstated';
+  time: string;
+  itemId: string;
+  /** the OCFL version that records the change */
+  version: string;
+  by: string;
+  /** the withdrawal's reason */
+  reason?: string;
+  access: { item: string; manifest: string };
+}
+
+/**
+ * A new version of the object: the head's files, a new item record made by `change` from the
+ * head's, and its METS. Waits while an ingest holds the object (up to a few minutes).
+ */
+async function writeRecordVersion(
+  app: OpsPorts,
+  id: string,
+  owner: string,
+  message: string,
+  change: (head: ItemRecord, version: string) => ItemRecord | { skip: string },
+): Promise<{ version: string } | { skipped: string }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const r = await app.preservation.writeVersion(id, owner, async (draft) => {
+        const bytes = await draft.readLogical(LogicalPaths.itemRecord);
+        if (!bytes)
+          throw new YaddasError(ErrorCodes.INVENTORY_INVALID, `Object ${id} ${draft.head.head} has no item record.`, { permanent: true });
+        const next = change(JSON.parse(bytes.toString('utf8')) as ItemRecord, draft.version);
+        if ('skip' in next) return { skip: next.skip };
+        const recordBytes = Buffer.from(`${JSON.stringify(next, null, 2)}\n`, 'utf8');
+        const carried: VersionFile[] = [];
+        for (const [sha512, paths] of Object.entries(draft.head.versions[draft.head.head]!.state))
+          for (const p of paths)
+            if (p !== LogicalPaths.itemRecord && p !== LogicalPaths.mets) carried.push({ logicalPath: p, digests: { sha512 } });
+        const plan = (own: VersionFile[]) =>
+          nextInventory(draft.head, {
+            id,
+            files: [...carried, ...own].sort((a, b) => (a.logicalPath < b.logicalPath ? -1 : 1)),
+            created: isoSeconds(),
+            message,
+            user: ocflUser(app.config),
+          });
+        const record = { logicalPath: LogicalPaths.itemRecord, digests: digestBuffer(recordBytes) };
+        const mets = await versionMets(metsContext(app.config, app.keeping), next, plan([record]).inventory, {
+          [LogicalPaths.itemRecord]: recordBytes.length,
+        });
+        return {
+          commit: plan([record, { logicalPath: LogicalPaths.mets, digests: digestBuffer(mets) }]),
+          extra: [
+            { contentPath: recordContentPath(draft.version), body: recordBytes, contentType: 'application/json' },
+            metsUpload(draft.version, mets),
+          ],
+        };
+      });
+      return r.version === null ? { skipped: r.skipped } : { version: r.version };
+    } catch (err) {
+      if (err instanceof RetryLater && attempt < 60) {
+        await sleep(err.ms);
+        continue;
+      }
+      throw err;
+    }
+  }
+}
+
+function operatorAgent(by: string, what: string): RecordAgent {
+  return { id: 'operator', name: by, type: 'person', note: what };
+}
+
+function withOperator(head: ItemRecord, agent: RecordAgent): RecordAgent[] {
+  return [...(head.agents ?? []).filter((a) => a.id !== 'operator'), agent];
+}
+
+function collections(app: OpsPorts): Collections {
+  return new Collections({
+    membership: app.membership,
+    locks: app.locks,
+    access: app.access,
+    defs: app.config.collections,
+    publicBaseUrl: app.config.access.publicBaseUrl,
+    log: app.log,
+  });
+}
+
+async function announce(app: OpsPorts, ev: AccessChangeEvent): Promise<void> {
+  const { added, json } = await app.events.append(ev);
+  if (added)
+    await app.deliveries.queue(
+      app.config.webhooks.urls.map((url) => ({ eventId: ev.id, itemId: ev.itemId, url, body: json, type: ev.type })),
+    );
+}
+
+const accessUrls = (app: OpsPorts, id: string) => ({
+  item: publicUrl(app.config.access.publicBaseUrl, itemKeys(id).item),
+  manifest: publicUrl(app.config.access.publicBaseUrl, itemKeys(id).manifest),
+});
+
+export type AccessChangeResult =
+  | { id: string; ok: true; version: string; removed?: number; pages?: number }
+  | { id: string; ok: false; reason: string };
+
+/** Withdraws an item from public view: a new version recording it, then the tombstone and the event. */
+export async function withdrawItem(app: OpsPorts, id: string, reason: string, by = currentUser()): Promise<AccessChangeResult> {
+  const why = reason.trim();
+  if (!why) return { id, ok: false, reason: 'a withdrawal needs a reason (--reason "…"), kept with the object and shown to the public' };
+  const at = isoSeconds();
+  const withdrawal: Withdrawal = { at, reason: why, by };
+  const written = await writeRecordVersion(app, id, `withdraw-${at}`, `Withdrawn by ${by}: ${why}`, (head, version) => {
+    if (head.withdrawal) return { skip: `already withdrawn (${head.withdrawal.at} by ${head.withdrawal.by}: ${head.withdrawal.reason})` };
+    const event: RecordEvent = {
+      type: 'withdrawal',
+      at,
+      outcome: 'success',
+      detail: `withdrawn from public access by ${by}: ${why}; the preservation object is kept whole`,
+      agent: by,
+      agents: ['operator', 'yaddas'],
+      objects: [],
+    };
+    return {
+      ...head,
+      version,
+      history: historyOf(head),
+      events: [event],
+      agents: withOperator(head, operatorAgent(by, 'withdrew the item from public access')),
+      withdrawal,
+    };
+  });
+  if ('skipped' in written) return { id, ok: false, reason: written.skipped };
+  const head = await app.preservation.readHead<ItemRecord>(id);
+  const { removed } = await withholdAccess(
+    { access: app.access, collections: collections(app), publicBaseUrl: app.config.access.publicBaseUrl },
+    id,
+    withdrawal,
+    head?.record.metadata?.title,
+  );
+  await announce(app, {
+    format: EVENT_FORMAT,
+    id: `${id}.withdrawn.${written.version}`,
+    type: 'item.withdrawn',
+    time: at,
+    itemId: id,
+    version: written.version,
+    by,
+    reason: why,
+    access: accessUrls(app, id),
+  });
+  app.log.warn({ itemId: id, version: written.version, removed, by }, `item withdrawn from public access: ${why}`);
+  return { id, ok: true, version: written.version, removed };
+}
+
+/** Publishes a withdrawn item again: a new version without the withdrawal, its access copies rebuilt, the event. */
+export async function reinstateItem(app: OpsPorts, id: string, by = currentUser()): Promise<AccessChangeResult> {
+  const at = isoSeconds();
+  const written = await writeRecordVersion(app, id, `reinstate-${at}`, `Reinstated by ${by}`, (head, version) => {
+    if (!head.withdrawal) return { skip: 'not withdrawn' };
+    const { withdrawal: w, ...rest } = head;
+    const event: RecordEvent = {
+      type: 'reinstatement',
+      at,
+      outcome: 'success',
+      detail: `published again by ${by} (withdrawn ${w.at} by ${w.by}: ${w.reason})`,
+      agent: by,
+      agents: ['operator', 'yaddas'],
+      objects: [],
+    };
+    return {
+      ...rest,
+      version,
+      history: historyOf(head),
+      events: [event],
+      agents: withOperator(head, operatorAgent(by, 'reinstated the item in public access')),
+    };
+  });
+  if ('skipped' in written) return { id, ok: false, reason: written.skipped };
+  const rebuilt = await rederiveItem(app, id);
+  await announce(app, {
+    format: EVENT_FORMAT,
+    id: `${id}.reinstated.${written.version}`,
+    type: 'item.reinstated',
+    time: at,
+    itemId: id,
+    version: written.version,
+    by,
+    access: accessUrls(app, id),
+  });
+  app.log.info({ itemId: id, version: written.version, by }, 'item reinstated in public access');
+  return { id, ok: true, version: written.version, pages: rebuilt.pages };
+}

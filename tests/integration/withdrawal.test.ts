@@ -1,0 +1,104 @@
+/**
+ * Withdrawal and reinstatement (issue 13, first part): the public access copies give way to a
+ * tombstone (listed with awscli, an independent client), the collection drops the item, the
+ * preservation object keeps everything and records the withdrawal in a new version whose METS
+ * validates; a re-scan while withdrawn publishes nothing; reinstating publishes it again; the
+ * events go out on the stream.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pageImage } from '../helpers/fixtures.js';
+import { type Harness, startHarness, takeItem, waitEnded, yaddas } from '../helpers/harness.js';
+import { expectValidPresentation } from '../helpers/iiif-schema.js';
+import { validateXml } from '../helpers/xml-schemas.js';
+
+let h: Harness;
+const ID = 'geri-1';
+beforeAll(async () => {
+  const collectionsFile = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'yaddas-wd-')), 'collections.json');
+  await fs.writeFile(collectionsFile, JSON.stringify({ collections: [{ slug: '20-yanvar', label: { az: '20 Yanvar' } }] }));
+  h = await startHarness({ env: { YADDAS_COLLECTIONS_FILE: collectionsFile } });
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const md = JSON.stringify({ identifier: ID, type: 'book', title: { az: 'Geri çağırılan kitab' }, collections: ['20-yanvar'] });
+/** Every key under the item's prefix, as awscli lists the access bucket. */
+async function publicKeys(): Promise<string[]> {
+  const out = await h.aws(['s3', 'ls', '--recursive', `s3://${h.config.s3.accessBucket}/items/${ID}/`]);
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.trim().split(/\s+/).slice(3).join(' '))
+    .sort();
+}
+const json = async (key: string) => JSON.parse((await h.app.access.getBuffer(key))!.toString('utf8'));
+const events = async () =>
+  (await h.redis.xrange(`${h.env.YADDAS_REDIS_PREFIX}:yd:events`, '-', '+')).map(
+    ([, f]) => JSON.parse(f[f.indexOf('event') + 1]!) as { type: string; itemId: string; reason?: string; version: string },
+  );
+
+describe('withdraw and reinstate', () => {
+  it('withdraws: tombstone only in public, collection dropped, object kept with a new version; reinstates', async () => {
+    const p1 = await pageImage({ seed: 31, width: 400, height: 500 });
+    const p2 = await pageImage({ seed: 32, width: 400, height: 500 });
+    const t = await takeItem(h, 'geri', { '1.tif': p1, '2.tif': p2, 'metadata.json': md });
+    expect((await waitEnded(h, t.ingestId)).publication).toBe('published');
+    expect((await publicKeys()).some((k) => k.includes('/iiif/'))).toBe(true);
+    expect(JSON.stringify(await json('collections/20-yanvar/collection.json'))).toContain(`/items/${ID}/manifest.json`);
+
+    const w = await yaddas(h, ['withdraw', ID, '--reason', 'Müəllif hüquqları ilə bağlı sorğu']);
+    expect(w.code, w.stdout + w.stderr).toBe(0);
+    expect(w.stdout).toMatch(/withdrawn from public access \(v2\)/);
+    // In public: item.json and the manifest alone, saying when and why.
+    expect(await publicKeys()).toEqual([`items/${ID}/item.json`, `items/${ID}/manifest.json`]);
+    const item = await json(`items/${ID}/item.json`);
+    expect(item).toMatchObject({ id: ID, status: 'withdrawn', withdrawal: { reason: 'Müəllif hüquqları ilə bağlı sorğu' }, pages: [] });
+    const manifest = await json(`items/${ID}/manifest.json`);
+    expect(manifest.items).toEqual([]);
+    expect(manifest.summary.en[0]).toMatch(/^Withdrawn on \d{4}-\d{2}-\d{2}: Müəllif/);
+    expectValidPresentation('manifest', manifest);
+    expect(JSON.stringify(await json('collections/20-yanvar/collection.json'))).not.toContain(`/items/${ID}/`);
+    // Kept: the masters in the object, a version recording the withdrawal, its METS valid.
+    const inv = (await h.app.preservation.readInventory(ID))!;
+    expect(inv.head).toBe('v2');
+    expect(inv.versions.v2!.message).toMatch(/^Withdrawn by .*: Müəllif/);
+    expect(Object.values(inv.versions.v2!.state).flat()).toEqual(expect.arrayContaining(['masters/1.tif', 'masters/2.tif']));
+    const mets = (await h.app.preservation.readLogical(inv, 'mets.xml'))!.toString('utf8');
+    expect((await validateXml(mets, 'mets')).errors).toBe('');
+    expect(mets).toMatch(/<premis:eventType>withdrawal<\/premis:eventType>/);
+    const evs = await events();
+    expect(evs.map((e) => e.type)).toEqual(['item.published', 'item.withdrawn']);
+    expect(evs[1]).toMatchObject({ itemId: ID, version: 'v2', reason: 'Müəllif hüquqları ilə bağlı sorğu' });
+    // withdrawing twice changes nothing; rederive refuses
+    const again = await yaddas(h, ['withdraw', ID, '--reason', 'x']);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toMatch(/already withdrawn/);
+    expect((await yaddas(h, ['rederive', ID])).stdout + (await yaddas(h, ['rederive', ID])).stderr).toMatch(/withdrawn/);
+
+    // A re-scan while withdrawn is preserved, stays withdrawn, and publishes nothing.
+    const p3 = await pageImage({ seed: 33, width: 400, height: 500 });
+    const t2 = await takeItem(h, 'geri-2', { '1.tif': p1, '2.tif': p3, 'metadata.json': md });
+    const rec2 = await waitEnded(h, t2.ingestId);
+    expect(rec2.status).toBe('preserved');
+    expect(rec2.publication).toBe('skipped');
+    expect(await publicKeys()).toEqual([`items/${ID}/item.json`, `items/${ID}/manifest.json`]);
+    const head = await h.app.preservation.readHead<{ withdrawal?: { reason: string } }>(ID);
+    expect(head?.record.withdrawal?.reason).toBe('Müəllif hüquqları ilə bağlı sorğu');
+
+    // Reinstated: published again from the object, back in the collection, the event out.
+    const r = await yaddas(h, ['reinstate', ID]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/reinstated \(v4\); 2 page\(s\) published again/);
+    const keys = await publicKeys();
+    expect(keys.some((k) => k.endsWith('/pages/0002/iiif/info.json'))).toBe(true);
+    expect((await json(`items/${ID}/item.json`)).status).toBeUndefined();
+    expect(JSON.stringify(await json('collections/20-yanvar/collection.json'))).toContain(`/items/${ID}/manifest.json`);
+    expect((await events()).map((e) => e.type)).toEqual(['item.published', 'item.withdrawn', 'item.reinstated']);
+    const v4 = (await h.app.preservation.readInventory(ID))!;
+    expect((await validateXml((await h.app.preservation.readLogical(v4, 'mets.xml'))!.toString('utf8'), 'mets')).errors).toBe('');
+  });
+});
