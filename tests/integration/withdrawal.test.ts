@@ -70,6 +70,7 @@ describe('withdraw and reinstate', () => {
     const mets = (await h.app.preservation.readLogical(inv, 'mets.xml'))!.toString('utf8');
     expect((await validateXml(mets, 'mets')).errors).toBe('');
     expect(mets).toMatch(/<premis:eventType>withdrawal<\/premis:eventType>/);
+    expect(mets).not.toContain('IIIF-IMAGE'); // no public copies to point at
     const evs = await events();
     expect(evs.map((e) => e.type)).toEqual(['item.published', 'item.withdrawn']);
     expect(evs[1]).toMatchObject({ itemId: ID, version: 'v2', reason: 'Müəllif hüquqları ilə bağlı sorğu' });

@@ -80,7 +80,8 @@ export async function versionMets(
     record,
     inventory,
     sizes,
-    access: { publicBaseUrl: ctx.publicBaseUrl, pdf },
+    // A withdrawn item has no public access copies to point at.
+    ...(record.withdrawal ? {} : { access: { publicBaseUrl: ctx.publicBaseUrl, pdf } }),
     ...(ctx.institution ? { institution: ctx.institution } : {}),
     yaddasVersion: YADDAS_VERSION,
     keeping: await keepingOf(ctx, record.id),
