@@ -11,6 +11,8 @@ export interface Withdrawal {
   reason: string;
   /** who: the login that ran yaddas withdraw (or the console user) */
   by: string;
+  /** the OCFL version that recorded it (absent in records written before it was kept) */
+  version?: string;
 }
 
 /** Why nothing of the item may be published, in words; undefined when it may be. */

@@ -12,7 +12,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { digestBuffer } from '../checksum/digests.js';
 import { ErrorCodes, RetryLater, YaddasError } from '../domain/errors.js';
 import { isoSeconds } from '../domain/time.js';
-import type { Withdrawal } from '../domain/withdrawal.js';
 import { EVENT_FORMAT } from '../stages/announce/announce.core.js';
 import { historyOf, type ItemRecord, type RecordAgent, type RecordEvent, recordContentPath } from '../stages/commit/commit.core.js';
 import { metsContext, metsUpload, versionMets } from '../stages/commit/version-mets.js';
@@ -138,14 +137,18 @@ export type AccessChangeResult =
   | { id: string; ok: true; version: string; removed?: number; pages?: number }
   | { id: string; ok: false; reason: string };
 
-/** Withdraws an item from public view: a new version recording it, then the tombstone and the event. */
+/**
+ * Withdraws an item from public view: a new version recording it, then the tombstone and the
+ * event. Run again after a crash part-way (the version written, the tombstone or the event not
+ * yet), it finds the item withdrawn and finishes the rest: the tombstone and the event are
+ * idempotent (the event's id is the withdrawal's version).
+ */
 export async function withdrawItem(app: OpsPorts, id: string, reason: string, by = currentUser()): Promise<AccessChangeResult> {
   const why = reason.trim();
   if (!why) return { id, ok: false, reason: 'a withdrawal needs a reason (--reason "…"), kept with the object and shown to the public' };
   const at = isoSeconds();
-  const withdrawal: Withdrawal = { at, reason: why, by };
   const written = await writeRecordVersion(app, id, `withdraw-${at}`, `Withdrawn by ${by}: ${why}`, (head, version) => {
-    if (head.withdrawal) return { skip: `already withdrawn (${head.withdrawal.at} by ${head.withdrawal.by}: ${head.withdrawal.reason})` };
+    if (head.withdrawal) return { skip: 'already withdrawn' };
     const event: RecordEvent = {
       type: 'withdrawal',
       at,
@@ -161,33 +164,45 @@ export async function withdrawItem(app: OpsPorts, id: string, reason: string, by
       history: historyOf(head),
       events: [event],
       agents: withOperator(head, operatorAgent(by, 'withdrew the item from public access')),
-      withdrawal,
+      withdrawal: { at, reason: why, by, version },
     };
   });
-  if ('skipped' in written) return { id, ok: false, reason: written.skipped };
   const head = await app.preservation.readHead<ItemRecord>(id);
+  const w = head?.record.withdrawal;
+  if (!head || !w) return { id, ok: false, reason: 'skipped' in written ? written.skipped : 'the withdrawal was not recorded' };
+  // An earlier withdrawal (or an earlier run of this one): its tombstone and event are made sure of.
+  const again = 'skipped' in written;
   const { removed } = await withholdAccess(
     { access: app.access, collections: collections(app), publicBaseUrl: app.config.access.publicBaseUrl },
     id,
-    withdrawal,
-    head?.record.metadata?.title,
+    w,
+    head.record.metadata?.title,
   );
+  const version = w.version ?? head.inventory.head;
   await announce(app, {
     format: EVENT_FORMAT,
-    id: `${id}.withdrawn.${written.version}`,
+    id: `${id}.withdrawn.${version}`,
     type: 'item.withdrawn',
-    time: at,
+    time: w.at,
     itemId: id,
-    version: written.version,
-    by,
-    reason: why,
+    version,
+    by: w.by,
+    reason: w.reason,
     access: accessUrls(app, id),
   });
-  app.log.warn({ itemId: id, version: written.version, removed, by }, `item withdrawn from public access: ${why}`);
-  return { id, ok: true, version: written.version, removed };
+  if (again) {
+    // Said so, with what stands: the reason given now is not the recorded one.
+    return { id, ok: false, reason: `already withdrawn (${w.at} by ${w.by}: ${w.reason}); its tombstone is in place` };
+  }
+  app.log.warn({ itemId: id, version, removed, by }, `item withdrawn from public access: ${why}`);
+  return { id, ok: true, version, removed };
 }
 
-/** Publishes a withdrawn item again: a new version without the withdrawal, its access copies rebuilt, the event. */
+/**
+ * Publishes a withdrawn item again: a new version without the withdrawal, its access copies
+ * rebuilt, the event. Run again after a crash part-way (the version written, the item not yet
+ * published), it finds the reinstatement recorded and finishes the rest.
+ */
 export async function reinstateItem(app: OpsPorts, id: string, by = currentUser()): Promise<AccessChangeResult> {
   const at = isoSeconds();
   const written = await writeRecordVersion(app, id, `reinstate-${at}`, `Reinstated by ${by}`, (head, version) => {
@@ -210,18 +225,25 @@ export async function reinstateItem(app: OpsPorts, id: string, by = currentUser(
       agents: withOperator(head, operatorAgent(by, 'reinstated the item in public access')),
     };
   });
-  if ('skipped' in written) return { id, ok: false, reason: written.skipped };
+  const head = await app.preservation.readHead<ItemRecord>(id);
+  if (!head) return { id, ok: false, reason: `there is no item ${id}` };
+  // Not withdrawn now: either this run reinstated it, or an earlier run did (its last event says
+  // so) and may have stopped before publishing; anything else was never withdrawn.
+  const reinstatement = head.record.events.find((e) => e.type === 'reinstatement');
+  if ('skipped' in written && !reinstatement) return { id, ok: false, reason: written.skipped };
+  if (head.record.withdrawal) return { id, ok: false, reason: 'still withdrawn' };
   const rebuilt = await rederiveItem(app, id);
+  const version = 'skipped' in written ? head.record.version : written.version;
   await announce(app, {
     format: EVENT_FORMAT,
-    id: `${id}.reinstated.${written.version}`,
+    id: `${id}.reinstated.${version}`,
     type: 'item.reinstated',
-    time: at,
+    time: reinstatement?.at ?? at,
     itemId: id,
-    version: written.version,
-    by,
+    version,
+    by: reinstatement?.agent ?? by,
     access: accessUrls(app, id),
   });
-  app.log.info({ itemId: id, version: written.version, by }, 'item reinstated in public access');
-  return { id, ok: true, version: written.version, pages: rebuilt.pages };
+  app.log.info({ itemId: id, version, by }, 'item reinstated in public access');
+  return { id, ok: true, version, pages: rebuilt.pages };
 }

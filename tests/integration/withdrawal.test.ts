@@ -74,10 +74,15 @@ describe('withdraw and reinstate', () => {
     const evs = await events();
     expect(evs.map((e) => e.type)).toEqual(['item.published', 'item.withdrawn']);
     expect(evs[1]).toMatchObject({ itemId: ID, version: 'v2', reason: 'Müəllif hüquqları ilə bağlı sorğu' });
-    // withdrawing twice changes nothing; rederive refuses
+    // Withdrawing again records nothing new, but makes sure of the tombstone (a run that stopped
+    // after writing the version finishes this way): a public copy left behind goes.
+    await h.app.access.put(`items/${ID}/pages/0001/thumbnail.jpg`, Buffer.from('left behind'));
     const again = await yaddas(h, ['withdraw', ID, '--reason', 'x']);
     expect(again.code).toBe(1);
-    expect(again.stdout).toMatch(/already withdrawn/);
+    expect(again.stdout).toMatch(/already withdrawn \(.*Müəllif.*\); its tombstone is in place/);
+    expect(await publicKeys()).toEqual([`items/${ID}/item.json`, `items/${ID}/manifest.json`]);
+    expect((await h.app.preservation.readInventory(ID))!.head).toBe('v2');
+    expect((await events()).filter((e) => e.type === 'item.withdrawn')).toHaveLength(1);
     expect((await yaddas(h, ['rederive', ID])).stdout + (await yaddas(h, ['rederive', ID])).stderr).toMatch(/withdrawn/);
 
     // A re-scan while withdrawn is preserved, stays withdrawn, and publishes nothing.
