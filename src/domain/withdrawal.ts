@@ -15,8 +15,14 @@ export interface Withdrawal {
   version?: string;
 }
 
-/** Why nothing of the item may be published, in words; undefined when it may be. */
+/** How every "withheld" reason of a withdrawal starts (stages' results carry it). */
+export const WITHDRAWN_PREFIX = 'withdrawn';
+
+/**
+ * Why nothing of the item may be published, in words; undefined when it may be. It names no
+ * person: the reason reaches records and logs that are not only for staff.
+ */
 export function accessWithheld(record: { withdrawal?: Withdrawal | null } | null | undefined): string | undefined {
   const w = record?.withdrawal;
-  return w ? `withdrawn ${w.at} by ${w.by}: ${w.reason}` : undefined;
+  return w ? `${WITHDRAWN_PREFIX} ${w.at}: ${w.reason}` : undefined;
 }

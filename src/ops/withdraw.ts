@@ -9,6 +9,7 @@
  */
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { operationOwner } from '../adapters/redis/status-store.js';
 import { digestBuffer } from '../checksum/digests.js';
 import { ErrorCodes, RetryLater, YaddasError } from '../domain/errors.js';
 import { isoSeconds } from '../domain/time.js';
@@ -59,37 +60,43 @@ async function writeRecordVersion(
 ): Promise<{ version: string } | { skipped: string }> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const r = await app.preservation.writeVersion(id, owner, async (draft) => {
-        const bytes = await draft.readLogical(LogicalPaths.itemRecord);
-        if (!bytes)
-          throw new YaddasError(ErrorCodes.INVENTORY_INVALID, `Object ${id} ${draft.head.head} has no item record.`, { permanent: true });
-        const next = change(JSON.parse(bytes.toString('utf8')) as ItemRecord, draft.version);
-        if ('skip' in next) return { skip: next.skip };
-        const recordBytes = Buffer.from(`${JSON.stringify(next, null, 2)}\n`, 'utf8');
-        const carried: VersionFile[] = [];
-        for (const [sha512, paths] of Object.entries(draft.head.versions[draft.head.head]!.state))
-          for (const p of paths)
-            if (p !== LogicalPaths.itemRecord && p !== LogicalPaths.mets) carried.push({ logicalPath: p, digests: { sha512 } });
-        const plan = (own: VersionFile[]) =>
-          nextInventory(draft.head, {
-            id,
-            files: [...carried, ...own].sort((a, b) => (a.logicalPath < b.logicalPath ? -1 : 1)),
-            created: isoSeconds(),
-            message,
-            user: ocflUser(app.config),
+      const r = await app.preservation.writeVersion(
+        id,
+        owner,
+        async (draft) => {
+          const bytes = await draft.readLogical(LogicalPaths.itemRecord);
+          if (!bytes)
+            throw new YaddasError(ErrorCodes.INVENTORY_INVALID, `Object ${id} ${draft.head.head} has no item record.`, { permanent: true });
+          const next = change(JSON.parse(bytes.toString('utf8')) as ItemRecord, draft.version);
+          if ('skip' in next) return { skip: next.skip };
+          const recordBytes = Buffer.from(`${JSON.stringify(next, null, 2)}\n`, 'utf8');
+          const carried: VersionFile[] = [];
+          for (const [sha512, paths] of Object.entries(draft.head.versions[draft.head.head]!.state))
+            for (const p of paths)
+              if (p !== LogicalPaths.itemRecord && p !== LogicalPaths.mets) carried.push({ logicalPath: p, digests: { sha512 } });
+          const plan = (own: VersionFile[]) =>
+            nextInventory(draft.head, {
+              id,
+              files: [...carried, ...own].sort((a, b) => (a.logicalPath < b.logicalPath ? -1 : 1)),
+              created: isoSeconds(),
+              message,
+              user: ocflUser(app.config),
+            });
+          const record = { logicalPath: LogicalPaths.itemRecord, digests: digestBuffer(recordBytes) };
+          const mets = await versionMets(metsContext(app.config, app.keeping), next, plan([record]).inventory, {
+            [LogicalPaths.itemRecord]: recordBytes.length,
           });
-        const record = { logicalPath: LogicalPaths.itemRecord, digests: digestBuffer(recordBytes) };
-        const mets = await versionMets(metsContext(app.config, app.keeping), next, plan([record]).inventory, {
-          [LogicalPaths.itemRecord]: recordBytes.length,
-        });
-        return {
-          commit: plan([record, { logicalPath: LogicalPaths.mets, digests: digestBuffer(mets) }]),
-          extra: [
-            { contentPath: recordContentPath(draft.version), body: recordBytes, contentType: 'application/json' },
-            metsUpload(draft.version, mets),
-          ],
-        };
-      });
+          return {
+            commit: plan([record, { logicalPath: LogicalPaths.mets, digests: digestBuffer(mets) }]),
+            extra: [
+              { contentPath: recordContentPath(draft.version), body: recordBytes, contentType: 'application/json' },
+              metsUpload(draft.version, mets),
+            ],
+          };
+        },
+        // an ingest that ended (or was killed) without letting go does not block this
+        { holderEnded: (holder) => app.status.hasEnded(holder), log: app.log },
+      );
       return r.version === null ? { skipped: r.skipped } : { version: r.version };
     } catch (err) {
       if (err instanceof RetryLater && attempt < 60) {
@@ -101,12 +108,17 @@ async function writeRecordVersion(
   }
 }
 
+/** One agent per person (so that who withdrew and who reinstated stay apart in the history). */
+const personId = (by: string) => `person-${by.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+
 function operatorAgent(by: string, what: string): RecordAgent {
-  return { id: 'operator', name: by, type: 'person', note: what };
+  return { id: personId(by), name: by, type: 'person', note: what };
 }
 
 function withOperator(head: ItemRecord, agent: RecordAgent): RecordAgent[] {
-  return [...(head.agents ?? []).filter((a) => a.id !== 'operator'), agent];
+  const earlier = (head.agents ?? []).find((a) => a.id === agent.id);
+  const note = earlier?.note && !earlier.note.includes(agent.note ?? '') ? `${earlier.note}; ${agent.note}` : agent.note;
+  return [...(head.agents ?? []).filter((a) => a.id !== agent.id), { ...agent, ...(note ? { note } : {}) }];
 }
 
 function collections(app: OpsPorts): Collections {
@@ -121,11 +133,12 @@ function collections(app: OpsPorts): Collections {
 }
 
 async function announce(app: OpsPorts, ev: AccessChangeEvent): Promise<void> {
-  const { added, json } = await app.events.append(ev);
-  if (added)
-    await app.deliveries.queue(
-      app.config.webhooks.urls.map((url) => ({ eventId: ev.id, itemId: ev.itemId, url, body: json, type: ev.type })),
-    );
+  // Delivered even when the event was appended by a run that stopped before queueing them: the
+  // deliveries' job ids are the event's, so queueing again never sends twice.
+  const { json } = await app.events.append(ev);
+  await app.deliveries.queue(
+    app.config.webhooks.urls.map((url) => ({ eventId: ev.id, itemId: ev.itemId, url, body: json, type: ev.type })),
+  );
 }
 
 const accessUrls = (app: OpsPorts, id: string) => ({
@@ -147,7 +160,7 @@ export async function withdrawItem(app: OpsPorts, id: string, reason: string, by
   const why = reason.trim();
   if (!why) return { id, ok: false, reason: 'a withdrawal needs a reason (--reason "…"), kept with the object and shown to the public' };
   const at = isoSeconds();
-  const written = await writeRecordVersion(app, id, `withdraw-${at}`, `Withdrawn by ${by}: ${why}`, (head, version) => {
+  const written = await writeRecordVersion(app, id, operationOwner('withdraw'), `Withdrawn by ${by}: ${why}`, (head, version) => {
     if (head.withdrawal) return { skip: 'already withdrawn' };
     const event: RecordEvent = {
       type: 'withdrawal',
@@ -155,11 +168,12 @@ export async function withdrawItem(app: OpsPorts, id: string, reason: string, by
       outcome: 'success',
       detail: `withdrawn from public access by ${by}: ${why}; the preservation object is kept whole`,
       agent: by,
-      agents: ['operator', 'yaddas'],
+      agents: [personId(by), 'yaddas'],
       objects: [],
     };
+    const { reinstatement: _earlier, ...rest } = head;
     return {
-      ...head,
+      ...rest,
       version,
       history: historyOf(head),
       events: [event],
@@ -205,7 +219,7 @@ export async function withdrawItem(app: OpsPorts, id: string, reason: string, by
  */
 export async function reinstateItem(app: OpsPorts, id: string, by = currentUser()): Promise<AccessChangeResult> {
   const at = isoSeconds();
-  const written = await writeRecordVersion(app, id, `reinstate-${at}`, `Reinstated by ${by}`, (head, version) => {
+  const written = await writeRecordVersion(app, id, operationOwner('reinstate'), `Reinstated by ${by}`, (head, version) => {
     if (!head.withdrawal) return { skip: 'not withdrawn' };
     const { withdrawal: w, ...rest } = head;
     const event: RecordEvent = {
@@ -214,7 +228,7 @@ export async function reinstateItem(app: OpsPorts, id: string, by = currentUser(
       outcome: 'success',
       detail: `published again by ${by} (withdrawn ${w.at} by ${w.by}: ${w.reason})`,
       agent: by,
-      agents: ['operator', 'yaddas'],
+      agents: [personId(by), 'yaddas'],
       objects: [],
     };
     return {
@@ -223,25 +237,26 @@ export async function reinstateItem(app: OpsPorts, id: string, by = currentUser(
       history: historyOf(head),
       events: [event],
       agents: withOperator(head, operatorAgent(by, 'reinstated the item in public access')),
+      reinstatement: { at, by, version },
     };
   });
   const head = await app.preservation.readHead<ItemRecord>(id);
   if (!head) return { id, ok: false, reason: `there is no item ${id}` };
-  // Not withdrawn now: either this run reinstated it, or an earlier run did (its last event says
-  // so) and may have stopped before publishing; anything else was never withdrawn.
-  const reinstatement = head.record.events.find((e) => e.type === 'reinstatement');
-  if ('skipped' in written && !reinstatement) return { id, ok: false, reason: written.skipped };
-  if (head.record.withdrawal) return { id, ok: false, reason: 'still withdrawn' };
+  // Not withdrawn now: this run reinstated it, or an earlier one did (the record keeps the last
+  // reinstatement, through later versions) and may have stopped before publishing it.
+  const r = head.record.reinstatement;
+  if ('skipped' in written && !r) return { id, ok: false, reason: written.skipped };
+  if (head.record.withdrawal || !r) return { id, ok: false, reason: 'still withdrawn' };
   const rebuilt = await rederiveItem(app, id);
-  const version = 'skipped' in written ? head.record.version : written.version;
+  const version = r.version;
   await announce(app, {
     format: EVENT_FORMAT,
     id: `${id}.reinstated.${version}`,
     type: 'item.reinstated',
-    time: reinstatement?.at ?? at,
+    time: r.at,
     itemId: id,
     version,
-    by: reinstatement?.agent ?? by,
+    by: r.by,
     access: accessUrls(app, id),
   });
   app.log.info({ itemId: id, version, by }, 'item reinstated in public access');

@@ -8,6 +8,16 @@ import { hasEnded, type IngestRecord, isTerminal } from '../../domain/ingest-rec
 import type { Outcome } from '../../domain/item.js';
 import type { RedisKeys } from './keys.js';
 
+/** How long an operator's command may hold an object before another writer may take it over. */
+const OPERATION_HOLD_MS = 15 * 60_000;
+
+/** The lock owner of an operator's command: "op:<what>:<started, ms>:<random>". */
+export const operationOwner = (what: string): string => `op:${what}:${Date.now()}:${Math.random().toString(36).slice(2, 10)}`;
+const operationStart = (owner: string): number | undefined => {
+  const m = /^op:[a-z-]+:(\d+):/.exec(owner);
+  return m ? Number(m[1]) : undefined;
+};
+
 export class StatusStore {
   constructor(
     private readonly redis: Redis,
@@ -186,6 +196,10 @@ export class StatusStore {
 
   /** Whether an ingest has ended entirely (unknown ones count as ended: nothing of them runs). */
   async hasEnded(ingestId: string): Promise<boolean> {
+    // An operator's command that holds an object (yaddas withdraw) has no ingest record: it has
+    // ended only when it has held the object far longer than it ever takes (it was killed).
+    const op = operationStart(ingestId);
+    if (op !== undefined) return Date.now() - op > OPERATION_HOLD_MS;
     const rec = await this.get(ingestId);
     return !rec || hasEnded(rec);
   }

@@ -4,11 +4,15 @@
  * long before). One entry in the event stream per version, and a delivery job per webhook.
  */
 import type { EventStream } from '../../adapters/redis/event-stream.js';
+import { accessWithheld } from '../../domain/withdrawal.js';
+import type { OcflStore } from '../../storage/ocfl-store.js';
+import type { ItemRecord } from '../commit/commit.core.js';
 import type { Deliveries, HandlerFactory, StageHandler } from '../stage.js';
 import { buildEvent } from './announce.core.js';
 import type { AnnouncePayload, AnnounceReturn } from './announce.stage.js';
 
 export interface AnnounceDeps {
+  ocfl: OcflStore;
   events: EventStream;
   deliveries: Deliveries;
   webhookUrls: string[];
@@ -19,6 +23,12 @@ export interface AnnounceDeps {
 
 export function announceProcessor(deps: AnnounceDeps): StageHandler<AnnouncePayload, AnnounceReturn> {
   return async (data, { log }) => {
+    // Never "published" for an item withdrawn meanwhile (a retried or re-run job included).
+    const withheld = accessWithheld((await deps.ocfl.readHead<ItemRecord>(data.itemId))?.record);
+    if (withheld) {
+      log.warn(`item.published not sent: ${withheld}`);
+      return { eventId: '', added: false };
+    }
     const ev = buildEvent(data, {
       time: new Date().toISOString(),
       preservationBucket: deps.preservationBucket,
@@ -38,6 +48,7 @@ export function announceProcessor(deps: AnnounceDeps): StageHandler<AnnouncePayl
 
 export const announceHandler: HandlerFactory<AnnouncePayload, AnnounceReturn> = ({ config, events, deliveries, preservation, access }) =>
   announceProcessor({
+    ocfl: preservation,
     events,
     deliveries,
     webhookUrls: config.webhooks.urls,

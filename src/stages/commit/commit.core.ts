@@ -57,6 +57,8 @@ export interface ItemRecord {
   agents?: RecordAgent[];
   /** the item is withdrawn from public view (yaddas withdraw); carried into every later version until reinstated */
   withdrawal?: Withdrawal;
+  /** the last reinstatement (yaddas reinstate): when, by whom, the version that recorded it; carried on until a withdrawal */
+  reinstatement?: { at: string; by: string; version: string };
 }
 
 /** One preservation event, as PREMIS will describe it (docs/mets-profile.md). */
@@ -211,6 +213,7 @@ export function buildItemRecord(
     ...(head ? { history: historyOf(head) } : {}),
     // A re-scan of a withdrawn item stays withdrawn: only a person reinstates it.
     ...(head?.withdrawal ? { withdrawal: head.withdrawal } : {}),
+    ...(head?.reinstatement ? { reinstatement: head.reinstatement } : {}),
     events,
     agents,
   };

@@ -743,7 +743,12 @@ function allEvents(input: MetsInput, files: VersionFileInfo[]): EventInfo[] {
     agents: withInstitution(
       (e.agents ?? ['yaddas']).map((id, k) => ({
         id,
-        role: k === 0 && id === 'yaddas' ? 'executing program' : id === 'operator' ? 'authorizer' : 'executing program',
+        role:
+          k === 0 && id === 'yaddas'
+            ? 'executing program'
+            : id === 'operator' || id.startsWith('person-')
+              ? 'authorizer'
+              : 'executing program',
       })),
     ),
     // an earlier version's files may be gone from this one: its events link to the object

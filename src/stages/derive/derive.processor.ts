@@ -108,6 +108,14 @@ export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, D
         const key = `${keys.prefix}/${path.relative(out, f).split(path.sep).join('/')}`;
         await deps.access.put(key, await fs.readFile(f), { contentType: TYPES[path.extname(f)] ?? 'application/octet-stream' });
       });
+      // Withdrawn while these were made: they go again (publish's tombstone would remove them too,
+      // but a flow whose publication fails never gets there).
+      const late = accessWithheld((await deps.ocfl.readHead<ItemRecord>(data.itemId))?.record);
+      if (late) {
+        const written = files.map((f) => `${keys.prefix}/${path.relative(out, f).split(path.sep).join('/')}`);
+        for (let i = 0; i < written.length; i += 1000) await deps.access.delete(written.slice(i, i + 1000));
+        return { page: data.page, masterPage: data.masterPage ?? data.page, subpage: data.subpage ?? 0, skipped: late };
+      }
       log.info({ width: full.width, height: full.height, files: files.length }, 'derivatives published');
       return {
         page: data.page,

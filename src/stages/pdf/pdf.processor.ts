@@ -52,6 +52,11 @@ export function pdfProcessor(deps: { access: ObjectStore; ocfl: OcflStore }): St
     });
     const key = itemKeys(data.itemId).pdf;
     await deps.access.put(key, Buffer.from(bytes), { contentType: 'application/pdf' });
+    const late = accessWithheld((await deps.ocfl.readHead<ItemRecord>(data.itemId))?.record);
+    if (late) {
+      await deps.access.delete([key]); // withdrawn while it was made
+      return { key: '', pages: 0, bytes: 0, withText: 0, skipped: late };
+    }
     log.info(
       { pages: pages.length, withText, bytes: bytes.length, ms: Math.round(performance.now() - t0) },
       `searchable PDF of ${pages.length} page(s) published`,

@@ -2,7 +2,7 @@ import { itemKeys, pageKeys } from '../../storage/access-layout.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { OcflStore } from '../../storage/ocfl-store.js';
 import { type Inventory, LogicalPaths } from '../../storage/ocfl.core.js';
-import { accessWithheld } from '../../domain/withdrawal.js';
+import { accessWithheld, WITHDRAWN_PREFIX } from '../../domain/withdrawal.js';
 import type { ItemRecord } from '../commit/commit.core.js';
 import { withholdAccess } from './withhold.js';
 
@@ -29,8 +29,21 @@ export function publishProcessor(deps: {
   collections: Collections;
 }): StageHandler<PublishPayload, PublishReturn> {
   return async (data, { log }) => {
-    // A re-scan that stored other masters meanwhile owns the access copies now.
     const inv = await deps.ocfl.readInventory(data.itemId);
+    // A withdrawn item (the head record says so) gets its tombstone, whatever this flow made, and
+    // first: an older flow must not leave behind what its derive wrote.
+    const withhold = async () => {
+      const now = await deps.ocfl.readInventory(data.itemId);
+      const record = now ? await readRecord(deps.ocfl, now) : null;
+      const why = accessWithheld(record);
+      if (!why || !record?.withdrawal) return null;
+      const { removed } = await withholdAccess(deps, data.itemId, record.withdrawal, record.metadata?.title);
+      log.warn({ removed }, `not published: ${why}`);
+      return { item: '', manifest: '', removed, superseded: why };
+    };
+    const withheld = await withhold();
+    if (withheld) return withheld;
+    // A re-scan that stored other masters meanwhile owns the access copies now.
     if (inv && !mastersAreHead(inv.versions[inv.head]?.state ?? {}, data.stored)) {
       log.warn(
         { head: inv.head, version: data.target.version },
@@ -43,14 +56,15 @@ export function publishProcessor(deps: {
         superseded: `a newer version (${inv.head}) with other masters was stored meanwhile; its access copies stand`,
       };
     }
-    // A withdrawn item (the head record says so) gets its tombstone, whatever this flow made.
-    const headRecord = inv ? await readRecord(deps.ocfl, inv) : null;
-    const withheld = accessWithheld(headRecord);
-    if (withheld && headRecord?.withdrawal) {
-      const { removed } = await withholdAccess(deps, data.itemId, headRecord.withdrawal, headRecord.metadata?.title);
-      log.warn({ removed }, `not published: ${withheld}`);
-      return { item: '', manifest: '', removed, superseded: withheld };
-    }
+    // A flow that ran while the item was withdrawn made nothing public; the reinstatement
+    // published the item again from its object, so this flow's partial results must not replace that.
+    if (Object.values(data.derived ?? {}).some((d) => d.skipped?.startsWith(WITHDRAWN_PREFIX)))
+      return {
+        item: '',
+        manifest: '',
+        removed: 0,
+        superseded: 'the item was withdrawn while this flow ran; its reinstatement published it',
+      };
     // The head version's METS goes out beside item.json, as stored.
     const keys = itemKeys(data.itemId);
     const mets = inv ? await deps.ocfl.readLogical(inv, LogicalPaths.mets) : null;
@@ -96,6 +110,9 @@ export function publishProcessor(deps: {
       ...(manifest.thumbnail ? { thumbnail: manifest.thumbnail as unknown[] } : {}),
     };
     const { joined } = await deps.collections.setMembership(data.itemId, descriptiveMetadata(input).metadata.collections ?? [], entry);
+    // Withdrawn while this ran: the tombstone replaces what was just written.
+    const late = await withhold();
+    if (late) return late;
     log.info({ manifest: keys.manifest, collections: joined }, 'item.json and manifest published');
     return { item: keys.item, manifest: keys.manifest, removed: stale.length };
   };

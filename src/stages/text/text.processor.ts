@@ -103,6 +103,10 @@ export function textProcessor(deps: TextDeps): StageHandler<TextPayload, TextRet
       return { version: written.version, pages: summaries, fullText: null };
     }
     for (const f of files) await deps.access.put(f.accessKey, f.body, { contentType: f.contentType });
+    if (accessWithheld((await deps.ocfl.readHead<ItemRecord>(data.itemId))?.record)) {
+      await deps.access.delete(files.map((f) => f.accessKey)); // withdrawn while they were written
+      return { version: written.version, pages: summaries, fullText: null };
+    }
     // A page whose OCR failed this time must not keep text that an earlier version read.
     const gone = failed.flatMap(({ page }) => {
       const k = pageKeys(data.itemId, page);
