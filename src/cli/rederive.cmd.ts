@@ -1,6 +1,6 @@
 /** `yaddas rederive ID... | --all`: rebuilds items' access copies from their preserved objects (ops/rederive.ts). */
 import type { App } from '../app.js';
-import { allItemIds, type RederiveResult, rederiveItem } from '../ops/rederive.js';
+import { AccessWithheldError, allItemIds, type RederiveResult, rederiveItem } from '../ops/rederive.js';
 
 export async function rederiveCommand(app: App, ids: string[], opts: { all?: boolean; json?: boolean }): Promise<number> {
   if (!opts.all && ids.length === 0) {
@@ -18,8 +18,10 @@ export async function rederiveCommand(app: App, ids: string[], opts: { all?: boo
         process.stdout.write(`rederived  ${id}  ${what}\n`);
       }
     } catch (err) {
-      results.push({ id, ok: false, error: (err as Error).message });
-      if (!opts.json) process.stdout.write(`failed     ${id}  ${(err as Error).message}\n`);
+      // A withdrawn item is passed over by --all (nothing of it is to be public), named when asked for.
+      const withheld = err instanceof AccessWithheldError;
+      results.push({ id, ok: withheld && !!opts.all, error: (err as Error).message });
+      if (!opts.json) process.stdout.write(`${withheld ? 'withheld' : 'failed  '}   ${id}  ${(err as Error).message}\n`);
     }
   }
   if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);

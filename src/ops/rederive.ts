@@ -95,10 +95,15 @@ export interface RederiveResult {
 }
 
 /** Rebuilds one item's access copies from its preservation object. */
+/** The item may not be published (withdrawn): nothing was rebuilt, by design. */
+export class AccessWithheldError extends Error {
+  override name = 'AccessWithheldError';
+}
+
 export async function rederiveItem(app: OpsPorts, id: string): Promise<RederiveResult> {
   const { inventory: inv, record } = await readHead(app, id);
   const withheld = accessWithheld(record as { withdrawal?: Withdrawal });
-  if (withheld) throw new Error(`${id} is ${withheld}; yaddas reinstate publishes it again`);
+  if (withheld) throw new AccessWithheldError(`${id} is ${withheld}; yaddas reinstate publishes it again`);
   let s = stateFromRecord(record, {
     ingestId: record.ingest.ingestId,
     objectRoot: app.preservation.rootOf(id),
