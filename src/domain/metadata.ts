@@ -31,6 +31,8 @@ export interface ItemMetadata {
   subject?: string | TextOrMap[];
   description?: TextOrMap;
   rights?: string;
+  /** who may see it: open (default) or restricted (preserved, never published) */
+  access?: 'open' | 'restricted';
   /** the institution it came from, when not the installation's own (a bag's Source-Organization) */
   sourceOrganization?: string;
   collections?: string[];
@@ -51,7 +53,7 @@ function describe(e: ErrorObject): string {
   const where = e.instancePath ? `"${e.instancePath.slice(1).replace(/\//g, '.')}"` : 'the file';
   switch (e.keyword) {
     case 'additionalProperties':
-      return `unknown key "${String(e.params.additionalProperty)}" (allowed: identifier, type, title, creator, date, language, subject, description, sourceOrganization, rights, collections, ocrLanguages, replaces, or keys starting with x-)`;
+      return `unknown key "${String(e.params.additionalProperty)}" (allowed: identifier, type, title, creator, date, language, subject, description, access, sourceOrganization, rights, collections, ocrLanguages, replaces, or keys starting with x-)`;
     case 'enum':
       return `${where} must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'type':

@@ -103,7 +103,10 @@ export class AccessWithheldError extends Error {
 export async function rederiveItem(app: OpsPorts, id: string): Promise<RederiveResult> {
   const { inventory: inv, record } = await readHead(app, id);
   const withheld = accessWithheld(record as { withdrawal?: Withdrawal });
-  if (withheld) throw new AccessWithheldError(`${id} is ${withheld}; yaddas reinstate publishes it again`);
+  if (withheld)
+    throw new AccessWithheldError(
+      `${id} is not to be public: ${withheld}${record.withdrawal ? '; yaddas reinstate publishes it again' : ''}`,
+    );
   let s = stateFromRecord(record, {
     ingestId: record.ingest.ingestId,
     objectRoot: app.preservation.rootOf(id),

@@ -85,7 +85,7 @@ describe('withdraw and reinstate', () => {
     expect((await events()).filter((e) => e.type === 'item.withdrawn')).toHaveLength(1);
     const one = await yaddas(h, ['rederive', ID]);
     expect(one.code).toBe(1);
-    expect(one.stdout).toMatch(/^withheld +geri-1 +geri-1 is withdrawn .*yaddas reinstate/m);
+    expect(one.stdout).toMatch(/^withheld +geri-1 +geri-1 is not to be public: withdrawn .*yaddas reinstate/m);
     const all = await yaddas(h, ['rederive', '--all']);
     expect(all.code, all.stdout + all.stderr).toBe(0); // passed over, not a failure
     expect(await publicKeys()).toEqual([`items/${ID}/item.json`, `items/${ID}/manifest.json`]);
@@ -111,5 +111,38 @@ describe('withdraw and reinstate', () => {
     expect((await events()).map((e) => e.type)).toEqual(['item.published', 'item.withdrawn', 'item.reinstated']);
     const v4 = (await h.app.preservation.readInventory(ID))!;
     expect((await validateXml((await h.app.preservation.readLogical(v4, 'mets.xml'))!.toString('utf8'), 'mets')).errors).toBe('');
+  });
+
+  it('a restricted item is preserved and nothing of it is ever public; opened by a later version, it is published', async () => {
+    const rid = 'mexfi-1';
+    const keysOf = async () =>
+      // (awscli's ls exits 1 when nothing matches: that is the answer hoped for)
+      (await h.aws(['s3', 'ls', '--recursive', `s3://${h.config.s3.accessBucket}/items/${rid}/`]).catch(() => ''))
+        .split('\n')
+        .filter(Boolean);
+    const page = await pageImage({ seed: 41, width: 300, height: 400 });
+    const restricted = JSON.stringify({ identifier: rid, type: 'book', title: 'Məxfi', access: 'restricted', collections: ['20-yanvar'] });
+    const t = await takeItem(h, 'mexfi', { '1.tif': page, '2.tif': await pageImage({ seed: 42 }), 'metadata.json': restricted });
+    const rec = await waitEnded(h, t.ingestId);
+    expect(rec.status).toBe('preserved');
+    expect(rec.publication).toBe('skipped');
+    expect(await keysOf()).toEqual([]); // not a thumbnail, a tile, a text, a PDF or an item.json
+    expect(JSON.stringify(await json('collections/20-yanvar/collection.json'))).not.toContain(`/items/${rid}/`);
+    expect((await events()).filter((e) => e.itemId === rid)).toEqual([]);
+    const inv = (await h.app.preservation.readInventory(rid))!;
+    const mets = (await h.app.preservation.readLogical(inv, 'mets.xml'))!.toString('utf8');
+    expect((await validateXml(mets, 'mets')).errors).toBe('');
+    expect(mets).toContain('<mods:accessCondition type="restriction on access">restricted: staff only');
+    expect(mets).not.toContain('IIIF-IMAGE');
+    const all = await yaddas(h, ['rederive', rid]);
+    expect(all.stdout).toMatch(/withheld +mexfi-1 +mexfi-1 is not to be public: restricted/);
+    expect(await keysOf()).toEqual([]);
+
+    // Opened: metadata.json says so in a new version, which is published as usual.
+    const open = JSON.stringify({ identifier: rid, type: 'book', title: 'Məxfi', access: 'open', collections: ['20-yanvar'] });
+    const t2 = await takeItem(h, 'mexfi-2', { '1.tif': page, '2.tif': await pageImage({ seed: 42 }), 'metadata.json': open });
+    expect((await waitEnded(h, t2.ingestId)).publication).toBe('published');
+    expect((await keysOf()).some((l) => l.endsWith('/pages/0001/iiif/info.json'))).toBe(true);
+    expect(JSON.stringify(await json('collections/20-yanvar/collection.json'))).toContain(`/items/${rid}/manifest.json`);
   });
 });

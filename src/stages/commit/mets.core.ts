@@ -498,6 +498,14 @@ function modsRecord(parent: XMLBuilder, record: ItemRecord, input: MetsInput, fi
       ...(uri ? { 'xlink:href': md.rights.trim() } : {}),
     }).txt(md.rights);
   }
+  if (md.access === 'restricted')
+    m.ele(NS.mods, 'mods:accessCondition', { type: 'restriction on access' }).txt(
+      'restricted: staff only; not published (metadata.json access)',
+    );
+  if (record.withdrawal)
+    m.ele(NS.mods, 'mods:accessCondition', { type: 'restriction on access' }).txt(
+      `withdrawn from public access on ${record.withdrawal.at}: ${record.withdrawal.reason}`,
+    );
   const ri = m.ele(NS.mods, 'mods:recordInfo');
   if (input.institution) ri.ele(NS.mods, 'mods:recordContentSource').txt(input.institution.name);
   ri.ele(NS.mods, 'mods:recordCreationDate', { encoding: 'w3cdtf' }).txt(record.ingest.storedAt);

@@ -6,6 +6,7 @@
 import type { PreservationState } from '../../adapters/redis/preservation-state.js';
 import type { Config } from '../../config/load.js';
 import { YADDAS_VERSION } from '../../config/version.js';
+import { accessWithheld } from '../../domain/withdrawal.js';
 import type { Inventory } from '../../storage/ocfl.core.js';
 import { LogicalPaths } from '../../storage/ocfl.core.js';
 import type { ItemRecord } from './commit.core.js';
@@ -80,8 +81,8 @@ export async function versionMets(
     record,
     inventory,
     sizes,
-    // A withdrawn item has no public access copies to point at.
-    ...(record.withdrawal ? {} : { access: { publicBaseUrl: ctx.publicBaseUrl, pdf } }),
+    // A withdrawn or restricted item has no public access copies to point at.
+    ...(accessWithheld(record) ? {} : { access: { publicBaseUrl: ctx.publicBaseUrl, pdf } }),
     ...(ctx.institution ? { institution: ctx.institution } : {}),
     yaddasVersion: YADDAS_VERSION,
     keeping: await keepingOf(ctx, record.id),

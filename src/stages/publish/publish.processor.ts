@@ -4,7 +4,7 @@ import type { OcflStore } from '../../storage/ocfl-store.js';
 import { type Inventory, LogicalPaths } from '../../storage/ocfl.core.js';
 import { accessWithheld, WITHDRAWN_PREFIX } from '../../domain/withdrawal.js';
 import type { ItemRecord } from '../commit/commit.core.js';
-import { withholdAccess } from './withhold.js';
+import { removeAccess, withholdAccess } from './withhold.js';
 
 /** The head version's item record, or null when it has none. */
 async function readRecord(ocfl: OcflStore, inv: Inventory): Promise<ItemRecord | null> {
@@ -36,8 +36,10 @@ export function publishProcessor(deps: {
       const now = await deps.ocfl.readInventory(data.itemId);
       const record = now ? await readRecord(deps.ocfl, now) : null;
       const why = accessWithheld(record);
-      if (!why || !record?.withdrawal) return null;
-      const { removed } = await withholdAccess(deps, data.itemId, record.withdrawal, record.metadata?.title);
+      if (!why || !record) return null;
+      const { removed } = record.withdrawal
+        ? await withholdAccess(deps, data.itemId, record.withdrawal, record.metadata?.title)
+        : await removeAccess(deps, data.itemId);
       log.warn({ removed }, `not published: ${why}`);
       return { item: '', manifest: '', removed, superseded: why };
     };

@@ -51,6 +51,23 @@ export function tombstoneManifest(itemId: string, label: Record<string, string[]
   };
 }
 
+/**
+ * A restricted item: nothing of it in public, not even a tombstone (its existence is not for the
+ * public either), and out of every collection.
+ */
+export async function removeAccess(deps: WithholdDeps, itemId: string): Promise<{ removed: number }> {
+  const keys = itemKeys(itemId);
+  const all: string[] = [];
+  for await (const o of deps.access.list(keys.prefix)) all.push(o.key);
+  for (let i = 0; i < all.length; i += 1000) await deps.access.delete(all.slice(i, i + 1000));
+  await deps.collections.setMembership(itemId, [], {
+    id: publicUrl(deps.publicBaseUrl, keys.manifest),
+    type: 'Manifest',
+    label: { none: [itemId] },
+  });
+  return { removed: all.length };
+}
+
 /** Removes every public copy of the item but its item.json and manifest, and writes the tombstones. */
 export async function withholdAccess(
   deps: WithholdDeps,
