@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ocrChoice, parseLanguages, languageHint } from '../../src/domain/ocr-languages.js';
 import { languageOrders } from '../../src/adapters/ocr-engine.js';
 import { altoXml, fromTesseract, fullText, hocrXhtml, pageText, parseAlto, type TesseractPage } from '../../src/stages/ocr/ocr.core.js';
-import { mastersOf, planOcrVersion } from '../../src/stages/text/text.core.js';
+import { mastersOf, planOcrVersion, writtenByOcr } from '../../src/stages/text/text.core.js';
 import { nextInventory } from '../../src/storage/ocfl.core.js';
 import { validateInventory } from '../../src/storage/ocfl-validate.js';
 
@@ -175,5 +175,10 @@ describe('the OCR version', () => {
     ).inventory;
     expect(Object.values(v3.versions.v3!.state).flat().sort()).toEqual(['item.json', 'masters/1.tif', 'ocr/0002.txt']);
     expect(Object.values(v3.versions.v2!.state).flat()).toContain('ocr/0001.txt');
+    // A retried text job finds its OCR version even when a later one (a withdrawal) followed it.
+    expect(writtenByOcr(v3, 'i2', 'v1')).toBe('v2');
+    expect(writtenByOcr(v3, 'i3', 'v1')).toBe('v3');
+    expect(writtenByOcr(v3, 'i9', 'v1')).toBeUndefined();
+    expect(writtenByOcr(v3, 'i2', 'v2')).toBeUndefined(); // only versions after the masters it read
   });
 });

@@ -8,7 +8,15 @@ import type { Digests } from '../../checksum/digests.js';
 import { pageKey } from '../../domain/ids.js';
 import { bcp47Of } from '../../domain/ocr-languages.js';
 import { itemKeys, pageKeys } from '../../storage/access-layout.js';
-import { LogicalPaths, nextInventory, type Inventory, type NextVersion, type OcflUser, type VersionFile } from '../../storage/ocfl.core.js';
+import {
+  LogicalPaths,
+  nextInventory,
+  versionNumber,
+  type Inventory,
+  type NextVersion,
+  type OcflUser,
+  type VersionFile,
+} from '../../storage/ocfl.core.js';
 import type { ItemRecord } from '../commit/commit.core.js';
 import type { OcrPage } from '../../domain/ocr-page.js';
 import { altoXml, fullText, hocrXhtml, pageText, type OcrSoftware } from '../ocr/ocr.core.js';
@@ -155,8 +163,16 @@ export function recordWithOcr(
 }
 
 export const ocrMessage = (ingestId: string, languages: string) => `OCR ${ingestId} (${languages})`;
-export const writtenByOcr = (inv: Inventory, ingestId: string): boolean =>
-  (inv.versions[inv.head]?.message ?? '').startsWith(`OCR ${ingestId} `);
+/**
+ * The version this ingest's OCR was written as, when an earlier attempt wrote it: not only the
+ * head, since an operator's version (a withdrawal) may have followed it before the retry.
+ */
+export function writtenByOcr(inv: Inventory, ingestId: string, after?: string): string | undefined {
+  const from = after ? versionNumber(after) : 0;
+  return Object.entries(inv.versions)
+    .filter(([v]) => versionNumber(v) > from)
+    .find(([, ver]) => (ver.message ?? '').startsWith(`OCR ${ingestId} `))?.[0];
+}
 
 /** The next version: the head's files minus its OCR, record and METS; the new OCR, record and METS. */
 export function planOcrVersion(

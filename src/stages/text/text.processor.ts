@@ -38,7 +38,8 @@ export function textProcessor(deps: TextDeps): StageHandler<TextPayload, TextRet
       data.ingestId,
       async (draft) => {
         const { head, version } = draft;
-        if (writtenByOcr(head, data.ingestId)) return { written: head.head };
+        const earlier = writtenByOcr(head, data.ingestId, data.mastersVersion);
+        if (earlier) return { written: earlier };
         if (!head.versions[data.mastersVersion] || mastersOf(head, head.head) !== mastersOf(head, data.mastersVersion)) {
           // A re-scan stored other masters meanwhile: this OCR describes pages the item no longer has.
           return { skip: `the masters changed since ${data.mastersVersion} was read (head is ${head.head})` };
