@@ -11,14 +11,9 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { digestStream } from '../checksum/digests.js';
 import { ErrorCodes, YaddasError } from '../domain/errors.js';
+import { exists } from './local-fs.js';
 import type { BagSink } from '../storage/bag-export.js';
 import type { ObjectStore } from '../storage/object-store.js';
-
-const exists = (p: string) =>
-  fs.lstat(p).then(
-    () => true,
-    () => false,
-  );
 
 /** Pieces gathered into one write: HTTP bodies come in 16-64 KiB chunks, one write call each otherwise. */
 const WRITE_BATCH = 8 * 1024 * 1024;

@@ -121,6 +121,24 @@ function withOperator(head: ItemRecord, agent: RecordAgent): RecordAgent[] {
   return [...(head.agents ?? []).filter((a) => a.id !== agent.id), { ...agent, ...(note ? { note } : {}) }];
 }
 
+/**
+ * The record of a version an operator's act makes: `base` (the head's record, less what the act
+ * takes away) with the act as its one event, the head's events as history, the person as an agent.
+ */
+function operatorVersion(
+  head: ItemRecord,
+  base: Omit<ItemRecord, 'withdrawal' | 'reinstatement'>,
+  version: string,
+  by: string,
+  at: string,
+  type: string,
+  detail: string,
+  what: string,
+): ItemRecord {
+  const event: RecordEvent = { type, at, outcome: 'success', detail, agent: by, agents: [personId(by), 'yaddas'], objects: [] };
+  return { ...base, version, history: historyOf(head), events: [event], agents: withOperator(head, operatorAgent(by, what)) };
+}
+
 function collections(app: OpsPorts): Collections {
   return new Collections({
     membership: app.membership,
@@ -162,22 +180,18 @@ export async function withdrawItem(app: OpsPorts, id: string, reason: string, by
   const at = isoSeconds();
   const written = await writeRecordVersion(app, id, operationOwner('withdraw'), `Withdrawn by ${by}: ${why}`, (head, version) => {
     if (head.withdrawal) return { skip: 'already withdrawn' };
-    const event: RecordEvent = {
-      type: 'withdrawal',
-      at,
-      outcome: 'success',
-      detail: `withdrawn from public access by ${by}: ${why}; the preservation object is kept whole`,
-      agent: by,
-      agents: [personId(by), 'yaddas'],
-      objects: [],
-    };
     const { reinstatement: _earlier, ...rest } = head;
     return {
-      ...rest,
-      version,
-      history: historyOf(head),
-      events: [event],
-      agents: withOperator(head, operatorAgent(by, 'withdrew the item from public access')),
+      ...operatorVersion(
+        head,
+        rest,
+        version,
+        by,
+        at,
+        'withdrawal',
+        `withdrawn from public access by ${by}: ${why}; the preservation object is kept whole`,
+        'withdrew the item from public access',
+      ),
       withdrawal: { at, reason: why, by, version },
     };
   });
@@ -222,21 +236,17 @@ export async function reinstateItem(app: OpsPorts, id: string, by = currentUser(
   const written = await writeRecordVersion(app, id, operationOwner('reinstate'), `Reinstated by ${by}`, (head, version) => {
     if (!head.withdrawal) return { skip: 'not withdrawn' };
     const { withdrawal: w, ...rest } = head;
-    const event: RecordEvent = {
-      type: 'reinstatement',
-      at,
-      outcome: 'success',
-      detail: `published again by ${by} (withdrawn ${w.at} by ${w.by}: ${w.reason})`,
-      agent: by,
-      agents: [personId(by), 'yaddas'],
-      objects: [],
-    };
     return {
-      ...rest,
-      version,
-      history: historyOf(head),
-      events: [event],
-      agents: withOperator(head, operatorAgent(by, 'reinstated the item in public access')),
+      ...operatorVersion(
+        head,
+        rest,
+        version,
+        by,
+        at,
+        'reinstatement',
+        `published again by ${by} (withdrawn ${w.at} by ${w.by}: ${w.reason})`,
+        'reinstated the item in public access',
+      ),
       reinstatement: { at, by, version },
     };
   });

@@ -17,6 +17,7 @@ import type { OcrEngines } from '../adapters/ocr-engine.js';
 import type { Config } from '../config/load.js';
 import { decodeFailure, ErrorCodes, YaddasError } from '../domain/errors.js';
 import type { IngestManifest, Outcome } from '../domain/item.js';
+import { accessWithheld } from '../domain/withdrawal.js';
 import type { Logger } from '../log.js';
 import type { Locks } from '../storage/locks.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -173,3 +174,11 @@ export const masterNotInObject = (d: { itemId: string; page: number; sha512: str
       permanent: true,
     },
   );
+
+/**
+ * Why nothing of the item may be public now (withdrawn, restricted), from its head version's item
+ * record; undefined when it may be. Every writer of the access bucket asks, before and after writing.
+ */
+export async function accessWithheldNow(ocfl: OcflStore, itemId: string): Promise<string | undefined> {
+  return accessWithheld((await ocfl.readHead<Parameters<typeof accessWithheld>[0]>(itemId))?.record);
+}

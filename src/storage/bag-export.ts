@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { DigestingStream } from '../checksum/digests.js';
 import { ErrorCodes, YaddasError } from '../domain/errors.js';
 import { bagitLine } from '../domain/fixity-manifest.js';
-import { type Inventory, LogicalPaths, OBJECT_NAMASTE } from './ocfl.core.js';
+import { fixityIndex, type Inventory, LogicalPaths, OBJECT_NAMASTE } from './ocfl.core.js';
 import type { OcflStore } from './ocfl-store.js';
 
 /** Where a bag is written: a folder, or a prefix in a bucket. */
@@ -82,19 +82,17 @@ function versionPayload(ocfl: OcflStore, inv: Inventory, version: string): Paylo
       permanent: true,
     });
   const out: PayloadFile[] = [];
+  const sha256s = fixityIndex(inv, 'sha256');
   for (const [sha512, paths] of Object.entries(state)) {
     const content = ocfl.contentOf(inv, sha512);
     if (!content)
       throw new YaddasError(ErrorCodes.INVENTORY_INVALID, `Object ${inv.id}: no content for a digest of ${version}.`, { permanent: true });
-    const sha256 = sha256Of(inv, content.contentPath);
+    const sha256 = sha256s.get(content.contentPath);
     for (const p of paths)
       out.push({ path: `data/${p}`, open: () => content.open({ digest: 'sha256' }), sha512, ...(sha256 ? { sha256 } : {}) });
   }
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
-
-const sha256Of = (inv: Inventory, contentPath: string) =>
-  Object.entries(inv.fixity?.sha256 ?? {}).find(([, paths]) => paths.includes(contentPath))?.[0];
 
 /** The whole object: its declaration, root inventory, every version's inventory, every content file. */
 async function objectPayload(ocfl: OcflStore, objectId: string): Promise<{ inv: Inventory; files: PayloadFile[] }> {
@@ -114,10 +112,11 @@ async function objectPayload(ocfl: OcflStore, objectId: string): Promise<{ inv: 
       { path: `data/${v}/inventory.json.sha512`, open: buffer(vi.sidecar) },
     );
   }
+  const sha256s = fixityIndex(inv, 'sha256');
   for (const [sha512, [contentPath]] of Object.entries(inv.manifest)) {
     if (!contentPath) continue;
     const content = ocfl.contentOf(inv, sha512)!;
-    const sha256 = sha256Of(inv, contentPath);
+    const sha256 = sha256s.get(contentPath);
     files.push({ path: `data/${contentPath}`, open: () => content.open({ digest: 'sha256' }), sha512, ...(sha256 ? { sha256 } : {}) });
   }
   return { inv, files: files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };

@@ -21,6 +21,7 @@ import { LockNames, type Locks } from './locks.js';
 import type { ObjectStore } from './object-store.js';
 import {
   contentPathFor,
+  fixityOf,
   type Inventory,
   LogicalPaths,
   type NextVersion,
@@ -199,13 +200,22 @@ export class OcflStore {
   async readHead<R>(objectId: string): Promise<{ inventory: Inventory; record: R } | null> {
     const inventory = await this.readInventory(objectId);
     if (!inventory) return null;
+    return { inventory, record: await this.headRecord<R>(inventory) };
+  }
+
+  /** The item record of an inventory's head version, parsed (an inventory already read). */
+  async headRecord<R>(inventory: Inventory): Promise<R> {
     const bytes = await this.readLogical(inventory, LogicalPaths.itemRecord);
     if (!bytes) {
-      throw new YaddasError(ErrorCodes.INVENTORY_INVALID, `Object ${objectId} has no item record in its head version ${inventory.head}.`, {
-        permanent: true,
-      });
+      throw new YaddasError(
+        ErrorCodes.INVENTORY_INVALID,
+        `Object ${inventory.id} has no item record in its head version ${inventory.head}.`,
+        {
+          permanent: true,
+        },
+      );
     }
-    return { inventory, record: JSON.parse(bytes.toString('utf8')) as R };
+    return JSON.parse(bytes.toString('utf8')) as R;
   }
 
   /** The bytes of a logical path in a version (the head by default), or null when it has none. */
@@ -258,8 +268,7 @@ export class OcflStore {
       open: async (opts = {}) => {
         const body = await this.store.get(key);
         if (!body) throw gone();
-        const sha256 =
-          opts.digest === 'sha256' ? Object.entries(inv.fixity?.sha256 ?? {}).find(([, ps]) => ps.includes(contentPath))?.[0] : undefined;
+        const sha256 = opts.digest === 'sha256' ? fixityOf(inv, 'sha256', contentPath) : undefined;
         const checked = new VerifyingStream(sha256 ? 'sha256' : 'sha512', sha256 ?? sha512, async (actual, bytes) =>
           (await rereadMatches().catch(() => false)) ? cutShort(bytes) : damaged(actual, bytes),
         );

@@ -169,6 +169,21 @@ export function nextInventory(
   return { inventory, keep, redundant, unchanged };
 }
 
+/**
+ * A fixity block as content path → digest ("sha256", "md5"): built once per inventory, so that
+ * looking up every file of a large object is not a scan of the block per file.
+ */
+export function fixityIndex(inv: Inventory, algorithm: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [digest, paths] of Object.entries(inv.fixity?.[algorithm] ?? {})) for (const p of paths) out.set(p, digest);
+  return out;
+}
+
+/** One content path's digest in a fixity block (for a single lookup; many go through fixityIndex). */
+export function fixityOf(inv: Inventory, algorithm: string, contentPath: string): string | undefined {
+  return Object.entries(inv.fixity?.[algorithm] ?? {}).find(([, paths]) => paths.includes(contentPath))?.[0];
+}
+
 /** Inventory bytes and sidecar, serialized once so the digest matches what is written. */
 export function serializeInventory(inv: Inventory): { json: Buffer; sidecar: Buffer; digest: string } {
   const json = Buffer.from(`${JSON.stringify(inv, null, 2)}\n`, 'utf8');

@@ -4,10 +4,8 @@
  * long before). One entry in the event stream per version, and a delivery job per webhook.
  */
 import type { EventStream } from '../../adapters/redis/event-stream.js';
-import { accessWithheld } from '../../domain/withdrawal.js';
 import type { OcflStore } from '../../storage/ocfl-store.js';
-import type { ItemRecord } from '../commit/commit.core.js';
-import type { Deliveries, HandlerFactory, StageHandler } from '../stage.js';
+import { accessWithheldNow, type Deliveries, type HandlerFactory, type StageHandler } from '../stage.js';
 import { buildEvent } from './announce.core.js';
 import type { AnnouncePayload, AnnounceReturn } from './announce.stage.js';
 
@@ -24,7 +22,7 @@ export interface AnnounceDeps {
 export function announceProcessor(deps: AnnounceDeps): StageHandler<AnnouncePayload, AnnounceReturn> {
   return async (data, { log }) => {
     // Never "published" for an item withdrawn meanwhile (a retried or re-run job included).
-    const withheld = accessWithheld((await deps.ocfl.readHead<ItemRecord>(data.itemId))?.record);
+    const withheld = await accessWithheldNow(deps.ocfl, data.itemId);
     if (withheld) {
       log.warn(`item.published not sent: ${withheld}`);
       return { eventId: '', added: false };

@@ -16,7 +16,7 @@ import type { LanguageMap, TextOrMap } from '../../domain/metadata.js';
 import { OWN_FORMATS, printable, type RegistryFormat } from '../../domain/pronom.js';
 import { pageKey } from '../../domain/ids.js';
 import { itemKeys, pageKeys, publicUrl } from '../../storage/access-layout.js';
-import { type Inventory, LogicalPaths } from '../../storage/ocfl.core.js';
+import { fixityIndex, type Inventory, LogicalPaths } from '../../storage/ocfl.core.js';
 import type { ItemRecord as BaseRecord, RecordAgent, RecordEvent } from './commit.core.js';
 
 /** The record of a version; after OCR, with its `ocr` section. */
@@ -166,8 +166,8 @@ interface VersionFileInfo {
 function versionFiles(input: MetsInput): VersionFileInfo[] {
   const { record, inventory } = input;
   const state = inventory.versions[inventory.head]?.state ?? {};
-  const fixityOf = (alg: string, contentPath: string) =>
-    Object.entries(inventory.fixity?.[alg] ?? {}).find(([, paths]) => paths.includes(contentPath))?.[0];
+  const sha256s = fixityIndex(inventory, 'sha256');
+  const md5s = fixityIndex(inventory, 'md5');
   const pages = new Map(record.pages.map((p) => [p.logicalPath, p]));
   const submission = new Map((record.submission ?? []).map((s) => [s.logicalPath, s]));
   const out: Array<Omit<VersionFileInfo, 'id'>> = [];
@@ -180,8 +180,8 @@ function versionFiles(input: MetsInput): VersionFileInfo[] {
         logicalPath,
         contentPath,
         sha512,
-        ...(fixityOf('sha256', contentPath) ? { sha256: fixityOf('sha256', contentPath)! } : {}),
-        ...(fixityOf('md5', contentPath) ? { md5: fixityOf('md5', contentPath)! } : {}),
+        ...(sha256s.has(contentPath) ? { sha256: sha256s.get(contentPath)! } : {}),
+        ...(md5s.has(contentPath) ? { md5: md5s.get(contentPath)! } : {}),
       };
       if (page) {
         const f = page.format;

@@ -18,7 +18,7 @@ import { pageKeys, publicUrl } from '../../storage/access-layout.js';
 import type { Size } from '../../storage/iiif-image.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { OcflStore } from '../../storage/ocfl-store.js';
-import { type HandlerFactory, masterNotInObject, type StageHandler } from '../stage.js';
+import { type HandlerFactory, masterNotInObject, type StageHandler, accessWithheldNow } from '../stage.js';
 import type { DerivePayload, DeriveReturn } from './derive.stage.js';
 
 export interface DeriveDeps {
@@ -61,9 +61,11 @@ export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, D
         skipped: `no image derivatives for ${data.mime} masters`,
       };
     // Nothing of a withdrawn item is made public (publish writes its tombstone at the end of the flow).
-    const withheld = accessWithheld((await deps.ocfl.readHead<ItemRecord>(data.itemId))?.record);
+    // (one read of the inventory serves that check and finding the master)
+    const inv = await deps.ocfl.readInventory(data.itemId);
+    const withheld = inv ? accessWithheld(await deps.ocfl.headRecord<ItemRecord>(inv)) : undefined;
     if (withheld) return { page: data.page, masterPage: data.masterPage ?? data.page, subpage: data.subpage ?? 0, skipped: withheld };
-    const master = await deps.ocfl.content(data.itemId, data.sha512);
+    const master = inv ? deps.ocfl.contentOf(inv, data.sha512) : null;
     if (!master) throw masterNotInObject(data);
     if (!master.inHead) {
       // A re-scan replaced this master after this ingest stored it: its derivatives are not ours to write.
@@ -110,7 +112,7 @@ export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, D
       });
       // Withdrawn while these were made: they go again (publish's tombstone would remove them too,
       // but a flow whose publication fails never gets there).
-      const late = accessWithheld((await deps.ocfl.readHead<ItemRecord>(data.itemId))?.record);
+      const late = await accessWithheldNow(deps.ocfl, data.itemId);
       if (late) {
         const written = files.map((f) => `${keys.prefix}/${path.relative(out, f).split(path.sep).join('/')}`);
         for (let i = 0; i < written.length; i += 1000) await deps.access.delete(written.slice(i, i + 1000));

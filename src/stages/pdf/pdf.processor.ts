@@ -6,20 +6,18 @@
  */
 import { buildSearchablePdf } from '../../adapters/searchable-pdf.js';
 import { ErrorCodes, YaddasError } from '../../domain/errors.js';
-import { accessWithheld } from '../../domain/withdrawal.js';
 import type { OcflStore } from '../../storage/ocfl-store.js';
-import type { ItemRecord } from '../commit/commit.core.js';
 import { bcp47Of } from '../../domain/ocr-languages.js';
 import { itemKeys } from '../../storage/access-layout.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { parseAlto } from '../ocr/ocr.core.js';
-import type { HandlerFactory, StageHandler } from '../stage.js';
+import { accessWithheldNow, type HandlerFactory, type StageHandler } from '../stage.js';
 import type { PdfPayload, PdfReturn } from './pdf.stage.js';
 
 export function pdfProcessor(deps: { access: ObjectStore; ocfl: OcflStore }): StageHandler<PdfPayload, PdfReturn> {
   return async (data, { log }) => {
     // A withdrawn item gets no public PDF (its access images are gone, or going).
-    const withheld = accessWithheld((await deps.ocfl.readHead<ItemRecord>(data.itemId))?.record);
+    const withheld = await accessWithheldNow(deps.ocfl, data.itemId);
     if (withheld) {
       log.warn(`no PDF: ${withheld}`);
       return { key: '', pages: 0, bytes: 0, withText: 0, skipped: withheld };
@@ -52,7 +50,7 @@ export function pdfProcessor(deps: { access: ObjectStore; ocfl: OcflStore }): St
     });
     const key = itemKeys(data.itemId).pdf;
     await deps.access.put(key, Buffer.from(bytes), { contentType: 'application/pdf' });
-    const late = accessWithheld((await deps.ocfl.readHead<ItemRecord>(data.itemId))?.record);
+    const late = await accessWithheldNow(deps.ocfl, data.itemId);
     if (late) {
       await deps.access.delete([key]); // withdrawn while it was made
       return { key: '', pages: 0, bytes: 0, withText: 0, skipped: late };

@@ -5,7 +5,6 @@
  */
 import { digestBuffer } from '../../checksum/digests.js';
 import { ErrorCodes, YaddasError } from '../../domain/errors.js';
-import { accessWithheld } from '../../domain/withdrawal.js';
 import { pageKey } from '../../domain/ids.js';
 import { isoSeconds } from '../../domain/time.js';
 import { itemKeys, pageKeys } from '../../storage/access-layout.js';
@@ -14,7 +13,7 @@ import type { OcflStore } from '../../storage/ocfl-store.js';
 import { LogicalPaths, type OcflUser } from '../../storage/ocfl.core.js';
 import { type ItemRecord, recordContentPath } from '../commit/commit.core.js';
 import { type MetsContext, metsContext, metsUpload, versionMets } from '../commit/version-mets.js';
-import { type HandlerFactory, ocflUser, type StageHandler } from '../stage.js';
+import { type HandlerFactory, ocflUser, type StageHandler, accessWithheldNow } from '../stage.js';
 import { mastersOf, ocrFiles, planOcrVersion, recordWithOcr, writtenByOcr } from './text.core.js';
 import type { TextPayload, TextReturn } from './text.stage.js';
 
@@ -98,13 +97,13 @@ export function textProcessor(deps: TextDeps): StageHandler<TextPayload, TextRet
       log.info({ version: written.version, pages: summaries.length, failed: failed.length }, `OCR kept as OCFL version ${written.version}`);
 
     // The OCR is kept either way; a withdrawn item's text is not made public.
-    const withheld = accessWithheld((await deps.ocfl.readHead<ItemRecord>(data.itemId))?.record);
+    const withheld = await accessWithheldNow(deps.ocfl, data.itemId);
     if (withheld) {
       log.warn(`OCR kept, not published: ${withheld}`);
       return { version: written.version, pages: summaries, fullText: null };
     }
     for (const f of files) await deps.access.put(f.accessKey, f.body, { contentType: f.contentType });
-    if (accessWithheld((await deps.ocfl.readHead<ItemRecord>(data.itemId))?.record)) {
+    if (await accessWithheldNow(deps.ocfl, data.itemId)) {
       await deps.access.delete(files.map((f) => f.accessKey)); // withdrawn while they were written
       return { version: written.version, pages: summaries, fullText: null };
     }
