@@ -37,7 +37,7 @@ export async function exportCommand(
     for (const r of results) {
       if (r.ok)
         process.stdout.write(
-          `${r.id}: bag of ${r.result.version === 'all' ? 'every version' : r.result.version} in ${r.result.where} — ${r.result.files} files, ${r.result.bytes} bytes (Payload-Oxum ${r.result.oxum}), every file checked against the inventory and read back, ${r.seconds.toFixed(1)} s\n`,
+          `${r.id}: bag of ${r.result.version === 'all' ? 'every version' : r.result.version} in ${r.result.where} — ${r.result.files} files, ${r.result.bytes} bytes (Payload-Oxum ${r.result.oxum}), every file checked against the inventory on its way${r.result.where.startsWith('s3://') ? ' and read back' : ''}, ${r.seconds.toFixed(1)} s\n`,
         );
       else process.stdout.write(`${r.id}: NOT exported: ${r.reason}\n`);
     }
