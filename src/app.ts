@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import { createOcrEngines } from './adapters/ocr-engine.js';
 import { CollectionMembership } from './adapters/redis/collection-membership.js';
 import { createRedis, redisDurabilityWarnings } from './adapters/redis/connection.js';
+import { Embargoes } from './adapters/redis/embargoes.js';
 import { EventStream } from './adapters/redis/event-stream.js';
 import { redisKeys } from './adapters/redis/keys.js';
 import { RedisLocks } from './adapters/redis/locks.js';
@@ -74,7 +75,8 @@ export interface App extends StagePorts {
   close(): Promise<void>;
 }
 
-export function createApp(config: Config, log: Logger): App {
+/** `now`: the clock every rule that depends on the time reads (tests give their own). */
+export function createApp(config: Config, log: Logger, opts: { now?: () => Date } = {}): App {
   const keys = redisKeys(config.redis.prefix);
   const redis = createRedis(config, 'worker');
   redis.on('error', (err) => log.warn({ err: { message: err.message } }, 'Redis connection error'));
@@ -150,6 +152,8 @@ export function createApp(config: Config, log: Logger): App {
     series: new Series(redis, keys),
     events: new EventStream(redis, keys, config.events.maxLength),
     membership: new CollectionMembership(redis, keys),
+    embargoes: new Embargoes(redis, keys),
+    now: opts.now ?? (() => new Date()),
     deliveries: queues,
     keeping,
     preservationJobs: queues,
@@ -185,6 +189,9 @@ export function createApp(config: Config, log: Logger): App {
   return app;
 }
 
+/** How often ended embargoes are looked for: a Redis range query, so often costs nothing. */
+const LIFT_EVERY_MS = 60_000;
+
 /** How many jobs of a role one process runs at a time. */
 function concurrencyOf(c: Config, role: Role): number {
   switch (role) {
@@ -216,8 +223,20 @@ export async function startWorker(app: App, role: Role): Promise<Worker> {
     // sweep's interval, so that a Redis that lost its data has its scheduler back by itself.
     const everyMs = c.audit.sweepMinutes * 60_000;
     await app.queues.scheduleAudits(everyMs);
-    const worker = app.queues.worker(role, wrapProcessor(role, (await KEEPING.audit())(app), log, app.metrics), opts, log);
-    const keep = setInterval(() => void app.queues.scheduleAudits(everyMs).catch(() => undefined), Math.max(5_000, everyMs));
+    await app.queues.scheduleEmbargoLift(LIFT_EVERY_MS);
+    const audit = (await KEEPING.audit())(app);
+    const { liftEmbargoes } = await import('./ops/embargo.js');
+    // The embargo lift rides on the audit queue (one scheduler, any one worker), but publishes:
+    // it gets the whole App, not the audit's ports.
+    const handler: typeof audit = (data, ctx) => ('lift' in data ? liftEmbargoes(app) : audit(data, ctx));
+    const worker = app.queues.worker(role, wrapProcessor(role, handler, log, app.metrics), opts, log);
+    const keep = setInterval(
+      () => {
+        void app.queues.scheduleAudits(everyMs).catch(() => undefined);
+        void app.queues.scheduleEmbargoLift(LIFT_EVERY_MS).catch(() => undefined);
+      },
+      Math.max(5_000, everyMs),
+    );
     keep.unref();
     worker.on('closing', () => clearInterval(keep));
     return worker;

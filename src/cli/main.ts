@@ -9,6 +9,7 @@ import { configCommand } from './config.cmd.js';
 import { ingestCommand } from './ingest.cmd.js';
 import { exportCommand } from './export.cmd.js';
 import { accessChangeCommand } from './withdraw.cmd.js';
+import { embargoesCommand } from './embargo.cmd.js';
 import { verifyCommand } from './verify.cmd.js';
 import { reocrCommand } from './reocr.cmd.js';
 import {
@@ -118,6 +119,15 @@ program
   .option('--json', 'print the result as JSON')
   .action(async (id: string, opts: { json?: boolean }) => {
     await withApp((app) => accessChangeCommand(app, 'reinstate', id, opts), { redis: true, s3: true });
+  });
+
+program
+  .command('embargoes')
+  .description('list the items under embargo and when each ends (the scheduler publishes them then, every minute)')
+  .option('--lift', 'publish now every item whose embargo has ended, and say item.published for each')
+  .option('--json', 'print the list or the results as JSON')
+  .action(async (opts: { lift?: boolean; json?: boolean }) => {
+    await withApp((app) => embargoesCommand(app, opts), { redis: true, s3: true });
   });
 
 program

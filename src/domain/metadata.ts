@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { fileURLToPath } from 'node:url';
+import { embargoTime } from './withdrawal.js';
 
 /** The schema is a published document (schemas/metadata.schema.json); it is read, not duplicated. */
 const schemaPath = fileURLToPath(new URL('../../../schemas/metadata.schema.json', import.meta.url));
@@ -31,8 +32,10 @@ export interface ItemMetadata {
   subject?: string | TextOrMap[];
   description?: TextOrMap;
   rights?: string;
-  /** who may see it: open (default) or restricted (preserved, never published) */
-  access?: 'open' | 'restricted';
+  /** who may see it: open (default), restricted (preserved, never published), embargoed (published once embargoUntil has passed) */
+  access?: 'open' | 'restricted' | 'embargoed';
+  /** with "embargoed": a date (from the start of that day, UTC) or a date and time with offset */
+  embargoUntil?: string;
   /** the institution it came from, when not the installation's own (a bag's Source-Organization) */
   sourceOrganization?: string;
   collections?: string[];
@@ -53,12 +56,20 @@ function describe(e: ErrorObject): string {
   const where = e.instancePath ? `"${e.instancePath.slice(1).replace(/\//g, '.')}"` : 'the file';
   switch (e.keyword) {
     case 'additionalProperties':
-      return `unknown key "${String(e.params.additionalProperty)}" (allowed: identifier, type, title, creator, date, language, subject, description, access, sourceOrganization, rights, collections, ocrLanguages, replaces, or keys starting with x-)`;
+      return `unknown key "${String(e.params.additionalProperty)}" (allowed: identifier, type, title, creator, date, language, subject, description, access, embargoUntil, sourceOrganization, rights, collections, ocrLanguages, replaces, or keys starting with x-)`;
+    case 'required':
+      if (e.params.missingProperty === 'embargoUntil')
+        return '"access": "embargoed" needs "embargoUntil": the date it may be published, such as "2027-01-20"';
+      return `${where} must have "${String(e.params.missingProperty)}"`;
+    case 'not':
+      return '"embargoUntil" is only for "access": "embargoed" (say "access": "embargoed" too, or leave the date out)';
     case 'enum':
       return `${where} must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'type':
       return `${where} must be ${typeWord(e.params.type)}`;
     case 'pattern':
+      if (e.instancePath === '/embargoUntil')
+        return '"embargoUntil" must be a date (2027-01-20) or a date and time with its offset (2027-01-20T00:00:00+04:00)';
       return `${where} has an invalid value`;
     case 'minLength':
       return `${where} must not be empty`;
@@ -88,7 +99,8 @@ function describeAll(errors: ErrorObject[]): string[] {
   for (const e of errors) byPath.set(e.instancePath, [...(byPath.get(e.instancePath) ?? []), e]);
   const out: string[] = [];
   for (const [at, es] of byPath) {
-    const specific = es.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'type');
+    // "if" only says that a "then" or "else" failed, which is reported on its own.
+    const specific = es.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'type' && e.keyword !== 'if');
     if (specific.length > 0) {
       out.push(...specific.map(describe));
       continue;
@@ -168,8 +180,14 @@ export function parseMetadata(bytes: Buffer): MetadataResult {
     };
   }
   const errors = validate(data);
-  if (errors.length === 0) return { ok: true, metadata: data as ItemMetadata };
-  return { ok: false, errors: describeAll(errors) };
+  const md = data as ItemMetadata;
+  // The schema checks the form of a date; the calendar is checked here (there is no 2027-02-30).
+  const badDate =
+    errors.length === 0 && md.embargoUntil !== undefined && embargoTime(md.embargoUntil) === null
+      ? [`"embargoUntil" is not a real date: ${md.embargoUntil}`]
+      : [];
+  if (errors.length === 0 && badDate.length === 0) return { ok: true, metadata: md };
+  return { ok: false, errors: [...describeAll(errors), ...badDate] };
 }
 
 /** ocrLanguages in one form: ["aze", "rus"]. */

@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCodes, encodeFailure, RetryLater, YaddasError } from '../domain/errors.js';
 import { pageKey } from '../domain/ids.js';
-import { accessWithheld, type Withdrawal } from '../domain/withdrawal.js';
+import { accessWithheld } from '../domain/withdrawal.js';
 import { type StoredRecord, stateFromRecord } from '../pipeline/from-record.js';
 import { type IngestState, type Result, STAGES, type StageName } from '../pipeline/plan.js';
 import { OCR_TYPES, pageSummary } from '../stages/text/text.core.js';
@@ -92,17 +92,23 @@ export interface RederiveResult {
   removed: number;
   ocrPages: number;
   pdf: boolean;
+  /** the item.published event, when announcing was asked for */
+  eventId?: string;
 }
 
-/** Rebuilds one item's access copies from its preservation object. */
-/** The item may not be published (withdrawn): nothing was rebuilt, by design. */
+/** The item may not be published (withdrawn, restricted, under embargo): nothing was rebuilt, by design. */
 export class AccessWithheldError extends Error {
   override name = 'AccessWithheldError';
 }
 
-export async function rederiveItem(app: OpsPorts, id: string): Promise<RederiveResult> {
+/**
+ * Rebuilds one item's access copies from its preservation object. `announce`: then says
+ * `item.published` too, as the pipeline does (an embargo that ended: the first publication of the
+ * version). Its event id is the version's ingest's, so announcing twice sends it once.
+ */
+export async function rederiveItem(app: OpsPorts, id: string, opts: { announce?: boolean } = {}): Promise<RederiveResult> {
   const { inventory: inv, record } = await readHead(app, id);
-  const withheld = accessWithheld(record as { withdrawal?: Withdrawal });
+  const withheld = accessWithheld(record, app.now());
   if (withheld)
     throw new AccessWithheldError(
       `${id} is not to be public: ${withheld}${record.withdrawal ? '; yaddas reinstate publishes it again' : ''}`,
@@ -123,10 +129,18 @@ export async function rederiveItem(app: OpsPorts, id: string): Promise<RederiveR
   const derivedPages = Object.keys(s.derived ?? {}).length;
   const published = await runStage(app, 'publish', s);
   if (failedHow(published.state)) throw new Error(failedHow(published.state));
+  let eventId: string | undefined;
+  if (opts.announce) {
+    const announced = await runStage(app, 'announce', published.state);
+    // announce's fold keeps no failure (an ingest's event is best effort): its result is the proof
+    if (!announced.results.item) throw new Error('published, but item.published could not be announced (run it again)');
+    eventId = announced.results.item.eventId || undefined;
+  }
   return {
     pages: derivedPages,
     removed: published.results.item?.removed ?? 0,
     ocrPages: record.ocr?.pages.length ?? 0,
     pdf: !!published.state.pdf,
+    ...(eventId ? { eventId } : {}),
   };
 }

@@ -37,6 +37,8 @@ const idPart = (id: string) => createHash('sha256').update(id).digest('hex').sli
 
 /** The audit scheduler's id: one per installation, however many processes upsert it. */
 export const AUDIT_SCHEDULER = 'audit-sweep';
+/** The embargo lift's scheduler, on the audit queue: one per installation, however many audit workers run. */
+export const EMBARGO_SCHEDULER = 'embargo-lift';
 
 export class Queues implements Deliveries, PreservationJobs {
   private readonly queues = new Map<string, Queue>();
@@ -173,6 +175,21 @@ export class Queues implements Deliveries, PreservationJobs {
       { every: Math.max(1000, Math.round(everyMs)) },
       { name: 'sweep', data: { sweep: true }, opts: { priority: 1, removeOnComplete: 50, removeOnFail: 50 } },
     );
+  }
+
+  /** The installation's one embargo lift (every `everyMs`; upserting it again changes nothing else). */
+  async scheduleEmbargoLift(everyMs: number): Promise<void> {
+    await this.get(AUDIT_QUEUE).upsertJobScheduler(
+      EMBARGO_SCHEDULER,
+      { every: Math.max(1000, Math.round(everyMs)) },
+      { name: 'lift', data: { lift: true }, opts: { priority: 1, removeOnComplete: 50, removeOnFail: 50 } },
+    );
+  }
+
+  /** A lift now, besides the schedule's (`yaddas embargoes --lift`, tests). */
+  async liftEmbargoesNow(): Promise<string> {
+    const job = await this.get(AUDIT_QUEUE).add('lift', { lift: true }, { priority: 1, removeOnComplete: 50, removeOnFail: 50 });
+    return job.id ?? '';
   }
 
   /** The failures of an ingest's jobs that outlived their retries, and its own: "CODE: reason" decoded. */

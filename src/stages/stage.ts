@@ -10,6 +10,7 @@
  * insides, and nothing here knows the pipeline or BullMQ.
  */
 import type { CollectionMembership } from '../adapters/redis/collection-membership.js';
+import type { Embargoes } from '../adapters/redis/embargoes.js';
 import type { EventStream } from '../adapters/redis/event-stream.js';
 import type { MetricsStore } from '../adapters/redis/metrics-store.js';
 import type { PreservationState } from '../adapters/redis/preservation-state.js';
@@ -17,7 +18,7 @@ import type { OcrEngines } from '../adapters/ocr-engine.js';
 import type { Config } from '../config/load.js';
 import { decodeFailure, ErrorCodes, YaddasError } from '../domain/errors.js';
 import type { IngestManifest, Outcome } from '../domain/item.js';
-import { accessWithheld } from '../domain/withdrawal.js';
+import { type AccessFacts, accessWithheld } from '../domain/withdrawal.js';
 import type { Logger } from '../log.js';
 import type { Locks } from '../storage/locks.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -119,10 +120,14 @@ export interface StagePorts {
   metrics: MetricsStore;
   /** this process's OCR engines, started on first use */
   ocr(): Promise<OcrEngines>;
+  /** the time now: the installation's clock, a test's own in tests (embargoes are lifted by it) */
+  now(): Date;
   /** the downstream event stream */
   events: EventStream;
   /** which items are in which exhibitions and collections */
   membership: CollectionMembership;
+  /** items under embargo, by when it ends */
+  embargoes: Embargoes;
   deliveries: Deliveries;
   /** the replica stores: further copies of the preservation bucket's storage root */
   replicas: Array<{ name: string; ocfl: OcflStore }>;
@@ -179,6 +184,6 @@ export const masterNotInObject = (d: { itemId: string; page: number; sha512: str
  * Why nothing of the item may be public now (withdrawn, restricted), from its head version's item
  * record; undefined when it may be. Every writer of the access bucket asks, before and after writing.
  */
-export async function accessWithheldNow(ocfl: OcflStore, itemId: string): Promise<string | undefined> {
-  return accessWithheld((await ocfl.readHead<Parameters<typeof accessWithheld>[0]>(itemId))?.record);
+export async function accessWithheldNow(ocfl: OcflStore, itemId: string, now: Date): Promise<string | undefined> {
+  return accessWithheld((await ocfl.readHead<AccessFacts>(itemId))?.record, now);
 }

@@ -48,6 +48,8 @@ export interface HarnessOptions {
   /** also run the inbox watcher */
   watch?: boolean;
   env?: Record<string, string>;
+  /** the App's clock (embargoes), for tests that move time instead of waiting */
+  now?: () => Date;
 }
 
 /** Debian's awscli; a pip-installed `aws` earlier on PATH may behave differently. */
@@ -83,7 +85,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   };
   const config = loadConfig({ env, cwd: dir });
   const log = createLogger(config, `test-${id}`);
-  const app = createApp(config, log);
+  const app = createApp(config, log, opts.now ? { now: opts.now } : {});
   for (const d of [config.inbox, config.intake.rejectedDir, config.intake.stagingDir]) await fs.mkdir(d, { recursive: true });
   // As the supervisor makes them ready: created, the access bucket readable by anyone.
   const setup = await prepareStorage(

@@ -16,10 +16,12 @@ import { validateXml } from '../helpers/xml-schemas.js';
 
 let h: Harness;
 const ID = 'geri-1';
+/** The App's clock: real time unless a test moves it (the embargo's). */
+let clock: Date | undefined;
 beforeAll(async () => {
   const collectionsFile = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'yaddas-wd-')), 'collections.json');
   await fs.writeFile(collectionsFile, JSON.stringify({ collections: [{ slug: '20-yanvar', label: { az: '20 Yanvar' } }] }));
-  h = await startHarness({ env: { YADDAS_COLLECTIONS_FILE: collectionsFile } });
+  h = await startHarness({ env: { YADDAS_COLLECTIONS_FILE: collectionsFile }, now: () => clock ?? new Date() });
 });
 afterAll(async () => {
   await h?.stop();
@@ -38,7 +40,8 @@ async function publicKeys(): Promise<string[]> {
 const json = async (key: string) => JSON.parse((await h.app.access.getBuffer(key))!.toString('utf8'));
 const events = async () =>
   (await h.redis.xrange(`${h.env.YADDAS_REDIS_PREFIX}:yd:events`, '-', '+')).map(
-    ([, f]) => JSON.parse(f[f.indexOf('event') + 1]!) as { type: string; itemId: string; reason?: string; version: string },
+    ([, f]) =>
+      JSON.parse(f[f.indexOf('event') + 1]!) as { type: string; itemId: string; reason?: string; version: string; [k: string]: unknown },
   );
 
 describe('withdraw and reinstate', () => {
@@ -144,5 +147,80 @@ describe('withdraw and reinstate', () => {
     expect((await waitEnded(h, t2.ingestId)).publication).toBe('published');
     expect((await keysOf()).some((l) => l.endsWith('/pages/0001/iiif/info.json'))).toBe(true);
     expect(JSON.stringify(await json('collections/20-yanvar/collection.json'))).toContain(`/items/${rid}/manifest.json`);
+  });
+
+  it('an embargoed item is kept from the public until its date, then the scheduled lift publishes it and says item.published', async () => {
+    const eid = 'embarqo-1';
+    const keysOf = async () =>
+      (await h.aws(['s3', 'ls', '--recursive', `s3://${h.config.s3.accessBucket}/items/${eid}/`]).catch(() => ''))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.trim().split(/\s+/).slice(3).join(' '));
+    const embargoes = async () => h.redis.zrange(`${h.env.YADDAS_REDIS_PREFIX}:yd:embargoes`, '0', '-1', 'WITHSCORES');
+    const md = {
+      identifier: eid,
+      type: 'book',
+      title: 'Qadağa',
+      access: 'embargoed',
+      embargoUntil: '2031-01-20',
+      collections: ['20-yanvar'],
+    };
+    const t = await takeItem(h, 'embarqo', {
+      '1.tif': await pageImage({ seed: 51, width: 300, height: 400 }),
+      '2.tif': await pageImage({ seed: 52, width: 300, height: 400 }),
+      'metadata.json': JSON.stringify(md),
+    });
+    const rec = await waitEnded(h, t.ingestId);
+    expect(rec.status).toBe('preserved');
+    expect(rec.publication).toBe('skipped');
+    expect(await keysOf()).toEqual([]);
+    expect((await h.app.access.getBuffer('collections/20-yanvar/collection.json'))?.toString() ?? '').not.toContain(`/items/${eid}/`);
+    expect(await embargoes()).toEqual([eid, String(Date.UTC(2031, 0, 20))]);
+    const inv = (await h.app.preservation.readInventory(eid))!;
+    const mets = (await h.app.preservation.readLogical(inv, 'mets.xml'))!.toString('utf8');
+    expect((await validateXml(mets, 'mets')).errors).toBe('');
+    expect(mets).toContain('<mods:accessCondition type="restriction on access">embargoed until 2031-01-20');
+    expect(mets).not.toContain('IIIF-IMAGE');
+    const listed = await yaddas(h, ['embargoes', '--json']);
+    expect(JSON.parse(listed.stdout)).toEqual([{ itemId: eid, until: '2031-01-20T00:00:00.000Z' }]);
+
+    // The lift, a second before the date: nothing is published.
+    clock = new Date('2031-01-19T23:59:59Z');
+    const { liftEmbargoes } = await import('../../src/ops/embargo.js');
+    expect(await liftEmbargoes(h.app)).toMatchObject({ lifted: [], failed: [] });
+    expect(await keysOf()).toEqual([]);
+    // Redis lost its data: the next lift rebuilds the list from the objects first.
+    await h.redis.del(`${h.env.YADDAS_REDIS_PREFIX}:yd:embargoes`, `${h.env.YADDAS_REDIS_PREFIX}:yd:embargoes-built`);
+    expect(await liftEmbargoes(h.app)).toMatchObject({ lifted: [], rebuilt: 1 });
+    expect(await embargoes()).toEqual([eid, String(Date.UTC(2031, 0, 20))]);
+
+    // The date passes: the scheduler's lift (a job on the audit queue, as the schedule adds it)
+    // publishes the item from its object and says item.published, once.
+    clock = new Date('2031-01-20T00:00:01Z');
+    try {
+      await h.app.queues.liftEmbargoesNow();
+      const deadline = Date.now() + 60_000;
+      while (!(await keysOf()).includes(`items/${eid}/manifest.json`) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 200));
+      const keys = await keysOf();
+      expect(keys).toEqual(
+        expect.arrayContaining([`items/${eid}/item.json`, `items/${eid}/pages/0001/iiif/info.json`, `items/${eid}/mets.xml`]),
+      );
+      expect((await h.app.access.getBuffer('collections/20-yanvar/collection.json'))?.toString() ?? '').toContain(
+        `/items/${eid}/manifest.json`,
+      );
+      // (the embargo leaves the set once the lift has announced it)
+      for (let i = 0; i < 50 && (await embargoes()).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await embargoes()).toEqual([]);
+      const published = (await events()).filter((e) => e.itemId === eid);
+      expect(published.map((e) => e.type)).toEqual(['item.published']);
+      expect(published[0]).toMatchObject({ preservation: { version: 'v1' }, access: { keys: { manifest: `items/${eid}/manifest.json` } } });
+      // Lifting again sends nothing twice.
+      await h.app.embargoes.set(eid, Date.UTC(2031, 0, 20));
+      expect((await liftEmbargoes(h.app)).lifted).toHaveLength(1);
+      expect((await events()).filter((e) => e.itemId === eid)).toHaveLength(1);
+    } finally {
+      clock = undefined;
+    }
   });
 });

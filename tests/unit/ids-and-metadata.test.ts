@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isValidItemId, makeIngestId, makeItemId, naturalCompare, slugify } from '../../src/domain/ids.js';
 import { parseMetadata, ocrLanguageList } from '../../src/domain/metadata.js';
 import { decodeFailure, encodeFailure } from '../../src/domain/errors.js';
+import { accessWithheld, embargoEnd } from '../../src/domain/withdrawal.js';
 
 describe('item ids', () => {
   it.each([
@@ -113,6 +114,49 @@ describe('metadata.json', () => {
     const r = parseMetadata(Buffer.from([0x7b, 0x22, 0x74, 0xff, 0x22, 0x3a, 0x31, 0x7d]));
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.errors[0]).toContain('UTF-8');
+  });
+});
+
+describe('access rights: open, restricted, embargoed', () => {
+  const parse = (v: unknown) => parseMetadata(Buffer.from(JSON.stringify(v)));
+  const errors = (v: unknown) => {
+    const r = parse(v);
+    return r.ok ? [] : r.errors;
+  };
+  it('an embargo needs its date, a date needs the embargo, and the date must be real', () => {
+    expect(parse({ access: 'embargoed', embargoUntil: '2027-01-20' }).ok).toBe(true);
+    expect(parse({ access: 'embargoed', embargoUntil: '2027-01-20T00:00:00+04:00' }).ok).toBe(true);
+    expect(errors({ access: 'embargoed' })).toEqual([
+      '"access": "embargoed" needs "embargoUntil": the date it may be published, such as "2027-01-20"',
+    ]);
+    expect(errors({ embargoUntil: '2027-01-20' })).toEqual([
+      '"embargoUntil" is only for "access": "embargoed" (say "access": "embargoed" too, or leave the date out)',
+    ]);
+    expect(errors({ access: 'open', embargoUntil: '2027-01-20' })).toHaveLength(1);
+    expect(errors({ access: 'embargoed', embargoUntil: '20.01.2027' })).toEqual([
+      '"embargoUntil" must be a date (2027-01-20) or a date and time with its offset (2027-01-20T00:00:00+04:00)',
+    ]);
+    expect(errors({ access: 'embargoed', embargoUntil: '2027-02-30' })).toEqual(['"embargoUntil" is not a real date: 2027-02-30']);
+    expect(errors({ access: 'secret' })[0]).toMatch(/"access" must be one of "open", "restricted", "embargoed"/);
+  });
+
+  it('withholds by the clock it is given: restricted always, embargoed until its moment, withdrawn above all', () => {
+    const at = (iso: string) => new Date(iso);
+    const emb = { metadata: { access: 'embargoed', embargoUntil: '2027-01-20' } };
+    expect(accessWithheld(emb, at('2027-01-19T23:59:59Z'))).toMatch(/^embargoed until 2027-01-20/);
+    expect(accessWithheld(emb, at('2027-01-20T00:00:00Z'))).toBeUndefined();
+    // A time keeps its offset: midnight in Baku is 20:00 UTC the day before.
+    const baku = { metadata: { access: 'embargoed', embargoUntil: '2027-01-20T00:00:00+04:00' } };
+    expect(accessWithheld(baku, at('2027-01-19T19:59:59Z'))).toMatch(/^embargoed/);
+    expect(accessWithheld(baku, at('2027-01-19T20:00:00Z'))).toBeUndefined();
+    expect(embargoEnd(baku)).toBe(Date.UTC(2027, 0, 19, 20));
+    // A date that cannot be read (only a hand-made record) never opens the item.
+    expect(accessWithheld({ metadata: { access: 'embargoed', embargoUntil: 'soon' } }, at('2999-01-01T00:00:00Z'))).toMatch(/^embargoed/);
+    expect(accessWithheld({ metadata: { access: 'restricted' } }, at('2999-01-01T00:00:00Z'))).toMatch(/^restricted/);
+    const w = { at: '2026-12-01T00:00:00Z', reason: 'hüquq', by: 'leyla' };
+    expect(accessWithheld({ ...emb, withdrawal: w }, at('2030-01-01T00:00:00Z'))).toMatch(/^withdrawn/);
+    expect(accessWithheld({ metadata: { access: 'open' } }, at('2000-01-01T00:00:00Z'))).toBeUndefined();
+    expect(accessWithheld(null, new Date())).toBeUndefined();
   });
 });
 

@@ -49,6 +49,10 @@ export function redisKeys(prefix: string) {
     damaged: k('damaged'),
     /** per copy: audit and repair records waiting to be written to that copy's audit history */
     auditPending: (copy: string) => k(`audit-pending:${copy}`),
+    /** items under embargo, scored by when their embargo ends (ms) */
+    embargoes: k('embargoes'),
+    /** set once the embargo set was built from the objects (gone after Redis lost its data) */
+    embargoesBuilt: k('embargoes-built'),
     /** set once the audit state was rebuilt from the stored history (gone after Redis lost its data) */
     auditRebuilt: k('audit-rebuilt'),
   };

@@ -17,12 +17,14 @@ export interface AnnounceDeps {
   preservationBucket: string;
   accessBucket: string;
   publicBaseUrl: string;
+  /** the clock the embargo rule reads (a test's own in tests) */
+  now?: () => Date;
 }
 
 export function announceProcessor(deps: AnnounceDeps): StageHandler<AnnouncePayload, AnnounceReturn> {
   return async (data, { log }) => {
     // Never "published" for an item withdrawn meanwhile (a retried or re-run job included).
-    const withheld = await accessWithheldNow(deps.ocfl, data.itemId);
+    const withheld = await accessWithheldNow(deps.ocfl, data.itemId, (deps.now ?? (() => new Date()))());
     if (withheld) {
       log.warn(`item.published not sent: ${withheld}`);
       return { eventId: '', added: false };
@@ -44,8 +46,16 @@ export function announceProcessor(deps: AnnounceDeps): StageHandler<AnnouncePayl
   };
 }
 
-export const announceHandler: HandlerFactory<AnnouncePayload, AnnounceReturn> = ({ config, events, deliveries, preservation, access }) =>
+export const announceHandler: HandlerFactory<AnnouncePayload, AnnounceReturn> = ({
+  config,
+  events,
+  deliveries,
+  preservation,
+  access,
+  now,
+}) =>
   announceProcessor({
+    now,
     ocfl: preservation,
     events,
     deliveries,

@@ -343,6 +343,8 @@ export function auditProcessor(deps: AuditDeps): StageHandler<AuditPayload, Audi
   const bandwidth = new Bandwidth(deps.audit.mbPerSecond * 1_000_000);
   return async (data, { log }) => {
     if ('sweep' in data) return sweep(deps, log);
+    // The lift needs the operations' ports (it publishes): the composition root routes it.
+    if ('lift' in data) throw new Error('the embargo lift is not an audit: the audit worker built by app.ts runs it');
     return auditAndKeep(deps, data, log, data.by === 'schedule' ? bandwidth : undefined);
   };
 }

@@ -17,5 +17,17 @@ export type AuditPayload =
        */
       due?: number;
     }
-  | { sweep: true; itemId?: undefined };
-export type AuditReturn = AuditRecord | { queued: number; flushed: number; rebuilt: boolean };
+  | { sweep: true; itemId?: undefined }
+  /** the embargo lift (ops/embargo.ts): run by the audit worker, routed in app.ts */
+  | { lift: true; itemId?: undefined; sweep?: undefined };
+/** What one embargo lift did (ops/embargo.ts). */
+export interface LiftResult {
+  lifted: Array<{ itemId: string; eventId?: string; pages: number }>;
+  /** still kept from the public: withdrawn, restricted, or its embargo moved later by a new version */
+  kept: Array<{ itemId: string; reason: string }>;
+  failed: Array<{ itemId: string; reason: string }>;
+  /** items entered when the list was rebuilt from the objects in this run */
+  rebuilt?: number;
+}
+
+export type AuditReturn = AuditRecord | { queued: number; flushed: number; rebuilt: boolean } | LiftResult;

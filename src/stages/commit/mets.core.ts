@@ -502,6 +502,10 @@ function modsRecord(parent: XMLBuilder, record: ItemRecord, input: MetsInput, fi
     m.ele(NS.mods, 'mods:accessCondition', { type: 'restriction on access' }).txt(
       'restricted: staff only; not published (metadata.json access)',
     );
+  if (md.access === 'embargoed' && md.embargoUntil)
+    m.ele(NS.mods, 'mods:accessCondition', { type: 'restriction on access' }).txt(
+      `embargoed until ${md.embargoUntil}: published by Yaddaş once that has passed (metadata.json access)`,
+    );
   if (record.withdrawal)
     m.ele(NS.mods, 'mods:accessCondition', { type: 'restriction on access' }).txt(
       `withdrawn from public access on ${record.withdrawal.at}: ${record.withdrawal.reason}`,

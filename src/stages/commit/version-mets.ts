@@ -81,8 +81,11 @@ export async function versionMets(
     record,
     inventory,
     sizes,
-    // A withdrawn or restricted item has no public access copies to point at.
-    ...(accessWithheld(record) ? {} : { access: { publicBaseUrl: ctx.publicBaseUrl, pdf } }),
+    // A withdrawn, restricted or embargoed item has no public access copies to point at when the
+    // version is made (the METS describes the version as it was then).
+    ...(accessWithheld(record, new Date(inventory.versions[inventory.head]?.created ?? Date.now()))
+      ? {}
+      : { access: { publicBaseUrl: ctx.publicBaseUrl, pdf } }),
     ...(ctx.institution ? { institution: ctx.institution } : {}),
     yaddasVersion: YADDAS_VERSION,
     keeping: await keepingOf(ctx, record.id),

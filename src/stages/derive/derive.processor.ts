@@ -27,6 +27,8 @@ export interface DeriveDeps {
   derive: Config['derive'];
   publicBaseUrl: string;
   maxPixels: number;
+  /** the clock the embargo rule reads (a test's own in tests) */
+  now?: () => Date;
 }
 
 const TYPES: Record<string, string> = {
@@ -52,6 +54,7 @@ async function eachLimit<T>(items: T[], n: number, fn: (t: T) => Promise<void>):
 }
 
 export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, DeriveReturn> {
+  const now = deps.now ?? (() => new Date());
   return async (data, { log }) => {
     if (!data.mime.startsWith('image/'))
       return {
@@ -63,7 +66,7 @@ export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, D
     // Nothing of a withdrawn item is made public (publish writes its tombstone at the end of the flow).
     // (one read of the inventory serves that check and finding the master)
     const inv = await deps.ocfl.readInventory(data.itemId);
-    const withheld = inv ? accessWithheld(await deps.ocfl.headRecord<ItemRecord>(inv)) : undefined;
+    const withheld = inv ? accessWithheld(await deps.ocfl.headRecord<ItemRecord>(inv), now()) : undefined;
     if (withheld) return { page: data.page, masterPage: data.masterPage ?? data.page, subpage: data.subpage ?? 0, skipped: withheld };
     const master = inv ? deps.ocfl.contentOf(inv, data.sha512) : null;
     if (!master) throw masterNotInObject(data);
@@ -112,7 +115,7 @@ export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, D
       });
       // Withdrawn while these were made: they go again (publish's tombstone would remove them too,
       // but a flow whose publication fails never gets there).
-      const late = await accessWithheldNow(deps.ocfl, data.itemId);
+      const late = await accessWithheldNow(deps.ocfl, data.itemId, now());
       if (late) {
         const written = files.map((f) => `${keys.prefix}/${path.relative(out, f).split(path.sep).join('/')}`);
         for (let i = 0; i < written.length; i += 1000) await deps.access.delete(written.slice(i, i + 1000));
@@ -139,8 +142,9 @@ export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, D
   };
 }
 
-export const deriveHandler: HandlerFactory<DerivePayload, DeriveReturn> = ({ config, preservation, access }) =>
+export const deriveHandler: HandlerFactory<DerivePayload, DeriveReturn> = ({ config, preservation, access, now }) =>
   deriveProcessor({
+    now,
     ocfl: preservation,
     access,
     derive: config.derive,

@@ -14,10 +14,11 @@ import { parseAlto } from '../ocr/ocr.core.js';
 import { accessWithheldNow, type HandlerFactory, type StageHandler } from '../stage.js';
 import type { PdfPayload, PdfReturn } from './pdf.stage.js';
 
-export function pdfProcessor(deps: { access: ObjectStore; ocfl: OcflStore }): StageHandler<PdfPayload, PdfReturn> {
+export function pdfProcessor(deps: { access: ObjectStore; ocfl: OcflStore; now?: () => Date }): StageHandler<PdfPayload, PdfReturn> {
+  const now = deps.now ?? (() => new Date());
   return async (data, { log }) => {
     // A withdrawn item gets no public PDF (its access images are gone, or going).
-    const withheld = await accessWithheldNow(deps.ocfl, data.itemId);
+    const withheld = await accessWithheldNow(deps.ocfl, data.itemId, now());
     if (withheld) {
       log.warn(`no PDF: ${withheld}`);
       return { key: '', pages: 0, bytes: 0, withText: 0, skipped: withheld };
@@ -50,7 +51,7 @@ export function pdfProcessor(deps: { access: ObjectStore; ocfl: OcflStore }): St
     });
     const key = itemKeys(data.itemId).pdf;
     await deps.access.put(key, Buffer.from(bytes), { contentType: 'application/pdf' });
-    const late = await accessWithheldNow(deps.ocfl, data.itemId);
+    const late = await accessWithheldNow(deps.ocfl, data.itemId, now());
     if (late) {
       await deps.access.delete([key]); // withdrawn while it was made
       return { key: '', pages: 0, bytes: 0, withText: 0, skipped: late };
@@ -63,4 +64,5 @@ export function pdfProcessor(deps: { access: ObjectStore; ocfl: OcflStore }): St
   };
 }
 
-export const pdfHandler: HandlerFactory<PdfPayload, PdfReturn> = ({ access, preservation }) => pdfProcessor({ access, ocfl: preservation });
+export const pdfHandler: HandlerFactory<PdfPayload, PdfReturn> = ({ access, preservation, now }) =>
+  pdfProcessor({ access, ocfl: preservation, now });

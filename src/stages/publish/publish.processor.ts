@@ -2,7 +2,8 @@ import { itemKeys, pageKeys } from '../../storage/access-layout.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { OcflStore } from '../../storage/ocfl-store.js';
 import { type Inventory, LogicalPaths } from '../../storage/ocfl.core.js';
-import { accessWithheld, WITHDRAWN_PREFIX } from '../../domain/withdrawal.js';
+import type { Embargoes } from '../../adapters/redis/embargoes.js';
+import { accessWithheld, EMBARGOED_PREFIX, embargoEnd, RESTRICTED_PREFIX, WITHDRAWN_PREFIX } from '../../domain/withdrawal.js';
 import type { ItemRecord } from '../commit/commit.core.js';
 import { removeAccess, withholdAccess } from './withhold.js';
 
@@ -27,19 +28,28 @@ export function publishProcessor(deps: {
   attribution?: string;
   preservationBucket: string;
   collections: Collections;
+  /** items under embargo: an item withheld for one is entered, one published leaves */
+  embargoes: Pick<Embargoes, 'set' | 'remove'>;
+  now?: () => Date;
 }): StageHandler<PublishPayload, PublishReturn> {
+  const now = deps.now ?? (() => new Date());
   return async (data, { log }) => {
     const inv = await deps.ocfl.readInventory(data.itemId);
     // A withdrawn item (the head record says so) gets its tombstone, whatever this flow made, and
     // first: an older flow must not leave behind what its derive wrote.
     const withhold = async () => {
-      const now = await deps.ocfl.readInventory(data.itemId);
-      const record = now ? await readRecord(deps.ocfl, now) : null;
-      const why = accessWithheld(record);
+      const current = await deps.ocfl.readInventory(data.itemId);
+      const record = current ? await readRecord(deps.ocfl, current) : null;
+      const why = accessWithheld(record, now());
       if (!why || !record) return null;
       const { removed } = record.withdrawal
         ? await withholdAccess(deps, data.itemId, record.withdrawal, record.metadata?.title)
         : await removeAccess(deps, data.itemId);
+      // Under embargo, the scheduler's lift publishes it when the embargo ends; withdrawn or
+      // restricted, only a person's act (or a new version) does.
+      const until = record.withdrawal ? undefined : embargoEnd(record);
+      if (until !== undefined && Number.isFinite(until)) await deps.embargoes.set(data.itemId, until);
+      else await deps.embargoes.remove(data.itemId);
       log.warn({ removed }, `not published: ${why}`);
       return { item: '', manifest: '', removed, superseded: why };
     };
@@ -67,6 +77,19 @@ export function publishProcessor(deps: {
         removed: 0,
         superseded: 'the item was withdrawn while this flow ran; its reinstatement published it',
       };
+    // Kept from the public when this flow began (an embargo that ended meanwhile, metadata that
+    // opened it): what it made is partial, so the item is left to the lift, which rebuilds all.
+    if (
+      Object.values(data.derived ?? {}).some((d) => d.skipped?.startsWith(EMBARGOED_PREFIX) || d.skipped?.startsWith(RESTRICTED_PREFIX))
+    ) {
+      await deps.embargoes.set(data.itemId, now().getTime());
+      return {
+        item: '',
+        manifest: '',
+        removed: 0,
+        superseded: 'the item was kept from the public when this flow began and may be public now: the embargo lift publishes it',
+      };
+    }
     // The head version's METS goes out beside item.json, as stored.
     const keys = itemKeys(data.itemId);
     const mets = inv ? await deps.ocfl.readLogical(inv, LogicalPaths.mets) : null;
@@ -115,13 +138,25 @@ export function publishProcessor(deps: {
     // Withdrawn while this ran: the tombstone replaces what was just written.
     const late = await withhold();
     if (late) return late;
+    await deps.embargoes.remove(data.itemId);
     log.info({ manifest: keys.manifest, collections: joined }, 'item.json and manifest published');
     return { item: keys.item, manifest: keys.manifest, removed: stale.length };
   };
 }
 
-export const publishHandler: HandlerFactory<PublishPayload, PublishReturn> = ({ config, preservation, access, locks, membership, log }) =>
+export const publishHandler: HandlerFactory<PublishPayload, PublishReturn> = ({
+  config,
+  preservation,
+  access,
+  locks,
+  membership,
+  log,
+  embargoes,
+  now,
+}) =>
   publishProcessor({
+    embargoes,
+    now,
     access,
     ocfl: preservation,
     publicBaseUrl: config.access.publicBaseUrl,

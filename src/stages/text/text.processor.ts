@@ -24,9 +24,12 @@ export interface TextDeps {
   user: OcflUser;
   agency?: string;
   mets: MetsContext;
+  /** the clock the embargo rule reads (a test's own in tests) */
+  now?: () => Date;
 }
 
 export function textProcessor(deps: TextDeps): StageHandler<TextPayload, TextReturn> {
+  const now = deps.now ?? (() => new Date());
   return async (data, { log }) => {
     const sw = { name: data.engine.name, version: data.engine.version, at: data.at, ...(deps.agency ? { agency: deps.agency } : {}) };
     const { files, summaries } = ocrFiles(data.itemId, Object.values(data.pages), sw);
@@ -97,13 +100,13 @@ export function textProcessor(deps: TextDeps): StageHandler<TextPayload, TextRet
       log.info({ version: written.version, pages: summaries.length, failed: failed.length }, `OCR kept as OCFL version ${written.version}`);
 
     // The OCR is kept either way; a withdrawn item's text is not made public.
-    const withheld = await accessWithheldNow(deps.ocfl, data.itemId);
+    const withheld = await accessWithheldNow(deps.ocfl, data.itemId, now());
     if (withheld) {
       log.warn(`OCR kept, not published: ${withheld}`);
       return { version: written.version, pages: summaries, fullText: null };
     }
     for (const f of files) await deps.access.put(f.accessKey, f.body, { contentType: f.contentType });
-    if (await accessWithheldNow(deps.ocfl, data.itemId)) {
+    if (await accessWithheldNow(deps.ocfl, data.itemId, now())) {
       await deps.access.delete(files.map((f) => f.accessKey)); // withdrawn while they were written
       return { version: written.version, pages: summaries, fullText: null };
     }
@@ -117,8 +120,9 @@ export function textProcessor(deps: TextDeps): StageHandler<TextPayload, TextRet
   };
 }
 
-export const textHandler: HandlerFactory<TextPayload, TextReturn> = ({ config, preservation, access, ingestEnded, keeping }) =>
+export const textHandler: HandlerFactory<TextPayload, TextReturn> = ({ config, preservation, access, ingestEnded, keeping, now }) =>
   textProcessor({
+    now,
     mets: metsContext(config, keeping),
     ocfl: preservation,
     access,

@@ -1,0 +1,77 @@
+/**
+ * Lifting embargoes: the scheduler's job (every minute, on the audit queue, so that one worker
+ * among however many runs it at a time) publishes each item whose embargo has ended, from its
+ * preservation object as `yaddas rederive` does, and says `item.published` for it. The time is
+ * the App's clock, so tests move a clock instead of waiting for a date.
+ */
+import { embargoEnd } from '../domain/withdrawal.js';
+import type { StoredRecord } from '../pipeline/from-record.js';
+import type { LiftResult } from '../stages/audit/audit.stage.js';
+import { itemKeys } from '../storage/access-layout.js';
+import type { OpsPorts } from './ports.js';
+import { AccessWithheldError, allItemIds, rederiveItem } from './rederive.js';
+
+/** How long a lift that stopped part-way (a killed worker, S3 down) waits before it is tried again. */
+export const LIFT_RETRY_MS = 60 * 60_000;
+/** Most items one run lifts: a large batch of embargoes ending at once drains over several runs. */
+const LIFT_BATCH = 20;
+
+export type { LiftResult };
+
+/**
+ * Publishes every item whose embargo ended by the App's clock. Each is claimed first (its end
+ * moved an hour on) so that a run that dies part-way leaves it to a later run, not lost.
+ */
+export async function liftEmbargoes(app: OpsPorts): Promise<LiftResult> {
+  const out: LiftResult = { lifted: [], kept: [], failed: [] };
+  if (!(await app.embargoes.built())) out.rebuilt = await rebuildEmbargoes(app);
+  const now = app.now().getTime();
+  for (const { itemId } of await app.embargoes.due(now, LIFT_BATCH)) {
+    await app.embargoes.set(itemId, now + LIFT_RETRY_MS);
+    try {
+      const r = await rederiveItem(app, itemId, { announce: true });
+      await app.embargoes.remove(itemId);
+      out.lifted.push({ itemId, pages: r.pages, ...(r.eventId ? { eventId: r.eventId } : {}) });
+      app.log.info({ itemId, eventId: r.eventId, pages: r.pages }, 'embargo ended: item published');
+    } catch (err) {
+      if (err instanceof AccessWithheldError) {
+        // Not to be public after all: publish (which ran in rederive's stead) or a new version
+        // decided; a later embargo end is entered again by publish of that version.
+        const head = await app.preservation.readHead<StoredRecord>(itemId);
+        const end = head && !head.record.withdrawal ? embargoEnd(head.record) : undefined;
+        if (end !== undefined && Number.isFinite(end) && end > now) await app.embargoes.set(itemId, end);
+        else await app.embargoes.remove(itemId);
+        out.kept.push({ itemId, reason: err.message });
+        continue;
+      }
+      out.failed.push({ itemId, reason: (err as Error).message });
+      app.log.error(
+        { itemId, err: { message: (err as Error).message } },
+        'the embargo ended but the item could not be published: tried again in an hour',
+      );
+    }
+  }
+  return out;
+}
+
+/**
+ * After Redis lost its data (or on an installation's first run), the set is rebuilt from the
+ * objects' head records: one walk of the bucket, once. An item whose embargo has ended and whose
+ * item.json is public already is not entered (it was lifted before Redis lost its data).
+ */
+export async function rebuildEmbargoes(app: OpsPorts): Promise<number> {
+  let n = 0;
+  const now = app.now().getTime();
+  for await (const id of allItemIds(app)) {
+    const head = await app.preservation.readHead<StoredRecord>(id).catch(() => null);
+    if (!head || head.record.withdrawal) continue;
+    const end = embargoEnd(head.record);
+    if (end === undefined || !Number.isFinite(end)) continue;
+    if (end <= now && (await app.access.head(itemKeys(id).item))) continue;
+    await app.embargoes.set(id, end);
+    n++;
+  }
+  await app.embargoes.markBuilt();
+  if (n > 0) app.log.info({ items: n }, `embargo list rebuilt from the objects: ${n} item(s) under embargo`);
+  return n;
+}
