@@ -33,12 +33,15 @@ export async function prepareServices(config: Config, log: Logger): Promise<Runn
   const app = createApp(config, log);
   try {
     for (const w of await app.redisWarnings()) log.warn(`Redis: ${w}`);
-    const setup = await prepareStorage(
-      { preservation: app.preservation, access: app.access, publicBaseUrl: config.access.publicBaseUrl, replicas: app.replicas },
-      config.embeddedS3 || config.s3.createBuckets,
-    );
-    for (const d of setup.done) log.info(d);
-    for (const w of setup.warnings) log.warn(w);
+    // Every institution's storage roots and public location.
+    for (const t of app.tenants) {
+      const setup = await prepareStorage(
+        { preservation: t.preservation, access: t.access, publicBaseUrl: t.config.access.publicBaseUrl, replicas: t.replicas },
+        config.embeddedS3 || config.s3.createBuckets,
+      );
+      for (const d of setup.done) t.log.info(d);
+      for (const w of setup.warnings) t.log.warn(w);
+    }
   } finally {
     await app.close();
   }
@@ -58,6 +61,13 @@ export function describeSetup(config: Config, started: Running[]): string {
     `  OCFL versions    by ${config.ocfl.userName} <${config.ocfl.userAddress}>${config.sources['ocfl.userAddress'] === 'default' ? '   (no YADDAS_OCFL_USER_ADDRESS: the public base URL stands in; set a mailto: of the unit responsible)' : ''}`,
     `  OCR              ${config.ocr.enabled ? `on, default languages ${config.ocr.languages}, ${config.ocr.engines} engine(s)` : 'off (YADDAS_OCR=false)'}; webhooks: ${config.webhooks.urls.length || 'none'}`,
   ];
+  if (config.institutionsFile) {
+    lines.push(`  institutions     ${config.institutionsFile}`);
+    for (const i of config.institutions)
+      lines.push(
+        `    ${i.id.padEnd(14)} ${i.name.az ?? i.name.en ?? i.name.ru}: inbox ${i.inboxes.join(', ')}; ids ${i.namespace}:…; objects s3://${i.storage.preservationBucket}/${i.storage.preservationPrefix}; public ${i.storage.publicBaseUrl}`,
+      );
+  }
   for (const s of started) lines.push(`  started          ${s.describe}`);
   return lines.join('\n');
 }

@@ -4,7 +4,8 @@ import type { App } from '../app.js';
  * `yaddas verify ID`: reads the item's stored OCFL object back, checks its structure and every
  * digest its inventory records (SHA-512 and the SHA-256/MD5 fixity), and says what is wrong.
  */
-export async function verifyCommand(app: App, id: string, opts: { json?: boolean; digests?: boolean }): Promise<number> {
+export async function verifyCommand(installation: App, id: string, opts: { json?: boolean; digests?: boolean }): Promise<number> {
+  const app = installation.forItem(id);
   const objectRoot = app.preservation.rootOf(id);
   const report = await app.preservation.validate(id, { checkDigests: opts.digests !== false });
   const ok = report.inventory !== null && report.errors.length === 0;

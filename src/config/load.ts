@@ -1,12 +1,22 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
+import { type CollectionDef, defaultInstitution, type Institution, institutionsFileOf, loadInstitutions } from './institutions.js';
+
+export type { CollectionDef };
 import { SETTINGS, type Setting } from './settings.js';
 
 /** The effective configuration. Paths are absolute once loaded. */
 export interface Config {
   inbox: string;
   dataDir: string;
+  /** the institutions file, when there is one (institutionsFile, YADDAS_INSTITUTIONS_FILE) */
+  institutionsFile: string;
+  /**
+   * the institutions served: from the institutions file, or the one these settings describe
+   * (id "default", no id namespace)
+   */
+  institutions: Institution[];
   intake: {
     stagingDir: string;
     doneDir: string;
@@ -84,16 +94,6 @@ export interface ReplicaDef {
   forcePathStyle: boolean;
   accessKeyId: string;
   secretAccessKey: string;
-}
-
-/** An exhibition or collection that items join through metadata.json's `collections`. */
-export interface CollectionDef {
-  slug: string;
-  /** text or a language map: {"az": …, "ru": …, "en": …} */
-  label: string | Record<string, string>;
-  summary?: string | Record<string, string>;
-  /** URL of an image */
-  thumbnail?: string;
 }
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -326,10 +326,18 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       `copies.required (YADDAS_COPIES_REQUIRED) is ${cfg.copies.required}, but there are only ${1 + cfg.copies.replicas.length} copies (the primary and ${cfg.copies.replicas.length} replicas)`,
     );
 
+  const institutionsFile = institutionsFileOf(cfg, configDir, cwd);
+  if (institutionsFile) {
+    cfg.institutionsFile = institutionsFile;
+    const r = loadInstitutions(institutionsFile, cfg, cwd, loadCollections);
+    problems.push(...r.problems.map((p) => `institutionsFile (YADDAS_INSTITUTIONS_FILE) ${p}`));
+    cfg.institutions = r.institutions;
+  } else cfg.institutions = [defaultInstitution(cfg)];
+
+  // (with an institutions file, its inboxes and rejected areas are checked where it is read)
   const dirs = {
-    inbox: cfg.inbox,
+    ...(institutionsFile ? {} : { inbox: cfg.inbox, 'intake.rejectedDir': cfg.intake.rejectedDir }),
     'intake.stagingDir': cfg.intake.stagingDir,
-    'intake.rejectedDir': cfg.intake.rejectedDir,
     'intake.doneDir': cfg.intake.doneDir,
   };
   for (const [a, pa] of Object.entries(dirs)) {

@@ -337,6 +337,13 @@ export const SETTINGS = [
     doc: "Who provides the items, as viewers must show it (the manifest's requiredStatement), e.g. `National Library of Azerbaijan`. Empty: only a rights text from metadata.json is shown there.",
   }),
   setting({
+    key: 'institutionsFile',
+    env: ['YADDAS_INSTITUTIONS_FILE'],
+    default: '',
+    parse: str,
+    doc: 'The institutions one installation serves (schemas/institutions.schema.json; docs/institutions.md). Default `config/institutions.json` when it exists; without it, one institution described by these settings.',
+  }),
+  setting({
     key: 'copies.file',
     env: ['YADDAS_COPIES_FILE'],
     default: '',

@@ -35,6 +35,8 @@ export const ErrorCodes = {
   MASTER_DAMAGED: 'MASTER_DAMAGED',
   STORAGE_UNAVAILABLE: 'STORAGE_UNAVAILABLE',
   INTERNAL: 'INTERNAL',
+  /** an item id in no institution's namespace */
+  UNKNOWN_INSTITUTION: 'UNKNOWN_INSTITUTION',
   // OCR went wrong for a page: recorded on the item, which stays preserved (yaddas reocr)
   OCR_LANGUAGE_MISSING: 'OCR_LANGUAGE_MISSING',
   OCR_TIMEOUT: 'OCR_TIMEOUT',

@@ -7,6 +7,16 @@ import { isoSeconds } from './time.js';
  */
 const ITEM_ID = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?$/;
 
+/**
+ * An item id's namespace ("" when it has none) and its id inside it. With several institutions,
+ * an item is `namespace:id` (anl:kitab-1): the namespace is its institution's, the id is what its
+ * metadata.json gave (or Yaddaş made), so two institutions may both have kitab-1.
+ */
+export function splitItemId(itemId: string): { namespace: string; local: string } {
+  const i = itemId.indexOf(':');
+  return i < 0 ? { namespace: '', local: itemId } : { namespace: itemId.slice(0, i), local: itemId.slice(i + 1) };
+}
+
 export function isValidItemId(id: unknown): id is string {
   return typeof id === 'string' && ITEM_ID.test(id) && !/^\d+$/.test(id) && !id.includes('..');
 }

@@ -9,6 +9,8 @@ import type { HeldDetail, ItemStatus } from './item.js';
 export interface IngestRecord {
   ingestId: string;
   itemId: string;
+  /** the institution whose item it is (absent in an installation without an institutions file before 2026-12) */
+  institution?: string;
   sourceName: string;
   /** from metadata.json, for people (text, or the first of a language map) */
   title?: string;

@@ -157,6 +157,17 @@ export function withBagInfo(
   return { metadata: filled.length === 0 ? md : out, filled };
 }
 
+/**
+ * An institution's defaults (config/institutions.json `defaults`) where metadata.json is silent;
+ * an item that says anything of its access (an embargo included) keeps what it says.
+ */
+export function withDefaults(md: ItemMetadata | null, defaults: { rights?: string; access?: 'open' | 'restricted' }): ItemMetadata | null {
+  const add: ItemMetadata = {};
+  if (defaults.rights && md?.rights === undefined) add.rights = defaults.rights;
+  if (defaults.access && md?.access === undefined) add.access = defaults.access;
+  return Object.keys(add).length === 0 ? md : { ...(md ?? {}), ...add };
+}
+
 /** Parses and validates the bytes of a metadata.json. */
 export function parseMetadata(bytes: Buffer): MetadataResult {
   let text: string;

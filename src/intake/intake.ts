@@ -12,7 +12,7 @@ import { copyVerified, exists, listItem, moveEntry, writeFileAtomic } from '../a
 import { ErrorCodes, rejection, type Problem } from '../domain/errors.js';
 import { ingestIdTime, isValidItemId, makeIngestId, makeItemId } from '../domain/ids.js';
 import type { IngestFile, IngestManifest, SubmissionFixity } from '../domain/item.js';
-import { displayTitle, type ItemMetadata, type MetadataResult, parseMetadata, withBagInfo } from '../domain/metadata.js';
+import { displayTitle, type ItemMetadata, type MetadataResult, parseMetadata, withBagInfo, withDefaults } from '../domain/metadata.js';
 import type { Logger } from '../log.js';
 import type { Queues } from '../pipeline/queues.js';
 import type { StatusStore } from '../adapters/redis/status-store.js';
@@ -44,6 +44,8 @@ export interface IntakeDeps {
   /** what an item may hold (config intake.maxPages), and where its names must fit */
   limits: { maxPages: number; embeddedS3: boolean; areas: string[] };
   now?: () => Date;
+  /** the institution whose inbox this is: its id, its id namespace, and what its metadata says by default */
+  institution?: { id: string; namespace: string; defaults: { rights?: string; access?: 'open' | 'restricted' } };
 }
 
 export interface TakeResult {
@@ -152,7 +154,12 @@ export class Intake {
         }
       }
     }
-    const itemId = metadata && isValidItemId(metadata.identifier) ? metadata.identifier : makeItemId(name, now);
+    // The institution's defaults (rights, access) where the item says nothing.
+    const inst = this.deps.institution;
+    if (inst) metadata = withDefaults(metadata, inst.defaults);
+    // In the institution's namespace: anl:kitab-1 and prezident:kitab-1 are two items.
+    const localId = metadata && isValidItemId(metadata.identifier) ? metadata.identifier : makeItemId(name, now);
+    const itemId = inst?.namespace ? `${inst.namespace}:${localId}` : localId;
     const takenAt = now.toISOString();
     const limits = {
       pages: this.deps.limits.maxPages,
@@ -173,6 +180,7 @@ export class Intake {
       await moveEntry(stagedDir, dest);
       await this.deps.status.create({
         ingestId,
+        ...(this.deps.institution ? { institution: this.deps.institution.id } : {}),
         itemId,
         sourceName: name,
         status: 'rejected',
@@ -187,7 +195,8 @@ export class Intake {
         { ingestId, itemId, file: name, code: problems[0]!.code, problems: problems.length },
         `item rejected: ${summarize(problems)}`,
       );
-      await this.deps.metrics?.inc('items_total', { status: 'rejected', code: problems[0]!.code }).catch(() => undefined);
+      const named: Record<string, string> = this.deps.institution?.namespace ? { institution: this.deps.institution.id } : {};
+      await this.deps.metrics?.inc('items_total', { status: 'rejected', code: problems[0]!.code, ...named }).catch(() => undefined);
       return { ingestId, itemId, sourceName: name, status: 'rejected', problems };
     }
 
@@ -279,6 +288,7 @@ export class Intake {
     await writeFileAtomic(path.join(stagedDir, Staging.manifestFile), `${JSON.stringify(manifest, null, 2)}\n`);
     await this.deps.status.create({
       ingestId: manifest.ingestId,
+      ...(this.deps.institution ? { institution: this.deps.institution.id } : {}),
       itemId: manifest.itemId,
       sourceName: manifest.sourceName,
       status: 'queued',
@@ -302,6 +312,7 @@ export class Intake {
     const takenAt = (ingestIdTime(ingestId) ?? new Date()).toISOString();
     await this.deps.status.create({
       ingestId,
+      ...(this.deps.institution ? { institution: this.deps.institution.id } : {}),
       itemId: ingestId,
       sourceName: name,
       status: 'failed',

@@ -18,6 +18,11 @@ export interface WatcherDeps {
   locks: Locks;
   intake: Intake;
   log: Logger;
+  /**
+   * whether this watcher resumes the staged ingests of its intake (false for an institution's
+   * second inbox: its first inbox's watcher does it, so that none is resumed twice)
+   */
+  recovers?: boolean;
 }
 
 export class Watcher {
@@ -39,7 +44,7 @@ export class Watcher {
   async start(): Promise<void> {
     for (const f of workFolders(this.deps.config).filter((w) => w.variable === 'YADDAS_INBOX' || w.variable === 'YADDAS_REJECTED_DIR'))
       await makeFolder(f);
-    const recovered = await this.deps.intake.recover();
+    const recovered = this.deps.recovers === false ? 0 : await this.deps.intake.recover();
     if (recovered > 0) this.deps.log.info({ recovered }, 'resumed staged ingests left by an earlier run');
     this.schedule(0);
   }
@@ -100,7 +105,8 @@ export class Watcher {
       await this.purgeDone().catch((err) => this.deps.log.error({ err }, 'purging the done area failed'));
       // A take that failed after its rename (a disk error, say) left the item staged without a
       // flow; picking such items up now and then means they are not forgotten until a restart.
-      await this.deps.intake.recover().catch((err) => this.deps.log.error({ err }, 'resuming staged ingests failed'));
+      if (this.deps.recovers !== false)
+        await this.deps.intake.recover().catch((err) => this.deps.log.error({ err }, 'resuming staged ingests failed'));
     }
   }
 
@@ -126,5 +132,29 @@ export class Watcher {
     if (this.timer) clearTimeout(this.timer);
     await this.running;
     await this.deps.locks.release(this.lease, this.owner).catch(() => undefined);
+  }
+}
+
+/** Every inbox's watcher (each institution has one inbox or more), as one. */
+export class Watchers {
+  constructor(readonly all: Watcher[]) {}
+
+  async start(): Promise<void> {
+    for (const w of this.all) await w.start();
+  }
+
+  /** One scan of every inbox. */
+  async tick(): Promise<void> {
+    for (const w of this.all) await w.tick();
+  }
+
+  async purgeDone(): Promise<number> {
+    let n = 0;
+    for (const w of this.all) n += await w.purgeDone();
+    return n;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.all.map((w) => w.stop()));
   }
 }

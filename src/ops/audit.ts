@@ -45,15 +45,23 @@ export async function* audit(
   copyName?: string,
   concurrency = AUDIT_CONCURRENCY,
 ): AsyncIterable<AuditRecord | AuditError> {
-  const chosen = copies(app, copyName);
-  const deps = auditDeps(app);
+  copies(app, copyName); // an unknown copy name is said before anything runs
+  // Each object in its own institution's copies.
+  const used = new Map<OpsPorts, ReturnType<typeof auditDeps>>();
+  const depsOf = (t: OpsPorts) => used.get(t) ?? used.set(t, auditDeps(t)).get(t)!;
   // One object that cannot be audited now (being written, a copy that fails mid-read) is said,
   // and the others go on.
   const one = async (id: string) => {
     const out: Array<AuditRecord | AuditError> = [];
-    for (const c of chosen) {
+    let t: OpsPorts;
+    try {
+      t = app.forItem(id);
+    } catch (err) {
+      return [{ id, copy: copyName ?? 'primary', error: (err as Error).message }];
+    }
+    for (const c of copies(t, copyName)) {
       try {
-        out.push(await auditAndKeep(deps, { itemId: id, copy: c.name, by: 'operator' }, app.log));
+        out.push(await auditAndKeep(depsOf(t), { itemId: id, copy: c.name, by: 'operator' }, t.log));
       } catch (err) {
         out.push({ id, copy: c.name, error: (err as Error).message });
       }
@@ -62,7 +70,7 @@ export async function* audit(
   };
   for await (const results of parallel(ids, concurrency, one)) yield* results;
   // What was found is written to every copy's history now, not at the next sweep.
-  await flushHistory(deps, allCopies(deps), app.log);
+  for (const [t, deps] of used) await flushHistory(deps, allCopies(deps), t.log);
 }
 
 /** Audits handed to the audit workers, ahead of the schedule's; how many, and whether a worker is there to run them. */

@@ -37,7 +37,7 @@ export async function liftEmbargoes(app: OpsPorts): Promise<LiftResult> {
       if (err instanceof AccessWithheldError) {
         // Not to be public after all: publish (which ran in rederive's stead) or a new version
         // decided; a later embargo end is entered again by publish of that version.
-        const head = await app.preservation.readHead<StoredRecord>(itemId);
+        const head = await app.forItem(itemId).preservation.readHead<StoredRecord>(itemId);
         const end = head && !head.record.withdrawal ? embargoEnd(head.record) : undefined;
         if (end !== undefined && Number.isFinite(end) && end > now) await app.embargoes.set(itemId, end);
         else await app.embargoes.remove(itemId);
@@ -63,11 +63,12 @@ export async function rebuildEmbargoes(app: OpsPorts): Promise<number> {
   let n = 0;
   const now = app.now().getTime();
   for await (const id of allItemIds(app)) {
-    const head = await app.preservation.readHead<StoredRecord>(id).catch(() => null);
+    const t = app.forItem(id);
+    const head = await t.preservation.readHead<StoredRecord>(id).catch(() => null);
     if (!head || head.record.withdrawal) continue;
     const end = embargoEnd(head.record);
     if (end === undefined || !Number.isFinite(end)) continue;
-    if (end <= now && (await app.access.head(itemKeys(id).item))) continue;
+    if (end <= now && (await t.access.head(itemKeys(id).item))) continue;
     await app.embargoes.set(id, end);
     n++;
   }

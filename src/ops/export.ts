@@ -31,14 +31,15 @@ export function parseS3Url(url: string): { bucket: string; prefix: string } | nu
   return { bucket: m[1]!, prefix: prefix ? `${prefix}/` : '' };
 }
 
-export async function exportItems(app: OpsPorts, ids: string[], opts: ExportOptions): Promise<ExportOutcome[]> {
+export async function exportItems(installation: OpsPorts, ids: string[], opts: ExportOptions): Promise<ExportOutcome[]> {
   const target = opts.to ? parseS3Url(opts.to) : null;
   if (opts.to && !target) throw new Error(`--to must be s3://BUCKET/PREFIX, not ${opts.to}`);
-  const bucket = target ? new PrefixedObjectStore(app.bucketStore(target.bucket), target.prefix) : null;
+  const bucket = target ? new PrefixedObjectStore(installation.bucketStore(target.bucket), target.prefix) : null;
   const out: ExportOutcome[] = [];
   for (const id of ids) {
     const started = performance.now();
     try {
+      const app = installation.forItem(id);
       const head = await app.preservation.readInventory(id);
       if (!head) throw new Error(`there is no item ${id} in s3://${app.config.s3.preservationBucket}`);
       const version = opts.version ?? head.head;

@@ -119,7 +119,8 @@ export interface ItemCopies {
   damagedSince: string | null;
 }
 
-export async function itemCopies(app: OpsPorts, itemId: string): Promise<ItemCopies> {
+export async function itemCopies(installation: OpsPorts, itemId: string): Promise<ItemCopies> {
+  const app = installation.forItem(itemId);
   const held = await app.keeping.copiesOf(itemId);
   const all = copies(app);
   const audits = await Promise.all(all.map(async (c) => (await app.keeping.lastAudits(c.name, [itemId]))[0] ?? null));

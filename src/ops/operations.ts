@@ -99,9 +99,11 @@ export interface ItemDetail {
   versions: Array<{ version: string; created: string; message: string }>;
 }
 
-export async function showItem(app: OpsPorts, id: string): Promise<ItemDetail | null> {
-  const record = await resolve(app, id);
+export async function showItem(installation: OpsPorts, id: string): Promise<ItemDetail | null> {
+  const record = await resolve(installation, id);
   if (!record) return null;
+  // The item's institution's storage and public location.
+  const app = installation.forItem(record.itemId);
   const failures = await app.queues.ingestFailures(record.ingestId);
   const keys = itemKeys(record.itemId);
   const raw = await app.access.getBuffer(keys.item).catch(() => null);
@@ -139,9 +141,10 @@ export type RetryResult = { ok: true; id: string; ingestId: string; how: string 
  *   preserved object (derivatives, OCR as before, PDF, publication, the event).
  * A rejected item is for staff to fix; a published one has nothing to retry.
  */
-export async function retry(app: OpsPorts, id: string): Promise<RetryResult> {
-  const rec = await resolve(app, id);
+export async function retry(installation: OpsPorts, id: string): Promise<RetryResult> {
+  const rec = await resolve(installation, id);
   if (!rec) return { ok: false, id, reason: 'no such item or ingest' };
+  const app = installation.forItem(rec.itemId);
   if (!hasEnded(rec)) return { ok: false, id, reason: `still running (${rec.stage || rec.status})` };
   if (rec.status === 'rejected')
     return { ok: false, id, reason: `rejected: fix the item in ${rec.location ?? 'the rejected area'} and drop it into the inbox again` };
@@ -165,7 +168,8 @@ export async function retry(app: OpsPorts, id: string): Promise<RetryResult> {
 }
 
 /** Queues an ingest of a preserved item that starts after preservation (derive and OCR onwards). */
-export async function republish(app: OpsPorts, itemId: string, why: string, ocr?: OcrChoice): Promise<string> {
+export async function republish(installation: OpsPorts, itemId: string, why: string, ocr?: OcrChoice): Promise<string> {
+  const app = installation.forItem(itemId);
   const { inventory: inv, record } = await readHead(app, itemId);
   const choice: OcrChoice =
     ocr ??
@@ -180,6 +184,7 @@ export async function republish(app: OpsPorts, itemId: string, why: string, ocr?
   await app.status.create({
     ingestId,
     itemId,
+    institution: app.institution.id,
     sourceName: `${why} of ${itemId}`,
     ...(title ? { title } : {}),
     ...(record.type ? { type: record.type } : {}),
@@ -196,7 +201,8 @@ export async function republish(app: OpsPorts, itemId: string, why: string, ocr?
 }
 
 /** The head version's inventory and item record of an object; an error naming the bucket when there is none. */
-export async function readHead(app: Pick<OpsPorts, 'preservation'>, itemId: string) {
+export async function readHead(installation: Pick<OpsPorts, 'preservation'> & Partial<Pick<OpsPorts, 'forItem'>>, itemId: string) {
+  const app = installation.forItem ? installation.forItem(itemId) : installation;
   const head = await app.preservation.readHead<StoredRecord>(itemId);
   if (!head) throw new Error(`no object "${itemId}" in s3://${app.preservation.bucket}`);
   return head;
@@ -226,7 +232,7 @@ async function heldIngest(app: OpsPorts, id: string): Promise<{ rec: IngestRecor
   const rec = await resolve(app, id);
   if (!rec) return { reason: 'no such item or ingest' };
   if (rec.status !== 'held') return { reason: `not held (it is ${rec.status}${rec.status === 'accepted' ? `: ${rec.location}` : ''})` };
-  const missing = await stagedCopyMissing(app, rec);
+  const missing = await stagedCopyMissing(app.forItem(rec.itemId), rec);
   if (missing) return { reason: missing };
   return { rec, staged: path.join(rec.location!, rec.sourceName) };
 }
@@ -242,7 +248,7 @@ export async function accept(app: OpsPorts, id: string): Promise<DecisionResult>
   if (!(await app.status.claimHeld(rec.ingestId))) return { ok: false, id, reason: 'another operator is deciding on it at this moment' };
   let taken: Awaited<ReturnType<OpsPorts['intake']['take']>>;
   try {
-    taken = await app.intake.take(staged, rec.sourceName, { move: true, via: 'cli', accepted: true });
+    taken = await app.forItem(rec.itemId).intake.take(staged, rec.sourceName, { move: true, via: 'cli', accepted: true });
   } catch (err) {
     await app.status.unclaimHeld(rec.ingestId);
     throw err;
@@ -273,7 +279,7 @@ export async function rejectHeld(app: OpsPorts, id: string): Promise<DecisionRes
     'Give the item its own identifier in metadata.json and drop it into the inbox again.',
     'metadata.json',
   );
-  const dest = Staging.folder(app.config.intake.rejectedDir, rec.ingestId);
+  const dest = Staging.folder(app.forItem(rec.itemId).config.intake.rejectedDir, rec.ingestId);
   try {
     await writeFileAtomic(
       path.join(rec.location!, Staging.rejectedReport),

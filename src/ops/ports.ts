@@ -22,6 +22,10 @@ export interface OpsPorts extends StagePorts {
   intake: Intake;
   /** another bucket on the S3 service Yaddaş uses (yaddas export --to), with the same client */
   bucketStore(bucket: string): ObjectStore;
+  /** the ports of the institution an item belongs to (its id's namespace); a permanent error for no institution's */
+  forItem(itemId: string): OpsPorts;
+  /** every institution's ports, these among them */
+  tenants: OpsPorts[];
   /** a stage's handler, to run a step in this process (rederive) */
   handler<N extends StageName>(stage: N): Promise<StageHandler<Payload<N>, Result<N>>>;
 }

@@ -17,12 +17,14 @@ import type { Inventory } from '../storage/ocfl.core.js';
 import type { OpsPorts } from './ports.js';
 import { readHead } from './operations.js';
 
-/** Item ids of every object in the preservation bucket, as they are found. */
-export function allItemIds(app: Pick<OpsPorts, 'preservation' | 'log'>): AsyncIterable<string> {
-  // An object none of whose inventories can be read has no id to give: said, and passed over.
-  return app.preservation.objectIds((root, reason) =>
-    app.log.error({ objectRoot: root }, `the object at ${root} is passed over: ${reason} (yaddas verify, or a person)`),
-  );
+/** Item ids of every object in every institution's preservation storage, as they are found. */
+export async function* allItemIds(app: Pick<OpsPorts, 'preservation' | 'log'> & Partial<Pick<OpsPorts, 'tenants'>>): AsyncIterable<string> {
+  for (const t of app.tenants ?? [app]) {
+    // An object none of whose inventories can be read has no id to give: said, and passed over.
+    yield* t.preservation.objectIds((root, reason) =>
+      t.log.error({ objectRoot: root }, `the object at ${root} is passed over: ${reason} (yaddas verify, or a person)`),
+    );
+  }
 }
 
 /**
@@ -106,7 +108,8 @@ export class AccessWithheldError extends Error {
  * `item.published` too, as the pipeline does (an embargo that ended: the first publication of the
  * version). Its event id is the version's ingest's, so announcing twice sends it once.
  */
-export async function rederiveItem(app: OpsPorts, id: string, opts: { announce?: boolean } = {}): Promise<RederiveResult> {
+export async function rederiveItem(installation: OpsPorts, id: string, opts: { announce?: boolean } = {}): Promise<RederiveResult> {
+  const app = installation.forItem(id);
   const { inventory: inv, record } = await readHead(app, id);
   const withheld = accessWithheld(record, app.now());
   if (withheld)

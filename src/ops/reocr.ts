@@ -10,7 +10,8 @@ import type { OpsPorts } from './ports.js';
  * Which languages: those asked for, else the ones its last OCR used, else what metadata.json and
  * the configuration say. Asked for explicitly, a photograph is read too.
  */
-export async function queueReocr(app: OpsPorts, itemId: string, asked?: string): Promise<{ ingestId: string; languages: string }> {
+export async function queueReocr(installation: OpsPorts, itemId: string, asked?: string): Promise<{ ingestId: string; languages: string }> {
+  const app = installation.forItem(itemId);
   const { record } = await readHead(app, itemId);
   let choice: OcrChoice & { run: true };
   if (asked) choice = { run: true, languages: asked, from: 'ocrLanguages' };

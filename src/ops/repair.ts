@@ -16,17 +16,27 @@ export async function* repair(
   app: OpsPorts,
   ids: AsyncIterable<string> | Iterable<string>,
 ): AsyncIterable<RepairResult | { id: string; error: string }> {
-  const all = copies(app);
-  const names = all.map((c) => c.name);
+  const touched = new Set<OpsPorts>();
   for await (const id of ids) {
+    // Each object among its own institution's copies.
+    let t: OpsPorts;
+    try {
+      t = app.forItem(id);
+    } catch (err) {
+      yield { id, error: (err as Error).message };
+      continue;
+    }
+    touched.add(t);
+    const all = copies(t);
+    const names = all.map((c) => c.name);
     const reference = await referenceOf(all, id);
     if (!reference) {
       yield { id, error: 'no copy holds an inventory of it that reads good: nothing to repair from' };
       continue;
     }
     const r = await repairObject(all, id, reference, {
-      holding: (copy, fn) => app.locks.withLock(LockNames.copy(copy, id), { waitMs: 60_000, ttlMs: 120_000 }, fn),
-      onAction: keepRepair({ state: app.keeping, metrics: app.metrics }, id, names, app.log),
+      holding: (copy, fn) => t.locks.withLock(LockNames.copy(copy, id), { waitMs: 60_000, ttlMs: 120_000 }, fn),
+      onAction: keepRepair({ state: t.keeping, metrics: t.metrics }, id, names, t.log),
     });
     // Each copy's audit after the repairs is its last audit now (repaired where a file was written).
     for (const after of r.after) {
@@ -38,11 +48,11 @@ export async function* repair(
           ? { noGoodCopy: true, reason: 'a file that no copy holds good' }
           : {}),
       };
-      await app.keeping.recordAudit(record, names);
+      await t.keeping.recordAudit(record, names);
     }
     // Damaged no more only when every copy now audits whole.
-    if (r.after.every((a) => a.status === 'ok')) await app.keeping.clearDamaged(id);
+    if (r.after.every((a) => a.status === 'ok')) await t.keeping.clearDamaged(id);
     yield r;
   }
-  await flushHistory({ state: app.keeping, locks: app.locks }, all, app.log);
+  for (const t of touched) await flushHistory({ state: t.keeping, locks: t.locks }, copies(t), t.log);
 }

@@ -23,45 +23,68 @@ export function chooseReplicas(app: Pick<OpsPorts, 'replicas'>, name?: string): 
 
 /** Each object to each chosen replica, one outcome per pair, as they are done. */
 export async function* replicate(
-  app: Pick<OpsPorts, 'preservation' | 'replicas' | 'config' | 'log' | 'locks' | 'keeping'>,
+  installation: Pick<OpsPorts, 'forItem' | 'replicas'>,
   ids: AsyncIterable<string> | Iterable<string>,
+  copyName?: string,
+): AsyncIterable<ReplicateOutcome> {
+  chooseReplicas(installation, copyName); // an unknown replica is said before anything runs
+  // Reachability of each institution's replicas, asked once in this run.
+  const checked = new Map<object, Map<string, string>>();
+  for await (const id of ids) {
+    let app: OpsPorts;
+    try {
+      app = installation.forItem(id);
+    } catch (err) {
+      yield { id, copy: copyName ?? '', ok: false, reason: (err as Error).message };
+      continue;
+    }
+    yield* replicateOne(app, id, checked, copyName);
+  }
+}
+
+async function* replicateOne(
+  app: Pick<OpsPorts, 'preservation' | 'replicas' | 'config' | 'log' | 'locks' | 'keeping'>,
+  id: string,
+  checked: Map<object, Map<string, string>>,
   copyName?: string,
 ): AsyncIterable<ReplicateOutcome> {
   const replicas = chooseReplicas(app, copyName);
   // A replica that cannot be reached is reported for every object, and the others go on.
-  const unreachable = new Map<string, string>();
-  for (const r of replicas) {
-    try {
-      await r.ocfl.ensureBucket(app.config.s3.createBuckets);
-      await r.ocfl.ensureStorageRoot();
-    } catch (err) {
-      unreachable.set(r.name, `unreachable: ${(err as Error).message}`);
+  let unreachable = checked.get(app.replicas);
+  if (!unreachable) {
+    unreachable = new Map();
+    checked.set(app.replicas, unreachable);
+    for (const r of replicas) {
+      try {
+        await r.ocfl.ensureBucket(app.config.s3.createBuckets);
+        await r.ocfl.ensureStorageRoot();
+      } catch (err) {
+        unreachable.set(r.name, `unreachable: ${(err as Error).message}`);
+      }
     }
   }
-  for await (const id of ids) {
-    for (const r of replicas) {
-      const down = unreachable.get(r.name);
-      if (down) {
-        yield { id, copy: r.name, ok: false, reason: down };
-        continue;
-      }
-      try {
-        // One writer per object and copy: a copy job or repair running now goes first.
-        const result = await app.locks.withLock(LockNames.copy(r.name, id), { waitMs: 120_000, ttlMs: 120_000 }, () =>
-          copyObject(app.preservation, r.ocfl, r.name, id),
-        );
-        await app.keeping.copyComplete(
-          id,
-          r.name,
-          result.version,
-          app.replicas.map((x) => x.name),
-        );
-        if (result.status === 'copied') app.log.info({ itemId: id, copy: r.name, ...result }, 'object copied to the replica');
-        yield { id, copy: r.name, ok: true, result };
-      } catch (err) {
-        const reason = err instanceof YaddasError ? `${err.code}: ${err.message}` : `${ErrorCodes.INTERNAL}: ${(err as Error).message}`;
-        yield { id, copy: r.name, ok: false, reason };
-      }
+  for (const r of replicas) {
+    const down = unreachable.get(r.name);
+    if (down) {
+      yield { id, copy: r.name, ok: false, reason: down };
+      continue;
+    }
+    try {
+      // One writer per object and copy: a copy job or repair running now goes first.
+      const result = await app.locks.withLock(LockNames.copy(r.name, id), { waitMs: 120_000, ttlMs: 120_000 }, () =>
+        copyObject(app.preservation, r.ocfl, r.name, id),
+      );
+      await app.keeping.copyComplete(
+        id,
+        r.name,
+        result.version,
+        app.replicas.map((x) => x.name),
+      );
+      if (result.status === 'copied') app.log.info({ itemId: id, copy: r.name, ...result }, 'object copied to the replica');
+      yield { id, copy: r.name, ok: true, result };
+    } catch (err) {
+      const reason = err instanceof YaddasError ? `${err.code}: ${err.message}` : `${ErrorCodes.INTERNAL}: ${(err as Error).message}`;
+      yield { id, copy: r.name, ok: false, reason };
     }
   }
 }

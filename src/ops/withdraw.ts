@@ -39,6 +39,7 @@ export interface AccessChangeEvent {
   type: 'item.withdrawn' | 'item.reinstated';
   time: string;
   itemId: string;
+  institution: string;
   /** the OCFL version that records the change */
   version: string;
   by: string;
@@ -174,7 +175,8 @@ export type AccessChangeResult =
  * yet), it finds the item withdrawn and finishes the rest: the tombstone and the event are
  * idempotent (the event's id is the withdrawal's version).
  */
-export async function withdrawItem(app: OpsPorts, id: string, reason: string, by = currentUser()): Promise<AccessChangeResult> {
+export async function withdrawItem(installation: OpsPorts, id: string, reason: string, by = currentUser()): Promise<AccessChangeResult> {
+  const app = installation.forItem(id);
   const why = reason.trim();
   if (!why) return { id, ok: false, reason: 'a withdrawal needs a reason (--reason "…"), kept with the object and shown to the public' };
   const at = isoSeconds();
@@ -213,6 +215,7 @@ export async function withdrawItem(app: OpsPorts, id: string, reason: string, by
     type: 'item.withdrawn',
     time: w.at,
     itemId: id,
+    institution: app.institution.id,
     version,
     by: w.by,
     reason: w.reason,
@@ -231,7 +234,8 @@ export async function withdrawItem(app: OpsPorts, id: string, reason: string, by
  * rebuilt, the event. Run again after a crash part-way (the version written, the item not yet
  * published), it finds the reinstatement recorded and finishes the rest.
  */
-export async function reinstateItem(app: OpsPorts, id: string, by = currentUser()): Promise<AccessChangeResult> {
+export async function reinstateItem(installation: OpsPorts, id: string, by = currentUser()): Promise<AccessChangeResult> {
+  const app = installation.forItem(id);
   const at = isoSeconds();
   const written = await writeRecordVersion(app, id, operationOwner('reinstate'), `Reinstated by ${by}`, (head, version) => {
     if (!head.withdrawal) return { skip: 'not withdrawn' };
@@ -265,6 +269,7 @@ export async function reinstateItem(app: OpsPorts, id: string, by = currentUser(
     type: 'item.reinstated',
     time: r.at,
     itemId: id,
+    institution: app.institution.id,
     version,
     by: r.by,
     access: accessUrls(app, id),

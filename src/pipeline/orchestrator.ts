@@ -17,6 +17,8 @@ export interface OrchestratorDeps {
   status: StatusStore;
   log: Logger;
   metrics?: MetricsStore;
+  /** the institution of an item id, with several institutions (logs and metrics name it) */
+  institutionOf?: (itemId: string) => string | undefined;
 }
 
 /** Children of this step only: the parent's results hash holds every step's children. */
@@ -43,7 +45,9 @@ export function createOrchestrator(deps: OrchestratorDeps) {
   return async (job: Job<IngestState>, token?: string): Promise<IngestState['outcome']> => {
     let s = fromEarlierRelease(job.data);
     const { ingestId, itemId } = s.manifest;
-    const log = deps.log.child({ stage: 'ingest', jobId: job.id, ingestId, itemId });
+    const institution = deps.institutionOf?.(itemId);
+    const inst: Record<string, string> = institution ? { institution } : {};
+    const log = deps.log.child({ stage: 'ingest', jobId: job.id, ...inst, ingestId, itemId });
 
     for (let step = STEPS[s.step]; step; step = STEPS[s.step]) {
       const name = step.join('+');
@@ -106,10 +110,10 @@ export function createOrchestrator(deps: OrchestratorDeps) {
         const bytes = Object.values(state.stored).reduce((a, f) => a + f.size, 0);
         const pages = state.manifest.files.filter((f) => f.role === 'page').length;
         await Promise.all([
-          m.inc('items_total', { status: outcome.status, ...(outcome.code ? { code: outcome.code } : {}) }),
+          m.inc('items_total', { status: outcome.status, ...(outcome.code ? { code: outcome.code } : {}), ...inst }),
           // A new version only: an identical re-scan preserved nothing new.
           ...(outcome.status === 'preserved' && !outcome.unchanged
-            ? [m.inc('pages_preserved_total', {}, pages), m.inc('bytes_preserved_total', {}, bytes)]
+            ? [m.inc('pages_preserved_total', inst, pages), m.inc('bytes_preserved_total', inst, bytes)]
             : []),
         ]).catch((err: Error) => log.warn({ err: { message: err.message } }, 'could not record item metrics'));
       }

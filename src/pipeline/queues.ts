@@ -270,6 +270,8 @@ export function wrapProcessor<P extends { ingestId?: string; itemId?: string; pa
   baseLog: Logger,
   metrics?: MetricsStore,
   status?: { progress(ingestId: string, stage: string): Promise<void> },
+  /** the institution of an item id, with several institutions (logs and metrics name it) */
+  institutionOf?: (itemId: string) => string | undefined,
 ) {
   // Metrics never fail the work they describe.
   const record = (log: Logger, fn: (m: MetricsStore) => Promise<void>) => {
@@ -277,6 +279,8 @@ export function wrapProcessor<P extends { ingestId?: string; itemId?: string; pa
   };
   return async (job: Job<P>, token?: string): Promise<R> => {
     const bindings: Record<string, unknown> = { stage, jobId: job.id, attempt: job.attemptsMade + 1 };
+    const institution = job.data.itemId && institutionOf ? institutionOf(job.data.itemId) : undefined;
+    if (institution) bindings.institution = institution;
     if (job.data.itemId) bindings.itemId = job.data.itemId;
     if (job.data.ingestId) bindings.ingestId = job.data.ingestId;
     if (job.data.page !== undefined) bindings.page = job.data.page;
@@ -291,7 +295,12 @@ export function wrapProcessor<P extends { ingestId?: string; itemId?: string; pa
       const result = await handler(job.data, ctx);
       log.debug({ ms: Math.round(performance.now() - started) }, `${stage} done`);
       record(log, (m) =>
-        m.observe('stage_duration_seconds', DURATION_BUCKETS, { stage, outcome: 'success' }, (performance.now() - started) / 1000),
+        m.observe(
+          'stage_duration_seconds',
+          DURATION_BUCKETS,
+          { stage, outcome: 'success', ...(institution ? { institution } : {}) },
+          (performance.now() - started) / 1000,
+        ),
       );
       // Pages done of total, for the dashboard.
       if (status && job.data.ingestId && job.data.page !== undefined) status.progress(job.data.ingestId, stage).catch(() => undefined);
@@ -306,8 +315,13 @@ export function wrapProcessor<P extends { ingestId?: string; itemId?: string; pa
       const last = (err instanceof YaddasError && err.permanent) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       const code = err instanceof YaddasError ? err.code : ErrorCodes.INTERNAL;
       record(log, async (m) => {
-        await m.observe('stage_duration_seconds', DURATION_BUCKETS, { stage, outcome: last ? 'failure' : 'retry' }, ms / 1000);
-        if (last) await m.inc('failures_total', { stage, code });
+        await m.observe(
+          'stage_duration_seconds',
+          DURATION_BUCKETS,
+          { stage, outcome: last ? 'failure' : 'retry', ...(institution ? { institution } : {}) },
+          ms / 1000,
+        );
+        if (last) await m.inc('failures_total', { stage, code, ...(institution ? { institution } : {}) });
       });
       if (err instanceof YaddasError) {
         const message = encodeFailure(err.code, err.message);

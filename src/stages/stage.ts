@@ -15,6 +15,7 @@ import type { EventStream } from '../adapters/redis/event-stream.js';
 import type { MetricsStore } from '../adapters/redis/metrics-store.js';
 import type { PreservationState } from '../adapters/redis/preservation-state.js';
 import type { OcrEngines } from '../adapters/ocr-engine.js';
+import type { Institution } from '../config/institutions.js';
 import type { Config } from '../config/load.js';
 import { decodeFailure, ErrorCodes, YaddasError } from '../domain/errors.js';
 import type { IngestManifest, Outcome } from '../domain/item.js';
@@ -107,7 +108,10 @@ export interface Deliveries {
 
 /** What handlers are built from: the composition root hands every stage the same ports. */
 export interface StagePorts {
+  /** the configuration as this institution's stages read it (its buckets, public location, collections) */
   config: Config;
+  /** the institution whose items these ports serve */
+  institution: Institution;
   log: Logger;
   /** the preservation bucket's OCFL objects */
   preservation: OcflStore;

@@ -3,11 +3,15 @@
  * a viewer or a website reads is under `items/{id}/` and `collections/`; `{nnnn}` is the 1-based view
  * number in four digits. Public URLs are the configured public base URL and the key.
  */
-import { pageKey } from '../domain/ids.js';
+import { pageKey, splitItemId } from '../domain/ids.js';
 
-/** An item's own files. */
+/**
+ * An item's own files. Keys are relative to its institution's access location (its own bucket
+ * or prefix), so they name the item by its id inside its namespace: anl:kitab-1 is at
+ * `items/kitab-1/` in the National Library's location.
+ */
 export function itemKeys(itemId: string) {
-  const prefix = `items/${itemId}/`;
+  const prefix = `items/${splitItemId(itemId).local}/`;
   return {
     prefix,
     /** item.json: the record catalogues and search indexes read */
@@ -38,7 +42,7 @@ export const PAGE_FILES = {
 
 /** One view's files: derivatives, IIIF level-0 image, OCR. */
 export function pageKeys(itemId: string, page: number) {
-  const prefix = `items/${itemId}/pages/${pageKey(page)}`;
+  const prefix = `${itemKeys(itemId).pages}${pageKey(page)}`;
   return {
     prefix,
     /** the view's folder, as a listing of `itemKeys(id).pages` names it */

@@ -71,7 +71,9 @@ interface PayloadFile {
 
 /** The bag's name for an object's version: `<id>-<version>`, or `<id>-all-versions`. */
 export function bagName(objectId: string, opts: { version: string } | { allVersions: true }): string {
-  return 'allVersions' in opts ? `${objectId}-all-versions` : `${objectId}-${opts.version}`;
+  // A namespaced id (anl:kitab-1) names a folder that every file system and S3 tool takes.
+  const name = objectId.replace(':', '_');
+  return 'allVersions' in opts ? `${name}-all-versions` : `${name}-${opts.version}`;
 }
 
 /** Which files a version's state holds, as payload paths; with their digests from the inventory. */

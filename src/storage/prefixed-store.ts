@@ -1,6 +1,7 @@
 /**
  * An ObjectStore seen under a key prefix: a replica may keep its copy of the storage root in a
- * folder of a bucket it shares with other data. Keys in and out are relative to the prefix, so
+ * folder of a bucket it shares with other data, and institutions their storage roots and public
+ * locations in folders of shared buckets. Keys in and out are relative to the prefix, so
  * the OCFL code above it sees a storage root at the top, as in the primary.
  */
 import type { Readable } from 'node:stream';
@@ -11,6 +12,8 @@ export class PrefixedObjectStore implements ObjectStore {
     private readonly inner: ObjectStore,
     /** "" or ending in "/" */
     readonly prefix: string,
+    /** an institution's public location in a shared access bucket: its bucket is made readable as a whole */
+    private readonly opts: { publicRead?: boolean } = {},
   ) {}
 
   get bucket(): string {
@@ -46,6 +49,6 @@ export class PrefixedObjectStore implements ObjectStore {
   }
   allowPublicRead(): Promise<'set' | 'unsupported' | 'refused'> {
     // A copy of the preservation root is never public.
-    return Promise.resolve('unsupported');
+    return this.opts.publicRead ? this.inner.allowPublicRead() : Promise.resolve('unsupported');
   }
 }

@@ -19,7 +19,7 @@ import { createApp, createWatcher, startWorker, ROLES, type App, type Role } fro
 import type { IngestRecord } from '../../src/domain/ingest-record.js';
 import { type EndedWhen, waitForIngests } from '../../src/ops/wait.js';
 import { writeItem } from './fixtures.js';
-import type { Watcher } from '../../src/intake/watcher.js';
+import type { Watchers } from '../../src/intake/watcher.js';
 
 const exec = promisify(execFile);
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -33,7 +33,7 @@ export interface Harness {
   /** a Redis connection of the test's own, to look at what Yaddaş wrote from outside */
   redis: Redis;
   workers: Map<Role, Worker>;
-  watcher?: Watcher;
+  watcher?: Watchers;
   startWorkers(roles?: readonly Role[]): Promise<void>;
   stopWorker(role: Role): Promise<void>;
   waitFor(ingestId: string, timeoutMs?: number): Promise<IngestRecord>;
@@ -88,12 +88,16 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const app = createApp(config, log, opts.now ? { now: opts.now } : {});
   for (const d of [config.inbox, config.intake.rejectedDir, config.intake.stagingDir]) await fs.mkdir(d, { recursive: true });
   // As the supervisor makes them ready: created, the access bucket readable by anyone.
-  const setup = await prepareStorage(
-    { preservation: app.preservation, access: app.access, publicBaseUrl: config.access.publicBaseUrl },
-    true,
-  );
-  // A test with a public URL of its own (a proxy it starts later) checks readability itself.
-  if (setup.warnings.length > 0 && !opts.env?.YADDAS_PUBLIC_BASE_URL) throw new Error(setup.warnings.join('\n'));
+  for (const t of app.tenants) {
+    for (const d of [t.config.intake.rejectedDir, t.config.intake.stagingDir, ...t.institution.inboxes])
+      await fs.mkdir(d, { recursive: true });
+    const setup = await prepareStorage(
+      { preservation: t.preservation, access: t.access, publicBaseUrl: t.config.access.publicBaseUrl },
+      true,
+    );
+    // A test with a public URL of its own (a proxy it starts later) checks readability itself.
+    if (setup.warnings.length > 0 && !opts.env?.YADDAS_PUBLIC_BASE_URL) throw new Error(setup.warnings.join('\n'));
+  }
 
   const workers = new Map<Role, Worker>();
   const h: Harness = {
@@ -157,8 +161,8 @@ async function cleanRedis(url: string, prefix: string): Promise<void> {
 }
 
 async function emptyBuckets(h: Harness): Promise<void> {
-  for (const b of [h.config.s3.preservationBucket, h.config.s3.accessBucket])
-    await h.aws(['s3', 'rb', `s3://${b}`, '--force']).catch(() => '');
+  const buckets = new Set(h.app.tenants.flatMap((t) => [t.institution.storage.preservationBucket, t.institution.storage.accessBucket]));
+  for (const b of buckets) await h.aws(['s3', 'rb', `s3://${b}`, '--force']).catch(() => '');
 }
 
 /** Runs the built `yaddas` command with a harness's environment. */

@@ -239,3 +239,115 @@ describe('the copies file', () => {
     expect(JSON.stringify(redactedConfig(cfg))).not.toContain('pw-secret');
   });
 });
+
+describe('institutions', () => {
+  const withFile = (data: unknown) => {
+    const cwd = tmp();
+    fs.mkdirSync(path.join(cwd, 'config'));
+    fs.writeFileSync(path.join(cwd, 'config', 'institutions.json'), JSON.stringify(data));
+    return cwd;
+  };
+  const problems = (data: unknown): string[] => {
+    try {
+      loadConfig({ env: {}, cwd: withFile(data) });
+      return [];
+    } catch (err) {
+      return (err as ConfigError).problems;
+    }
+  };
+
+  it('without a file: one institution, no namespace, the settings as they were', () => {
+    const cwd = tmp();
+    const c = loadConfig({ env: { YADDAS_ATTRIBUTION: 'Milli Kitabxana' }, cwd });
+    expect(c.institutions).toHaveLength(1);
+    expect(c.institutions[0]).toMatchObject({
+      id: 'default',
+      namespace: '',
+      inboxes: [path.join(cwd, 'inbox')],
+      rejectedDir: path.join(cwd, 'rejected'),
+      stagingDir: path.join(cwd, 'data/staging'),
+      attribution: 'Milli Kitabxana',
+      storage: { preservationBucket: 'yaddas-preservation', preservationPrefix: '', accessBucket: 'yaddas-access', accessPrefix: '' },
+    });
+  });
+
+  it('config/institutions.json: each its inboxes, namespace, folders and storage, filled from the settings', () => {
+    const cwd = withFile({
+      institutions: [
+        {
+          id: 'anl',
+          name: { az: 'Milli Kitabxana' },
+          inbox: 'scans/anl',
+          defaults: { rights: 'http://rightsstatements.org/vocab/InC/1.0/' },
+        },
+        {
+          id: 'prezident',
+          name: { en: 'Presidential Library' },
+          namespace: 'pl',
+          inbox: ['scans/pl-1', 'scans/pl-2'],
+          rejected: 'scans/pl-rejected',
+          storage: { preservationBucket: 'pl-pres', accessBucket: 'pl-acc', publicBaseUrl: 'https://files.preslib.az/' },
+        },
+      ],
+    });
+    const c = loadConfig({ env: {}, cwd });
+    const [anl, pl] = c.institutions;
+    expect(anl).toMatchObject({
+      namespace: 'anl',
+      inboxes: [path.join(cwd, 'scans/anl')],
+      rejectedDir: path.join(cwd, 'scans/anl-rejected'),
+      stagingDir: path.join(cwd, 'data/staging/anl'),
+      doneDir: path.join(cwd, 'data/done/anl'),
+      attribution: 'Milli Kitabxana',
+      languages: ['az', 'ru', 'en'],
+      storage: {
+        preservationBucket: 'yaddas-preservation',
+        preservationPrefix: 'anl/',
+        accessBucket: 'yaddas-access',
+        accessPrefix: 'anl/',
+        publicBaseUrl: 'http://127.0.0.1:4568/yaddas-access/anl',
+      },
+    });
+    expect(pl).toMatchObject({
+      namespace: 'pl',
+      inboxes: [path.join(cwd, 'scans/pl-1'), path.join(cwd, 'scans/pl-2')],
+      rejectedDir: path.join(cwd, 'scans/pl-rejected'),
+      storage: {
+        preservationBucket: 'pl-pres',
+        preservationPrefix: '',
+        accessBucket: 'pl-acc',
+        accessPrefix: '',
+        publicBaseUrl: 'https://files.preslib.az',
+      },
+    });
+  });
+
+  it('says every problem at once: the schema, ids and namespaces twice, folders inside others, storage that overlaps', () => {
+    expect(problems({ institutions: [{ id: 'ANL', name: {}, inbox: 'a', colour: 'red' }] })).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/institution "ANL": "id" must match pattern/),
+        expect.stringMatching(/institution "ANL": "name" must NOT have fewer than 1 properties/),
+        expect.stringMatching(/institution "ANL": unknown key "colour"/),
+      ]),
+    );
+    const found = problems({
+      institutions: [
+        { id: 'anl', name: { az: 'A' }, inbox: 'scans/anl' },
+        { id: 'pl', name: { az: 'P' }, namespace: 'anl', inbox: 'scans/anl/pl' },
+        { id: 'kh', name: { az: 'K' }, inbox: 'data/inbox' },
+        { id: 'x', name: { az: 'X' }, inbox: 'scans/x', storage: { preservationPrefix: 'anl/sub/' } },
+      ],
+    });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/institutions "anl" and "pl" have the same namespace \(anl\)/),
+        expect.stringMatching(/the inbox of "anl" .* and the inbox of "pl" .* must be separate folders/),
+        expect.stringMatching(/institution "kh": its inbox .* and Yaddaş's own folder .*data must be apart/),
+        expect.stringMatching(
+          /the preservation location of "anl" \(s3:\/\/yaddas-preservation\/anl\/\) and the preservation location of "x" .* overlap/,
+        ),
+      ]),
+    );
+    expect(problems({ institutions: [] })[0]).toMatch(/"institutions" must list at least one institution/);
+  });
+});

@@ -59,3 +59,25 @@ export function redisKeys(prefix: string) {
 }
 
 export type RedisKeys = ReturnType<typeof redisKeys>;
+
+/**
+ * The keys of one institution's preservation state, with several institutions: each keeps its own
+ * audit lines, audit history waiting to be written, damaged list and rebuilt mark (its copies are
+ * its own storage roots), so that one institution's audit history is never written into another's
+ * root. Keys of single items are the same (item ids are unique in the installation).
+ */
+export function institutionKeys(keys: RedisKeys, institution: string): RedisKeys {
+  if (!institution) return keys;
+  const copy = (c: string) => `${institution}/${c}`;
+  return {
+    ...keys,
+    auditedAt: (c: string) => keys.auditedAt(copy(c)),
+    auditLast: (c: string) => keys.auditLast(copy(c)),
+    auditStatus: (c: string) => keys.auditStatus(copy(c)),
+    auditPending: (c: string) => keys.auditPending(copy(c)),
+    copiesIncomplete: `${keys.copiesIncomplete}:${institution}`,
+    damaged: `${keys.damaged}:${institution}`,
+    auditRebuilt: `${keys.auditRebuilt}:${institution}`,
+    embargoesBuilt: `${keys.embargoesBuilt}:${institution}`,
+  };
+}

@@ -16,6 +16,8 @@ export interface ItemPublishedEvent {
   /** when the event was made (the version was already stored and published) */
   time: string;
   itemId: string;
+  /** the institution whose item it is */
+  institution: string;
   ingestId: string;
   preservation: { bucket: string; objectId: string; objectRoot: string; version: string };
   access: {
@@ -57,7 +59,7 @@ export interface AnnounceFacts {
 
 export function buildEvent(
   f: AnnounceFacts,
-  o: { time: string; preservationBucket: string; accessBucket: string; publicBaseUrl: string },
+  o: { time: string; preservationBucket: string; accessBucket: string; publicBaseUrl: string; institution: string },
 ): ItemPublishedEvent {
   const url = (k: string | null) => (k ? `${o.publicBaseUrl}/${k}` : null);
   return {
@@ -66,6 +68,7 @@ export function buildEvent(
     type: 'item.published',
     time: o.time,
     itemId: f.itemId,
+    institution: o.institution,
     ingestId: f.ingestId,
     preservation: { bucket: o.preservationBucket, objectId: f.objectId, objectRoot: f.objectRoot, version: f.version },
     access: {

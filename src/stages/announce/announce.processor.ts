@@ -17,6 +17,7 @@ export interface AnnounceDeps {
   preservationBucket: string;
   accessBucket: string;
   publicBaseUrl: string;
+  institution: string;
   /** the clock the embargo rule reads (a test's own in tests) */
   now?: () => Date;
 }
@@ -34,6 +35,7 @@ export function announceProcessor(deps: AnnounceDeps): StageHandler<AnnouncePayl
       preservationBucket: deps.preservationBucket,
       accessBucket: deps.accessBucket,
       publicBaseUrl: deps.publicBaseUrl,
+      institution: deps.institution,
     });
     const { added, json } = await deps.events.append(ev);
     // One delivery job per event and webhook (deterministic ids), whatever retries happen here.
@@ -53,9 +55,11 @@ export const announceHandler: HandlerFactory<AnnouncePayload, AnnounceReturn> = 
   preservation,
   access,
   now,
+  institution,
 }) =>
   announceProcessor({
     now,
+    institution: institution.id,
     ocfl: preservation,
     events,
     deliveries,

@@ -13,6 +13,8 @@ export interface ItemDamagedEvent {
   type: 'item.damaged';
   time: string;
   itemId: string;
+  /** the institution whose item it is */
+  institution: string;
   /** when the damage was first found */
   since: string;
   /** the copy whose audit found it, and what it found */
@@ -23,13 +25,14 @@ export interface ItemDamagedEvent {
   reason: string;
 }
 
-export function damagedEvent(r: AuditRecord, since: string, reason: string): ItemDamagedEvent {
+export function damagedEvent(r: AuditRecord, since: string, reason: string, institution: string): ItemDamagedEvent {
   return {
     format: EVENT_FORMAT,
     id: `${r.id}.damaged.${since.replace(/[-:.]/g, '')}`,
     type: 'item.damaged',
     time: r.at,
     itemId: r.id,
+    institution,
     since,
     copy: r.copy,
     status: r.status,

@@ -39,6 +39,8 @@ export interface AuditDeps {
   webhookUrls: string[];
   metrics: MetricsStore;
   audit: { days: number; mbPerSecond: number; sweepMinutes: number; repair: 'auto' | 'operator' };
+  /** the institution whose objects these are (item.damaged names it) */
+  institution: string;
 }
 
 type Copy = { name: string; ocfl: OcflStore };
@@ -226,7 +228,7 @@ async function writing(locks: Locks, c: Copy, id: string): Promise<{ busy: boole
 
 async function announceDamage(deps: AuditDeps, r: AuditRecord, since: string, log: Logger): Promise<void> {
   const reason = r.reason ?? 'a file that no copy holds good';
-  const ev = damagedEvent(r, since, reason);
+  const ev = damagedEvent(r, since, reason, deps.institution);
   const { added, json } = await deps.events.append(ev);
   // Once per discovery: deliveries only with the event's first appending.
   if (!added) return;
@@ -360,6 +362,7 @@ export const auditDeps = (p: Parameters<HandlerFactory<AuditPayload, AuditReturn
   webhookUrls: p.config.webhooks.urls,
   metrics: p.metrics,
   audit: p.config.audit,
+  institution: p.institution.id,
 });
 
 export const auditHandler: HandlerFactory<AuditPayload, AuditReturn> = (p) => auditProcessor(auditDeps(p));

@@ -24,6 +24,8 @@ export interface ItemRecord {
   format: typeof ITEM_RECORD_FORMAT;
   id: string;
   objectId: string;
+  /** the institution whose item it is (records written before 2026-12 have none) */
+  institution?: string;
   version: string;
   type: string | null;
   ingest: { ingestId: string; sourceName: string; kind: 'folder' | 'file'; via: IngestManifest['via']; takenAt: string; storedAt: string };

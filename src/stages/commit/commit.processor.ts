@@ -13,7 +13,13 @@ import { buildItemRecord, type ItemRecord, mistakenReuse, planVersion, recordCon
 import { type MetsContext, metsContext, metsUpload, versionMets } from './version-mets.js';
 import type { CommitPayload, CommitReturn } from './commit.stage.js';
 
-export function commitProcessor(deps: { ocfl: OcflStore; user: OcflUser; mets: MetsContext }): StageHandler<CommitPayload, CommitReturn> {
+export function commitProcessor(deps: {
+  ocfl: OcflStore;
+  user: OcflUser;
+  mets: MetsContext;
+  /** the institution whose item it is (recorded in the item record) */
+  institution?: string;
+}): StageHandler<CommitPayload, CommitReturn> {
   return async (data, { log }) => {
     const { target: t, manifest: m } = data;
     await deps.ocfl.keepHolding(t.objectId, m.ingestId);
@@ -39,7 +45,8 @@ export function commitProcessor(deps: { ocfl: OcflStore; user: OcflUser; mets: M
     // The head's record decides whether this is a mistaken reuse, and gives the new one its history.
     const headBytes = current ? await deps.ocfl.readLogical(current, LogicalPaths.itemRecord) : null;
     const headRecord = headBytes ? (JSON.parse(headBytes.toString('utf8')) as ItemRecord) : null;
-    const recordValue = buildItemRecord(m, data.inspected, data.stored, t, { yaddas: YADDAS_VERSION }, headRecord);
+    const built = buildItemRecord(m, data.inspected, data.stored, t, { yaddas: YADDAS_VERSION }, headRecord);
+    const recordValue: ItemRecord = deps.institution ? { ...built, institution: deps.institution } : built;
     const record = Buffer.from(`${JSON.stringify(recordValue, null, 2)}\n`, 'utf8');
     const own = [{ logicalPath: LogicalPaths.itemRecord, body: record }];
     const draft = planVersion(current, m, data.stored, t, own, deps.user);
@@ -69,4 +76,9 @@ export function commitProcessor(deps: { ocfl: OcflStore; user: OcflUser; mets: M
 }
 
 export const commitHandler: HandlerFactory<CommitPayload, CommitReturn> = (p) =>
-  commitProcessor({ ocfl: p.preservation, user: ocflUser(p.config), mets: metsContext(p.config, p.keeping) });
+  commitProcessor({
+    ocfl: p.preservation,
+    user: ocflUser(p.config),
+    mets: metsContext(p.config, p.keeping),
+    institution: p.institution.id,
+  });

@@ -33,6 +33,8 @@ export interface PublishInput {
   pdf?: PublishPayload['pdf'];
   /** the head version whose METS is published beside item.json (absent: the head has none) */
   metsVersion?: string;
+  /** the institution whose item it is: item.json names it, the manifest's provider is it */
+  institution?: { id: string; name: Record<string, string>; logo?: string; homepage?: string };
 }
 
 /** A IIIF language map from a metadata value: text has no language ("none"), maps keep theirs. */
@@ -157,6 +159,7 @@ export function accessItem(input: PublishInput): Record<string, unknown> {
   return {
     format: ACCESS_ITEM_FORMAT,
     id: m.itemId,
+    ...(input.institution ? { institution: { id: input.institution.id, name: input.institution.name } } : {}),
     type: d.metadata.type ?? null,
     title: d.metadata.title ?? m.sourceName,
     metadata: d.metadata,
@@ -307,6 +310,18 @@ export function iiifManifest(input: PublishInput): Manifest {
   const statement = [input.attribution?.trim(), rights ? undefined : md.rights?.trim()].filter((s): s is string => !!s);
   if (statement.length > 0)
     manifest.requiredStatement = { label: { en: [input.attribution?.trim() ? 'Attribution' : 'Rights'] }, value: { none: statement } };
+  // The institution as the IIIF provider: viewers show its name, logo and a link to it.
+  const inst = input.institution;
+  if (inst && Object.keys(inst.name).length > 0) {
+    const provider: Record<string, unknown> = {
+      id: inst.homepage ?? `${input.publicBaseUrl}/#${inst.id}`,
+      type: 'Agent',
+      label: Object.fromEntries(Object.entries(inst.name).map(([k, v]) => [k, [v]])),
+    };
+    if (inst.homepage) provider.homepage = [{ id: inst.homepage, type: 'Text', label: provider.label, format: 'text/html' }];
+    if (inst.logo) provider.logo = [{ id: inst.logo, type: 'Image', format: inst.logo.endsWith('.svg') ? 'image/svg+xml' : 'image/png' }];
+    manifest.provider = [provider as unknown as NonNullable<Manifest['provider']>[number]];
+  }
   const first = canvases[0];
   if (first) manifest.thumbnail = first.thumbnail;
   if (md.type === 'book' || md.type === 'periodical') manifest.behavior = ['paged'];

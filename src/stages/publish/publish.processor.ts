@@ -14,7 +14,7 @@ async function readRecord(ocfl: OcflStore, inv: Inventory): Promise<ItemRecord |
 }
 import type { HandlerFactory, StageHandler } from '../stage.js';
 import { type CollectionEntry, Collections } from './collections.js';
-import { accessItem, descriptiveMetadata, iiifManifest, mastersAreHead } from './publish.core.js';
+import { accessItem, descriptiveMetadata, iiifManifest, mastersAreHead, type PublishInput } from './publish.core.js';
 import type { PublishPayload, PublishReturn } from './publish.stage.js';
 
 /**
@@ -26,6 +26,7 @@ export function publishProcessor(deps: {
   ocfl: OcflStore;
   publicBaseUrl: string;
   attribution?: string;
+  institution?: PublishInput['institution'];
   preservationBucket: string;
   collections: Collections;
   /** items under embargo: an item withheld for one is entered, one published leaves */
@@ -98,6 +99,7 @@ export function publishProcessor(deps: {
       ...data,
       publicBaseUrl: deps.publicBaseUrl,
       attribution: deps.attribution,
+      ...(deps.institution ? { institution: deps.institution } : {}),
       preservationBucket: deps.preservationBucket,
       ...(mets && inv ? { metsVersion: inv.head } : {}),
     };
@@ -153,10 +155,22 @@ export const publishHandler: HandlerFactory<PublishPayload, PublishReturn> = ({
   log,
   embargoes,
   now,
+  institution,
 }) =>
   publishProcessor({
     embargoes,
     now,
+    // Named only where there are several: a single installation's items need no provider line.
+    ...(config.institutionsFile
+      ? {
+          institution: {
+            id: institution.id,
+            name: institution.name as Record<string, string>,
+            ...(institution.logo ? { logo: institution.logo } : {}),
+            ...(institution.homepage ? { homepage: institution.homepage } : {}),
+          },
+        }
+      : {}),
     access,
     ocfl: preservation,
     publicBaseUrl: config.access.publicBaseUrl,
