@@ -9,6 +9,7 @@ import { createOcrEngines } from './adapters/ocr-engine.js';
 import { CollectionMembership } from './adapters/redis/collection-membership.js';
 import { createRedis, redisDurabilityWarnings } from './adapters/redis/connection.js';
 import { Embargoes } from './adapters/redis/embargoes.js';
+import { Sessions, StaffLog } from './adapters/redis/sessions.js';
 import { EventStream } from './adapters/redis/event-stream.js';
 import { institutionKeys, redisKeys } from './adapters/redis/keys.js';
 import { RedisLocks } from './adapters/redis/locks.js';
@@ -72,6 +73,10 @@ export interface App extends StagePorts {
   redisWarnings(): Promise<string[]>;
   /** another bucket on the same S3 service, with the same client (exports) */
   bucketStore(bucket: string): ObjectStore;
+  /** console sessions and login failures (Redis), shared by every console process */
+  sessions: Sessions;
+  /** what staff changed from the console, who and when */
+  staffLog: StaffLog;
   /** the log without an institution (the installation's own lines: workers, the supervisor) */
   installationLog: Logger;
   /** the institution this App serves (an installation without an institutions file has one) */
@@ -127,6 +132,8 @@ export function createApp(config: Config, log: Logger, opts: { now?: () => Date 
     series: new Series(redis, keys),
     events: new EventStream(redis, keys, config.events.maxLength),
     embargoes: new Embargoes(redis, keys),
+    sessions: new Sessions(redis, keys),
+    staffLog: new StaffLog(redis, keys),
     deliveries: queues,
     preservationJobs: queues,
     ingestEnded: (ingestId: string) => status.hasEnded(ingestId),

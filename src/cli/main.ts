@@ -78,6 +78,14 @@ program
   });
 
 program
+  .command('hash-password')
+  .description('read a password from standard input and print its scrypt hash, for "passwordHash" in config/users.json')
+  .action(async () => {
+    const { hashPasswordCommand } = await import('./hash-password.cmd.js');
+    process.exit(await hashPasswordCommand());
+  });
+
+program
   .command('ingest')
   .description('take files or folders as if they had been dropped into the inbox (they are copied)')
   .argument('<paths...>', 'folders (multi-page items) or image files (single-image items)')

@@ -50,7 +50,16 @@ export interface Config {
   collections: CollectionDef[];
   derive: { thumbnailSize: number; accessSize: number; tileSize: number; maxFullSize: number; jpegQuality: number };
   jobs: { attempts: number; backoffSeconds: number; lockSeconds: number };
-  console: { host: string; port: number; user: string; password: string; stuckMinutes: number };
+  console: {
+    host: string;
+    port: number;
+    user: string;
+    password: string;
+    stuckMinutes: number;
+    usersFile: string;
+    metricsToken: string;
+    sessionHours: number;
+  };
   events: { maxLength: number };
   webhooks: { urls: string[]; secret: string; attempts: number; backoffSeconds: number; timeoutSeconds: number };
   ocr: { enabled: boolean; languages: string; tessdataDir: string; engines: number; recycleAfterPages: number; pageTimeoutSeconds: number };
@@ -312,6 +321,9 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     problems.push(...c.problems.map((p) => `access.collectionsFile (YADDAS_COLLECTIONS_FILE) ${p}`));
     cfg.collections = c.collections;
   }
+
+  const usersFile = cfg.console.usersFile ? path.resolve(cwd, cfg.console.usersFile) : path.join(configDir, 'users.json');
+  if (cfg.console.usersFile || existsSync(usersFile)) cfg.console.usersFile = usersFile;
 
   cfg.copies.replicas = [];
   const copiesFile = cfg.copies.file ? path.resolve(cwd, cfg.copies.file) : path.join(configDir, 'copies.json');

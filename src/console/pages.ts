@@ -109,7 +109,13 @@ function where(r: ItemRow): string {
   return `<span class="tag ${esc(r.status)}">${esc(r.status)}</span>`;
 }
 
-export function itemRows(rows: ItemRow[], progress: Map<string, Record<string, number>>, thumb: (itemId: string) => string): string {
+export function itemRows(
+  rows: ItemRow[],
+  progress: Map<string, Record<string, number>>,
+  thumb: (itemId: string) => string,
+  /** the institution of a row, where there are several */
+  institution?: (r: ItemRow) => string,
+): string {
   if (rows.length === 0) return `<tr><td colspan="7">No items here.</td></tr>`;
   return rows
     .map((r) => {
@@ -123,7 +129,7 @@ export function itemRows(rows: ItemRow[], progress: Map<string, Record<string, n
       const name = r.title ?? r.sourceName;
       return `<tr data-ingest="${esc(r.ingestId)}">
 <td>${showThumb ? `<img class="thumb" src="${esc(thumb(r.itemId))}" alt="" loading="lazy">` : ''}</td>
-<td><a class="cut" href="/items/${encodeURIComponent(r.ingestId)}" title="${esc(name)}">${esc(name)}</a><small class="cut" title="${esc(r.itemId)}">${esc(r.itemId)}</small></td>
+<td><a class="cut" href="/items/${encodeURIComponent(r.ingestId)}" title="${esc(name)}">${esc(name)}</a><small class="cut" title="${esc(r.itemId)}">${institution ? `<span class="inst">${esc(institution(r))}</span> · ` : ''}${esc(r.itemId)}</small></td>
 <td><span class="cut" title="${esc(r.type ?? '')}">${esc(r.type ?? '')}</span></td>
 <td class="num">${r.pages ?? ''}</td>
 <td>${where(r)}${r.stuck ? ' <span class="tag stuck">stuck</span>' : ''}${doing ? `<br><small>${doing}</small>` : ''}${reason ? `<div class="reason clamp" title="${esc(reason)}">${esc(reason)}</div>` : ''}</td>
@@ -152,7 +158,17 @@ export function itemsPage(
   );
 }
 
-export function itemPage(c: Chrome, d: ItemDetail, opts: { thumb: (page: number) => string; notice?: string }): string {
+export function itemPage(
+  c: Chrome,
+  d: ItemDetail,
+  opts: {
+    thumb: (page: number) => string;
+    notice?: string;
+    /** what this person may do with this item (their role in its institution) */
+    may?: { operate: boolean; curate: boolean };
+    institution?: string;
+  },
+): string {
   const r = d.record;
   const a = d.access as {
     pages?: Array<{
@@ -167,11 +183,12 @@ export function itemPage(c: Chrome, d: ItemDetail, opts: { thumb: (page: number)
     text?: string | null;
     manifest?: string | null;
   } | null;
-  const can = c.user !== null;
+  const can = c.user !== null && (opts.may?.operate ?? true);
+  const why = c.user ? 'Your role does not allow this' : 'Log in to do this';
   const action = (path: string, label: string, help: string) =>
     can
       ? `<form class="inline" method="post" action="/items/${encodeURIComponent(r.ingestId)}/${path}"><button type="submit">${label}</button></form> <small>${help}</small>`
-      : `<button type="button" disabled aria-disabled="true" title="Log in to do this">${label}</button> <small>${help}${c.loginEnabled ? ' <a href="/login">Log in</a> first.' : ''}</small>`;
+      : `<button type="button" disabled aria-disabled="true" title="${why}">${label}</button> <small>${help}${c.user ? '' : c.loginEnabled ? ' <a href="/login">Log in</a> first.' : ''}</small>`;
   const actions: string[] = [];
   if (r.status === 'failed' || r.publication === 'failed')
     actions.push(
@@ -183,6 +200,16 @@ export function itemPage(c: Chrome, d: ItemDetail, opts: { thumb: (page: number)
     );
   if (r.status === 'preserved' && !r.stage)
     actions.push(action('rerun', 'Re-run derivatives and OCR', 'everything after preservation, as a new ingest'));
+  // Withdrawing and reinstating are a curator's: shown only to one.
+  const item = encodeURIComponent(r.itemId);
+  if (opts.may?.curate && r.status === 'preserved' && d.withdrawal)
+    actions.push(
+      `<form class="inline" method="post" action="/items/${item}/reinstate"><button type="submit">Reinstate</button></form> <small>publish it again (withdrawn ${esc(d.withdrawal.at)} by ${esc(d.withdrawal.by)}: ${esc(d.withdrawal.reason)})</small>`,
+    );
+  else if (opts.may?.curate && r.status === 'preserved')
+    actions.push(
+      `<form method="post" action="/items/${item}/withdraw"><label for="reason">Reason for withdrawal (the public reads it)</label><br><textarea id="reason" name="reason" rows="2" cols="60" required maxlength="2000"></textarea><br><button type="submit">Withdraw from public access</button> <small>the preservation object is kept; a tombstone stays in public</small></form>`,
+    );
   const pages = (a?.pages ?? []).map(
     (p) =>
       `<li><img src="${esc(p.thumbnail ?? opts.thumb(p.page))}" alt="Page ${p.page}" loading="lazy"><div class="clamp" title="${esc(p.name)}">${p.page}. ${esc(p.name)}</div><div>${bytes(p.master.size)}</div><div title="SHA-512">sha512 <code>${esc(p.master.digests.sha512.slice(0, 16))}…</code></div>${p.ocr?.meanConfidence !== undefined ? `<div>OCR ${esc(p.ocr.languages)} ${p.ocr.meanConfidence}</div>` : p.ocr?.failed ? `<div class="reason">OCR: ${esc(p.ocr.failed)}</div>` : ''}</li>`,
@@ -197,7 +224,7 @@ export function itemPage(c: Chrome, d: ItemDetail, opts: { thumb: (page: number)
     c,
     `${opts.notice ? `<p class="notice" role="status">${esc(opts.notice)}</p>` : ''}<h1 class="clamp" title="${esc(r.title ?? r.sourceName)}">${esc(r.title ?? r.sourceName)}</h1>
 <dl id="record"${r.stage || r.status === 'queued' || r.status === 'in-progress' ? ' data-inflight="1"' : ''}>
-<dt>Item</dt><dd>${esc(r.itemId)}</dd><dt>Ingest</dt><dd>${esc(r.ingestId)} ("${esc(r.sourceName)}")</dd>
+${opts.institution ? `<dt>Institution</dt><dd>${esc(opts.institution)}</dd>` : ''}<dt>Item</dt><dd>${esc(r.itemId)}</dd>${d.withdrawal ? `<dt>Withdrawn</dt><dd class="reason">${esc(d.withdrawal.at)} by ${esc(d.withdrawal.by)}: ${esc(d.withdrawal.reason)}</dd>` : ''}<dt>Ingest</dt><dd>${esc(r.ingestId)} ("${esc(r.sourceName)}")</dd>
 <dt>Status</dt><dd id="status">${where({ ...r, stuck: d.stuck, failedWhere: r.status === 'failed' ? 'preservation' : r.publication === 'failed' ? 'publication' : null })}${d.stuck ? ' <span class="tag stuck">stuck</span>' : ''}${r.stage ? ` now: ${esc(r.stage)}` : ''}</dd>
 ${r.reason ? `<dt>Reason</dt><dd class="reason">${esc(r.code ? `${r.code}: ` : '')}${esc(r.reason)}</dd>` : ''}
 ${(r.problems ?? []).map((p) => `<dt>Problem</dt><dd class="reason">${esc(p.file ?? 'item')}: ${esc(p.message)} ${esc(p.hint)}</dd>`).join('')}
@@ -287,12 +314,12 @@ export function preservationPage(
   );
 }
 
-export function loginPage(c: Chrome, error?: string): string {
+export function loginPage(c: Chrome, error?: string, next?: string): string {
   return layout(
     c,
-    `<h1>Log in</h1>${c.loginEnabled ? '' : '<p class="notice">No credentials are configured (YADDAS_CONSOLE_USER, YADDAS_CONSOLE_PASSWORD): the dashboard is read-only.</p>'}
+    `<h1>Log in</h1>${c.loginEnabled ? '' : '<p class="notice">No staff accounts are configured (config/users.json, or YADDAS_CONSOLE_USER and YADDAS_CONSOLE_PASSWORD): the dashboard is read-only.</p>'}
 ${error ? `<p class="reason" role="alert">${esc(error)}</p>` : ''}
-<form method="post" action="/login"><label for="user">User</label><input id="user" name="user" autocomplete="username" required autofocus>
+<form method="post" action="/login">${next ? `<input type="hidden" name="next" value="${esc(next)}">` : ''}<label for="user">User</label><input id="user" name="user" autocomplete="username" required autofocus>
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
 <p><button type="submit">Log in</button></p></form>`,
   );

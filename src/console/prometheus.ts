@@ -70,16 +70,27 @@ export function createRegistry(deps: PrometheusDeps): Registry {
         for (const c of await deps.metrics.counters(source)) this.inc(c.labels, c.value);
       },
     });
-  counter('yaddas_items_total', 'Ingests ended, by status (preserved, rejected, failed) and failure code.', 'items_total', [
+  // `institution` is set only where an installation serves several (config/institutions.json).
+  counter('yaddas_items_total', 'Ingests ended, by status (preserved, rejected, failed), failure code and institution.', 'items_total', [
     'status',
     'code',
+    'institution',
   ]);
-  counter('yaddas_pages_preserved_total', 'Pages (masters) stored and verified in new versions.', 'pages_preserved_total');
-  counter('yaddas_bytes_preserved_total', 'Bytes of masters stored and verified in new versions.', 'bytes_preserved_total');
-  counter('yaddas_failures_total', 'Jobs that failed for good (permanent, or out of attempts), by stage and code.', 'failures_total', [
-    'stage',
-    'code',
+  counter('yaddas_pages_preserved_total', 'Pages (masters) stored and verified in new versions, by institution.', 'pages_preserved_total', [
+    'institution',
   ]);
+  counter(
+    'yaddas_bytes_preserved_total',
+    'Bytes of masters stored and verified in new versions, by institution.',
+    'bytes_preserved_total',
+    ['institution'],
+  );
+  counter(
+    'yaddas_failures_total',
+    'Jobs that failed for good (permanent, or out of attempts), by stage, code and institution.',
+    'failures_total',
+    ['stage', 'code', 'institution'],
+  );
 
   new Gauge({
     name: 'yaddas_items_in_flight',

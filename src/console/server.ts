@@ -5,8 +5,10 @@
  *   GET /metrics  Prometheus text format (metrics/prometheus.ts)
  *   /items, /items/:id, /activity, /login   the dashboard (pages.ts), live through /api/live
  *   /queues       Bull Board: jobs one by one, errors, retry, clean
- * Bound to 127.0.0.1 unless configured otherwise. Anything that changes state needs a login;
- * without configured credentials nothing can.
+ * Bound to 127.0.0.1 unless configured otherwise. With staff accounts (config/users.json, or
+ * YADDAS_CONSOLE_USER/PASSWORD), nothing but /login, /health and /ready can be read without a
+ * login, /metrics needs the monitoring token or a login, and each member of staff sees and may do
+ * what their role in each institution allows. Without accounts, the console is read-only.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
@@ -16,7 +18,11 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { QUEUE_NAMES } from '../pipeline/plan.js';
 import { counts, listItems, queueStates, republish, retry, showItem, type ItemFilter } from '../ops/operations.js';
-import { ConsoleAuth, SESSION_COOKIE } from './auth.js';
+import { timingSafeEqual } from 'node:crypto';
+import { institutionOfItem } from '../config/institutions.js';
+import { reinstateItem, withdrawItem } from '../ops/withdraw.js';
+import { LOGIN_LIMITS } from '../adapters/redis/sessions.js';
+import { Accounts, Permissions, type Role } from './accounts.js';
 import {
   DASHBOARD_JS,
   activityPage,
@@ -62,41 +68,112 @@ interface ItemRoute {
 const ITEM_PARAMS = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 200 } } } as const;
 const LOGIN_BODY = {
   type: ['object', 'null'],
-  properties: { user: { type: 'string', maxLength: 200 }, password: { type: 'string', maxLength: 1000 } },
+  properties: {
+    user: { type: 'string', maxLength: 200 },
+    password: { type: 'string', maxLength: 1000 },
+    next: { type: 'string', maxLength: 500 },
+  },
 } as const;
+const WITHDRAW_BODY = { type: ['object', 'null'], properties: { reason: { type: 'string', maxLength: 2000 } } } as const;
+
+export const SESSION_COOKIE = 'yaddas_session';
+/** Paths anyone may read: logging in, the page's script, and what monitoring asks. */
+const OPEN = new Set(['/login', '/logout', '/assets/dashboard.js', '/health', '/ready', '/metrics']);
+/** Only a local path after logging in (never another site). */
+const safeNext = (n: string | undefined) => (n && /^\/(?!\/)[^\s]*$/.test(n) ? n : '/items');
+const sameToken = (a: string, b: string) => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** the logged-in member of staff's permissions, or null */
+    staff: Permissions | null;
+  }
+}
 
 export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise<FastifyInstance> {
   const c = app.config;
   const server = Fastify({ logger: false });
   await server.register(fastifyCookie);
   await server.register(fastifyFormbody);
-  const auth = new ConsoleAuth({ user: c.console.user, password: c.console.password });
+  const institutions = c.institutions.map((i) => i.id);
+  const loaded = await Accounts.load({
+    ...(c.console.usersFile ? { file: c.console.usersFile } : {}),
+    envUser: c.console.user,
+    envPassword: c.console.password,
+    institutions,
+  });
+  if (loaded.problems.length > 0)
+    throw new Error(`The staff accounts cannot be read:\n${loaded.problems.map((p) => `  - ${p}`).join('\n')}`);
+  const accounts = loaded.accounts;
   const series = app.series;
-  const userOf = (req: FastifyRequest) => auth.verify(req.cookies[SESSION_COOKIE]);
+  const userOf = (req: FastifyRequest) => req.staff?.staff.login ?? null;
   const chrome = (req: FastifyRequest, title: string, active: Chrome['active']): Chrome => ({
     title,
     user: userOf(req),
-    loginEnabled: auth.enabled,
+    loginEnabled: accounts.enabled,
     active,
   });
-  const thumb = (itemId: string, page = 1) => publicUrl(c.access.publicBaseUrl, pageKeys(itemId, page).thumbnail);
+  /** The institution an ingest record's item belongs to. */
+  const institutionOf = (r: { institution?: string; itemId: string }) =>
+    r.institution ?? institutionOfItem(c.institutions, r.itemId)?.id ?? institutions[0]!;
+  /** Whether this request may act with `role` in the item's institution (never without accounts). */
+  const may = (req: FastifyRequest, role: Role, r: { institution?: string; itemId: string }) => !!req.staff?.can(role, institutionOf(r));
+  /** Whether the request may see the item at all (anyone, without accounts). */
+  const sees = (req: FastifyRequest, r: { institution?: string; itemId: string }) => !accounts.enabled || may(req, 'viewer', r);
+  /** The institutions a list shows this request: undefined for all. */
+  const scopeOf = (req: FastifyRequest) => (!accounts.enabled ? undefined : req.staff ? req.staff.scope : []);
+  /** Kept in the staff log and the process log: who changed what, when, with what result (NDSA). */
+  const record = async (req: FastifyRequest, action: string, target: string, institution: string | undefined, result: string) => {
+    const entry = {
+      at: new Date().toISOString(),
+      user: userOf(req) ?? '',
+      action,
+      target,
+      ...(institution ? { institution } : {}),
+      result,
+    };
+    app.log.info(entry, `console: ${action} ${target} by ${entry.user}: ${result}`);
+    await app.staffLog.add(entry).catch((err: Error) => app.log.warn({ err: { message: err.message } }, 'could not keep a staff action'));
+  };
+  // In its own institution's public location.
+  const baseOf = (itemId: string) => {
+    try {
+      return app.forItem(itemId).config.access.publicBaseUrl;
+    } catch {
+      return c.access.publicBaseUrl;
+    }
+  };
+  const thumb = (itemId: string, page = 1) => publicUrl(baseOf(itemId), pageKeys(itemId, page).thumbnail);
   const html = (reply: FastifyReply, body: string, code = 200) =>
     reply.code(code).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
   const filterOf = (q: string | undefined): ItemFilter => (q !== undefined && isFilter(q) ? q : 'all');
 
-  // Every change of state needs a session: the dashboard's forms and Bull Board's API alike.
+  // Who is asking: the session in Redis named by the cookie. Then what they may reach: with
+  // accounts, nothing but the open paths without a login; the queues' board (every
+  // institution's jobs, disk paths in their data) for administrators of every institution only;
+  // without accounts, reading only.
+  server.decorateRequest('staff', null);
   server.addHook('onRequest', async (req, reply) => {
-    const changes = req.method !== 'GET' && req.method !== 'HEAD' && req.url !== '/login';
-    if (changes && !userOf(req)) {
-      return reply
-        .code(401)
-        .type('text/plain; charset=utf-8')
-        .send(
-          auth.enabled
-            ? 'Log in first (/login): changing anything needs a login.'
-            : 'The console is read-only: no YADDAS_CONSOLE_USER / YADDAS_CONSOLE_PASSWORD are configured.',
-        );
+    const session = accounts.enabled ? await app.sessions.get(req.cookies[SESSION_COOKIE]) : null;
+    const member = session ? accounts.get(session.login) : undefined;
+    req.staff = member ? new Permissions(member, institutions) : null;
+    const pathOnly = req.url.split('?')[0]!;
+    if (OPEN.has(pathOnly)) return;
+    const changes = req.method !== 'GET' && req.method !== 'HEAD';
+    const text = (code: number, body: string) => reply.code(code).type('text/plain; charset=utf-8').send(body);
+    if (!accounts.enabled)
+      return changes ? text(401, 'The console is read-only: no staff accounts are configured (README, "Staff accounts").') : undefined;
+    if (!req.staff) {
+      if (!changes && !pathOnly.startsWith('/api/') && !pathOnly.startsWith('/queues/api'))
+        return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
+      return text(401, 'Log in first (/login).');
     }
+    if ((pathOnly === '/queues' || pathOnly.startsWith('/queues/')) && !req.staff.installationAdmin)
+      return text(403, 'The queues hold every institution’s jobs: only an administrator of every institution may open them.');
   });
 
   const board = new FastifyAdapter();
@@ -110,11 +187,11 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
   // (dashboard.test.ts drives it), so the type is set aside here only.
   await server.register(board.registerPlugin() as never, { prefix: '/queues' });
 
-  const summary = () => counts(app);
-  const rowsHtml = async (filter: ItemFilter) => {
-    const rows = await listItems(app, filter, 100);
+  const summary = (req: FastifyRequest) => counts(app, scopeOf(req));
+  const rowsHtml = async (req: FastifyRequest, filter: ItemFilter) => {
+    const rows = await listItems(app, filter, 100, scopeOf(req));
     const progress = await app.status.progressOf(rows.filter((r) => r.stage).map((r) => r.ingestId));
-    return itemRows(rows, progress, (id) => thumb(id));
+    return itemRows(rows, progress, (id) => thumb(id), c.institutionsFile ? (r) => institutionOf(r) : undefined);
   };
 
   server.get('/', async (_req, reply) => reply.redirect('/items'));
@@ -128,20 +205,22 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
       itemsPage(
         chrome(req, filter === 'rejected' ? 'Rejected items' : 'Items', filter === 'rejected' ? 'rejected' : 'items'),
         filter,
-        await rowsHtml(filter),
-        await summary(),
+        await rowsHtml(req, filter),
+        await summary(req),
       ),
     );
   });
   server.get<{ Querystring: ItemsQuery }>('/api/items/rows', { schema: { querystring: ITEMS_QUERY } }, async (req, reply) =>
-    html(reply, await rowsHtml(filterOf(req.query.filter))),
+    html(reply, await rowsHtml(req, filterOf(req.query.filter))),
   );
   server.get<{ Querystring: ItemsQuery }>('/api/items', { schema: { querystring: ITEMS_QUERY } }, async (req) =>
-    listItems(app, filterOf(req.query.filter), Math.min(1000, Number(req.query.limit ?? 100) || 100)),
+    listItems(app, filterOf(req.query.filter), Math.min(1000, Number(req.query.limit ?? 100) || 100), scopeOf(req)),
   );
-  server.get('/api/summary', async () => summary());
+  server.get('/api/summary', async (req) => summary(req));
   server.get<ItemRoute & { Querystring: { notice?: string } }>('/items/:id', { schema: { params: ITEM_PARAMS } }, async (req, reply) => {
-    const d = await showItem(app, req.params.id);
+    const found = await showItem(app, req.params.id).catch(() => null);
+    // Another institution's item is not there for this person: the same answer as no item at all.
+    const d = found && sees(req, found.record) ? found : null;
     if (!d)
       return html(
         reply,
@@ -157,33 +236,81 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
       itemPage(chrome(req, d.record.title ?? d.record.sourceName, 'items'), d, {
         thumb: (p) => thumb(d.record.itemId, p),
         ...(notice ? { notice } : {}),
+        may: { operate: may(req, 'operator', d.record), curate: may(req, 'curator', d.record) },
+        ...(c.institutionsFile ? { institution: institutionOf(d.record) } : {}),
       }),
     );
   });
   server.get<ItemRoute>('/api/items/:id', { schema: { params: ITEM_PARAMS } }, async (req, reply) => {
-    const d = await showItem(app, req.params.id);
-    return d ? d : reply.code(404).send({ error: 'no such item or ingest' });
+    const d = await showItem(app, req.params.id).catch(() => null);
+    return d && sees(req, d.record) ? d : reply.code(404).send({ error: 'no such item or ingest' });
   });
+  /** The item an action names, when this request may act on it with `role`; else the reply is sent. */
+  const target = async (req: FastifyRequest<ItemRoute>, reply: FastifyReply, role: Role) => {
+    const d = await showItem(app, req.params.id).catch(() => null);
+    if (!d || !sees(req, d.record)) {
+      await reply.code(404).type('text/plain; charset=utf-8').send('No such item or ingest.');
+      return null;
+    }
+    if (!may(req, role, d.record)) {
+      await record(req, `refused (needs ${role})`, d.record.itemId, institutionOf(d.record), `not permitted: ${req.method} ${req.url}`);
+      await reply
+        .code(403)
+        .type('text/plain; charset=utf-8')
+        .send(`Your role in ${institutionOf(d.record)} does not allow this: it needs ${role}.`);
+      return null;
+    }
+    return d;
+  };
+  const back = (reply: FastifyReply, id: string, notice: string) =>
+    reply.redirect(`/items/${encodeURIComponent(id)}?notice=${encodeURIComponent(notice)}`, 303);
   server.post<ItemRoute>('/items/:id/retry', { schema: { params: ITEM_PARAMS } }, async (req, reply) => {
+    const d = await target(req, reply, 'operator');
+    if (!d) return reply;
     const r = await retry(app, req.params.id);
-    app.log.info({ user: userOf(req), id: req.params.id, result: r }, 'dashboard: retry');
+    await record(req, 'retry', d.record.itemId, institutionOf(d.record), r.ok ? `${r.how} (${r.ingestId})` : `not retried: ${r.reason}`);
     if (!r.ok)
       return reply.redirect(`/items/${encodeURIComponent(req.params.id)}?notice=${encodeURIComponent(`Not retried: ${r.reason}`)}`, 303);
     return reply.redirect(`/items/${encodeURIComponent(r.ingestId)}?notice=${encodeURIComponent(`Retrying: ${r.how}.`)}`, 303);
   });
   server.post<ItemRoute>('/items/:id/rerun', { schema: { params: ITEM_PARAMS } }, async (req, reply) => {
-    const d = await showItem(app, req.params.id);
-    if (d?.record.status !== 'preserved')
+    const d = await target(req, reply, 'operator');
+    if (!d) return reply;
+    if (d.record.status !== 'preserved')
       return reply.redirect(
         `/items/${encodeURIComponent(req.params.id)}?notice=${encodeURIComponent('Only a preserved item can be re-run.')}`,
         303,
       );
     const ingestId = await republish(app, d.record.itemId, 'rerun');
-    app.log.info({ user: userOf(req), itemId: d.record.itemId, ingestId }, 'dashboard: re-run after preservation');
+    await record(req, 'rerun', d.record.itemId, institutionOf(d.record), `everything after preservation runs again (${ingestId})`);
     return reply.redirect(
       `/items/${encodeURIComponent(ingestId)}?notice=${encodeURIComponent('Derivatives, OCR and publication run again.')}`,
       303,
     );
+  });
+  server.post<ItemRoute & { Body: { reason?: string } | undefined }>(
+    '/items/:id/withdraw',
+    { schema: { params: ITEM_PARAMS, body: WITHDRAW_BODY } },
+    async (req, reply) => {
+      const d = await target(req, reply, 'curator');
+      if (!d) return reply;
+      const r = await withdrawItem(app, d.record.itemId, req.body?.reason ?? '', userOf(req)!);
+      await record(
+        req,
+        'withdraw',
+        d.record.itemId,
+        institutionOf(d.record),
+        r.ok ? `withdrawn (${r.version}): ${req.body?.reason}` : r.reason,
+      );
+      return back(reply, d.record.itemId, r.ok ? `Withdrawn from public access (${r.version}).` : `Not withdrawn: ${r.reason}`);
+    },
+  );
+  server.post<ItemRoute>('/items/:id/reinstate', { schema: { params: ITEM_PARAMS } }, async (req, reply) => {
+    const d = await target(req, reply, 'curator');
+    if (!d) return reply;
+    const r = await reinstateItem(app, d.record.itemId, userOf(req)!);
+    await record(req, 'reinstate', d.record.itemId, institutionOf(d.record), r.ok ? `reinstated (${r.version})` : r.reason);
+    return back(reply, d.record.itemId, r.ok ? `Published again (${r.version}).` : `Not reinstated: ${r.reason}`);
   });
   server.get('/activity', async (req, reply) => html(reply, activityPage(chrome(req, 'Activity', 'activity'), await queueStates(app))));
   server.get('/preservation', async (req, reply) => {
@@ -193,8 +320,9 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
       app.keeping.incomplete(50),
       series.since(3600_000),
     ]);
+    const visible = <T extends { id: string }>(rows: T[]) => rows.filter((r) => sees(req, { itemId: r.id }));
     const detail = <T extends { id: string }>(rows: T[]) =>
-      Promise.all(rows.map(async (r) => ({ ...r, ...(await itemCopies(app, r.id)) })));
+      Promise.all(visible(rows).map(async (r) => ({ ...r, ...(await itemCopies(app, r.id)) })));
     return html(
       reply,
       preservationPage(
@@ -235,31 +363,57 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
     req.raw.on('close', () => clearInterval(t));
   });
 
-  server.get('/login', async (req, reply) => html(reply, loginPage(chrome(req, 'Log in', 'login'))));
-  server.post<{ Body: { user?: string; password?: string } | undefined }>(
+  server.get<{ Querystring: { next?: string } }>('/login', async (req, reply) =>
+    html(reply, loginPage(chrome(req, 'Log in', 'login'), undefined, safeNext(req.query.next))),
+  );
+  server.post<{ Body: { user?: string; password?: string; next?: string } | undefined }>(
     '/login',
     { schema: { body: LOGIN_BODY } },
     async (req, reply) => {
-      const { user = '', password = '' } = req.body ?? {};
-      if (!auth.check(user, password)) {
-        app.log.warn({ user }, 'dashboard: failed login');
+      const { user = '', password = '', next } = req.body ?? {};
+      const login = user.trim().toLowerCase();
+      const wait = accounts.enabled ? await app.sessions.blockedFor(login, req.ip) : 0;
+      if (wait > 0) {
+        app.log.warn({ user: login, address: req.ip }, 'console: login refused, too many failures');
         return html(
           reply,
           loginPage(
             chrome(req, 'Log in', 'login'),
-            auth.enabled ? 'Wrong user or password.' : 'No credentials are configured: nobody can log in.',
+            `Too many failed logins (${LOGIN_LIMITS.perLogin} for one user, ${LOGIN_LIMITS.perAddress} from one address, in ${LOGIN_LIMITS.windowSeconds / 60} minutes): try again in ${Math.ceil(wait / 60)} minute(s).`,
+          ),
+          429,
+        );
+      }
+      const member = accounts.enabled ? await accounts.check(login, password) : null;
+      if (!member) {
+        if (accounts.enabled) await app.sessions.failed(login, req.ip);
+        app.log.warn({ user: login, address: req.ip }, 'console: failed login');
+        return html(
+          reply,
+          loginPage(
+            chrome(req, 'Log in', 'login'),
+            accounts.enabled ? 'Wrong user or password.' : 'No staff accounts are configured: nobody can log in.',
           ),
           401,
         );
       }
-      app.log.info({ user }, 'dashboard: login');
-      reply.setCookie(SESSION_COOKIE, auth.issue(user), { path: '/', httpOnly: true, sameSite: 'strict', maxAge: 12 * 3600 });
-      return reply.redirect('/items', 303);
+      await app.sessions.succeeded(login);
+      const session = await app.sessions.create(login, c.console.sessionHours);
+      app.log.info({ user: login, address: req.ip }, 'console: login');
+      reply.setCookie(SESSION_COOKIE, session.id, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'strict',
+        maxAge: c.console.sessionHours * 3600,
+        secure: req.protocol === 'https',
+      });
+      return reply.redirect(safeNext(next), 303);
     },
   );
-  server.post('/logout', async (_req, reply) => {
+  server.post('/logout', async (req, reply) => {
+    await app.sessions.destroy(req.cookies[SESSION_COOKIE]);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
-    return reply.redirect('/items', 303);
+    return reply.redirect(accounts.enabled ? '/login' : '/items', 303);
   });
 
   // A point for the charts now and then (queue depth, pages preserved so far).
@@ -300,7 +454,16 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
 
-  server.get('/metrics', async (_req, reply) => {
+  server.get('/metrics', async (req, reply) => {
+    // Monitoring gets its own token; a member of staff their session. Without accounts, open.
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const token = c.console.metricsToken;
+    if (accounts.enabled && !req.staff && !(token && bearer && sameToken(bearer, token)))
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Bearer')
+        .type('text/plain; charset=utf-8')
+        .send(token ? 'Give the monitoring token: Authorization: Bearer …' : 'Log in, or set YADDAS_METRICS_TOKEN for monitoring.');
     const body = await registry.metrics();
     return reply.type(registry.contentType).send(body);
   });

@@ -39,22 +39,31 @@ export interface ItemRow extends IngestRecord {
 
 const stuckAfter = (app: OpsPorts) => app.config.console.stuckMinutes * 60_000;
 
-export async function listItems(app: OpsPorts, filter: ItemFilter = 'all', limit = 100): Promise<ItemRow[]> {
-  const stuck = new Set(await app.status.stuck(stuckAfter(app)));
+/**
+ * The newest ingests a filter picks. `institutions`: of these only (a member of staff who may see
+ * some institutions); all when not given.
+ */
+export async function listItems(
+  app: OpsPorts,
+  filter: ItemFilter = 'all',
+  limit = 100,
+  institutions?: readonly string[],
+): Promise<ItemRow[]> {
+  const stuck = new Set(await app.status.stuck(stuckAfter(app), Date.now(), institutions));
   // Each filter reads its own index, so nothing is missed behind newer ingests and no page
   // scans every record.
   let records: IngestRecord[];
   if (filter === 'stuck') records = await app.status.many([...stuck].slice(0, limit));
   else if (filter === 'in-flight')
     records = await app.status.many(
-      (await app.status.inflight())
+      (await app.status.inflight(institutions))
         .map((x) => x.ingestId)
         .slice(-limit)
         .reverse(),
     );
   else if (filter === 'failed' || filter === 'rejected' || filter === 'held')
-    records = await app.status.many((await app.status.listed(filter, limit)).ids);
-  else records = await app.status.recent(limit);
+    records = await app.status.many((await app.status.listed(filter, limit, institutions)).ids);
+  else records = await app.status.recent(limit, institutions);
   return records.map((r) => ({
     ...r,
     stuck: stuck.has(r.ingestId),
@@ -65,14 +74,15 @@ export async function listItems(app: OpsPorts, filter: ItemFilter = 'all', limit
 /** The numbers at the top of the dashboard and in `yaddas status`. */
 export async function counts(
   app: OpsPorts,
+  institutions?: readonly string[],
 ): Promise<{ inFlight: number; stuck: number; failed: number; rejected: number; held: number; total: number }> {
   const [inflight, stuck, failed, rejected, held, total] = await Promise.all([
-    app.status.inflight(),
-    app.status.stuck(stuckAfter(app)),
-    app.status.listed('failed', 0),
-    app.status.listed('rejected', 0),
-    app.status.listed('held', 0),
-    app.status.count(),
+    app.status.inflight(institutions),
+    app.status.stuck(stuckAfter(app), Date.now(), institutions),
+    app.status.listed('failed', 0, institutions),
+    app.status.listed('rejected', 0, institutions),
+    app.status.listed('held', 0, institutions),
+    app.status.count(institutions),
   ]);
   return { inFlight: inflight.length, stuck: stuck.length, failed: failed.total, rejected: rejected.total, held: held.total, total };
 }
@@ -97,6 +107,8 @@ export interface ItemDetail {
   events: Array<{ type: string; at: string; outcome: string; detail: string }>;
   /** the preserved object's versions: name, when, message */
   versions: Array<{ version: string; created: string; message: string }>;
+  /** the item is withdrawn from public access (its head record says so) */
+  withdrawal?: { at: string; reason: string; by: string };
 }
 
 export async function showItem(installation: OpsPorts, id: string): Promise<ItemDetail | null> {
@@ -115,12 +127,14 @@ export async function showItem(installation: OpsPorts, id: string): Promise<Item
     versions = Object.entries(head.inventory.versions).map(([version, v]) => ({ version, created: v.created, message: v.message ?? '' }));
     events = (head.record.events ?? []).map(({ type, at, outcome, detail }) => ({ type, at, outcome, detail }));
   }
+  const w = head?.record.withdrawal;
   return {
     record,
     stuck,
     failures,
     events,
     versions,
+    ...(w ? { withdrawal: { at: w.at, reason: w.reason, by: w.by } } : {}),
     access: raw ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : null,
     urls: {
       item: publicUrl(app.config.access.publicBaseUrl, keys.item),

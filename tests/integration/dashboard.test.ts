@@ -1,7 +1,8 @@
 /**
  * The dashboard in a real browser (Debian's Chromium, driven by playwright-core): anonymous
- * visitors can look but not change anything; a logged-in operator finds an item with its
- * thumbnail, opens it, retries a failed one and sees it complete. Screenshots of the main views
+ * visitors are asked to log in and can neither read nor change anything; a viewer looks but
+ * cannot change anything; a logged-in administrator finds an item with its thumbnail, opens it,
+ * retries a failed one and sees it complete. Screenshots of the main views
  * go to docs/screenshots/ when YADDAS_SCREENSHOTS=1.
  */
 import path from 'node:path';
@@ -10,10 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { ROOT, startHarness, takeItem, waitEnded, type Harness } from '../helpers/harness.js';
 import { pageImage, until } from '../helpers/fixtures.js';
+import fs from 'node:fs/promises';
 import { buildConsole } from '../../src/console/server.js';
+import { hashPassword } from '../../src/console/passwords.js';
 
 const USER = 'operator';
 const PASSWORD = 'correct horse battery staple';
+const VIEWER = 'okuyan';
+const VIEWER_PASSWORD = 'yalnız oxumaq üçün';
 const SHOTS = process.env.YADDAS_SCREENSHOTS === '1';
 
 let h: Harness;
@@ -21,7 +26,15 @@ let server: FastifyInstance;
 let base: string;
 let browser: Browser;
 beforeAll(async () => {
-  h = await startHarness({ env: { YADDAS_CONSOLE_USER: USER, YADDAS_CONSOLE_PASSWORD: PASSWORD, YADDAS_STUCK_MINUTES: '10' } });
+  // The administrator from the environment (the single-user case), a viewer from the users file.
+  const users = path.join(await fs.mkdtemp(path.join((await import('node:os')).tmpdir(), 'yaddas-users-')), 'users.json');
+  await fs.writeFile(
+    users,
+    JSON.stringify({ users: [{ login: VIEWER, passwordHash: await hashPassword(VIEWER_PASSWORD), roles: { '*': 'viewer' } }] }),
+  );
+  h = await startHarness({
+    env: { YADDAS_CONSOLE_USER: USER, YADDAS_CONSOLE_PASSWORD: PASSWORD, YADDAS_USERS_FILE: users, YADDAS_STUCK_MINUTES: '10' },
+  });
   server = await buildConsole(h.app, { sampleSeconds: 1, tickSeconds: 1 });
   base = await server.listen({ host: '127.0.0.1', port: 0 });
   browser = await chromium.launch({
@@ -50,6 +63,17 @@ const visible = (l: Locator, timeout = 10_000) => l.first().waitFor({ state: 'vi
 const contains = (l: Locator, text: string, timeout = 10_000) =>
   until(async () => ((await l.first().textContent()) ?? '').includes(text), timeout, `"${text}" in ${l}`);
 const count = (l: Locator, n: number, timeout = 10_000) => until(async () => (await l.count()) === n, timeout, `${n} of ${l}`);
+/** A page whose browser context has logged in (a viewer unless told). */
+async function loggedIn(user = VIEWER, password = VIEWER_PASSWORD, viewport?: { width: number; height: number }): Promise<Page> {
+  const ctx = await browser.newContext(viewport ? { viewport } : {});
+  const page = await ctx.newPage();
+  await page.goto(`${base}/login`);
+  await page.getByLabel('User').fill(user);
+  await page.getByLabel('Password').fill(password);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`${base}/items`);
+  return page;
+}
 const shot = async (page: Page, name: string) => {
   if (SHOTS) await page.screenshot({ path: path.join(ROOT, 'docs/screenshots', `${name}.png`), fullPage: true });
 };
@@ -99,9 +123,23 @@ describe('dashboard', () => {
     expect((await ended(l.ingestId)).status).toBe('preserved');
   }, 120_000);
 
-  it('shows items with thumbnails and reasons to anyone, and refuses changes without a login', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${base}/items`);
+  it('asks anonymous visitors to log in and shows them nothing; a viewer sees items but changes nothing', async () => {
+    const anonymous = await browser.newPage();
+    await anonymous.goto(`${base}/items?filter=failed`);
+    expect(anonymous.url()).toBe(`${base}/login?next=${encodeURIComponent('/items?filter=failed')}`);
+    expect(await anonymous.locator('tbody#items').count()).toBe(0);
+    const status = (u: string, method: string) =>
+      anonymous.evaluate(async ([u, m]) => (await fetch(u!, { method: m })).status, [u, method]);
+    expect(await status(`${base}/api/items`, 'GET')).toBe(401);
+    expect(await status(`${base}/api/items/${good.ingestId}`, 'GET')).toBe(401);
+    expect(await status(`${base}/items/${broken.ingestId}/retry`, 'POST')).toBe(401);
+    expect(await status(`${base}/queues/api/queues/derive/retry/failed`, 'PUT')).toBe(401);
+    expect(await status(`${base}/metrics`, 'GET')).toBe(401);
+    expect(await status(`${base}/health`, 'GET')).toBe(200);
+    await anonymous.close();
+
+    const page = await loggedIn();
+    await contains(page.locator('header'), `Logged in as ${VIEWER}`);
     const row = page.locator(`tr[data-ingest="${good.ingestId}"]`);
     await visible(row.getByRole('link', { name: 'Azərbaycan nağılları' }));
     await until(
@@ -118,15 +156,17 @@ describe('dashboard', () => {
     await contains(page.locator(`tr[data-ingest="${broken.ingestId}"]`), 'access copies failed');
     await page.getByRole('link', { name: 'Qəzet, 1918' }).click();
     expect(await page.getByRole('button', { name: 'Retry' }).isDisabled()).toBe(true);
-    // Even a hand-made request is refused.
+    expect(await page.getByRole('button', { name: 'Withdraw from public access' }).count()).toBe(0);
+    // Even a hand-made request is refused: a viewer's POST, and the queues' board.
     const res = await page.evaluate(async (u) => (await fetch(u, { method: 'POST' })).status, `${base}/items/${broken.ingestId}/retry`);
-    expect(res).toBe(401);
+    expect(res).toBe(403);
     const board = await page.evaluate(
       async (u) => (await fetch(u, { method: 'PUT' })).status,
       `${base}/queues/api/queues/derive/retry/failed`,
     );
-    expect(board).toBe(401);
-    await page.close();
+    expect(board).toBe(403);
+    expect((await h.app.staffLog.recent(5)).some((a) => a.user === VIEWER && a.action.startsWith('refused'))).toBe(true);
+    await page.context().close();
   });
 
   it('lets a logged-in operator open an item and retry a failed one, and shows it complete', async () => {
@@ -175,8 +215,7 @@ describe('dashboard', () => {
     expect(LONG_TITLE.length).toBe(300);
     expect(LONG_ID.length).toBe(99);
     expect(Buffer.byteLength(LONG_FOLDER)).toBeGreaterThan(230);
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${base}/items`);
+    const page = await loggedIn(VIEWER, VIEWER_PASSWORD, { width: 1280, height: 800 });
     const row = page.locator(`tr[data-ingest="${long.ingestId}"]`);
     await visible(row);
     const link = row.locator('a.cut');
@@ -238,11 +277,11 @@ describe('dashboard', () => {
       lines: Math.round(e.clientHeight / Number.parseFloat(getComputedStyle(e).lineHeight)),
     }));
     expect(lines).toEqual({ clamped: true, lines: 2 });
-    await page.close();
+    await page.context().close();
   });
 
   it('labels the activity charts: what they plot, their units, a y scale and a time axis', async () => {
-    const page = await browser.newPage();
+    const page = await loggedIn();
     await page.goto(`${base}/activity`);
     const chart = page.locator('svg#chart-throughput');
     await contains(chart.locator('text.unit').first(), 'pages per hour');
@@ -259,11 +298,16 @@ describe('dashboard', () => {
     expect(peak).toBeGreaterThanOrEqual(1);
     expect(peak).toBeLessThanOrEqual(Math.max(10, 2 * preserved));
     expect(await chart.getAttribute('aria-label')).toMatch(/^Pages preserved per hour, \d\d:\d\d/);
-    await page.close();
+    await page.context().close();
 
     // Known figures in a known time zone: the labels are exactly the clock times and round values.
     const ctx = await browser.newContext({ timezoneId: 'UTC' });
     const fixed = await ctx.newPage();
+    await fixed.goto(`${base}/login`);
+    await fixed.getByLabel('User').fill(VIEWER);
+    await fixed.getByLabel('Password').fill(VIEWER_PASSWORD);
+    await fixed.keyboard.press('Enter');
+    await fixed.waitForURL(`${base}/items`);
     let series: unknown = {};
     await fixed.route('**/api/series', (route) => route.fulfill({ json: series }));
     const t = (hhmm: string) => Date.parse(`2026-11-30T${hhmm}:00Z`);

@@ -53,6 +53,14 @@ export function redisKeys(prefix: string) {
     embargoes: k('embargoes'),
     /** set once the embargo set was built from the objects (gone after Redis lost its data) */
     embargoesBuilt: k('embargoes-built'),
+    /** a console session (hash: login, expires), removed by Redis when it expires */
+    session: (id: string) => k(`session:${id}`),
+    /** failed console logins in the last quarter of an hour, per login and per address */
+    loginFailures: (who: string) => k(`login-failures:${who}`),
+    /** a member of staff's choices (the console's language) */
+    staffPrefs: (login: string) => k(`staff:${login}`),
+    /** what staff changed, who and when (a capped stream): NDSA's "who did what" */
+    staffActions: k('staff-actions'),
     /** set once the audit state was rebuilt from the stored history (gone after Redis lost its data) */
     auditRebuilt: k('audit-rebuilt'),
   };

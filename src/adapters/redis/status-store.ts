@@ -42,27 +42,65 @@ export class StatusStore {
     return this.keys[kind];
   }
 
-  async create(r: Omit<IngestRecord, 'updatedAt'>): Promise<void> {
-    const now = new Date().toISOString();
-    await this.redis
-      .multi()
-      .hset(this.key(r.ingestId), encode({ ...r, updatedAt: now }))
-      .zadd(this.index, Date.parse(r.takenAt), r.ingestId)
-      .hset(this.itemKey(r.itemId), { lastIngest: r.ingestId })
-      .exec();
-    if (!isTerminal(r.status) || r.stage) await this.redis.zadd(this.inflightKey, Date.now(), r.ingestId);
-    if (r.status === 'rejected') await this.redis.zadd(this.listKey('rejected'), Date.parse(r.takenAt), r.ingestId);
+  /**
+   * Every index is kept twice: for the installation, and for the ingest's institution (`<index>:in:<id>`),
+   * so that staff who may see some institutions only get their lists and counts without a scan.
+   */
+  private static scoped(index: string, institution: string): string {
+    return `${index}:in:${institution}`;
+  }
+  /** The index keys a change of this ingest touches: the installation's, and its institution's. */
+  private async indexes(ingestId: string, index: string, institution?: string): Promise<string[]> {
+    const inst = institution ?? (await this.redis.hget(this.key(ingestId), 'institution'));
+    return inst ? [index, StatusStore.scoped(index, inst)] : [index];
+  }
+  /** The indexes to read: the installation's, or each of these institutions'. */
+  private readFrom(index: string, institutions?: readonly string[]): string[] {
+    return institutions ? institutions.map((i) => StatusStore.scoped(index, i)) : [index];
+  }
+  /** The newest (highest-scored) members of several sorted sets, merged. */
+  private async newest(keys: string[], limit: number): Promise<Array<{ id: string; score: number }>> {
+    if (limit <= 0) return [];
+    const all = await Promise.all(keys.map((k) => this.redis.zrevrange(k, 0, limit - 1, 'WITHSCORES')));
+    const out: Array<{ id: string; score: number }> = [];
+    for (const raw of all) for (let i = 0; i < raw.length; i += 2) out.push({ id: raw[i]!, score: Number(raw[i + 1]) });
+    return out.sort((a, b) => b.score - a.score).slice(0, limit);
+  }
+  private async cardinality(keys: string[]): Promise<number> {
+    return (await Promise.all(keys.map((k) => this.redis.zcard(k)))).reduce((a, n) => a + n, 0);
   }
 
-  /** The newest failed or rejected ingests, and how many there are in all. */
-  async listed(kind: 'failed' | 'rejected' | 'held', limit: number): Promise<{ ids: string[]; total: number }> {
-    const [ids, total] = await Promise.all([this.redis.zrevrange(this.listKey(kind), 0, limit - 1), this.redis.zcard(this.listKey(kind))]);
-    return { ids, total };
+  async create(r: Omit<IngestRecord, 'updatedAt'>): Promise<void> {
+    const now = new Date().toISOString();
+    const inst = r.institution;
+    const multi = this.redis
+      .multi()
+      .hset(this.key(r.ingestId), encode({ ...r, updatedAt: now }))
+      .hset(this.itemKey(r.itemId), { lastIngest: r.ingestId });
+    for (const k of inst ? [this.index, StatusStore.scoped(this.index, inst)] : [this.index])
+      multi.zadd(k, Date.parse(r.takenAt), r.ingestId);
+    await multi.exec();
+    if (!isTerminal(r.status) || r.stage)
+      for (const k of await this.indexes(r.ingestId, this.inflightKey, inst)) await this.redis.zadd(k, Date.now(), r.ingestId);
+    if (r.status === 'rejected')
+      for (const k of await this.indexes(r.ingestId, this.listKey('rejected'), inst))
+        await this.redis.zadd(k, Date.parse(r.takenAt), r.ingestId);
+  }
+
+  /** The newest failed or rejected ingests, and how many there are in all (of these institutions: all when not given). */
+  async listed(
+    kind: 'failed' | 'rejected' | 'held',
+    limit: number,
+    institutions?: readonly string[],
+  ): Promise<{ ids: string[]; total: number }> {
+    const keys = this.readFrom(this.listKey(kind), institutions);
+    const [ids, total] = await Promise.all([this.newest(keys, limit), this.cardinality(keys)]);
+    return { ids: ids.map((x) => x.id), total };
   }
 
   /** A failed ingest that was retried (as another ingest) is no longer listed as failed. */
   async clearFailed(ingestId: string): Promise<void> {
-    await this.redis.zrem(this.listKey('failed'), ingestId);
+    for (const k of await this.indexes(ingestId, this.listKey('failed'))) await this.redis.zrem(k, ingestId);
   }
 
   /**
@@ -71,33 +109,43 @@ export class StatusStore {
    * the decision could not be carried out.
    */
   async claimHeld(ingestId: string): Promise<boolean> {
-    return (await this.redis.zrem(this.listKey('held'), ingestId)) === 1;
+    const [first, ...more] = await this.indexes(ingestId, this.listKey('held'));
+    const claimed = (await this.redis.zrem(first!, ingestId)) === 1;
+    for (const k of more) await this.redis.zrem(k, ingestId);
+    return claimed;
   }
 
   async unclaimHeld(ingestId: string): Promise<void> {
-    await this.redis.zadd(this.listKey('held'), Date.now(), ingestId);
+    for (const k of await this.indexes(ingestId, this.listKey('held'))) await this.redis.zadd(k, Date.now(), ingestId);
   }
 
   async update(ingestId: string, patch: Partial<IngestRecord>): Promise<void> {
     const multi = this.redis.multi().hset(this.key(ingestId), encode({ ...patch, updatedAt: new Date().toISOString() }));
     // Every step that starts is progress; an empty stage means the ingest has ended.
-    if (patch.stage === '') multi.zrem(this.inflightKey, ingestId);
-    else if (patch.stage !== undefined) multi.zadd(this.inflightKey, Date.now(), ingestId);
-    if (patch.publication === 'failed') multi.zadd(this.listKey('failed'), Date.now(), ingestId);
+    const inflight = patch.stage !== undefined ? await this.indexes(ingestId, this.inflightKey) : [];
+    for (const k of inflight) {
+      if (patch.stage === '') multi.zrem(k, ingestId);
+      else multi.zadd(k, Date.now(), ingestId);
+    }
+    if (patch.publication === 'failed')
+      for (const k of await this.indexes(ingestId, this.listKey('failed'))) multi.zadd(k, Date.now(), ingestId);
     await multi.exec();
   }
 
-  /** Ingests in flight, oldest progress first, with when they last moved (ms). */
-  async inflight(): Promise<Array<{ ingestId: string; movedAt: number }>> {
-    const raw = await this.redis.zrange(this.inflightKey, '0', '-1', 'WITHSCORES');
+  /** Ingests in flight (of these institutions: all when not given), oldest progress first, with when they last moved (ms). */
+  async inflight(institutions?: readonly string[]): Promise<Array<{ ingestId: string; movedAt: number }>> {
     const out: Array<{ ingestId: string; movedAt: number }> = [];
-    for (let i = 0; i < raw.length; i += 2) out.push({ ingestId: raw[i]!, movedAt: Number(raw[i + 1]) });
-    return out;
+    for (const key of this.readFrom(this.inflightKey, institutions)) {
+      const raw = await this.redis.zrange(key, '0', '-1', 'WITHSCORES');
+      for (let i = 0; i < raw.length; i += 2) out.push({ ingestId: raw[i]!, movedAt: Number(raw[i + 1]) });
+    }
+    return out.sort((a, b) => a.movedAt - b.movedAt);
   }
 
-  /** Ingests in flight that have not moved for `ms`. */
-  async stuck(ms: number, now = Date.now()): Promise<string[]> {
-    return this.redis.zrangebyscore(this.inflightKey, '-inf', String(now - ms));
+  /** Ingests in flight that have not moved for `ms` (of these institutions: all when not given). */
+  async stuck(ms: number, now = Date.now(), institutions?: readonly string[]): Promise<string[]> {
+    const keys = this.readFrom(this.inflightKey, institutions);
+    return (await Promise.all(keys.map((k) => this.redis.zrangebyscore(k, '-inf', String(now - ms))))).flat();
   }
 
   async finish(ingestId: string, itemId: string, outcome: Outcome, location?: string): Promise<void> {
@@ -110,12 +158,10 @@ export class StatusStore {
     if (outcome.unchanged !== undefined) patch.unchanged = outcome.unchanged;
     if (outcome.held) patch.held = outcome.held;
     if (location) patch.location = location;
-    const multi = this.redis
-      .multi()
-      .hset(this.key(ingestId), encode({ ...patch, updatedAt: new Date().toISOString() }))
-      .zrem(this.inflightKey, ingestId);
+    const multi = this.redis.multi().hset(this.key(ingestId), encode({ ...patch, updatedAt: new Date().toISOString() }));
+    for (const k of await this.indexes(ingestId, this.inflightKey)) multi.zrem(k, ingestId);
     if (outcome.status === 'failed' || outcome.status === 'rejected' || outcome.status === 'held')
-      multi.zadd(this.listKey(outcome.status), Date.now(), ingestId);
+      for (const k of await this.indexes(ingestId, this.listKey(outcome.status))) multi.zadd(k, Date.now(), ingestId);
     if (outcome.status === 'preserved' && outcome.version)
       multi.hset(this.itemKey(itemId), { version: outcome.version, objectRoot: outcome.objectRoot ?? '' });
     await multi.exec();
@@ -126,9 +172,9 @@ export class StatusStore {
     return Object.keys(h).length === 0 ? null : decode(h);
   }
 
-  /** The newest ingests first. */
-  async recent(limit = 100): Promise<IngestRecord[]> {
-    return this.many(await this.redis.zrevrange(this.index, 0, limit - 1));
+  /** The newest ingests first (of these institutions: all when not given). */
+  async recent(limit = 100, institutions?: readonly string[]): Promise<IngestRecord[]> {
+    return this.many((await this.newest(this.readFrom(this.index, institutions), limit)).map((x) => x.id));
   }
 
   /** Several records in one round trip, in the order asked (missing ones left out). */
@@ -143,9 +189,9 @@ export class StatusStore {
       .map(decode);
   }
 
-  /** Ingests taken, all of them (for counts). */
-  async count(): Promise<number> {
-    return this.redis.zcard(this.index);
+  /** Ingests taken, all of them (of these institutions: all when not given), for counts. */
+  async count(institutions?: readonly string[]): Promise<number> {
+    return this.cardinality(this.readFrom(this.index, institutions));
   }
 
   private progressKey(ingestId: string) {
