@@ -187,7 +187,7 @@ export function createApp(config: Config, log: Logger, opts: { now?: () => Date 
         areas: [inst.stagingDir, inst.doneDir, inst.rejectedDir],
       },
       metrics,
-      institution: { id: inst.id, namespace: inst.namespace, defaults: inst.defaults },
+      institution: { id: inst.id, namespace: inst.namespace, defaults: inst.defaults, languages: inst.languages },
     });
     const handlers = new Map<StageName, Promise<StageHandler<never, unknown>>>();
     const app: App = {

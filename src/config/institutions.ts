@@ -31,6 +31,7 @@ interface Settings {
   access: { publicBaseUrl: string; attribution: string; collectionsFile: string };
   collections: CollectionDef[];
   ocr: { languages: string };
+  languages: StaffLanguage[];
 }
 
 export type StaffLanguage = 'az' | 'ru' | 'en';
@@ -95,7 +96,7 @@ export function defaultInstitution(cfg: Settings): Institution {
     ocrLanguages: cfg.ocr.languages,
     ...(cfg.access.collectionsFile ? { collectionsFile: cfg.access.collectionsFile } : {}),
     collections: cfg.collections,
-    languages: ['az', 'ru', 'en'],
+    languages: cfg.languages,
     defaults: {},
     storage: {
       preservationBucket: cfg.s3.preservationBucket,
@@ -212,7 +213,7 @@ export function loadInstitutions(
       ocrLanguages: r.ocrLanguages ?? cfg.ocr.languages,
       ...(collectionsFile ? { collectionsFile } : {}),
       collections,
-      languages: r.languages ?? ['az', 'ru', 'en'],
+      languages: r.languages ?? cfg.languages,
       defaults: r.defaults ?? {},
       storage: {
         preservationBucket: r.storage?.preservationBucket ?? cfg.s3.preservationBucket,

@@ -80,6 +80,15 @@ const urlList: Parser<string[]> = (raw) => {
   return ok(out);
 };
 
+/** Staff languages in order: "az ru en", "az,en". */
+const staffLanguages: Parser<Array<'az' | 'ru' | 'en'>> = (raw) => {
+  const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(/[\s,]+/).filter(Boolean) : null;
+  if (!list || list.length === 0) return fail('expected languages such as "az ru en"');
+  const bad = list.filter((l) => !['az', 'ru', 'en'].includes(String(l)));
+  if (bad.length > 0) return fail(`knows az, ru and en, not ${bad.join(', ')}`);
+  return ok([...new Set(list as Array<'az' | 'ru' | 'en'>)]);
+};
+
 /** Tesseract language codes joined with +: `aze+rus+eng`. */
 const tesseractLanguages: Parser<string> = (raw) => {
   const r = str(raw);
@@ -335,6 +344,13 @@ export const SETTINGS = [
     default: '',
     parse: str,
     doc: "Who provides the items, as viewers must show it (the manifest's requiredStatement), e.g. `National Library of Azerbaijan`. Empty: only a rights text from metadata.json is shown there.",
+  }),
+  setting({
+    key: 'languages',
+    env: ['YADDAS_LANGUAGES'],
+    default: ['az', 'ru', 'en'] as Array<'az' | 'ru' | 'en'>,
+    parse: staffLanguages,
+    doc: 'The languages staff read, first the first, separated by spaces or commas (az, ru, en): REJECTED.txt is written in these, in this order. An institutions file gives each institution its own.',
   }),
   setting({
     key: 'institutionsFile',

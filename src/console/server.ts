@@ -17,15 +17,17 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { QUEUE_NAMES } from '../pipeline/plan.js';
-import { counts, listItems, queueStates, republish, retry, showItem, type ItemFilter } from '../ops/operations.js';
+import { counts, listItems, queueStates, republish, retry, setPaused, showItem, type ItemFilter } from '../ops/operations.js';
 import { timingSafeEqual } from 'node:crypto';
 import { institutionOfItem } from '../config/institutions.js';
 import { reinstateItem, withdrawItem } from '../ops/withdraw.js';
 import { LOGIN_LIMITS } from '../adapters/redis/sessions.js';
 import { Accounts, Permissions, type Role } from './accounts.js';
+import { fromAcceptLanguage, isLanguage, type Language, translator } from '../domain/i18n/index.js';
 import {
   DASHBOARD_JS,
   activityPage,
+  queueRows,
   esc,
   layout,
   itemPage,
@@ -78,7 +80,7 @@ const WITHDRAW_BODY = { type: ['object', 'null'], properties: { reason: { type: 
 
 export const SESSION_COOKIE = 'yaddas_session';
 /** Paths anyone may read: logging in, the page's script, and what monitoring asks. */
-const OPEN = new Set(['/login', '/logout', '/assets/dashboard.js', '/health', '/ready', '/metrics']);
+const OPEN = new Set(['/login', '/logout', '/language', '/assets/dashboard.js', '/health', '/ready', '/metrics']);
 /** Only a local path after logging in (never another site). */
 const safeNext = (n: string | undefined) => (n && /^\/(?!\/)[^\s]*$/.test(n) ? n : '/items');
 const sameToken = (a: string, b: string) => {
@@ -91,8 +93,12 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** the logged-in member of staff's permissions, or null */
     staff: Permissions | null;
+    /** the language of the pages this request gets */
+    lang: Language;
   }
 }
+/** The language someone without a login chose (a person's choice is kept with their account). */
+const LANGUAGE_COOKIE = 'yaddas_lang';
 
 export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise<FastifyInstance> {
   const c = app.config;
@@ -111,12 +117,22 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
   const accounts = loaded.accounts;
   const series = app.series;
   const userOf = (req: FastifyRequest) => req.staff?.staff.login ?? null;
-  const chrome = (req: FastifyRequest, title: string, active: Chrome['active']): Chrome => ({
-    title,
-    user: userOf(req),
-    loginEnabled: accounts.enabled,
-    active,
-  });
+  const chrome = (
+    req: FastifyRequest,
+    title: string | ((t: ReturnType<typeof translator>) => string),
+    active: Chrome['active'],
+  ): Chrome => {
+    const t = translator(req.lang);
+    return {
+      title: typeof title === 'string' ? title : title(t),
+      user: userOf(req),
+      loginEnabled: accounts.enabled,
+      active,
+      lang: req.lang,
+      t,
+      here: req.url,
+    };
+  };
   /** The institution an ingest record's item belongs to. */
   const institutionOf = (r: { institution?: string; itemId: string }) =>
     r.institution ?? institutionOfItem(c.institutions, r.itemId)?.id ?? institutions[0]!;
@@ -157,10 +173,22 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
   // institution's jobs, disk paths in their data) for administrators of every institution only;
   // without accounts, reading only.
   server.decorateRequest('staff', null);
+  server.decorateRequest('lang', 'en');
   server.addHook('onRequest', async (req, reply) => {
     const session = accounts.enabled ? await app.sessions.get(req.cookies[SESSION_COOKIE]) : null;
     const member = session ? accounts.get(session.login) : undefined;
     req.staff = member ? new Permissions(member, institutions) : null;
+    // The language: the person's own choice, else the one their account names, else this
+    // browser's choice, else what the browser asks for, else the installation's first.
+    const chosen = member ? await app.sessions.language(member.login) : null;
+    const cookie = req.cookies[LANGUAGE_COOKIE];
+    req.lang = isLanguage(chosen)
+      ? chosen
+      : member?.language
+        ? member.language
+        : isLanguage(cookie)
+          ? cookie
+          : fromAcceptLanguage(req.headers['accept-language'], c.languages[0] ?? 'en');
     const pathOnly = req.url.split('?')[0]!;
     if (OPEN.has(pathOnly)) return;
     const changes = req.method !== 'GET' && req.method !== 'HEAD';
@@ -191,7 +219,7 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
   const rowsHtml = async (req: FastifyRequest, filter: ItemFilter) => {
     const rows = await listItems(app, filter, 100, scopeOf(req));
     const progress = await app.status.progressOf(rows.filter((r) => r.stage).map((r) => r.ingestId));
-    return itemRows(rows, progress, (id) => thumb(id), c.institutionsFile ? (r) => institutionOf(r) : undefined);
+    return itemRows(chrome(req, '', 'items'), rows, progress, (id) => thumb(id), c.institutionsFile ? (r) => institutionOf(r) : undefined);
   };
 
   server.get('/', async (_req, reply) => reply.redirect('/items'));
@@ -203,7 +231,11 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
     return html(
       reply,
       itemsPage(
-        chrome(req, filter === 'rejected' ? 'Rejected items' : 'Items', filter === 'rejected' ? 'rejected' : 'items'),
+        chrome(
+          req,
+          (t) => (filter === 'rejected' ? t('items.rejectedTitle') : t('items.title')),
+          filter === 'rejected' ? 'rejected' : 'items',
+        ),
         filter,
         await rowsHtml(req, filter),
         await summary(req),
@@ -224,10 +256,13 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
     if (!d)
       return html(
         reply,
-        layout(
-          chrome(req, 'Not found', 'items'),
-          `<h1>No such item</h1><p>No item or ingest is called ${esc(req.params.id)}. <a href="/items">All items</a></p>`,
-        ),
+        (() => {
+          const ch = chrome(req, (t) => t('item.notFoundTitle'), 'items');
+          return layout(
+            ch,
+            `<h1>${esc(ch.t('item.notFound'))}</h1><p>${esc(ch.t('item.notFoundText', { id: req.params.id }))} <a href="/items">${esc(ch.t('item.allItems'))}</a></p>`,
+          );
+        })(),
         404,
       );
     const notice = req.query.notice;
@@ -270,23 +305,26 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
     const r = await retry(app, req.params.id);
     await record(req, 'retry', d.record.itemId, institutionOf(d.record), r.ok ? `${r.how} (${r.ingestId})` : `not retried: ${r.reason}`);
     if (!r.ok)
-      return reply.redirect(`/items/${encodeURIComponent(req.params.id)}?notice=${encodeURIComponent(`Not retried: ${r.reason}`)}`, 303);
-    return reply.redirect(`/items/${encodeURIComponent(r.ingestId)}?notice=${encodeURIComponent(`Retrying: ${r.how}.`)}`, 303);
+      return reply.redirect(
+        `/items/${encodeURIComponent(req.params.id)}?notice=${encodeURIComponent(translator(req.lang)('notice.notRetried', { reason: r.reason }))}`,
+        303,
+      );
+    return reply.redirect(
+      `/items/${encodeURIComponent(r.ingestId)}?notice=${encodeURIComponent(translator(req.lang)('notice.retrying', { how: r.how }))}`,
+      303,
+    );
   });
   server.post<ItemRoute>('/items/:id/rerun', { schema: { params: ITEM_PARAMS } }, async (req, reply) => {
     const d = await target(req, reply, 'operator');
     if (!d) return reply;
     if (d.record.status !== 'preserved')
       return reply.redirect(
-        `/items/${encodeURIComponent(req.params.id)}?notice=${encodeURIComponent('Only a preserved item can be re-run.')}`,
+        `/items/${encodeURIComponent(req.params.id)}?notice=${encodeURIComponent(translator(req.lang)('notice.onlyPreserved'))}`,
         303,
       );
     const ingestId = await republish(app, d.record.itemId, 'rerun');
     await record(req, 'rerun', d.record.itemId, institutionOf(d.record), `everything after preservation runs again (${ingestId})`);
-    return reply.redirect(
-      `/items/${encodeURIComponent(ingestId)}?notice=${encodeURIComponent('Derivatives, OCR and publication run again.')}`,
-      303,
-    );
+    return reply.redirect(`/items/${encodeURIComponent(ingestId)}?notice=${encodeURIComponent(translator(req.lang)('notice.rerun'))}`, 303);
   });
   server.post<ItemRoute & { Body: { reason?: string } | undefined }>(
     '/items/:id/withdraw',
@@ -302,7 +340,11 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
         institutionOf(d.record),
         r.ok ? `withdrawn (${r.version}): ${req.body?.reason}` : r.reason,
       );
-      return back(reply, d.record.itemId, r.ok ? `Withdrawn from public access (${r.version}).` : `Not withdrawn: ${r.reason}`);
+      return back(
+        reply,
+        d.record.itemId,
+        translator(req.lang)(r.ok ? 'notice.withdrawn' : 'notice.notWithdrawn', r.ok ? { version: r.version } : { reason: r.reason }),
+      );
     },
   );
   server.post<ItemRoute>('/items/:id/reinstate', { schema: { params: ITEM_PARAMS } }, async (req, reply) => {
@@ -310,9 +352,74 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
     if (!d) return reply;
     const r = await reinstateItem(app, d.record.itemId, userOf(req)!);
     await record(req, 'reinstate', d.record.itemId, institutionOf(d.record), r.ok ? `reinstated (${r.version})` : r.reason);
-    return back(reply, d.record.itemId, r.ok ? `Published again (${r.version}).` : `Not reinstated: ${r.reason}`);
+    return back(
+      reply,
+      d.record.itemId,
+      translator(req.lang)(r.ok ? 'notice.reinstated' : 'notice.notReinstated', r.ok ? { version: r.version } : { reason: r.reason }),
+    );
   });
-  server.get('/activity', async (req, reply) => html(reply, activityPage(chrome(req, 'Activity', 'activity'), await queueStates(app))));
+  // Pausing a queue holds every institution's work: operators of every institution only.
+  const mayPause = (req: FastifyRequest) => !!req.staff && institutions.every((i) => req.staff!.can('operator', i));
+  server.get('/activity', async (req, reply) =>
+    html(
+      reply,
+      activityPage(
+        chrome(req, (t) => t('activity.title'), 'activity'),
+        await queueStates(app),
+        mayPause(req),
+      ),
+    ),
+  );
+  server.post<{ Params: { queue: string; what: string } }>(
+    '/activity/:queue/:what',
+    {
+      schema: { params: { type: 'object', properties: { queue: { type: 'string', maxLength: 40 }, what: { enum: ['pause', 'resume'] } } } },
+    },
+    async (req, reply) => {
+      if (!mayPause(req)) {
+        await record(
+          req,
+          'refused (needs operator of every institution)',
+          req.params.queue,
+          undefined,
+          `not permitted: ${req.method} ${req.url}`,
+        );
+        return reply
+          .code(403)
+          .type('text/plain; charset=utf-8')
+          .send('Pausing a queue holds every institution’s work: it needs an operator of every institution.');
+      }
+      try {
+        await setPaused(app, req.params.queue, req.params.what === 'pause');
+      } catch (err) {
+        return reply
+          .code(404)
+          .type('text/plain; charset=utf-8')
+          .send((err as Error).message);
+      }
+      await record(req, req.params.what, req.params.queue, undefined, req.params.what === 'pause' ? 'paused' : 'resumed');
+      return reply.redirect('/activity', 303);
+    },
+  );
+  server.post<{ Body: { lang?: string; next?: string } | undefined }>(
+    '/language',
+    {
+      schema: {
+        body: {
+          type: ['object', 'null'],
+          properties: { lang: { type: 'string', maxLength: 5 }, next: { type: 'string', maxLength: 500 } },
+        },
+      },
+    },
+    async (req, reply) => {
+      const lang = req.body?.lang;
+      if (!isLanguage(lang)) return reply.code(400).type('text/plain; charset=utf-8').send('az, ru or en');
+      // Remembered for the person (every browser they use), and for this browser.
+      if (req.staff) await app.sessions.setLanguage(req.staff.staff.login, lang);
+      reply.setCookie(LANGUAGE_COOKIE, lang, { path: '/', sameSite: 'strict', maxAge: 365 * 24 * 3600, httpOnly: true });
+      return reply.redirect(safeNext(req.body?.next), 303);
+    },
+  );
   server.get('/preservation', async (req, reply) => {
     const [summary, damaged, incomplete, points] = await Promise.all([
       preservationSummary(app),
@@ -326,7 +433,7 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
     return html(
       reply,
       preservationPage(
-        chrome(req, 'Preservation', 'preservation'),
+        chrome(req, (t) => t('pres.title'), 'preservation'),
         summary,
         await detail(damaged.items),
         await detail(incomplete.ids.map((id) => ({ id }))),
@@ -336,8 +443,7 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
   });
   server.get('/api/preservation', async () => preservationSummary(app));
   server.get('/api/queues/rows', async (_req, reply) => {
-    const page = activityPage({ title: '', user: null, loginEnabled: false, active: 'activity' }, await queueStates(app));
-    return html(reply, /<tbody id="queues"[^>]*>([\s\S]*?)<\/tbody>/.exec(page)?.[1] ?? '');
+    return html(reply, queueRows(chrome(_req, '', 'activity'), await queueStates(app), mayPause(_req)));
   });
   server.get('/api/series', async () => {
     const hour = 3600_000;
@@ -364,7 +470,14 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
   });
 
   server.get<{ Querystring: { next?: string } }>('/login', async (req, reply) =>
-    html(reply, loginPage(chrome(req, 'Log in', 'login'), undefined, safeNext(req.query.next))),
+    html(
+      reply,
+      loginPage(
+        chrome(req, (t) => t('login.title'), 'login'),
+        undefined,
+        safeNext(req.query.next),
+      ),
+    ),
   );
   server.post<{ Body: { user?: string; password?: string; next?: string } | undefined }>(
     '/login',
@@ -375,27 +488,21 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
       const wait = accounts.enabled ? await app.sessions.blockedFor(login, req.ip) : 0;
       if (wait > 0) {
         app.log.warn({ user: login, address: req.ip }, 'console: login refused, too many failures');
-        return html(
-          reply,
-          loginPage(
-            chrome(req, 'Log in', 'login'),
-            `Too many failed logins (${LOGIN_LIMITS.perLogin} for one user, ${LOGIN_LIMITS.perAddress} from one address, in ${LOGIN_LIMITS.windowSeconds / 60} minutes): try again in ${Math.ceil(wait / 60)} minute(s).`,
-          ),
-          429,
-        );
+        const ch = chrome(req, (t) => t('login.title'), 'login');
+        const text = ch.t('login.tooMany', {
+          perLogin: LOGIN_LIMITS.perLogin,
+          perAddress: LOGIN_LIMITS.perAddress,
+          minutes: LOGIN_LIMITS.windowSeconds / 60,
+          wait: Math.ceil(wait / 60),
+        });
+        return html(reply, loginPage(ch, text, next), 429);
       }
       const member = accounts.enabled ? await accounts.check(login, password) : null;
       if (!member) {
         if (accounts.enabled) await app.sessions.failed(login, req.ip);
         app.log.warn({ user: login, address: req.ip }, 'console: failed login');
-        return html(
-          reply,
-          loginPage(
-            chrome(req, 'Log in', 'login'),
-            accounts.enabled ? 'Wrong user or password.' : 'No staff accounts are configured: nobody can log in.',
-          ),
-          401,
-        );
+        const ch = chrome(req, (t) => t('login.title'), 'login');
+        return html(reply, loginPage(ch, ch.t(accounts.enabled ? 'login.wrong' : 'login.nobody'), next), 401);
       }
       await app.sessions.succeeded(login);
       const session = await app.sessions.create(login, c.console.sessionHours);

@@ -5,6 +5,7 @@
  * rejected area and leaves a file that says why. Every reader and writer of these names imports
  * them from here.
  */
+import { type Language, MESSAGES, type MessageKey, translator } from './i18n/index.js';
 import path from 'node:path';
 import type { Problem } from './errors.js';
 
@@ -38,7 +39,12 @@ export function printable(s: string, opts: { name: boolean } = { name: true }): 
   });
 }
 
-/** REJECTED.txt: what is wrong, with which file, and what to do, in plain words. */
+/**
+ * REJECTED.txt: what is wrong, with which file, and what to do, in plain words, in each of the
+ * institution's languages in its order (Azerbaijani first for the Azerbaijani libraries). The
+ * English section gives each problem's own words; the others say what its code means and what to
+ * do in their language, with the English words beside them for the details (names, sizes, lines).
+ */
 export function rejectionText(input: {
   name: string;
   ingestId: string;
@@ -46,34 +52,38 @@ export function rejectionText(input: {
   problems: Problem[];
   /** false when the item could not be copied (a pipe, a device): the rejected area has this report alone */
   copied?: boolean;
+  /** the institution's languages, first the first (default: English alone) */
+  languages?: readonly Language[];
 }): string {
-  const lines = [
-    `Yaddaş did not accept "${printable(input.name)}".`,
-    '',
-    `Checked: ${input.at.toISOString()}  (reference ${input.ingestId})`,
-    '',
-    input.problems.length === 1 ? 'What is wrong:' : `What is wrong (${input.problems.length} problems):`,
-    '',
-  ];
-  input.problems.forEach((p, i) => {
+  const sections = (input.languages?.length ? input.languages : (['en'] as const)).map((lang) => {
+    const t = translator(lang);
     const sentence = (s: string) => printable(s, { name: false });
-    lines.push(`${i + 1}. ${p.file ? `${printable(p.file)}: ` : ''}${sentence(p.message)}`);
-    lines.push(`   What to do: ${sentence(p.hint)}`);
-    if (p.detail) lines.push(`   Technical detail: ${sentence(p.detail)}`);
-    lines.push(`   (code ${p.code})`);
-    lines.push('');
+    const lines = [
+      t('rejected.title', { name: printable(input.name) }),
+      '',
+      t('rejected.checked', { at: input.at.toISOString(), ingestId: input.ingestId }),
+      '',
+      input.problems.length === 1 ? t('rejected.whatIsWrong') : t('rejected.whatIsWrongN', { n: input.problems.length }),
+      '',
+    ];
+    input.problems.forEach((p, i) => {
+      const file = p.file ? `${printable(p.file)}: ` : '';
+      const known = `code.${p.code}` in MESSAGES.en;
+      if (lang === 'en' || !known) {
+        lines.push(`${i + 1}. ${file}${sentence(p.message)}`);
+        lines.push(`   ${t('rejected.whatToDo', { hint: sentence(p.hint) })}`);
+      } else {
+        lines.push(`${i + 1}. ${file}${t(`code.${p.code}` as MessageKey)}`);
+        lines.push(`   ${t('rejected.whatToDo', { hint: t(`code.${p.code}.hint` as MessageKey) })}`);
+        lines.push(`   ${t('rejected.inEnglish', { message: sentence(p.message) })}`);
+      }
+      if (p.detail) lines.push(`   ${t('rejected.detail', { detail: sentence(p.detail) })}`);
+      lines.push(`   ${t('rejected.code', { code: p.code })}`);
+      lines.push('');
+    });
+    if (input.copied === false) lines.push(t('rejected.notCopied'), t('rejected.notCopiedRetry'), '');
+    else lines.push(t('rejected.kept'), t('rejected.keptRetry'), '');
+    return lines.join('\n');
   });
-  if (input.copied === false)
-    lines.push(
-      'Nothing was copied: the item could not be, and the original is where it was given to Yaddaş.',
-      'To try again, fix the problems above in the original, then give it to Yaddaş again.',
-      '',
-    );
-  else
-    lines.push(
-      'Nothing was deleted: the item is here exactly as it was dropped.',
-      'To try again, fix the problems above, then move the item (not this text file) back into the inbox.',
-      '',
-    );
-  return lines.join('\n');
+  return sections.join(`${'-'.repeat(72)}\n\n`);
 }

@@ -3,6 +3,7 @@
  * metadata.json are checked, and either it is rejected with a REJECTED.txt beside it, or its
  * ingest flow starts. Used by the inbox watcher and by `yaddas ingest PATH` alike.
  */
+import type { Language } from '../domain/i18n/index.js';
 import { ocrChoice } from '../domain/ocr-languages.js';
 import type { MetricsStore } from '../adapters/redis/metrics-store.js';
 import { isUtf8 } from 'node:buffer';
@@ -45,7 +46,13 @@ export interface IntakeDeps {
   limits: { maxPages: number; embeddedS3: boolean; areas: string[] };
   now?: () => Date;
   /** the institution whose inbox this is: its id, its id namespace, and what its metadata says by default */
-  institution?: { id: string; namespace: string; defaults: { rights?: string; access?: 'open' | 'restricted' } };
+  institution?: {
+    id: string;
+    namespace: string;
+    defaults: { rights?: string; access?: 'open' | 'restricted' };
+    /** REJECTED.txt is written in these, first the first */
+    languages: readonly Language[];
+  };
 }
 
 export interface TakeResult {
@@ -174,7 +181,14 @@ export class Intake {
       const stagedDir = path.dirname(staged.toString());
       await writeFileAtomic(
         path.join(stagedDir, Staging.rejectedReport),
-        rejectionText({ name, ingestId, at: now, problems, ...(original ? { copied: false } : {}) }),
+        rejectionText({
+          name,
+          ingestId,
+          at: now,
+          problems,
+          ...(original ? { copied: false } : {}),
+          ...(this.deps.institution ? { languages: this.deps.institution.languages } : {}),
+        }),
       );
       const dest = Staging.folder(this.deps.rejectedDir, ingestId);
       await moveEntry(stagedDir, dest);

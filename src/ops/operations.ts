@@ -297,7 +297,13 @@ export async function rejectHeld(app: OpsPorts, id: string): Promise<DecisionRes
   try {
     await writeFileAtomic(
       path.join(rec.location!, Staging.rejectedReport),
-      rejectionText({ name: rec.sourceName, ingestId: rec.ingestId, at: new Date(), problems: [problem] }),
+      rejectionText({
+        name: rec.sourceName,
+        ingestId: rec.ingestId,
+        at: new Date(),
+        problems: [problem],
+        languages: app.forItem(rec.itemId).institution.languages,
+      }),
     );
     await moveEntry(rec.location!, dest);
   } catch (err) {

@@ -6,6 +6,7 @@
  * first joined (then by id), which stays stable across rebuilds. `yaddas rederive --all` rebuilds
  * membership from the items themselves.
  */
+import { inEveryLanguage } from '../../domain/i18n/index.js';
 import type { Collection } from '@iiif/presentation-3';
 import type { CollectionMembership } from '../../adapters/redis/collection-membership.js';
 import type { CollectionDef } from '../../config/load.js';
@@ -50,7 +51,7 @@ export function rootCollectionJson(defs: CollectionDef[], base: string): Collect
     '@context': CONTEXT,
     id: `${base}/${ROOT_COLLECTION_KEY}`,
     type: 'Collection',
-    label: { en: ['Collections and exhibitions'], az: ['Kolleksiyalar və sərgilər'] },
+    label: inEveryLanguage('iiif.collections'),
     // References, not embedded collections (the types only model the embedded form).
     items: defs.map((d) => ({
       id: `${base}/${collectionKey(d.slug)}`,

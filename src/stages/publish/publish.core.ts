@@ -3,6 +3,7 @@
  * catalogues and search indexes read) and its IIIF Presentation 3 manifest. Built from the
  * ingest's data and the derive results; URLs start with the public base URL.
  */
+import { inEveryLanguage, type MessageKey } from '../../domain/i18n/index.js';
 import type { IngestManifest, InspectResult, StoreResult } from '../../domain/item.js';
 import type { ItemMetadata, LanguageMap, TextOrMap } from '../../domain/metadata.js';
 import { pageKey } from '../../domain/ids.js';
@@ -219,13 +220,14 @@ export function iiifManifest(input: PublishInput): Manifest {
   const id = publicUrl(input.publicBaseUrl, keys.manifest);
   const base = id.replace(/\/manifest\.json$/, '');
   const meta: Array<{ label: IiifLanguageMap; value: IiifLanguageMap }> = [];
-  const add = (label: string, value: IiifLanguageMap | undefined) => value && meta.push({ label: { en: [label] }, value });
-  add('Creator', listMap(md.creator));
-  add('Date', md.date ? { none: [md.date] } : undefined);
-  add('Subject', listMap(md.subject));
-  add('Language', md.language ? { none: typeof md.language === 'string' ? [md.language] : md.language } : undefined);
-  add('Type', md.type ? { en: [md.type] } : undefined);
-  add('Identifier', { none: [md.identifier ?? m.itemId] });
+  // The manifest's own words come in Azerbaijani, Russian and English (domain/i18n).
+  const add = (label: MessageKey, value: IiifLanguageMap | undefined) => value && meta.push({ label: inEveryLanguage(label), value });
+  add('iiif.creator', listMap(md.creator));
+  add('iiif.date', md.date ? { none: [md.date] } : undefined);
+  add('iiif.subject', listMap(md.subject));
+  add('iiif.language', md.language ? { none: typeof md.language === 'string' ? [md.language] : md.language } : undefined);
+  add('iiif.type', md.type ? inEveryLanguage(`type.${md.type}`) : undefined);
+  add('iiif.identifier', { none: [md.identifier ?? m.itemId] });
 
   const url = (key: string) => publicUrl(input.publicBaseUrl, key);
   // Each page's OCR: ALTO and hOCR as seeAlso (machine-readable, with word positions), its plain
@@ -237,19 +239,19 @@ export function iiifManifest(input: PublishInput): Manifest {
         type: 'Dataset',
         format: 'application/xml',
         profile: 'http://www.loc.gov/standards/alto/v4/alto.xsd',
-        label: { en: ['ALTO XML (OCR with word positions)'] },
+        label: inEveryLanguage('iiif.alto'),
       },
       {
         id: url(o.hocr),
         type: 'Dataset',
         format: 'text/vnd.hocr+html',
         profile: 'http://kba.cloud/hocr-spec/1.2/',
-        label: { en: ['hOCR (OCR with word positions)'] },
+        label: inEveryLanguage('iiif.hocr'),
       },
     ] as unknown as NonNullable<Canvas['seeAlso']>,
-    rendering: [
-      { id: url(o.text), type: 'Text', format: 'text/plain', label: { en: ['Text of this page (OCR)'] } },
-    ] as unknown as NonNullable<Canvas['rendering']>,
+    rendering: [{ id: url(o.text), type: 'Text', format: 'text/plain', label: inEveryLanguage('iiif.pageText') }] as unknown as NonNullable<
+      Canvas['rendering']
+    >,
   });
 
   const canvases: Canvas[] = pages(input)
@@ -309,7 +311,10 @@ export function iiifManifest(input: PublishInput): Manifest {
   // rights are not a URI a viewer can link, their text.
   const statement = [input.attribution?.trim(), rights ? undefined : md.rights?.trim()].filter((s): s is string => !!s);
   if (statement.length > 0)
-    manifest.requiredStatement = { label: { en: [input.attribution?.trim() ? 'Attribution' : 'Rights'] }, value: { none: statement } };
+    manifest.requiredStatement = {
+      label: inEveryLanguage(input.attribution?.trim() ? 'iiif.attribution' : 'iiif.rights'),
+      value: { none: statement },
+    };
   // The institution as the IIIF provider: viewers show its name, logo and a link to it.
   const inst = input.institution;
   if (inst && Object.keys(inst.name).length > 0) {
@@ -326,7 +331,7 @@ export function iiifManifest(input: PublishInput): Manifest {
   if (first) manifest.thumbnail = first.thumbnail;
   if (md.type === 'book' || md.type === 'periodical') manifest.behavior = ['paged'];
   // The specification says a seeAlso resource SHOULD have a label; the types omit it.
-  const record = { id: url(keys.item), type: 'Dataset', format: 'application/json', label: { en: ['Item record'] } };
+  const record = { id: url(keys.item), type: 'Dataset', format: 'application/json', label: inEveryLanguage('iiif.itemRecord') };
   manifest.seeAlso = [record as unknown as NonNullable<Manifest['seeAlso']>[number]];
   const rendering: Array<Record<string, unknown>> = [];
   if (input.pdf)
@@ -334,10 +339,10 @@ export function iiifManifest(input: PublishInput): Manifest {
       id: url(input.pdf.key),
       type: 'Text',
       format: 'application/pdf',
-      label: { en: [input.pdf.withText > 0 ? 'Searchable PDF' : 'PDF'] },
+      label: inEveryLanguage(input.pdf.withText > 0 ? 'iiif.searchablePdf' : 'iiif.pdf'),
     });
   if (input.ocr?.text?.fullText && input.ocr.text.pages.length > 0)
-    rendering.push({ id: url(input.ocr.text.fullText), type: 'Text', format: 'text/plain', label: { en: ['Full text (OCR)'] } });
+    rendering.push({ id: url(input.ocr.text.fullText), type: 'Text', format: 'text/plain', label: inEveryLanguage('iiif.fullText') });
   if (rendering.length > 0) manifest.rendering = rendering as unknown as NonNullable<Manifest['rendering']>;
   manifest.items = canvases;
   return manifest;

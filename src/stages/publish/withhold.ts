@@ -5,6 +5,7 @@
  * Used by `yaddas withdraw` and by publish whenever the head version says the item is withdrawn,
  * so that a flow still running when the item was withdrawn ends with the tombstone too.
  */
+import { inEveryLanguage } from '../../domain/i18n/index.js';
 import type { Withdrawal } from '../../domain/withdrawal.js';
 import { itemKeys, publicUrl } from '../../storage/access-layout.js';
 import type { ObjectStore } from '../../storage/object-store.js';
@@ -41,11 +42,11 @@ export function tombstoneManifest(itemId: string, label: Record<string, string[]
     id: publicUrl(publicBaseUrl, itemKeys(itemId).manifest),
     type: 'Manifest',
     label,
-    summary: { en: [`Withdrawn on ${w.at.slice(0, 10)}: ${w.reason}`] },
+    summary: inEveryLanguage('iiif.withdrawnSummary', { date: w.at.slice(0, 10), reason: w.reason }),
     metadata: [
-      { label: { en: ['Status'] }, value: { en: ['withdrawn'] } },
-      { label: { en: ['Withdrawn'] }, value: { none: [w.at] } },
-      { label: { en: ['Reason'] }, value: { none: [w.reason] } },
+      { label: inEveryLanguage('iiif.status'), value: inEveryLanguage('iiif.withdrawnValue') },
+      { label: inEveryLanguage('iiif.withdrawn'), value: { none: [w.at] } },
+      { label: inEveryLanguage('iiif.reason'), value: { none: [w.reason] } },
     ],
     items: [],
   };

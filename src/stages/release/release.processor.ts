@@ -4,6 +4,7 @@
  * retry, and whatever its uncommitted version uploaded is removed. Idempotent: a re-run finds
  * the move already made.
  */
+import type { Language } from '../../domain/i18n/index.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { exists, moveEntry, writeFileAtomic } from '../../adapters/local-fs.js';
@@ -19,6 +20,8 @@ export interface ReleaseDeps {
   rejectedDir: string;
   doneRetentionDays: number;
   ocfl: OcflStore;
+  /** REJECTED.txt is written in these, first the first (the institution's) */
+  languages?: readonly Language[];
 }
 
 export function releaseProcessor(deps: ReleaseDeps): StageHandler<ReleasePayload, ReleaseReturn> {
@@ -43,7 +46,13 @@ export function releaseProcessor(deps: ReleaseDeps): StageHandler<ReleasePayload
     } else if (outcome.status === 'rejected') {
       const dest = Staging.folder(deps.rejectedDir, data.ingestId);
       if (await exists(staged)) {
-        const text = rejectionText({ name: data.sourceName, ingestId: data.ingestId, at: new Date(), problems: outcome.problems ?? [] });
+        const text = rejectionText({
+          name: data.sourceName,
+          ingestId: data.ingestId,
+          at: new Date(),
+          problems: outcome.problems ?? [],
+          ...(deps.languages ? { languages: deps.languages } : {}),
+        });
         await writeFileAtomic(path.join(staged, Staging.rejectedReport), text);
         await moveEntry(staged, dest);
       }
@@ -66,8 +75,9 @@ export function releaseProcessor(deps: ReleaseDeps): StageHandler<ReleasePayload
   };
 }
 
-export const releaseHandler: HandlerFactory<ReleasePayload, ReleaseReturn> = ({ config, preservation }) =>
+export const releaseHandler: HandlerFactory<ReleasePayload, ReleaseReturn> = ({ config, preservation, institution }) =>
   releaseProcessor({
+    languages: institution.languages,
     stagingDir: config.intake.stagingDir,
     doneDir: config.intake.doneDir,
     rejectedDir: config.intake.rejectedDir,
