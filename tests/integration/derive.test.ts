@@ -225,7 +225,8 @@ describe('derivatives', () => {
       behavior: ['paged'],
     });
     expectValidPresentation('manifest', m);
-    expect(m.metadata).toContainEqual({ label: { en: ['Creator'] }, value: { none: ['Hənəfi Zeynallı'] } });
+    // The manifest's own words in Azerbaijani, Russian and English.
+    expect(m.metadata).toContainEqual({ label: { az: ['Müəllif'], ru: ['Автор'], en: ['Creator'] }, value: { none: ['Hənəfi Zeynallı'] } });
     expect(m.items).toHaveLength(3);
     for (const [i, canvas] of (m.items as Array<Record<string, any>>).entries()) {
       expect(canvas).toMatchObject({ type: 'Canvas', width: 700, height: 1000, label: { none: [String(i + 1)] } });

@@ -210,7 +210,7 @@ describe('copies and audits by themselves', () => {
     // The console's Preservation page and the Prometheus gauges say the same.
     const server = await buildConsole(h.app);
     try {
-      const page = await server.inject({ method: 'GET', url: '/preservation' });
+      const page = await server.inject({ method: 'GET', url: '/preservation', headers: { 'accept-language': 'en' } });
       expect(page.statusCode).toBe(200);
       expect(page.body).toContain('Damaged items: 1');
       expect(page.body).toContain('Audit throughput:');

@@ -117,7 +117,7 @@ describe('IIIF Presentation 3 manifests against the IIIF validator schema', () =
     expect(m.label).toEqual({ none: ['kitab 1'] });
     expect(m.rights).toBeUndefined();
     expect(m.requiredStatement).toEqual({
-      label: { en: ['Attribution'] },
+      label: { az: ['Mənbə'], ru: ['Источник'], en: ['Attribution'] },
       value: { none: ['National Library of Azerbaijan', '© Milli Kitabxana'] },
     });
     expect(m.behavior).toBeUndefined();
