@@ -407,3 +407,34 @@ export function createWatcher(app: App): Watchers {
     ),
   );
 }
+
+/**
+ * The installation as staff of one institution see it (`yaddas --institution anl …`): its items
+ * only, by id and in every list and count; an item of another institution is "not there" for it.
+ */
+export function institutionOnly(app: App, id: string): App {
+  const own = app.forInstitution(id);
+  if (!own) throw new Error(`there is no institution "${id}" here (${app.tenants.map((t) => t.institution.id).join(', ')})`);
+  const others = new Set(app.tenants.filter((t) => t !== own).map((t) => t.institution.id));
+  const forItem = (itemId: string): App => {
+    const t = app.forItem(itemId);
+    if (others.has(t.institution.id)) throw new Error(`${itemId} is not an item of ${id}`);
+    return t;
+  };
+  const only = [id] as const;
+  const s = own.status;
+  // The same store, reading the institution's own indexes unless told otherwise.
+  const status: StatusStore = Object.assign(Object.create(s) as StatusStore, {
+    recent: (limit?: number, i?: readonly string[]) => s.recent(limit, i ?? only),
+    listed: (kind: 'failed' | 'rejected' | 'held', limit: number, i?: readonly string[]) => s.listed(kind, limit, i ?? only),
+    inflight: (i?: readonly string[]) => s.inflight(i ?? only),
+    stuck: (ms: number, now?: number, i?: readonly string[]) => s.stuck(ms, now, i ?? only),
+    count: (i?: readonly string[]) => s.count(i ?? only),
+    get: async (ingestId: string) => {
+      const r = await s.get(ingestId);
+      return r && !others.has(r.institution ?? '') ? r : null;
+    },
+  });
+  const scoped: App = { ...own, status, tenants: [own], forItem, forInstitution: (x) => (x === id ? own : undefined) };
+  return scoped;
+}

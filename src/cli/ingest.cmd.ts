@@ -38,6 +38,13 @@ export async function ingestCommand(
   paths: string[],
   opts: { wait?: boolean; json?: boolean; timeout?: number },
 ): Promise<number> {
+  // Several institutions: whose item it is must be said, as dropping it into an inbox says it.
+  if (app.tenants.length > 1) {
+    process.stderr.write(
+      `yaddas ingest: this installation serves several institutions; say whose items these are: yaddas --institution ${app.tenants.map((t) => t.institution.id).join('|')} ingest …\n`,
+    );
+    return 2;
+  }
   const results: IngestCliResult[] = [];
   for (const p of paths) {
     const abs = path.resolve(p);

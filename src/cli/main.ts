@@ -4,7 +4,7 @@
 import { Command, Option } from 'commander';
 import { loadConfigOrExit } from '../process.js';
 import { createLogger } from '../log.js';
-import { createApp } from '../app.js';
+import { createApp, institutionOnly } from '../app.js';
 import { configCommand } from './config.cmd.js';
 import { ingestCommand } from './ingest.cmd.js';
 import { exportCommand } from './export.cmd.js';
@@ -47,20 +47,30 @@ async function withApp(
   // Yaddaş is stopped runs it for its own duration.
   // (s3rver is loaded only when a command needs it.)
   const s3 = needs.s3 ? await (await import('../services/embedded.js')).ensureEmbeddedS3(config, log) : null;
-  const app = createApp(config, log);
+  const installation = createApp(config, log);
+  // Staff of one institution: its items only (--institution, or YADDAS_INSTITUTION).
+  const only = (program.opts() as { institution?: string }).institution ?? process.env.YADDAS_INSTITUTION;
+  let app = installation;
   let code = 1;
   try {
+    if (only) app = institutionOnly(installation, only);
     code = await fn(app);
   } catch (err) {
     process.stderr.write(`yaddas: ${(err as Error).message}\n`);
   } finally {
-    await app.close();
+    await installation.close();
     await s3?.stop();
   }
   process.exit(code);
 }
 
-const program = new Command('yaddas').description('Yaddaş: a digital preservation ingest pipeline').showHelpAfterError();
+const program = new Command('yaddas')
+  .description('Yaddaş: a digital preservation ingest pipeline')
+  .option(
+    '--institution <id>',
+    "act as staff of this institution: its items only, and `ingest` takes items into its inbox's keeping (or YADDAS_INSTITUTION)",
+  )
+  .showHelpAfterError();
 
 program
   .command('start')

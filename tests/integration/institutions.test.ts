@@ -202,6 +202,31 @@ describe('two institutions on one installation', () => {
     const unknown = await yaddas(h, ['rederive', 'xyz:kitab-1']);
     expect(unknown.code).toBe(1);
     expect(unknown.stdout).toMatch(/No institution here has the id namespace of "xyz:kitab-1"/);
+    // Staff of one institution (--institution): its items only, by id and in lists.
+    const other = await yaddas(h, ['--institution', 'anl', 'show', 'pl:kitab-1']);
+    expect(other.code).toBe(1);
+    expect(other.stderr + other.stdout).toMatch(/no item or ingest "pl:kitab-1"/);
+    const act = await yaddas(h, ['--institution', 'anl', 'reinstate', 'pl:kitab-1']);
+    expect(act.code).toBe(1);
+    expect(act.stderr).toMatch(/pl:kitab-1 is not an item of anl/);
+    const listed = await yaddas(h, ['--institution', 'anl', 'items', '--json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect((JSON.parse(listed.stdout) as Array<{ itemId: string }>).map((r) => r.itemId)).toEqual(['anl:kitab-1']);
+    const all = await yaddas(h, ['items', '--json']);
+    expect((JSON.parse(all.stdout) as Array<{ itemId: string }>).map((r) => r.itemId).sort()).toEqual([
+      'anl:kitab-1',
+      'pl:bos-1',
+      'pl:kitab-1',
+    ]);
+    // Taking an item by hand: whose it is must be said.
+    const src = path.join(base, 'by-hand', 'el-yazmasi');
+    await writeItem(src, { '1.tif': await pageImage({ seed: 91, width: 200, height: 300 }), 'metadata.json': '{"identifier": "el-1"}' });
+    const unsaid = await yaddas(h, ['ingest', src]);
+    expect(unsaid.code).toBe(2);
+    expect(unsaid.stderr).toMatch(/say whose items these are: yaddas --institution anl\|prezident ingest/);
+    const said = await yaddas(h, ['--institution', 'prezident', 'ingest', src, '--json']);
+    expect(said.code, said.stderr).toBe(0);
+    expect(JSON.parse(said.stdout)[0]).toMatchObject({ id: 'pl:el-1' });
     const bags = path.join(base, 'bags');
     await fs.mkdir(bags);
     const e = await yaddas(h, ['export', 'anl:kitab-1', '--bag', bags]);
