@@ -8,7 +8,7 @@ import { createApp, institutionOnly } from '../app.js';
 import { configCommand } from './config.cmd.js';
 import { ingestCommand } from './ingest.cmd.js';
 import { exportCommand } from './export.cmd.js';
-import { accessChangeCommand } from './withdraw.cmd.js';
+import { accessChangeCommand, rightsCommand } from './withdraw.cmd.js';
 import { embargoesCommand } from './embargo.cmd.js';
 import { verifyCommand } from './verify.cmd.js';
 import { reocrCommand } from './reocr.cmd.js';
@@ -137,6 +137,20 @@ program
   .option('--json', 'print the result as JSON')
   .action(async (id: string, opts: { json?: boolean }) => {
     await withApp((app) => accessChangeCommand(app, 'reinstate', id, opts), { redis: true, s3: true });
+  });
+
+program
+  .command('rights')
+  .description(
+    "change who may see an item and under what rights (a curator's act): a new version records it, then the public copies are made or removed to agree, and item.published goes out when it is public",
+  )
+  .argument('<id>', 'item id')
+  .option('--access <access>', 'open, restricted or embargoed (with --until)')
+  .option('--until <date>', 'when an embargo ends: 2027-01-20, or a date and time with its offset')
+  .option('--rights <uri>', 'a rights statement URI (rightsstatements.org, Creative Commons) or words; "" takes it away')
+  .option('--json', 'print the result as JSON')
+  .action(async (id: string, opts: { access?: string; until?: string; rights?: string; json?: boolean }) => {
+    await withApp((app) => rightsCommand(app, id, opts), { redis: true, s3: true });
   });
 
 program

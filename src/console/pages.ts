@@ -237,6 +237,15 @@ export function itemPage(
     actions.push(
       `<form method="post" action="/items/${item}/withdraw"><label for="reason">${esc(t('action.withdrawReason'))}</label><textarea id="reason" name="reason" rows="2" cols="60" required maxlength="2000"></textarea><br><button type="submit">${esc(t('action.withdraw'))}</button> <small>${esc(t('action.withdrawHelp'))}</small></form>`,
     );
+  // Access and rights: a curator's too.
+  if (opts.may?.curate && r.status === 'preserved' && d.rights) {
+    const cur = d.rights;
+    const option = (v: 'open' | 'restricted' | 'embargoed') =>
+      `<option value="${v}"${cur.access === v ? ' selected' : ''}>${esc(t(`rights.${v}`))}</option>`;
+    actions.push(
+      `<form method="post" action="/items/${item}/rights"><fieldset><legend>${esc(t('rights.title'))}</legend><label for="access">${esc(t('rights.access'))}</label><select id="access" name="access">${option('open')}${option('restricted')}${option('embargoed')}</select><label for="until">${esc(t('rights.until'))}</label><input id="until" name="until" type="date" value="${esc(cur.embargoUntil?.slice(0, 10) ?? '')}"><label for="rights">${esc(t('rights.statement'))}</label><input id="rights" name="rights" size="60" maxlength="500" value="${esc(cur.rights ?? '')}"><p><button type="submit">${esc(t('rights.submit'))}</button> <small>${esc(t('rights.help'))}</small></p></fieldset></form>`,
+    );
+  }
   const pages = (a?.pages ?? []).map(
     (p) =>
       `<li><img src="${esc(p.thumbnail ?? opts.thumb(p.page))}" alt="${esc(t('item.page', { n: p.page }))}" loading="lazy"><div class="clamp" title="${esc(p.name)}">${p.page}. ${esc(p.name)}</div><div>${bytes(p.master.size)}</div><div title="SHA-512">sha512 <code>${esc(p.master.digests.sha512.slice(0, 16))}…</code></div>${p.ocr?.meanConfidence !== undefined ? `<div>${esc(t('item.pageOcr', { languages: p.ocr.languages ?? '', confidence: num(c, p.ocr.meanConfidence) }))}</div>` : p.ocr?.failed ? `<div class="reason">${esc(t('item.pageOcrFailed', { reason: p.ocr.failed }))}</div>` : ''}</li>`,

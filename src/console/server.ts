@@ -20,7 +20,7 @@ import { QUEUE_NAMES } from '../pipeline/plan.js';
 import { counts, listItems, queueStates, republish, retry, setPaused, showItem, type ItemFilter } from '../ops/operations.js';
 import { timingSafeEqual } from 'node:crypto';
 import { institutionOfItem } from '../config/institutions.js';
-import { reinstateItem, withdrawItem } from '../ops/withdraw.js';
+import { changeRights, type RightsChange, reinstateItem, withdrawItem } from '../ops/withdraw.js';
 import { LOGIN_LIMITS } from '../adapters/redis/sessions.js';
 import { Accounts, Permissions, type Role } from './accounts.js';
 import { fromAcceptLanguage, isLanguage, type Language, translator } from '../domain/i18n/index.js';
@@ -344,6 +344,47 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
         reply,
         d.record.itemId,
         translator(req.lang)(r.ok ? 'notice.withdrawn' : 'notice.notWithdrawn', r.ok ? { version: r.version } : { reason: r.reason }),
+      );
+    },
+  );
+  server.post<ItemRoute & { Body: { access?: string; until?: string; rights?: string } | undefined }>(
+    '/items/:id/rights',
+    {
+      schema: {
+        params: ITEM_PARAMS,
+        body: {
+          type: ['object', 'null'],
+          properties: {
+            access: { enum: ['open', 'restricted', 'embargoed'] },
+            until: { type: 'string', maxLength: 40 },
+            rights: { type: 'string', maxLength: 500 },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const d = await target(req, reply, 'curator');
+      if (!d) return reply;
+      const b = req.body ?? {};
+      const access = b.access as RightsChange['access'];
+      const change: RightsChange = {
+        ...(access ? { access } : {}),
+        ...(access === 'embargoed' && b.until ? { embargoUntil: b.until } : {}),
+        ...(b.rights !== undefined ? { rights: b.rights } : {}),
+      };
+      const r = await changeRights(app, d.record.itemId, change, userOf(req)!);
+      await record(
+        req,
+        'rights',
+        d.record.itemId,
+        institutionOf(d.record),
+        r.ok ? `changed (${r.version}): ${JSON.stringify(change)}` : r.reason,
+      );
+      const t = translator(req.lang);
+      return back(
+        reply,
+        d.record.itemId,
+        r.ok ? t('notice.rightsChanged', { version: r.version }) : t('notice.rightsNotChanged', { reason: r.reason }),
       );
     },
   );

@@ -109,6 +109,8 @@ export interface ItemDetail {
   versions: Array<{ version: string; created: string; message: string }>;
   /** the item is withdrawn from public access (its head record says so) */
   withdrawal?: { at: string; reason: string; by: string };
+  /** who may see it and under what rights, as its head record says */
+  rights?: { access: 'open' | 'restricted' | 'embargoed'; embargoUntil?: string; rights?: string };
 }
 
 export async function showItem(installation: OpsPorts, id: string): Promise<ItemDetail | null> {
@@ -135,6 +137,15 @@ export async function showItem(installation: OpsPorts, id: string): Promise<Item
     events,
     versions,
     ...(w ? { withdrawal: { at: w.at, reason: w.reason, by: w.by } } : {}),
+    ...(head
+      ? {
+          rights: {
+            access: head.record.metadata?.access ?? 'open',
+            ...(head.record.metadata?.embargoUntil ? { embargoUntil: head.record.metadata.embargoUntil } : {}),
+            ...(head.record.metadata?.rights ? { rights: head.record.metadata.rights } : {}),
+          },
+        }
+      : {}),
     access: raw ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : null,
     urls: {
       item: publicUrl(app.config.access.publicBaseUrl, keys.item),

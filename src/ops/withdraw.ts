@@ -13,11 +13,13 @@ import { operationOwner } from '../adapters/redis/status-store.js';
 import { digestBuffer } from '../checksum/digests.js';
 import { ErrorCodes, RetryLater, YaddasError } from '../domain/errors.js';
 import { isoSeconds } from '../domain/time.js';
+import { parseMetadata } from '../domain/metadata.js';
+import { accessWithheld, embargoEnd } from '../domain/withdrawal.js';
 import { EVENT_FORMAT } from '../stages/announce/announce.core.js';
 import { historyOf, type ItemRecord, type RecordAgent, type RecordEvent, recordContentPath } from '../stages/commit/commit.core.js';
 import { metsContext, metsUpload, versionMets } from '../stages/commit/version-mets.js';
 import { Collections } from '../stages/publish/collections.js';
-import { withholdAccess } from '../stages/publish/withhold.js';
+import { removeAccess, withholdAccess } from '../stages/publish/withhold.js';
 import { ocflUser } from '../stages/stage.js';
 import { itemKeys, publicUrl } from '../storage/access-layout.js';
 import { LogicalPaths, nextInventory, type VersionFile } from '../storage/ocfl.core.js';
@@ -276,4 +278,84 @@ export async function reinstateItem(installation: OpsPorts, id: string, by = cur
   });
   app.log.info({ itemId: id, version, by }, 'item reinstated in public access');
   return { id, ok: true, version, pages: rebuilt.pages };
+}
+
+export interface RightsChange {
+  /** open, restricted, or embargoed (with `embargoUntil`) */
+  access?: 'open' | 'restricted' | 'embargoed';
+  embargoUntil?: string;
+  /** a rights statement URI or words; "" takes it away */
+  rights?: string;
+}
+
+/**
+ * A curator's change of who may see an item and under what rights: a new version whose item
+ * record's metadata says so (a PREMIS "metadata modification" event, the person as agent; the
+ * metadata.json kept as received stays as it was), then the public side made to agree: access
+ * copies rebuilt (and `item.published` said) when it may be public now, removed when it may not.
+ */
+export async function changeRights(
+  installation: OpsPorts,
+  id: string,
+  change: RightsChange,
+  by = currentUser(),
+): Promise<AccessChangeResult> {
+  const app = installation.forItem(id);
+  const at = isoSeconds();
+  const head0 = await app.preservation.readHead<ItemRecord>(id);
+  if (!head0) return { id, ok: false, reason: `there is no item ${id}` };
+  // What the metadata becomes, checked as metadata.json is.
+  const md: Record<string, unknown> = { ...(head0.record.metadata ?? {}) };
+  if (change.access !== undefined) {
+    md.access = change.access;
+    if (change.access !== 'embargoed') delete md.embargoUntil;
+  }
+  if (change.embargoUntil !== undefined) md.embargoUntil = change.embargoUntil;
+  if (change.rights !== undefined) {
+    if (change.rights.trim() === '') delete md.rights;
+    else md.rights = change.rights.trim();
+  }
+  if (md.access === 'open') delete md.access;
+  const parsed = parseMetadata(Buffer.from(JSON.stringify(md)));
+  if (!parsed.ok) return { id, ok: false, reason: parsed.errors.join('; ') };
+  const said = [
+    change.access ? `access ${change.access}${change.access === 'embargoed' ? ` until ${md.embargoUntil}` : ''}` : '',
+    change.rights !== undefined ? `rights ${change.rights.trim() || '(none)'}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  const written = await writeRecordVersion(app, id, operationOwner('rights'), `Rights changed by ${by}: ${said}`, (head, version) => {
+    if (JSON.stringify(head.metadata ?? {}) === JSON.stringify(parsed.metadata))
+      return { skip: 'nothing to change: the item says so already' };
+    return operatorVersion(
+      head,
+      { ...head, metadata: parsed.metadata },
+      version,
+      by,
+      at,
+      'metadata modification',
+      `rights changed by ${by}: ${said}`,
+      'changed the item’s access and rights',
+    );
+  });
+  if ('skipped' in written) return { id, ok: false, reason: written.skipped };
+  const head = await app.preservation.readHead<ItemRecord>(id);
+  const now = accessWithheld(head?.record, app.now());
+  if (now) {
+    // Not to be public (now, or until its embargo ends): whatever is public of it goes; a
+    // withdrawn item keeps its tombstone.
+    if (!head?.record.withdrawal)
+      await removeAccess({ access: app.access, collections: collections(app), publicBaseUrl: app.config.access.publicBaseUrl }, id);
+    const end = embargoEnd(head?.record);
+    if (!head?.record.withdrawal && end !== undefined && Number.isFinite(end)) await app.embargoes.set(id, end);
+    else await app.embargoes.remove(id);
+    app.log.info({ itemId: id, version: written.version, by }, `rights changed (${said}); not public: ${now}`);
+    return { id, ok: true, version: written.version, pages: 0 };
+  }
+  // Public now: rebuilt from the object, and item.published said (for the new version: downstream
+  // learns of new rights as of a new scan).
+  const rebuilt = await rederiveItem(app, id, { announce: true });
+  await app.embargoes.remove(id);
+  app.log.info({ itemId: id, version: written.version, by }, `rights changed (${said}); published`);
+  return { id, ok: true, version: written.version, pages: rebuilt.pages };
 }

@@ -190,11 +190,18 @@ describe('staff accounts and roles', () => {
         `${item}/withdraw`,
       ),
     ).toBe(403);
+    expect(
+      await operator.evaluate(
+        async (u) => (await fetch(u, { method: 'POST', body: new URLSearchParams({ access: 'restricted' }) })).status,
+        `${item}/rights`,
+      ),
+    ).toBe(403);
     await operator.context().close();
 
     // The curator withdraws from the item's page, with a reason; the public location keeps a tombstone.
     const curator = await loggedIn('nigar');
     expect(await buttons(curator)).toEqual({ rerun: true, withdraw: true });
+    expect(await curator.getByRole('button', { name: 'Change access and rights' }).count()).toBe(1);
     await curator.getByLabel('Reason for withdrawal (the public reads it)').fill('Müəllif hüququ sorğusu');
     await curator.getByRole('button', { name: 'Withdraw from public access' }).click();
     await until(
@@ -227,7 +234,7 @@ describe('staff accounts and roles', () => {
         .filter((a) => a.action.startsWith('refused'))
         .map((a) => a.user)
         .sort(),
-    ).toEqual(['leyla', 'nigar', 'rauf']);
+    ).toEqual(['leyla', 'nigar', 'rauf', 'rauf']);
   });
 
   it('speaks Azerbaijani, Russian and English: the browser’s by default, a switch on every page, remembered per person, nothing left untranslated', async () => {

@@ -149,6 +149,53 @@ describe('withdraw and reinstate', () => {
     expect(JSON.stringify(await json('collections/20-yanvar/collection.json'))).toContain(`/items/${rid}/manifest.json`);
   });
 
+  it('a curator changes access and rights: restricted, embargoed, open again, each a version, the public side following', async () => {
+    const rid = 'huquq-1';
+    const keysOf = async () =>
+      (await h.aws(['s3', 'ls', '--recursive', `s3://${h.config.s3.accessBucket}/items/${rid}/`]).catch(() => ''))
+        .split('\n')
+        .filter(Boolean);
+    const t = await takeItem(h, 'huquq', {
+      '1.tif': await pageImage({ seed: 95, width: 300, height: 400 }),
+      'metadata.json': JSON.stringify({ identifier: rid, type: 'book', title: 'Hüquq' }),
+    });
+    expect((await waitEnded(h, t.ingestId)).publication).toBe('published');
+    expect((await keysOf()).length).toBeGreaterThan(2);
+
+    const restricted = await yaddas(h, ['rights', rid, '--access', 'restricted']);
+    expect(restricted.code, restricted.stdout + restricted.stderr).toBe(0);
+    expect(await keysOf()).toEqual([]);
+    const v2 = (await h.app.preservation.readHead<{ metadata: { access?: string }; events: Array<{ type: string }> }>(rid))!;
+    expect(v2.inventory.head).toBe('v2');
+    expect(v2.record.metadata.access).toBe('restricted');
+    expect(v2.record.events.map((e) => e.type)).toEqual(['metadata modification']);
+    const mets = (await h.app.preservation.readLogical(v2.inventory, 'mets.xml'))!.toString('utf8');
+    expect((await validateXml(mets, 'mets')).errors).toBe('');
+    expect(mets).toContain('restricted: staff only');
+
+    const bad = await yaddas(h, ['rights', rid, '--access', 'embargoed']);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/"access": "embargoed" needs "embargoUntil"/);
+    const embargoed = await yaddas(h, ['rights', rid, '--access', 'embargoed', '--until', '2099-01-01']);
+    expect(embargoed.code, embargoed.stdout + embargoed.stderr).toBe(0);
+    expect(await keysOf()).toEqual([]);
+    expect(await h.redis.zscore(`${h.env.YADDAS_REDIS_PREFIX}:yd:embargoes`, rid)).toBe(String(Date.UTC(2099, 0, 1)));
+
+    const CC_BY = 'http://creativecommons.org/licenses/by/4.0/';
+    const open = await yaddas(h, ['rights', rid, '--access', 'open', '--rights', CC_BY]);
+    expect(open.code, open.stdout + open.stderr).toBe(0);
+    expect((await keysOf()).some((l) => l.endsWith('/pages/0001/iiif/info.json'))).toBe(true);
+    const item = await json(`items/${rid}/item.json`);
+    expect(item.metadata).toMatchObject({ rights: CC_BY });
+    expect(item.metadata.access).toBeUndefined();
+    expect((await json(`items/${rid}/manifest.json`)).rights).toBe(CC_BY);
+    expect(await h.redis.zscore(`${h.env.YADDAS_REDIS_PREFIX}:yd:embargoes`, rid)).toBeNull();
+    expect((await events()).filter((e) => e.itemId === rid).map((e) => e.type)).toEqual(['item.published', 'item.published']);
+    const same = await yaddas(h, ['rights', rid, '--rights', CC_BY]);
+    expect(same.code).toBe(1);
+    expect(same.stdout).toMatch(/nothing to change/);
+  });
+
   it('an embargoed item is kept from the public until its date, then the scheduled lift publishes it and says item.published', async () => {
     const eid = 'embarqo-1';
     const keysOf = async () =>
