@@ -301,7 +301,17 @@ export async function startWorker(app: App, role: Role): Promise<Worker> {
   const log = app.installationLog;
   const opts = { concurrency: concurrencyOf(c, role), lockSeconds: c.jobs.lockSeconds };
   // One worker per queue serves every institution: each job runs with its item's institution's ports.
-  const institutionOf = app.tenants.length > 1 || c.institutionsFile ? (itemId: string) => app.forItem(itemId).institution.id : undefined;
+  // (an id in no institution's namespace names none here: the job's own run refuses it, for good)
+  const institutionOf =
+    app.tenants.length > 1 || c.institutionsFile
+      ? (itemId: string) => {
+          try {
+            return app.forItem(itemId).institution.id;
+          } catch {
+            return undefined;
+          }
+        }
+      : undefined;
   const routed = <P extends { itemId?: string }, R>(make: (t: App) => Promise<StageHandler<P, R>>): StageHandler<P, R> => {
     const built = new Map<App, Promise<StageHandler<P, R>>>();
     return async (data, ctx) => {
@@ -351,7 +361,9 @@ export async function startWorker(app: App, role: Role): Promise<Worker> {
     await app.queues.scheduleAudits(everyMs);
     await app.queues.scheduleEmbargoLift(LIFT_EVERY_MS);
     const factory = await KEEPING.audit();
-    const audit = routed(async (t) => factory(t));
+    // One audit handler per institution (its copies, its audit state), built once.
+    const audits = new Map(app.tenants.map((t) => [t, factory(t)] as const));
+    const audit = routed(async (t) => audits.get(t) ?? factory(t));
     const { liftEmbargoes } = await import('./ops/embargo.js');
     // The sweep and the embargo lift are the installation's: each institution's in turn. The
     // lift rides on the audit queue (one scheduler, any one worker), but publishes: it gets the
@@ -362,7 +374,7 @@ export async function startWorker(app: App, role: Role): Promise<Worker> {
       return last as R;
     };
     const handler: typeof audit = (data, ctx) =>
-      'lift' in data ? liftEmbargoes(app) : 'sweep' in data ? each((t) => audit(data, { ...ctx, log: t.log })) : audit(data, ctx);
+      'lift' in data ? liftEmbargoes(app) : 'sweep' in data ? each((t) => audits.get(t)!(data, { ...ctx, log: t.log })) : audit(data, ctx);
     const worker = app.queues.worker(role, wrapProcessor(role, handler, log, app.metrics, undefined, institutionOf), opts, log);
     const keep = setInterval(
       () => {

@@ -5,7 +5,7 @@
  */
 import { hostname } from 'node:os';
 import type { App } from '../app.js';
-import { itemCopies, preservationSummary, summaryLine } from '../ops/keeping.js';
+import { itemCopies, keepingLists, preservationSummary, summaryLine } from '../ops/keeping.js';
 import { QUEUE_NAMES } from '../pipeline/plan.js';
 import {
   accept,
@@ -105,10 +105,9 @@ export async function itemsCommand(app: App, opts: ItemsOptions): Promise<number
 
 /** `yaddas items --damaged` (a file no copy holds good) and `--incomplete` (copies not all complete yet). */
 async function keepingItems(app: App, which: 'damaged' | 'incomplete', limit: number, asJson?: boolean): Promise<number> {
-  const rows =
-    which === 'damaged'
-      ? (await app.keeping.damaged(limit)).items
-      : (await app.keeping.incomplete(limit)).ids.map((id) => ({ id, since: '' }));
+  // Every institution's (the command line as one institution's staff: its own).
+  const lists = await keepingLists(app, limit);
+  const rows = which === 'damaged' ? lists.damaged : lists.incomplete.map((id) => ({ id, since: '' }));
   const detailed = await Promise.all(rows.map(async (r) => ({ ...r, ...(await itemCopies(app, r.id)) })));
   if (asJson) {
     json(detailed);

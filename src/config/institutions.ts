@@ -272,6 +272,14 @@ export function loadInstitutions(
           `${file}: the ${ra.what} location of "${ra.i}" (s3://${ra.b}/${ra.p}) and the ${rb.what} location of "${rb.i}" (s3://${rb.b}/${rb.p}) overlap: give each its own bucket or its own prefix`,
         );
     }
+  // A shared access bucket is public as a whole: no preservation root may be in it.
+  for (const a of out)
+    for (const b of out)
+      if (a.storage.accessBucket === b.storage.preservationBucket)
+        problems.push(
+          `${file}: the access bucket of "${a.id}" (${a.storage.accessBucket}) is the preservation bucket of "${b.id}": access buckets are public, so they hold no preservation storage`,
+        );
+  seen('public base URL', (i) => i.storage.publicBaseUrl);
   return { institutions: problems.length ? [] : out, problems };
 }
 

@@ -61,6 +61,7 @@ export interface Config {
     usersFile: string;
     metricsToken: string;
     sessionHours: number;
+    trustProxy: boolean;
   };
   events: { maxLength: number };
   webhooks: { urls: string[]; secret: string; attempts: number; backoffSeconds: number; timeoutSeconds: number };

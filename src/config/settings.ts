@@ -518,6 +518,13 @@ export const SETTINGS = [
     doc: 'With staff accounts, /metrics answers a request with `Authorization: Bearer <this>` (monitoring) or a logged-in session; without a token, only the session. /health and /ready need nothing.',
   }),
   setting({
+    key: 'console.trustProxy',
+    env: ['YADDAS_CONSOLE_TRUST_PROXY'],
+    default: false,
+    parse: bool,
+    doc: 'The console is behind a reverse proxy: take the client address and protocol from X-Forwarded-For and X-Forwarded-Proto (logins are limited per real address; cookies are Secure over https). Only when a proxy sets those headers.',
+  }),
+  setting({
     key: 'console.sessionHours',
     env: ['YADDAS_SESSION_HOURS'],
     default: 12,

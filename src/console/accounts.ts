@@ -107,10 +107,12 @@ export class Accounts {
       problems.push(...r.problems);
       for (const a of r.accounts) byLogin.set(a.login, a);
     }
-    if (o.envUser && o.envPassword && !byLogin.has(o.envUser)) {
+    // Logins are compared in lower case (the form lower-cases what is typed): "Admin" is "admin".
+    const envUser = o.envUser?.trim().toLowerCase();
+    if (envUser && o.envPassword && !byLogin.has(envUser)) {
       // A password given in the environment is hashed here, so that it is compared as every other.
       const hash = isPasswordHash(o.envPassword) ? o.envPassword : await hashPassword(o.envPassword);
-      byLogin.set(o.envUser, { login: o.envUser, passwordHash: hash, roles: { '*': 'admin' } });
+      byLogin.set(envUser, { login: envUser, passwordHash: hash, roles: { '*': 'admin' } });
     }
     return { accounts: new Accounts(byLogin, await hashPassword('not a password anyone has')), problems };
   }

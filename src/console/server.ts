@@ -40,7 +40,7 @@ import {
 import type { App } from '../app.js';
 import { pageKeys, publicUrl } from '../storage/access-layout.js';
 import { createRegistry } from './prometheus.js';
-import { auditThroughput, itemCopies, preservationSummary } from '../ops/keeping.js';
+import { auditThroughput, itemCopies, keepingLists, preservationSummary } from '../ops/keeping.js';
 
 export interface ConsoleOptions {
   /** how often the charts get a point (default one a minute) */
@@ -82,7 +82,25 @@ export const SESSION_COOKIE = 'yaddas_session';
 /** Paths anyone may read: logging in, the page's script, and what monitoring asks. */
 const OPEN = new Set(['/login', '/logout', '/language', '/assets/dashboard.js', '/health', '/ready', '/metrics']);
 /** Only a local path after logging in (never another site). */
-const safeNext = (n: string | undefined) => (n && /^\/(?!\/)[^\s]*$/.test(n) ? n : '/items');
+const safeNext = (n: string | undefined): string => {
+  // Only a path of this console: never another site (//host, /\host, which browsers read as //host).
+  if (!n?.startsWith('/') || /[\\\s]/.test(n) || [...n].some((ch) => ch.charCodeAt(0) < 0x20)) return '/items';
+  try {
+    const u = new URL(n, 'http://console.invalid');
+    return u.origin === 'http://console.invalid' ? `${u.pathname}${u.search}` : '/items';
+  } catch {
+    return '/items';
+  }
+};
+/** A path as the router sees it (decoded), for the checks that decide who may reach it. */
+const decodedPath = (url: string): string => {
+  const p = url.split('?')[0] ?? '';
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    return p;
+  }
+};
 const sameToken = (a: string, b: string) => {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -102,7 +120,9 @@ const LANGUAGE_COOKIE = 'yaddas_lang';
 
 export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise<FastifyInstance> {
   const c = app.config;
-  const server = Fastify({ logger: false });
+  // Behind a reverse proxy (YADDAS_CONSOLE_TRUST_PROXY), the client's address and protocol come
+  // from its X-Forwarded-* headers: logins are limited per real address, cookies are Secure.
+  const server = Fastify({ logger: false, trustProxy: c.console.trustProxy });
   await server.register(fastifyCookie);
   await server.register(fastifyFormbody);
   const institutions = c.institutions.map((i) => i.id);
@@ -115,6 +135,12 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
   if (loaded.problems.length > 0)
     throw new Error(`The staff accounts cannot be read:\n${loaded.problems.map((p) => `  - ${p}`).join('\n')}`);
   const accounts = loaded.accounts;
+  if (accounts.enabled && !c.console.metricsToken)
+    app.log.warn('/metrics answers logged-in staff only: give monitoring YADDAS_METRICS_TOKEN (Authorization: Bearer …)');
+  if (!accounts.enabled && c.institutionsFile)
+    app.log.warn(
+      'several institutions and no staff accounts: whoever reaches the console sees every institution\'s items (README, "Staff accounts")',
+    );
   const series = app.series;
   const userOf = (req: FastifyRequest) => req.staff?.staff.login ?? null;
   const chrome = (
@@ -135,7 +161,11 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
   };
   /** The institution an ingest record's item belongs to. */
   const institutionOf = (r: { institution?: string; itemId: string }) =>
-    r.institution ?? institutionOfItem(c.institutions, r.itemId)?.id ?? institutions[0]!;
+    // (a record's own, when it names one of today's institutions; else its id's namespace: records
+    // made before an institutions file say "default")
+    (r.institution && institutions.includes(r.institution) ? r.institution : undefined) ??
+    institutionOfItem(c.institutions, r.itemId)?.id ??
+    institutions[0]!;
   /** Whether this request may act with `role` in the item's institution (never without accounts). */
   const may = (req: FastifyRequest, role: Role, r: { institution?: string; itemId: string }) => !!req.staff?.can(role, institutionOf(r));
   /** Whether the request may see the item at all (anyone, without accounts). */
@@ -189,19 +219,33 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
         : isLanguage(cookie)
           ? cookie
           : fromAcceptLanguage(req.headers['accept-language'], c.languages[0] ?? 'en');
-    const pathOnly = req.url.split('?')[0]!;
-    if (OPEN.has(pathOnly)) return;
+    // Decided on the path as the router matched it (percent-encoding cannot slip past).
+    const route = req.routeOptions?.url ?? '';
+    const pathOnly = decodedPath(req.url);
     const changes = req.method !== 'GET' && req.method !== 'HEAD';
+    const t = translator(req.lang);
     const text = (code: number, body: string) => reply.code(code).type('text/plain; charset=utf-8').send(body);
-    if (!accounts.enabled)
-      return changes ? text(401, 'The console is read-only: no staff accounts are configured (README, "Staff accounts").') : undefined;
+    // A change asked for by another site's page (a login form, say) is refused.
+    const origin = req.headers.origin;
+    if (changes && origin && origin !== 'null') {
+      let host = '';
+      try {
+        host = new URL(origin).host;
+      } catch {
+        /* not a URL: refused below */
+      }
+      if (host !== req.headers.host) return text(403, t('denied.origin'));
+    }
+    if (OPEN.has(route) || OPEN.has(pathOnly)) return;
+    if (!accounts.enabled) return changes ? text(401, t('denied.readOnly')) : undefined;
+    const queues = (p: string) => p === '/queues' || p.startsWith('/queues/');
+    const onBoard = queues(pathOnly) || queues(route);
     if (!req.staff) {
       if (!changes && !pathOnly.startsWith('/api/') && !pathOnly.startsWith('/queues/api'))
         return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
-      return text(401, 'Log in first (/login).');
+      return text(401, t('denied.logIn'));
     }
-    if ((pathOnly === '/queues' || pathOnly.startsWith('/queues/')) && !req.staff.installationAdmin)
-      return text(403, 'The queues hold every institution’s jobs: only an administrator of every institution may open them.');
+    if (onBoard && !req.staff.installationAdmin) return text(403, t('denied.queues'));
   });
 
   const board = new FastifyAdapter();
@@ -211,9 +255,24 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
     serverAdapter: board,
     options: { uiConfig: { boardTitle: 'Yaddaş queues' } },
   });
-  // Bull Board's adapter declares its plugin for fastify's older typings; it runs on this one
-  // (dashboard.test.ts drives it), so the type is set aside here only.
-  await server.register(board.registerPlugin() as never, { prefix: '/queues' });
+  // Bull Board in a scope of its own: whatever path reaches its routes, only an administrator of
+  // every institution gets through (with accounts), and every change made there is kept with who.
+  await server.register(async (scope) => {
+    scope.addHook('onRequest', async (req, reply) => {
+      if (accounts.enabled && !req.staff?.installationAdmin)
+        return reply
+          .code(req.staff ? 403 : 401)
+          .type('text/plain; charset=utf-8')
+          .send(translator(req.lang)(req.staff ? 'denied.queues' : 'denied.logIn'));
+    });
+    scope.addHook('onResponse', async (req, reply) => {
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        await record(req, `queues: ${req.method}`, decodedPath(req.url), undefined, `HTTP ${reply.statusCode}`);
+    });
+    // Bull Board's adapter declares its plugin for fastify's older typings; it runs on this one
+    // (dashboard.test.ts drives it), so the type is set aside here only.
+    await scope.register(board.registerPlugin() as never, { prefix: '/queues' });
+  });
 
   const summary = (req: FastifyRequest) => counts(app, scopeOf(req));
   const rowsHtml = async (req: FastifyRequest, filter: ItemFilter) => {
@@ -284,7 +343,7 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
   const target = async (req: FastifyRequest<ItemRoute>, reply: FastifyReply, role: Role) => {
     const d = await showItem(app, req.params.id).catch(() => null);
     if (!d || !sees(req, d.record)) {
-      await reply.code(404).type('text/plain; charset=utf-8').send('No such item or ingest.');
+      await reply.code(404).type('text/plain; charset=utf-8').send(translator(req.lang)('denied.notFound'));
       return null;
     }
     if (!may(req, role, d.record)) {
@@ -292,7 +351,7 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
       await reply
         .code(403)
         .type('text/plain; charset=utf-8')
-        .send(`Your role in ${institutionOf(d.record)} does not allow this: it needs ${role}.`);
+        .send(translator(req.lang)('denied.role', { institution: institutionOf(d.record), role }));
       return null;
     }
     return d;
@@ -425,10 +484,7 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
           undefined,
           `not permitted: ${req.method} ${req.url}`,
         );
-        return reply
-          .code(403)
-          .type('text/plain; charset=utf-8')
-          .send('Pausing a queue holds every institution’s work: it needs an operator of every institution.');
+        return reply.code(403).type('text/plain; charset=utf-8').send(translator(req.lang)('denied.pause'));
       }
       try {
         await setPaused(app, req.params.queue, req.params.what === 'pause');
@@ -462,15 +518,17 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
     },
   );
   server.get('/preservation', async (req, reply) => {
-    const [summary, damaged, incomplete, points] = await Promise.all([
-      preservationSummary(app),
-      app.keeping.damaged(50),
-      app.keeping.incomplete(50),
+    // Of the institutions this person may see.
+    const [summary, lists, points] = await Promise.all([
+      preservationSummary(app, { institutions: scopeOf(req) ?? institutions }),
+      keepingLists(app, 50, scopeOf(req)),
       series.since(3600_000),
     ]);
     const visible = <T extends { id: string }>(rows: T[]) => rows.filter((r) => sees(req, { itemId: r.id }));
     const detail = <T extends { id: string }>(rows: T[]) =>
       Promise.all(visible(rows).map(async (r) => ({ ...r, ...(await itemCopies(app, r.id)) })));
+    const damaged = { items: lists.damaged };
+    const incomplete = { ids: lists.incomplete };
     return html(
       reply,
       preservationPage(
@@ -482,7 +540,7 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
       ),
     );
   });
-  server.get('/api/preservation', async () => preservationSummary(app));
+  server.get('/api/preservation', async (req) => preservationSummary(app, { institutions: scopeOf(req) ?? institutions }));
   server.get('/api/queues/rows', async (_req, reply) => {
     return html(reply, queueRows(chrome(_req, '', 'activity'), await queueStates(app), mayPause(_req)));
   });
@@ -526,7 +584,9 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
     async (req, reply) => {
       const { user = '', password = '', next } = req.body ?? {};
       const login = user.trim().toLowerCase();
-      const wait = accounts.enabled ? await app.sessions.blockedFor(login, req.ip) : 0;
+      let wait = accounts.enabled ? await app.sessions.blockedFor(login, req.ip) : 0;
+      // Counted before the password is checked: guesses sent all at once are held too.
+      if (!wait && accounts.enabled && (await app.sessions.tried(login)) > LOGIN_LIMITS.perLogin) wait = LOGIN_LIMITS.windowSeconds;
       if (wait > 0) {
         app.log.warn({ user: login, address: req.ip }, 'console: login refused, too many failures');
         const ch = chrome(req, (t) => t('login.title'), 'login');
@@ -540,7 +600,7 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
       }
       const member = accounts.enabled ? await accounts.check(login, password) : null;
       if (!member) {
-        if (accounts.enabled) await app.sessions.failed(login, req.ip);
+        if (accounts.enabled) await app.sessions.failed(req.ip);
         app.log.warn({ user: login, address: req.ip }, 'console: failed login');
         const ch = chrome(req, (t) => t('login.title'), 'login');
         return html(reply, loginPage(ch, ch.t(accounts.enabled ? 'login.wrong' : 'login.nobody'), next), 401);

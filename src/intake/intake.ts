@@ -327,7 +327,7 @@ export class Intake {
     await this.deps.status.create({
       ingestId,
       ...(this.deps.institution ? { institution: this.deps.institution.id } : {}),
-      itemId: ingestId,
+      itemId: this.deps.institution?.namespace ? `${this.deps.institution.namespace}:${ingestId}` : ingestId,
       sourceName: name,
       status: 'failed',
       code: ErrorCodes.INTERNAL,

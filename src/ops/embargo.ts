@@ -23,11 +23,38 @@ export type { LiftResult };
  * moved an hour on) so that a run that dies part-way leaves it to a later run, not lost.
  */
 export async function liftEmbargoes(app: OpsPorts): Promise<LiftResult> {
+  // One lift at a time in the installation: a run that outlasts the schedule's minute (a big
+  // batch) is not joined by the next one, which would rebuild the same items again.
+  const owner = `lift:${process.pid}:${Math.random().toString(36).slice(2, 10)}`;
+  if (!(await app.locks.hold(LIFT_LOCK, owner, LIFT_RETRY_MS))) return { lifted: [], kept: [], failed: [] };
+  try {
+    return await lift(app);
+  } finally {
+    await app.locks.release(LIFT_LOCK, owner);
+  }
+}
+
+const LIFT_LOCK = 'embargo-lift';
+
+async function lift(app: OpsPorts): Promise<LiftResult> {
   const out: LiftResult = { lifted: [], kept: [], failed: [] };
-  if (!(await app.embargoes.built())) out.rebuilt = await rebuildEmbargoes(app);
+  // (the command line as staff of one institution lifts its items only, and rebuilds nothing:
+  // the list is the installation's)
+  const scoped = app.tenants.length < app.config.institutions.length;
+  if (!scoped && !(await app.embargoes.built())) out.rebuilt = await rebuildEmbargoes(app);
   const now = app.now().getTime();
-  for (const { itemId } of await app.embargoes.due(now, LIFT_BATCH)) {
-    await app.embargoes.set(itemId, now + LIFT_RETRY_MS);
+  const mine = (itemId: string) => {
+    try {
+      app.forItem(itemId);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const due = (await app.embargoes.due(now, scoped ? 10_000 : LIFT_BATCH)).filter((d) => mine(d.itemId)).slice(0, LIFT_BATCH);
+  // All claimed first: a run that dies part-way leaves the rest to a run an hour on.
+  for (const { itemId } of due) await app.embargoes.set(itemId, now + LIFT_RETRY_MS);
+  for (const { itemId } of due) {
     try {
       const r = await rederiveItem(app, itemId, { announce: true });
       await app.embargoes.remove(itemId);

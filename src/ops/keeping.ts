@@ -50,7 +50,58 @@ export interface PreservationSummary {
 export const requiredCopies = (app: Pick<OpsPorts, 'config'>): number =>
   app.config.copies.required || 1 + app.config.copies.replicas.length;
 
-export async function preservationSummary(app: OpsPorts, opts: { probe?: boolean } = {}): Promise<PreservationSummary> {
+/**
+ * Copies and audits at a glance, over every institution's storage (or these institutions'):
+ * copies of the same name (each institution's primary, each replica) are counted together.
+ */
+export async function preservationSummary(
+  app: OpsPorts,
+  opts: { probe?: boolean; institutions?: readonly string[] } = {},
+): Promise<PreservationSummary> {
+  const tenants = (app.tenants.length ? app.tenants : [app]).filter(
+    (t) => !opts.institutions || opts.institutions.includes(t.institution.id),
+  );
+  const parts = await Promise.all(tenants.map((t) => tenantSummary(t, opts)));
+  const [first, ...rest] = parts;
+  if (!first) return { ...(await tenantSummary(app, opts)), copies: [], incomplete: 0, damaged: 0 };
+  const copies = first.copies.map((c) => ({ ...c, lastAudits: { ...c.lastAudits } }));
+  for (const p of rest)
+    for (const c of p.copies) {
+      const into = copies.find((x) => x.name === c.name);
+      if (!into) {
+        copies.push({ ...c, lastAudits: { ...c.lastAudits } });
+        continue;
+      }
+      into.where = into.where.split(', ').includes(c.where) ? into.where : `${into.where}, ${c.where}`;
+      if (into.reachable === 'ok' || into.reachable === 'not checked') into.reachable = c.reachable;
+      into.objects += c.objects;
+      into.withinPolicy += c.withinPolicy;
+      into.overdue += c.overdue;
+      into.notYetAudited += c.notYetAudited;
+      into.share = into.objects === 0 ? 1 : into.withinPolicy / into.objects;
+      for (const [k, n] of Object.entries(c.lastAudits)) into.lastAudits[k] = (into.lastAudits[k] ?? 0) + n;
+    }
+  return {
+    ...first,
+    copies,
+    incomplete: parts.reduce((n, p) => n + p.incomplete, 0),
+    damaged: parts.reduce((n, p) => n + p.damaged, 0),
+  };
+}
+
+/** The damaged items and the items whose copies are incomplete, of every institution (or these), newest damage first. */
+export async function keepingLists(
+  app: OpsPorts,
+  limit: number,
+  institutions?: readonly string[],
+): Promise<{ damaged: Array<{ id: string; since: string }>; incomplete: string[] }> {
+  const tenants = app.tenants.filter((t) => !institutions || institutions.includes(t.institution.id));
+  const damaged = (await Promise.all(tenants.map((t) => t.keeping.damaged(limit)))).flatMap((d) => d.items);
+  const incomplete = (await Promise.all(tenants.map((t) => t.keeping.incomplete(limit)))).flatMap((d) => d.ids);
+  return { damaged: damaged.sort((a, b) => (a.since < b.since ? 1 : -1)).slice(0, limit), incomplete: incomplete.slice(0, limit) };
+}
+
+async function tenantSummary(app: OpsPorts, opts: { probe?: boolean }): Promise<PreservationSummary> {
   const now = Date.now();
   const cutoff = now - app.config.audit.days * DAY_MS;
   const health = await Promise.all(

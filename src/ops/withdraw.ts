@@ -16,7 +16,14 @@ import { isoSeconds } from '../domain/time.js';
 import { parseMetadata } from '../domain/metadata.js';
 import { accessWithheld, embargoEnd } from '../domain/withdrawal.js';
 import { EVENT_FORMAT } from '../stages/announce/announce.core.js';
-import { historyOf, type ItemRecord, type RecordAgent, type RecordEvent, recordContentPath } from '../stages/commit/commit.core.js';
+import {
+  historyOf,
+  type ItemRecord,
+  type RecordAgent,
+  type RecordEvent,
+  type RightsDecision,
+  recordContentPath,
+} from '../stages/commit/commit.core.js';
 import { metsContext, metsUpload, versionMets } from '../stages/commit/version-mets.js';
 import { Collections } from '../stages/publish/collections.js';
 import { removeAccess, withholdAccess } from '../stages/publish/withhold.js';
@@ -263,7 +270,10 @@ export async function reinstateItem(installation: OpsPorts, id: string, by = cur
   const r = head.record.reinstatement;
   if ('skipped' in written && !r) return { id, ok: false, reason: written.skipped };
   if (head.record.withdrawal || !r) return { id, ok: false, reason: 'still withdrawn' };
-  const rebuilt = await rederiveItem(app, id);
+  // No longer withdrawn, but perhaps still not to be public (restricted, or under embargo, by a
+  // curator's decision while it was withdrawn): the tombstone goes, the embargo is entered.
+  const withheld = await makePublicAgree(app, id, head.record);
+  const rebuilt = withheld ? { pages: 0 } : await rederiveItem(app, id);
   const version = r.version;
   await announce(app, {
     format: EVENT_FORMAT,
@@ -276,7 +286,7 @@ export async function reinstateItem(installation: OpsPorts, id: string, by = cur
     by: r.by,
     access: accessUrls(app, id),
   });
-  app.log.info({ itemId: id, version, by }, 'item reinstated in public access');
+  app.log.info({ itemId: id, version, by }, withheld ? `item reinstated; not public: ${withheld}` : 'item reinstated in public access');
   return { id, ok: true, version, pages: rebuilt.pages };
 }
 
@@ -302,60 +312,82 @@ export async function changeRights(
 ): Promise<AccessChangeResult> {
   const app = installation.forItem(id);
   const at = isoSeconds();
-  const head0 = await app.preservation.readHead<ItemRecord>(id);
-  if (!head0) return { id, ok: false, reason: `there is no item ${id}` };
-  // What the metadata becomes, checked as metadata.json is.
-  const md: Record<string, unknown> = { ...(head0.record.metadata ?? {}) };
-  if (change.access !== undefined) {
-    md.access = change.access;
-    if (change.access !== 'embargoed') delete md.embargoUntil;
-  }
-  if (change.embargoUntil !== undefined) md.embargoUntil = change.embargoUntil;
-  if (change.rights !== undefined) {
-    if (change.rights.trim() === '') delete md.rights;
-    else md.rights = change.rights.trim();
-  }
-  if (md.access === 'open') delete md.access;
-  const parsed = parseMetadata(Buffer.from(JSON.stringify(md)));
-  if (!parsed.ok) return { id, ok: false, reason: parsed.errors.join('; ') };
-  const said = [
-    change.access ? `access ${change.access}${change.access === 'embargoed' ? ` until ${md.embargoUntil}` : ''}` : '',
-    change.rights !== undefined ? `rights ${change.rights.trim() || '(none)'}` : '',
-  ]
-    .filter(Boolean)
-    .join(', ');
-  const written = await writeRecordVersion(app, id, operationOwner('rights'), `Rights changed by ${by}: ${said}`, (head, version) => {
+  let said = '';
+  let invalid: string | undefined;
+  // Worked out from the head as it is when the version is written (an ingest or another curator
+  // may have written one while this waited for the object), and checked as metadata.json is.
+  const written = await writeRecordVersion(app, id, operationOwner('rights'), `Rights changed by ${by}`, (head, version) => {
+    const md: Record<string, unknown> = { ...(head.metadata ?? {}) };
+    if (change.access !== undefined) {
+      md.access = change.access;
+      if (change.access !== 'embargoed') delete md.embargoUntil;
+    }
+    if (change.embargoUntil !== undefined) md.embargoUntil = change.embargoUntil;
+    if (change.rights !== undefined) {
+      if (change.rights.trim() === '') delete md.rights;
+      else md.rights = change.rights.trim();
+    }
+    if (md.access === 'open') delete md.access;
+    const parsed = parseMetadata(Buffer.from(JSON.stringify(md)));
+    if (!parsed.ok) {
+      invalid = parsed.errors.join('; ');
+      return { skip: invalid };
+    }
     if (JSON.stringify(head.metadata ?? {}) === JSON.stringify(parsed.metadata))
       return { skip: 'nothing to change: the item says so already' };
-    return operatorVersion(
-      head,
-      { ...head, metadata: parsed.metadata },
-      version,
-      by,
+    const m = parsed.metadata;
+    said = [`access ${m.access ?? 'open'}${m.embargoUntil ? ` until ${m.embargoUntil}` : ''}`, `rights ${m.rights ?? '(none)'}`].join(', ');
+    const decision: RightsDecision = {
+      access: m.access ?? 'open',
+      ...(m.embargoUntil ? { embargoUntil: m.embargoUntil } : {}),
+      ...(m.rights ? { rights: m.rights } : {}),
       at,
-      'metadata modification',
-      `rights changed by ${by}: ${said}`,
-      'changed the item’s access and rights',
-    );
+      by,
+      version,
+    };
+    return {
+      ...operatorVersion(
+        head,
+        { ...head, metadata: m },
+        version,
+        by,
+        at,
+        'metadata modification',
+        `access and rights set by ${by}: ${said}`,
+        'changed the item’s access and rights',
+      ),
+      rightsDecision: decision,
+    };
   });
-  if ('skipped' in written) return { id, ok: false, reason: written.skipped };
+  if ('skipped' in written) return { id, ok: false, reason: invalid ?? written.skipped };
   const head = await app.preservation.readHead<ItemRecord>(id);
-  const now = accessWithheld(head?.record, app.now());
-  if (now) {
-    // Not to be public (now, or until its embargo ends): whatever is public of it goes; a
-    // withdrawn item keeps its tombstone.
-    if (!head?.record.withdrawal)
-      await removeAccess({ access: app.access, collections: collections(app), publicBaseUrl: app.config.access.publicBaseUrl }, id);
-    const end = embargoEnd(head?.record);
-    if (!head?.record.withdrawal && end !== undefined && Number.isFinite(end)) await app.embargoes.set(id, end);
-    else await app.embargoes.remove(id);
-    app.log.info({ itemId: id, version: written.version, by }, `rights changed (${said}); not public: ${now}`);
+  const withheld = await makePublicAgree(app, id, head?.record);
+  if (withheld) {
+    app.log.info({ itemId: id, version: written.version, by }, `access and rights changed (${said}); not public: ${withheld}`);
     return { id, ok: true, version: written.version, pages: 0 };
   }
   // Public now: rebuilt from the object, and item.published said (for the new version: downstream
   // learns of new rights as of a new scan).
   const rebuilt = await rederiveItem(app, id, { announce: true });
-  await app.embargoes.remove(id);
-  app.log.info({ itemId: id, version: written.version, by }, `rights changed (${said}); published`);
+  app.log.info({ itemId: id, version: written.version, by }, `access and rights changed (${said}); published`);
   return { id, ok: true, version: written.version, pages: rebuilt.pages };
+}
+
+/**
+ * For an item that may not be public now: whatever is public of it goes (a withdrawn one keeps
+ * its tombstone), and an embargo is entered for the lift. Returns why it is withheld, or undefined
+ * when it may be public (nothing done: the caller publishes it).
+ */
+async function makePublicAgree(app: OpsPorts, id: string, record: ItemRecord | undefined): Promise<string | undefined> {
+  const withheld = accessWithheld(record, app.now());
+  if (!withheld) {
+    await app.embargoes.remove(id);
+    return undefined;
+  }
+  if (!record?.withdrawal)
+    await removeAccess({ access: app.access, collections: collections(app), publicBaseUrl: app.config.access.publicBaseUrl }, id);
+  const end = embargoEnd(record);
+  if (!record?.withdrawal && end !== undefined && Number.isFinite(end)) await app.embargoes.set(id, end);
+  else await app.embargoes.remove(id);
+  return withheld;
 }

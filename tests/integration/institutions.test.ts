@@ -181,6 +181,32 @@ describe('two institutions on one installation', () => {
     ]);
   });
 
+  it('the scheduled sweep audits every institution’s objects, each audit history in its own storage root', async () => {
+    // Sweeps as the scheduler adds them (the first ran at start-up, before these objects existed):
+    // one hands out the audits, a later one writes their records to each storage root's history.
+    const history = async (url: string) => (await ls(url)).filter((k) => k.includes('extensions/yaddas-audit-log/'));
+    await until(
+      async () => {
+        await h.app.queues.bullQueue('audit').add('sweep', { sweep: true }, { priority: 1, removeOnComplete: true });
+        await new Promise((r) => setTimeout(r, 1000));
+        return (
+          (await history(`s3://${h.config.s3.preservationBucket}/anl/extensions/`)).length > 0 &&
+          (await history(`s3://${own}-pres/extensions/`)).length > 0
+        );
+      },
+      60_000,
+      'both institutions audited, their histories written',
+    );
+    const anlHistory = await h.aws([
+      's3',
+      'cp',
+      `s3://${h.config.s3.preservationBucket}/${(await history(`s3://${h.config.s3.preservationBucket}/anl/extensions/`))[0]}`,
+      '-',
+    ]);
+    expect(anlHistory).toContain('"anl:kitab-1"');
+    expect(anlHistory).not.toContain('"pl:kitab-1"');
+  });
+
   it('a rejected item goes to its own institution’s rejected area', async () => {
     await drop(path.join(base, 'pl', 'inbox'), 'bos', { 'metadata.json': '{"identifier": "bos-1"}' });
     const rec = await published('pl:bos-1');

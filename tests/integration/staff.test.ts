@@ -160,6 +160,10 @@ describe('staff accounts and roles', () => {
       'anl:kitab-7',
       'pl:kitab-7',
     ]);
+    // The board, however its path is written, is for administrators of every institution only.
+    for (const url of ['/%71ueues/api/queues', '/queues/%61pi/queues', '/%71ueues'])
+      expect((await get(url, leyla)).statusCode, url).toBe(403);
+    expect((await get('/%71ueues/api/queues')).statusCode).toBe(401);
     const admin = await session('admin');
     expect((await get('/api/summary', admin)).json()).toMatchObject({ total: 2 });
     expect((await get('/queues', admin)).statusCode).toBe(200);
@@ -324,6 +328,35 @@ describe('staff accounts and roles', () => {
     } finally {
       await second.close();
     }
+  });
+
+  it('sends a login back only to this console, and refuses changes asked for by another site', async () => {
+    for (const next of ['/\\evil.example/x', '//evil.example', 'https://evil.example', '/items/../../x\\y'])
+      expect(
+        (await server.inject({ method: 'POST', url: '/login', payload: { user: 'admin', password: PASSWORD, next } })).headers.location,
+        next,
+      ).toBe('/items');
+    expect(
+      (await server.inject({ method: 'POST', url: '/login', payload: { user: 'admin', password: PASSWORD, next: '/activity?x=1' } }))
+        .headers.location,
+    ).toBe('/activity?x=1');
+    const cookie = await session('admin');
+    const forged = await server.inject({
+      method: 'POST',
+      url: `/items/${encodeURIComponent('anl:kitab-7')}/rerun`,
+      headers: { cookie, origin: 'https://evil.example', host: 'localhost:80' },
+    });
+    expect(forged.statusCode).toBe(403);
+  });
+
+  it('counts guesses sent all at once: no more than five tries of one login get through', async () => {
+    const codes = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        server.inject({ method: 'POST', url: '/login', payload: { user: 'nigar', password: `wrong ${i}` } }).then((r) => r.statusCode),
+      ),
+    );
+    expect(codes.filter((c) => c === 401).length).toBeLessThanOrEqual(5);
+    expect(codes.filter((c) => c === 429).length).toBeGreaterThanOrEqual(7);
   });
 
   it('rate-limits logins: a login that failed five times waits, whatever the password', async () => {

@@ -194,6 +194,33 @@ describe('withdraw and reinstate', () => {
     const same = await yaddas(h, ['rights', rid, '--rights', CC_BY]);
     expect(same.code).toBe(1);
     expect(same.stdout).toMatch(/nothing to change/);
+
+    // A curator's restriction outlives a re-scan whose metadata.json says nothing of access.
+    expect((await yaddas(h, ['rights', rid, '--access', 'restricted'])).code).toBe(0);
+    const again = await takeItem(h, 'huquq-2', {
+      '1.tif': await pageImage({ seed: 96, width: 300, height: 400 }),
+      'metadata.json': JSON.stringify({ identifier: rid, type: 'book', title: 'Hüquq, yeni skan', replaces: true }),
+    });
+    expect((await waitEnded(h, again.ingestId)).status).toBe('preserved');
+    const rescanned = (await h.app.preservation.readHead<{ metadata: { access?: string; title?: string; rights?: string } }>(rid))!;
+    expect(rescanned.record.metadata).toMatchObject({ access: 'restricted', title: 'Hüquq, yeni skan', rights: CC_BY });
+    expect(await keysOf()).toEqual([]);
+
+    // Withdrawn, then restricted by a curator, then reinstated: not public, and said so.
+    expect((await yaddas(h, ['rights', rid, '--access', 'open'])).code).toBe(0);
+    expect((await yaddas(h, ['withdraw', rid, '--reason', 'Yoxlama'])).code).toBe(0);
+    expect((await yaddas(h, ['rights', rid, '--access', 'embargoed', '--until', '2099-06-01'])).code).toBe(0);
+    const back = await yaddas(h, ['reinstate', rid, '--json']);
+    expect(back.code, back.stdout + back.stderr).toBe(0);
+    expect(JSON.parse(back.stdout)).toMatchObject({ ok: true, pages: 0 });
+    expect(await keysOf()).toEqual([]); // the tombstone went; nothing is public until 2099-06-01
+    expect(await h.redis.zscore(`${h.env.YADDAS_REDIS_PREFIX}:yd:embargoes`, rid)).toBe(String(Date.UTC(2099, 5, 1)));
+    expect(
+      (await events())
+        .filter((e) => e.itemId === rid)
+        .map((e) => e.type)
+        .slice(-2),
+    ).toEqual(['item.withdrawn', 'item.reinstated']);
   });
 
   it('an embargoed item is kept from the public until its date, then the scheduled lift publishes it and says item.published', async () => {
@@ -203,7 +230,11 @@ describe('withdraw and reinstate', () => {
         .split('\n')
         .filter(Boolean)
         .map((l) => l.trim().split(/\s+/).slice(3).join(' '));
-    const embargoes = async () => h.redis.zrange(`${h.env.YADDAS_REDIS_PREFIX}:yd:embargoes`, '0', '-1', 'WITHSCORES');
+    // (this item's entry: others of this file may be under embargo too)
+    const embargoes = async () => {
+      const at = await h.redis.zscore(`${h.env.YADDAS_REDIS_PREFIX}:yd:embargoes`, eid);
+      return at === null ? [] : [eid, at];
+    };
     const md = {
       identifier: eid,
       type: 'book',
@@ -229,7 +260,7 @@ describe('withdraw and reinstate', () => {
     expect(mets).toContain('<mods:accessCondition type="restriction on access">embargoed until 2031-01-20');
     expect(mets).not.toContain('IIIF-IMAGE');
     const listed = await yaddas(h, ['embargoes', '--json']);
-    expect(JSON.parse(listed.stdout)).toEqual([{ itemId: eid, until: '2031-01-20T00:00:00.000Z' }]);
+    expect(JSON.parse(listed.stdout)).toContainEqual({ itemId: eid, until: '2031-01-20T00:00:00.000Z' });
 
     // The lift, a second before the date: nothing is published.
     clock = new Date('2031-01-19T23:59:59Z');
@@ -238,7 +269,7 @@ describe('withdraw and reinstate', () => {
     expect(await keysOf()).toEqual([]);
     // Redis lost its data: the next lift rebuilds the list from the objects first.
     await h.redis.del(`${h.env.YADDAS_REDIS_PREFIX}:yd:embargoes`, `${h.env.YADDAS_REDIS_PREFIX}:yd:embargoes-built`);
-    expect(await liftEmbargoes(h.app)).toMatchObject({ lifted: [], rebuilt: 1 });
+    expect(await liftEmbargoes(h.app)).toMatchObject({ lifted: [], rebuilt: expect.any(Number) });
     expect(await embargoes()).toEqual([eid, String(Date.UTC(2031, 0, 20))]);
 
     // The date passes: the scheduler's lift (a job on the audit queue, as the schedule adds it)

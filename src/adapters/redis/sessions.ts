@@ -47,19 +47,26 @@ export class Sessions {
     if (id && /^[A-Za-z0-9_-]{43}$/.test(id)) await this.redis.del(this.keys.session(id));
   }
 
-  /** Seconds until logins of this login or from this address are allowed again; 0 when they are. */
+  /**
+   * Seconds until logins of this login or from this address are allowed again; 0 when they are.
+   * A login counts its tries (every one, before the password is checked, so that guesses sent
+   * all at once are counted too); an address counts its failures only (an office behind one
+   * address logs in many times a day).
+   */
   async blockedFor(login: string, address: string): Promise<number> {
-    const [l, a] = await Promise.all([this.failures(`l:${login}`), this.failures(`a:${address}`)]);
+    const [l, a] = await Promise.all([this.count(`l:${login}`), this.count(`a:${address}`)]);
     const over = [l.n >= LOGIN_LIMITS.perLogin ? l.ttl : 0, a.n >= LOGIN_LIMITS.perAddress ? a.ttl : 0];
     return Math.max(...over);
   }
 
-  async failed(login: string, address: string): Promise<void> {
-    for (const who of [`l:${login}`, `a:${address}`]) {
-      const key = this.keys.loginFailures(who);
-      // The window starts at the first failure (NX) and is not moved by later ones.
-      await this.redis.multi().incr(key).expire(key, LOGIN_LIMITS.windowSeconds, 'NX').exec();
-    }
+  /** One more try of this login; how many there have been in the window (this one included). */
+  async tried(login: string): Promise<number> {
+    return this.bump(`l:${login}`);
+  }
+
+  /** A failed login from this address. */
+  async failed(address: string): Promise<void> {
+    await this.bump(`a:${address}`);
   }
 
   /** A good login clears its own count (the address's stays: it may be guessing other logins). */
@@ -67,7 +74,14 @@ export class Sessions {
     await this.redis.del(this.keys.loginFailures(`l:${login}`));
   }
 
-  private async failures(who: string): Promise<{ n: number; ttl: number }> {
+  private async bump(who: string): Promise<number> {
+    const key = this.keys.loginFailures(who);
+    // The window starts with the first (SET … NX, which any Redis has) and is not moved by later ones.
+    const res = await this.redis.multi().set(key, '0', 'EX', LOGIN_LIMITS.windowSeconds, 'NX').incr(key).exec();
+    return Number(res?.[1]?.[1] ?? 0);
+  }
+
+  private async count(who: string): Promise<{ n: number; ttl: number }> {
     const key = this.keys.loginFailures(who);
     const [n, ttl] = await Promise.all([this.redis.get(key), this.redis.ttl(key)]);
     return { n: Number(n ?? 0), ttl: Math.max(0, ttl) };

@@ -132,6 +132,13 @@ export const en = {
   'rights.help': 'a new version records it; the public copies follow',
   'notice.rightsChanged': 'Access and rights changed ({version}).',
   'notice.rightsNotChanged': 'Not changed: {reason}',
+  'denied.readOnly': 'The console is read-only: no staff accounts are configured (README, "Staff accounts").',
+  'denied.logIn': 'Log in first (/login).',
+  'denied.queues': 'The queues hold every institution’s jobs: only an administrator of every institution may open them.',
+  'denied.role': 'Your role in {institution} does not allow this: it needs {role}.',
+  'denied.pause': 'Pausing a queue holds every institution’s work: it needs an operator of every institution.',
+  'denied.origin': 'Refused: the request came from another site.',
+  'denied.notFound': 'No such item or ingest.',
   // activity
   'activity.title': 'Activity',
   'activity.throughputCaption': 'Throughput: pages preserved in the hour up to each point, last 12 hours',

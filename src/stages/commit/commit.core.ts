@@ -61,6 +61,11 @@ export interface ItemRecord {
   withdrawal?: Withdrawal;
   /** the last reinstatement (yaddas reinstate): when, by whom, the version that recorded it; carried on until a withdrawal */
   reinstatement?: { at: string; by: string; version: string };
+  /**
+   * a curator's decision on access and rights (yaddas rights): it stands over what a later
+   * re-scan's metadata.json says, until a curator decides again
+   */
+  rightsDecision?: RightsDecision;
 }
 
 /** One preservation event, as PREMIS will describe it (docs/mets-profile.md). */
@@ -83,6 +88,27 @@ export interface RecordAgent {
   version?: string;
   type: 'software' | 'organization' | 'person';
   note?: string;
+}
+
+/** What a curator decided: who may see the item, until when, under what rights; who decided, when, in which version. */
+export interface RightsDecision {
+  access: 'open' | 'restricted' | 'embargoed';
+  embargoUntil?: string;
+  rights?: string;
+  at: string;
+  by: string;
+  version: string;
+}
+
+/** Metadata with a curator's decision on access and rights in place of its own. */
+export function withRightsDecision(md: IngestManifest['metadata'], d: RightsDecision): IngestManifest['metadata'] {
+  const { access: _a, embargoUntil: _e, rights: _r, ...rest } = md ?? {};
+  return {
+    ...rest,
+    ...(d.access !== 'open' ? { access: d.access } : {}),
+    ...(d.embargoUntil ? { embargoUntil: d.embargoUntil } : {}),
+    ...(d.rights ? { rights: d.rights } : {}),
+  };
 }
 
 export function buildItemRecord(
@@ -206,7 +232,8 @@ export function buildItemRecord(
     version: t.version,
     type: m.metadata?.type ?? null,
     ingest: { ingestId: m.ingestId, sourceName: m.sourceName, kind: m.kind, via: m.via, takenAt: m.takenAt, storedAt: t.created },
-    metadata: m.metadata,
+    // A curator's decision on access and rights outlives a re-scan's metadata.json.
+    metadata: head?.rightsDecision ? withRightsDecision(m.metadata, head.rightsDecision) : m.metadata,
     metadataFile: metaStored ? { logicalPath: metaStored.logicalPath, size: metaStored.size, digests: metaStored.digests } : null,
     pages,
     ignoredFiles: m.ignored,
@@ -216,6 +243,7 @@ export function buildItemRecord(
     // A re-scan of a withdrawn item stays withdrawn: only a person reinstates it.
     ...(head?.withdrawal ? { withdrawal: head.withdrawal } : {}),
     ...(head?.reinstatement ? { reinstatement: head.reinstatement } : {}),
+    ...(head?.rightsDecision ? { rightsDecision: head.rightsDecision } : {}),
     events,
     agents,
   };
