@@ -1,7 +1,7 @@
 /**
  * Staff passwords are kept only as slow hashes: scrypt (node:crypto, RFC 7914) with N = 2^15,
  * r = 8, p = 1 and a 16-byte random salt, written as `$scrypt$ln=15,r=8,p=1$<salt>$<hash>`
- * (base64, the PHC string format's layout). About 50 ms and 32 MiB per check on this machine's
+ * (base64, the PHC string format's layout). About 90 ms and 32 MiB per check on this machine's
  * class of CPU: cheap for one login, costly for a guesser with a stolen users file.
  */
 import { randomBytes, scrypt as scryptCb, type ScryptOptions, timingSafeEqual } from 'node:crypto';
