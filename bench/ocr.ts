@@ -34,6 +34,8 @@ const N = Number(process.env.BENCH_OCR_PAGES ?? 24);
 const LANGS = 'aze+rus+eng';
 const ENGINES = Math.max(1, os.availableParallelism());
 const QUIET_SECONDS = 1;
+/** How the pipeline runs its stages: `one` process (npm start's default) or `per-stage` (BENCH_OCR_PROCESSES). */
+const PROCESSES = process.env.BENCH_OCR_PROCESSES ?? 'one';
 const rows: Row[] = [];
 const odd: string[] = [];
 const ppm = (pages: number, ms: number) => pages / (ms / 60_000);
@@ -154,8 +156,12 @@ async function main(): Promise<number> {
   const rawPpm = ppm(N, raw.ms);
   say(`${secs(raw.ms)} for ${N} pages: ${rawPpm.toFixed(1)} pages/min; this process peaked at ${((raw.peak ?? 0) / MB).toFixed(0)} MB\n`);
 
-  say('== 2. the Yaddaş pipeline, the book dropped into the inbox');
-  const y = await startYaddas(WORK, ROOT, QUIET_SECONDS, { YADDAS_OCR: 'true', YADDAS_OCR_ENGINES: String(ENGINES) });
+  say(`== 2. the Yaddaş pipeline, the book dropped into the inbox (stages in ${PROCESSES === 'one' ? 'one process' : 'one process each'})`);
+  const y = await startYaddas(WORK, ROOT, QUIET_SECONDS, {
+    YADDAS_OCR: 'true',
+    YADDAS_OCR_ENGINES: String(ENGINES),
+    YADDAS_PROCESSES: PROCESSES,
+  });
   let broken: string | undefined;
   let pipeMs = 0;
   const mem = new Map<string, number | null>();
@@ -190,7 +196,7 @@ async function main(): Promise<number> {
     }
     yaddasCer = (100 * edits) / chars;
     const pids = await rolePids(y.pid);
-    for (const role of ROLES) mem.set(role, pids.has(role) ? await peakRss(pids.get(role)!) : null);
+    for (const role of PROCESSES === 'one' ? ['stages'] : ROLES) mem.set(role, pids.has(role) ? await peakRss(pids.get(role)!) : null);
     mem.set('supervisor + S3', await peakRss(y.pid));
   } catch (err) {
     broken = (err as Error).message;
@@ -221,8 +227,9 @@ async function main(): Promise<number> {
     }
     theirCer = (100 * edits) / chars;
   }
-  const theirPpm = ppm(N, o.ms);
-  say(`${secs(o.ms)} for ${N} pages: ${theirPpm.toFixed(1)} pages/min\n`);
+  // A peer that did not run (not installed, or failed) has no figure: no ratio is made up from it.
+  const theirPpm = o.code === 0 ? ppm(N, o.ms) : Number.NaN;
+  say(o.code === 0 ? `${secs(o.ms)} for ${N} pages: ${theirPpm.toFixed(1)} pages/min\n` : 'OCRmyPDF did not run: no figure\n');
 
   say('== 4. each Yaddaş process: peak resident memory (VmHWM) and CPU time spent on the book');
   say(

@@ -12,6 +12,11 @@
  *
  * `--root DIR` (or BENCH_STARTUP_ROOT) measures another checkout's build the same way, so an older
  * commit can be measured beside this one in the same run: `--root /tmp/old -- --root .`.
+ *
+ * Each build is measured in both process modes (issue 14): every stage in `one` process
+ * (YADDAS_PROCESSES=one) and one process per stage (`per-stage`), alternating, and with the time
+ * to ready, the resident memory of all of Yaddaş's processes together once it has been idle for
+ * BENCH_STARTUP_IDLE_S seconds (default 20). BENCH_STARTUP_MODES=one,per-stage picks them.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -19,15 +24,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { QUEUE_NAMES } from '../src/pipeline/plan.js';
-import { childPids, cpuSeconds, sleep, workerRole } from './lib/proc.js';
+import { childPids, cpuSeconds, rss, sleep, workerRole } from './lib/proc.js';
 import { say, table } from './lib/report.js';
 import { cleanRedis, REDIS_URL, startYaddas, stopYaddas } from './lib/yaddas.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const THIS_ROOT = path.resolve(HERE, HERE.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..');
 const WORK = path.join(THIS_ROOT, 'bench/.work-startup');
-/** Every queue has a worker once Yaddaş is up (the same in an older build). */
-const QUEUES: readonly string[] = QUEUE_NAMES;
+/** Every queue has a worker once Yaddaş is up (the same in an older build); `replicate` only with replicas, which the bench has none of. */
+const QUEUES: readonly string[] = QUEUE_NAMES.filter((q) => q !== 'replicate');
 
 /** Queues with a worker connection of this prefix (BullMQ names them `<prefix>:<base64 queue>…`). */
 async function queuesWithWorkers(redis: Redis, prefix: string): Promise<Set<string>> {
@@ -42,16 +47,27 @@ interface Run {
   cpuS: number;
   /** CPU seconds of each process until then */
   byRole?: string;
+  /** resident memory of every process of Yaddaş together, idle after starting (bytes), and how many processes */
+  idleRss: number;
+  processes: number;
+  rssByRole?: string;
 }
 
-async function once(root: string, n: number): Promise<Run> {
+/** Every process under `pid`, itself included (the supervisor, the embedded S3 server, the stages). */
+async function tree(pid: number): Promise<number[]> {
+  const out = [pid];
+  for (const c of await childPids(pid)) out.push(...(await tree(c)));
+  return out;
+}
+
+async function once(root: string, n: number, mode: string): Promise<Run> {
   const work = path.join(WORK, `run-${n}`);
   await fs.rm(work, { recursive: true, force: true });
   await fs.mkdir(work, { recursive: true });
   const t0 = performance.now();
-  const y = await startYaddas(work, root, 120, { YADDAS_OCR: 'true', YADDAS_LOG_LEVEL: 'info' });
+  const y = await startYaddas(work, root, 120, { YADDAS_OCR: 'true', YADDAS_LOG_LEVEL: 'info', YADDAS_PROCESSES: mode });
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  const r: Run = { workersMs: 0, saidMs: null, ocrMs: null, cpuS: 0 };
+  const r: Run = { workersMs: 0, saidMs: null, ocrMs: null, cpuS: 0, idleRss: 0, processes: 0 };
   try {
     for (;;) {
       const now = performance.now() - t0;
@@ -75,6 +91,15 @@ async function once(root: string, n: number): Promise<Run> {
     }
     r.cpuS = cpu;
     r.byRole = byRole.join(', ');
+    // Idle: what the installation holds while nothing is dropped into it.
+    await sleep(Number(process.env.BENCH_STARTUP_IDLE_S ?? 20) * 1000);
+    const pids = await tree(y.pid);
+    const each = await Promise.all(
+      pids.map(async (pid) => ({ pid, rss: (await rss(pid)) ?? 0, role: (await workerRole(pid)) ?? 'supervisor' })),
+    );
+    r.idleRss = each.reduce((a, x) => a + x.rss, 0);
+    r.processes = pids.length;
+    r.rssByRole = each.map((x) => `${x.role} ${(x.rss / 1e6).toFixed(0)}`).join(', ');
   } finally {
     redis.disconnect();
     await stopYaddas(y);
@@ -92,28 +117,47 @@ async function main(): Promise<void> {
   for (let i = 0; i < args.length; i++) if (args[i] === '--root') roots.push(path.resolve(args[++i]!));
   if (roots.length === 0) roots.push(process.env.BENCH_STARTUP_ROOT ? path.resolve(process.env.BENCH_STARTUP_ROOT) : THIS_ROOT);
   const runs = Number(process.env.BENCH_STARTUP_RUNS ?? 3);
+  const modes = (process.env.BENCH_STARTUP_MODES ?? 'one,per-stage').split(',').filter(Boolean);
   say(`Yaddaş start-up benchmark — ${os.cpus().length} CPUs, Node ${process.version}, ${new Date().toISOString()}, ${runs} run(s) each`);
   const rows: string[][] = [];
   for (const root of roots) {
-    const results: Run[] = [];
-    for (let i = 0; i < runs; i++) {
-      const r = await once(root, i);
-      results.push(r);
-      say(
-        `  ${root}: run ${i + 1}: workers ready ${s(r.workersMs)} s, "all stages running" ${s(r.saidMs)} s, OCR engines ${s(r.ocrMs)} s, CPU ${r.cpuS.toFixed(1)} s`,
-      );
-      if (process.env.BENCH_STARTUP_VERBOSE) say(`    CPU s by process: ${r.byRole}`);
+    const results = new Map<string, Run[]>(modes.map((m) => [m, []]));
+    // The modes alternate, so that a machine that slows down part-way weighs on both alike.
+    for (let i = 0; i < runs; i++)
+      for (const mode of modes) {
+        const r = await once(root, i, mode);
+        results.get(mode)!.push(r);
+        say(
+          `  ${root} (${mode}): run ${i + 1}: workers ready ${s(r.workersMs)} s, "all stages running" ${s(r.saidMs)} s, OCR engines ${s(r.ocrMs)} s, CPU ${r.cpuS.toFixed(1)} s, idle memory ${(r.idleRss / 1e6).toFixed(0)} MB in ${r.processes} processes`,
+        );
+        if (process.env.BENCH_STARTUP_VERBOSE) say(`    CPU s by process: ${r.byRole}\n    MB by process: ${r.rssByRole}`);
+      }
+    for (const mode of modes) {
+      const rs = results.get(mode)!;
+      rows.push([
+        `${root} (${mode})`,
+        s(median(rs.map((r) => r.workersMs))),
+        s(median(rs.map((r) => r.saidMs ?? 0))),
+        s(median(rs.map((r) => r.ocrMs ?? 0))),
+        median(rs.map((r) => r.cpuS)).toFixed(1),
+        `${(median(rs.map((r) => r.idleRss)) / 1e6).toFixed(0)} (${rs[0]!.processes})`,
+      ]);
     }
-    rows.push([
-      root,
-      s(median(results.map((r) => r.workersMs))),
-      s(median(results.map((r) => r.saidMs ?? 0))),
-      s(median(results.map((r) => r.ocrMs ?? 0))),
-      median(results.map((r) => r.cpuS)).toFixed(1),
-    ]);
   }
   say('');
-  say(table(['build', 'every worker ready (s)', '"all stages running" (s)', 'OCR engines ready (s)', 'CPU until then (s)'], rows));
+  say(
+    table(
+      [
+        'build (processes)',
+        'every worker ready (s)',
+        '"all stages running" (s)',
+        'OCR engines ready (s)',
+        'CPU until then (s)',
+        'idle memory, MB (processes)',
+      ],
+      rows,
+    ),
+  );
   await fs.rm(WORK, { recursive: true, force: true });
 }
 

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Worker } from 'bullmq';
 import { ConfigError, loadConfig, redactUrl, type Config } from './config/load.js';
 import { createLogger, type Logger } from './log.js';
-import { createApp, createWatcher, startWorker, type App, type Role } from './app.js';
+import { createApp, createWatcher, rolesFor, startWorker, type App, type Role } from './app.js';
 import { redisAnswers } from './adapters/redis/connection.js';
 
 export function loadConfigOrExit(): Config {
@@ -90,10 +90,19 @@ function sayReady(role: string): void {
   if (process.send) process.send({ yaddas: 'ready', role });
 }
 
-/** Runs one role: the inbox watcher ('intake') or the worker of a queue. */
+/** Runs one role: the inbox watcher ('intake'), the console, or the worker of a queue. */
 export async function runRole(role: Role | 'intake' | 'console'): Promise<void> {
+  await runRoles([role], role);
+}
+
+/**
+ * Runs several roles in this one process, on one App (one Redis connection set, one S3 client,
+ * one OCR pool): `npm start` on one machine runs them all so (YADDAS_PROCESSES=one), with the same
+ * code each role runs alone. `name` is what the logs and the supervisor call the process.
+ */
+export async function runRoles(roles: ReadonlyArray<Role | 'intake' | 'console'>, name: string): Promise<void> {
   const config = loadConfigOrExit();
-  const log = createLogger(config, role);
+  const log = createLogger(config, name);
   const shutdown = listenForShutdown(log);
   await waitForRedis(config, log);
   const app: App = createApp(config, log);
@@ -108,45 +117,45 @@ export async function runRole(role: Role | 'intake' | 'console'): Promise<void> 
         s3: config.s3.endpoint,
         buckets: [config.s3.preservationBucket, config.s3.accessBucket],
       },
-      `${role} starting`,
+      `${name} starting`,
     );
-    if (role === 'intake') for (const w of await app.redisWarnings()) log.warn(`Redis: ${w}`);
+    if (roles.includes('intake')) for (const w of await app.redisWarnings()) log.warn(`Redis: ${w}`);
   }
-  if (role === 'intake') {
+  const stops: Array<() => Promise<void>> = [];
+  // Stopping: first what takes new work in (the watcher, the console), then the workers drain.
+  shutdown.whenStopping(async () => {
+    for (const stop of stops) await stop();
+    await app.close();
+  });
+  if (roles.includes('intake')) {
     const watcher = createWatcher(app);
     await watcher.start();
     log.info(
       { inbox: config.inbox, rejected: config.intake.rejectedDir, mode: config.intake.mode, quietSeconds: config.intake.quietSeconds },
       'watching the inbox',
     );
-    shutdown.whenStopping(async () => {
-      await watcher.stop();
-      await app.close();
-    });
-    sayReady(role);
-    return;
+    stops.push(() => watcher.stop());
   }
-  if (role === 'console') {
+  if (roles.includes('console')) {
     // Loaded here only: fastify and Bull Board are the console's, and every stage process would
     // otherwise pay for loading them at start-up.
     const { startConsole } = await import('./console/server.js');
     const { server, url } = await startConsole(app);
-    log.info({ url, readOnly: !(config.console.user && config.console.password) }, `console at ${url} (/metrics, /health, /ready)`);
-    shutdown.whenStopping(async () => {
-      await server.close();
-      await app.close();
-    });
-    sayReady(role);
-    return;
+    log.info({ url }, `console at ${url} (/metrics, /health, /ready)`);
+    stops.push(() => server.close());
   }
-  const worker: Worker = await startWorker(app, role);
-  shutdown.whenStopping(async () => {
-    await worker.close();
-    await app.close();
+  const workers: Worker[] = [];
+  for (const role of roles) {
+    if (role === 'intake' || role === 'console') continue;
+    const worker = await startWorker(app, role);
+    workers.push(worker);
+  }
+  stops.push(async () => {
+    await Promise.all(workers.map((w) => w.close()));
   });
-  await worker.waitUntilReady();
-  log.info({ queue: role, concurrency: worker.opts.concurrency }, 'worker started');
-  sayReady(role);
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  for (const w of workers) log.info({ queue: w.name, concurrency: w.opts.concurrency }, 'worker started');
+  sayReady(name);
 }
 
 /** The embedded S3 server's process (workers/s3.ts): tells the supervisor where it listens. */
@@ -158,4 +167,10 @@ export async function runS3Process(): Promise<void> {
   const server = await runS3Server(config, log);
   shutdown.whenStopping(() => server.stop());
   if (process.send) process.send({ yaddas: 'ready', role: 's3', endpoint: server.endpoint });
+}
+
+/** Every role of this configuration in this one process (workers/stages.ts; YADDAS_PROCESSES=one). */
+export async function runEveryRole(): Promise<void> {
+  const config = loadConfigOrExit();
+  await runRoles(['intake', ...rolesFor(config), 'console'], 'stages');
 }

@@ -98,7 +98,8 @@ export async function runSupervisor(): Promise<void> {
     ...(config.embeddedS3 ? { YADDAS_S3_PORT: new URL(config.s3.endpoint).port } : {}),
   };
   const children = new Map<string, ChildProcess>();
-  const roles = ['intake', ...rolesFor(config), 'console'];
+  // One process for everything (the same code, one Node runtime's memory), or one per stage.
+  const roles = config.processes === 'one' ? ['stages'] : ['intake', ...rolesFor(config), 'console'];
   const ready = new Set<string>();
   const startedAt = performance.now();
   let stopping = false;

@@ -58,6 +58,13 @@ export async function workerRole(pid: number): Promise<string | undefined> {
   return /workers\/([\w-]+)\.js\0?$/.exec(cmd)?.[1];
 }
 
+/** Resident set size now (VmRSS) in bytes, or null when the process is gone. */
+export async function rss(pid: number): Promise<number | null> {
+  const status = await fs.readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+  return kb === undefined ? null : Number(kb) * 1024;
+}
+
 /** Peak resident set size (VmHWM) in bytes, or null when the process is gone. */
 export async function peakRss(pid: number): Promise<number | null> {
   const status = await fs.readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');

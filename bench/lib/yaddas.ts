@@ -63,6 +63,9 @@ export async function startYaddas(
     YADDAS_LOG_LEVEL: 'warn',
     // Issue 2's figures are about preservation; the OCR benchmark (bench/ocr.ts) turns OCR on.
     YADDAS_OCR: 'false',
+    // One process per stage unless a benchmark asks otherwise: the figures by process (memory,
+    // CPU, the chaos run's kills) are per stage.
+    YADDAS_PROCESSES: 'per-stage',
     ...extraEnv,
   };
   const env = { ...cleanEnv(), ...yaddasEnv };
@@ -133,7 +136,7 @@ export async function waitUntilUp(y: Yaddas, timeoutMs = 120_000): Promise<void>
   }
   // The replicate worker runs only where replicas are configured.
   const queues = QUEUE_NAMES.filter((q) => q !== 'replicate' || y.env.YADDAS_COPIES_FILE);
-  const roles = ROLES.filter((r) => r !== 'replicate' || y.env.YADDAS_COPIES_FILE);
+  const roles = y.env.YADDAS_PROCESSES === 'one' ? ['stages'] : ROLES.filter((r) => r !== 'replicate' || y.env.YADDAS_COPIES_FILE);
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   try {
     for (;;) {

@@ -10,6 +10,8 @@ import { SETTINGS, type Setting } from './settings.js';
 export interface Config {
   inbox: string;
   dataDir: string;
+  /** how `npm start` runs the stages: all in one process, or one process each */
+  processes: 'one' | 'per-stage';
   /** the languages staff read, first the first (REJECTED.txt) */
   languages: Array<'az' | 'ru' | 'en'>;
   /** the institutions file, when there is one (institutionsFile, YADDAS_INSTITUTIONS_FILE) */

@@ -346,6 +346,13 @@ export const SETTINGS = [
     doc: "Who provides the items, as viewers must show it (the manifest's requiredStatement), e.g. `National Library of Azerbaijan`. Empty: only a rights text from metadata.json is shown there.",
   }),
   setting({
+    key: 'processes',
+    env: ['YADDAS_PROCESSES'],
+    default: 'one' as 'one' | 'per-stage',
+    parse: oneOf('one', 'per-stage'),
+    doc: '`npm start` runs every stage, the watcher and the console in `one` process (less memory, quicker start on one machine), or each in a process of its own (`per-stage`). Either way the same code runs; to scale out across machines, run `dist/workers/<stage>.js` processes (docs/benchmarks.md has the figures).',
+  }),
+  setting({
     key: 'languages',
     env: ['YADDAS_LANGUAGES'],
     default: ['az', 'ru', 'en'] as Array<'az' | 'ru' | 'en'>,

@@ -31,50 +31,56 @@ async function freePort(): Promise<number> {
 }
 
 describe('npm start under a process manager', () => {
-  it('starts every stage, says when all are ready, and drains them all on one SIGTERM to the whole process group', async () => {
-    const env = {
-      ...process.env,
-      ...h.env,
-      YADDAS_CONSOLE_PORT: String(await freePort()),
-      YADDAS_LOG_LEVEL: 'info',
-      YADDAS_LOG_FORMAT: 'json',
-    };
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist/workers/all.js')], {
-      env,
-      cwd: h.dir,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-      child.on('exit', (code, signal) => resolve({ code, signal })),
-    );
-    try {
-      await until(async () => out.includes('all stages running'), 90_000, 'the supervisor said all stages are running');
-      // Ready means ready: every queue has its worker connected by now (replicate's only with replicas).
-      for (const q of QUEUE_NAMES.filter((n) => n !== 'replicate')) {
-        expect(await h.app.queues.workerCount(q), `${q} has a worker`).toBeGreaterThan(0);
-      }
+  it.each([
+    ['per-stage', ['intake', 'ingest', 'inspect', 'store', 'derive', 'ocr', 'publish', 'notify', 'audit', 'console']],
+    ['one', ['stages']],
+  ] as const)(
+    '(%s process) starts every stage, says when all are ready, and drains them all on one SIGTERM to the whole process group',
+    async (mode, procs) => {
+      const env = {
+        ...process.env,
+        ...h.env,
+        YADDAS_PROCESSES: mode,
+        YADDAS_CONSOLE_PORT: String(await freePort()),
+        YADDAS_LOG_LEVEL: 'info',
+        YADDAS_LOG_FORMAT: 'json',
+      };
+      const child = spawn(process.execPath, [path.join(ROOT, 'dist/workers/all.js')], {
+        env,
+        cwd: h.dir,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+      const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+        child.on('exit', (code, signal) => resolve({ code, signal })),
+      );
+      try {
+        await until(async () => out.includes('all stages running'), 90_000, 'the supervisor said all stages are running');
+        // Ready means ready: every queue has its worker connected by now (replicate's only with replicas).
+        for (const q of QUEUE_NAMES.filter((n) => n !== 'replicate')) {
+          expect(await h.app.queues.workerCount(q), `${q} has a worker`).toBeGreaterThan(0);
+        }
 
-      // One SIGTERM to every process of the group, as systemd and `kill -- -PGID` deliver it.
-      process.kill(-child.pid!, 'SIGTERM');
-      const { code } = await exited;
-      expect(out).not.toContain('second signal');
-      const lines = out
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as { proc?: string; msg?: string });
-      const drained = new Set(lines.filter((l) => l.msg?.startsWith('draining')).map((l) => l.proc));
-      for (const role of ['intake', 'ingest', 'inspect', 'store', 'derive', 'ocr', 'publish', 'notify', 'audit', 'console'])
-        expect(drained, `${role} drained`).toContain(role);
-      expect(lines.some((l) => l.proc === 'yaddas' && l.msg === 'stopped')).toBe(true);
-      expect(code).toBe(0);
-    } finally {
-      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
-    }
-  });
+        // One SIGTERM to every process of the group, as systemd and `kill -- -PGID` deliver it.
+        process.kill(-child.pid!, 'SIGTERM');
+        const { code } = await exited;
+        expect(out).not.toContain('second signal');
+        const lines = out
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as { proc?: string; msg?: string });
+        const drained = new Set(lines.filter((l) => l.msg?.startsWith('draining')).map((l) => l.proc));
+        for (const role of procs) expect(drained, `${role} drained`).toContain(role);
+        expect(lines.some((l) => l.proc === 'yaddas' && l.msg === 'stopped')).toBe(true);
+        expect(code).toBe(0);
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+      }
+    },
+  );
 });
 
 /** A process's parent and command line, from /proc. */
