@@ -303,15 +303,7 @@ export async function startWorker(app: App, role: Role): Promise<Worker> {
   // One worker per queue serves every institution: each job runs with its item's institution's ports.
   // (an id in no institution's namespace names none here: the job's own run refuses it, for good)
   const institutionOf =
-    app.tenants.length > 1 || c.institutionsFile
-      ? (itemId: string) => {
-          try {
-            return app.forItem(itemId).institution.id;
-          } catch {
-            return undefined;
-          }
-        }
-      : undefined;
+    app.tenants.length > 1 || c.institutionsFile ? (itemId: string) => institutionOfItem(c.institutions, itemId)?.id : undefined;
   const routed = <P extends { itemId?: string }, R>(make: (t: App) => Promise<StageHandler<P, R>>): StageHandler<P, R> => {
     const built = new Map<App, Promise<StageHandler<P, R>>>();
     return async (data, ctx) => {
@@ -363,7 +355,7 @@ export async function startWorker(app: App, role: Role): Promise<Worker> {
     const factory = await KEEPING.audit();
     // One audit handler per institution (its copies, its audit state), built once.
     const audits = new Map(app.tenants.map((t) => [t, factory(t)] as const));
-    const audit = routed(async (t) => audits.get(t) ?? factory(t));
+    const audit = routed(async (t) => audits.get(t)!);
     const { liftEmbargoes } = await import('./ops/embargo.js');
     // The sweep and the embargo lift are the installation's: each institution's in turn. The
     // lift rides on the audit queue (one scheduler, any one worker), but publishes: it gets the

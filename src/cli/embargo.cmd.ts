@@ -1,6 +1,6 @@
 /** `yaddas embargoes [--lift]`: the items under embargo and when each ends; `--lift` publishes those that ended, now. */
 import type { App } from '../app.js';
-import { liftEmbargoes, rebuildEmbargoes } from '../ops/embargo.js';
+import { embargoedItems, liftEmbargoes } from '../ops/embargo.js';
 
 export async function embargoesCommand(app: App, opts: { lift?: boolean; json?: boolean }): Promise<number> {
   if (opts.lift) {
@@ -15,20 +15,7 @@ export async function embargoesCommand(app: App, opts: { lift?: boolean; json?: 
     }
     return r.failed.length === 0 ? 0 : 1;
   }
-  const scoped = app.tenants.length < app.config.institutions.length;
-  if (!scoped && !(await app.embargoes.built())) await rebuildEmbargoes(app);
-  // (as staff of one institution: its items only)
-  const mine = (itemId: string) => {
-    try {
-      app.forItem(itemId);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  const all = (await app.embargoes.all())
-    .filter((e) => mine(e.itemId))
-    .map((e) => ({ itemId: e.itemId, until: new Date(e.until).toISOString() }));
+  const all = (await embargoedItems(app)).map((e) => ({ itemId: e.itemId, until: new Date(e.until).toISOString() }));
   if (opts.json) process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
   else if (all.length === 0) process.stdout.write('no item is under embargo\n');
   else for (const e of all) process.stdout.write(`${e.until}  ${e.itemId}\n`);

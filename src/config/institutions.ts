@@ -7,9 +7,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import { fileURLToPath } from 'node:url';
+import type { ErrorObject } from 'ajv/dist/2020.js';
 import { splitItemId } from '../domain/ids.js';
+import { schemaValidator } from '../domain/schemas.js';
 
 /** An exhibition or collection that items join through metadata.json's `collections`. */
 export interface CollectionDef {
@@ -124,18 +124,7 @@ interface RawInstitution {
   storage?: Partial<Institution['storage']>;
 }
 
-let validator: ReturnType<Ajv2020['compile']> | undefined;
-function schemaErrors(data: unknown): ErrorObject[] {
-  if (!validator) {
-    const candidates = ['../../../schemas/institutions.schema.json', '../../schemas/institutions.schema.json'].map((p) =>
-      fileURLToPath(new URL(p, import.meta.url)),
-    );
-    const file = candidates.find((p) => existsSync(p));
-    if (!file) throw new Error('schemas/institutions.schema.json not found');
-    validator = new Ajv2020({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(file, 'utf8')) as object);
-  }
-  return validator(data) ? [] : [...(validator.errors ?? [])];
-}
+const schemaErrors = schemaValidator('institutions.schema.json');
 
 /** One schema error in words: where (institution "anl": "storage.accessPrefix") and what. */
 function describe(e: ErrorObject, data: { institutions?: Array<{ id?: unknown }> }): string {

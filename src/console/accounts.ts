@@ -8,9 +8,8 @@
  * (retries, re-runs, pauses, decides on held items), curator (withdraws, reinstates), admin
  * (everything, the installation's queues included).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { readFileSync } from 'node:fs';
+import { schemaValidator } from '../domain/schemas.js';
 import { hashPassword, isPasswordHash, verifyPassword } from './passwords.js';
 
 export const ROLES = ['viewer', 'operator', 'curator', 'admin'] as const;
@@ -118,17 +117,9 @@ export class Accounts {
   }
 }
 
-let validator: ReturnType<Ajv2020['compile']> | undefined;
+const usersSchema = schemaValidator('users.schema.json');
 function schemaValid(data: unknown): string[] {
-  if (!validator) {
-    const file = ['../../../schemas/users.schema.json', '../../schemas/users.schema.json']
-      .map((p) => fileURLToPath(new URL(p, import.meta.url)))
-      .find((p) => existsSync(p));
-    if (!file) throw new Error('schemas/users.schema.json not found');
-    validator = new Ajv2020({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(file, 'utf8')) as object);
-  }
-  if (validator(data)) return [];
-  return (validator.errors ?? []).map((e) => {
+  return usersSchema(data).map((e) => {
     const at = e.instancePath.split('/').slice(1);
     const user =
       at[0] === 'users' && at[1] !== undefined ? (data as { users: Array<{ login?: unknown }> }).users[Number(at[1])] : undefined;

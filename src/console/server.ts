@@ -17,7 +17,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { QUEUE_NAMES } from '../pipeline/plan.js';
-import { counts, listItems, queueStates, republish, retry, setPaused, showItem, type ItemFilter } from '../ops/operations.js';
+import { counts, listItems, queueStates, republish, resolve, retry, setPaused, showItem, type ItemFilter } from '../ops/operations.js';
 import { timingSafeEqual } from 'node:crypto';
 import { institutionOfItem } from '../config/institutions.js';
 import { changeRights, type RightsChange, reinstateItem, withdrawItem } from '../ops/withdraw.js';
@@ -186,13 +186,7 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
     await app.staffLog.add(entry).catch((err: Error) => app.log.warn({ err: { message: err.message } }, 'could not keep a staff action'));
   };
   // In its own institution's public location.
-  const baseOf = (itemId: string) => {
-    try {
-      return app.forItem(itemId).config.access.publicBaseUrl;
-    } catch {
-      return c.access.publicBaseUrl;
-    }
-  };
+  const baseOf = (itemId: string) => institutionOfItem(c.institutions, itemId)?.storage.publicBaseUrl ?? c.access.publicBaseUrl;
   const thumb = (itemId: string, page = 1) => publicUrl(baseOf(itemId), pageKeys(itemId, page).thumbnail);
   const html = (reply: FastifyReply, body: string, code = 200) =>
     reply.code(code).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
@@ -238,14 +232,12 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
     }
     if (OPEN.has(route) || OPEN.has(pathOnly)) return;
     if (!accounts.enabled) return changes ? text(401, t('denied.readOnly')) : undefined;
-    const queues = (p: string) => p === '/queues' || p.startsWith('/queues/');
-    const onBoard = queues(pathOnly) || queues(route);
+    // (Bull Board's own scope, below, decides who among the logged-in may open it.)
     if (!req.staff) {
       if (!changes && !pathOnly.startsWith('/api/') && !pathOnly.startsWith('/queues/api'))
         return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
       return text(401, t('denied.logIn'));
     }
-    if (onBoard && !req.staff.installationAdmin) return text(403, t('denied.queues'));
   });
 
   const board = new FastifyAdapter();
@@ -339,9 +331,13 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
     const d = await showItem(app, req.params.id).catch(() => null);
     return d && sees(req, d.record) ? d : reply.code(404).send({ error: 'no such item or ingest' });
   });
-  /** The item an action names, when this request may act on it with `role`; else the reply is sent. */
+  /**
+   * The ingest record of the item an action names, when this request may act on it with `role`;
+   * else the reply is sent. (Its record is all the decision needs: not the item's whole page.)
+   */
   const target = async (req: FastifyRequest<ItemRoute>, reply: FastifyReply, role: Role) => {
-    const d = await showItem(app, req.params.id).catch(() => null);
+    const found = await resolve(app, req.params.id);
+    const d = found ? { record: found } : null;
     if (!d || !sees(req, d.record)) {
       await reply.code(404).type('text/plain; charset=utf-8').send(translator(req.lang)('denied.notFound'));
       return null;
@@ -363,27 +359,18 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
     if (!d) return reply;
     const r = await retry(app, req.params.id);
     await record(req, 'retry', d.record.itemId, institutionOf(d.record), r.ok ? `${r.how} (${r.ingestId})` : `not retried: ${r.reason}`);
-    if (!r.ok)
-      return reply.redirect(
-        `/items/${encodeURIComponent(req.params.id)}?notice=${encodeURIComponent(translator(req.lang)('notice.notRetried', { reason: r.reason }))}`,
-        303,
-      );
-    return reply.redirect(
-      `/items/${encodeURIComponent(r.ingestId)}?notice=${encodeURIComponent(translator(req.lang)('notice.retrying', { how: r.how }))}`,
-      303,
-    );
+    const t = translator(req.lang);
+    return r.ok
+      ? back(reply, r.ingestId, t('notice.retrying', { how: r.how }))
+      : back(reply, req.params.id, t('notice.notRetried', { reason: r.reason }));
   });
   server.post<ItemRoute>('/items/:id/rerun', { schema: { params: ITEM_PARAMS } }, async (req, reply) => {
     const d = await target(req, reply, 'operator');
     if (!d) return reply;
-    if (d.record.status !== 'preserved')
-      return reply.redirect(
-        `/items/${encodeURIComponent(req.params.id)}?notice=${encodeURIComponent(translator(req.lang)('notice.onlyPreserved'))}`,
-        303,
-      );
+    if (d.record.status !== 'preserved') return back(reply, req.params.id, translator(req.lang)('notice.onlyPreserved'));
     const ingestId = await republish(app, d.record.itemId, 'rerun');
     await record(req, 'rerun', d.record.itemId, institutionOf(d.record), `everything after preservation runs again (${ingestId})`);
-    return reply.redirect(`/items/${encodeURIComponent(ingestId)}?notice=${encodeURIComponent(translator(req.lang)('notice.rerun'))}`, 303);
+    return back(reply, ingestId, translator(req.lang)('notice.rerun'));
   });
   server.post<ItemRoute & { Body: { reason?: string } | undefined }>(
     '/items/:id/withdraw',
@@ -519,28 +506,29 @@ export async function buildConsole(app: App, opts: ConsoleOptions = {}): Promise
   );
   server.get('/preservation', async (req, reply) => {
     // Of the institutions this person may see.
+    const scope = scopeOf(req);
     const [summary, lists, points] = await Promise.all([
-      preservationSummary(app, { institutions: scopeOf(req) ?? institutions }),
-      keepingLists(app, 50, scopeOf(req)),
+      preservationSummary(app, scope ? { institutions: scope } : {}),
+      keepingLists(app, 50, scope),
       series.since(3600_000),
     ]);
-    const visible = <T extends { id: string }>(rows: T[]) => rows.filter((r) => sees(req, { itemId: r.id }));
     const detail = <T extends { id: string }>(rows: T[]) =>
-      Promise.all(visible(rows).map(async (r) => ({ ...r, ...(await itemCopies(app, r.id)) })));
-    const damaged = { items: lists.damaged };
-    const incomplete = { ids: lists.incomplete };
+      Promise.all(rows.map(async (r) => ({ ...r, ...(await itemCopies(app, r.id)) })));
     return html(
       reply,
       preservationPage(
         chrome(req, (t) => t('pres.title'), 'preservation'),
         summary,
-        await detail(damaged.items),
-        await detail(incomplete.ids.map((id) => ({ id }))),
+        await detail(lists.damaged),
+        await detail(lists.incomplete.map((id) => ({ id }))),
         auditThroughput(points),
       ),
     );
   });
-  server.get('/api/preservation', async (req) => preservationSummary(app, { institutions: scopeOf(req) ?? institutions }));
+  server.get('/api/preservation', async (req) => {
+    const scope = scopeOf(req);
+    return preservationSummary(app, scope ? { institutions: scope } : {});
+  });
   server.get('/api/queues/rows', async (_req, reply) => {
     return html(reply, queueRows(chrome(_req, '', 'activity'), await queueStates(app), mayPause(_req)));
   });

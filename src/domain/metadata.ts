@@ -1,22 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import { fileURLToPath } from 'node:url';
+import type { ErrorObject } from 'ajv/dist/2020.js';
+import { schemaValidator } from './schemas.js';
 import { embargoTime } from './withdrawal.js';
 
 /** The schema is a published document (schemas/metadata.schema.json); it is read, not duplicated. */
-const schemaPath = fileURLToPath(new URL('../../../schemas/metadata.schema.json', import.meta.url));
-const schemaPathSrc = fileURLToPath(new URL('../../schemas/metadata.schema.json', import.meta.url));
-
-function readSchema(): object {
-  for (const p of [schemaPath, schemaPathSrc]) {
-    try {
-      return JSON.parse(readFileSync(p, 'utf8')) as object;
-    } catch {
-      /* try the next location: compiled (dist/src/domain) or source (src/domain) */
-    }
-  }
-  throw new Error('schemas/metadata.schema.json not found');
-}
+const validate = schemaValidator('metadata.schema.json');
 
 export type LanguageMap = Record<string, string>;
 export type TextOrMap = string | LanguageMap;
@@ -43,12 +30,6 @@ export interface ItemMetadata {
   /** a deliberate replacement of the item with this identifier (never held as a mistaken reuse) */
   replaces?: boolean;
   [extension: `x-${string}`]: unknown;
-}
-
-let validator: ReturnType<Ajv2020['compile']> | undefined;
-function validate(data: unknown): ErrorObject[] {
-  validator ??= new Ajv2020({ allErrors: true, strict: false }).compile(readSchema());
-  return validator(data) ? [] : [...(validator.errors ?? [])];
 }
 
 /** One ajv error in words staff can act on. */

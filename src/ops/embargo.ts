@@ -4,6 +4,7 @@
  * preservation object as `yaddas rederive` does, and says `item.published` for it. The time is
  * the App's clock, so tests move a clock instead of waiting for a date.
  */
+import { institutionOfItem } from '../config/institutions.js';
 import { embargoEnd } from '../domain/withdrawal.js';
 import type { StoredRecord } from '../pipeline/from-record.js';
 import type { LiftResult } from '../stages/audit/audit.stage.js';
@@ -36,22 +37,29 @@ export async function liftEmbargoes(app: OpsPorts): Promise<LiftResult> {
 
 const LIFT_LOCK = 'embargo-lift';
 
+/**
+ * The command line as one institution's staff (`yaddas --institution`) sees its part of the
+ * installation's list only, and rebuilds none of it: the list is the installation's.
+ */
+const isPart = (app: OpsPorts): boolean => app.tenants.length < app.config.institutions.length;
+const holds = (app: OpsPorts, itemId: string): boolean =>
+  institutionOfItem(
+    app.tenants.map((t) => t.institution),
+    itemId,
+  ) !== undefined;
+
+/** Every item under embargo that this App holds, with when its embargo ends (ms); the list rebuilt first when Redis lost it. */
+export async function embargoedItems(app: OpsPorts): Promise<Array<{ itemId: string; until: number }>> {
+  if (!isPart(app) && !(await app.embargoes.built())) await rebuildEmbargoes(app);
+  return (await app.embargoes.all()).filter((e) => holds(app, e.itemId));
+}
+
 async function lift(app: OpsPorts): Promise<LiftResult> {
   const out: LiftResult = { lifted: [], kept: [], failed: [] };
-  // (the command line as staff of one institution lifts its items only, and rebuilds nothing:
-  // the list is the installation's)
-  const scoped = app.tenants.length < app.config.institutions.length;
-  if (!scoped && !(await app.embargoes.built())) out.rebuilt = await rebuildEmbargoes(app);
+  const part = isPart(app);
+  if (!part && !(await app.embargoes.built())) out.rebuilt = await rebuildEmbargoes(app);
   const now = app.now().getTime();
-  const mine = (itemId: string) => {
-    try {
-      app.forItem(itemId);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  const due = (await app.embargoes.due(now, scoped ? 10_000 : LIFT_BATCH)).filter((d) => mine(d.itemId)).slice(0, LIFT_BATCH);
+  const due = (await app.embargoes.due(now, part ? 10_000 : LIFT_BATCH)).filter((d) => holds(app, d.itemId)).slice(0, LIFT_BATCH);
   // All claimed first: a run that dies part-way leaves the rest to a run an hour on.
   for (const { itemId } of due) await app.embargoes.set(itemId, now + LIFT_RETRY_MS);
   for (const { itemId } of due) {

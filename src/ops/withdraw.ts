@@ -14,7 +14,6 @@ import { digestBuffer } from '../checksum/digests.js';
 import { ErrorCodes, RetryLater, YaddasError } from '../domain/errors.js';
 import { isoSeconds } from '../domain/time.js';
 import { parseMetadata } from '../domain/metadata.js';
-import { accessWithheld, embargoEnd } from '../domain/withdrawal.js';
 import { EVENT_FORMAT } from '../stages/announce/announce.core.js';
 import {
   historyOf,
@@ -26,7 +25,7 @@ import {
 } from '../stages/commit/commit.core.js';
 import { metsContext, metsUpload, versionMets } from '../stages/commit/version-mets.js';
 import { Collections } from '../stages/publish/collections.js';
-import { removeAccess, withholdAccess } from '../stages/publish/withhold.js';
+import { keepFromPublic, withholdAccess } from '../stages/publish/withhold.js';
 import { ocflUser } from '../stages/stage.js';
 import { itemKeys, publicUrl } from '../storage/access-layout.js';
 import { LogicalPaths, nextInventory, type VersionFile } from '../storage/ocfl.core.js';
@@ -379,15 +378,12 @@ export async function changeRights(
  * when it may be public (nothing done: the caller publishes it).
  */
 async function makePublicAgree(app: OpsPorts, id: string, record: ItemRecord | undefined): Promise<string | undefined> {
-  const withheld = accessWithheld(record, app.now());
-  if (!withheld) {
-    await app.embargoes.remove(id);
-    return undefined;
-  }
-  if (!record?.withdrawal)
-    await removeAccess({ access: app.access, collections: collections(app), publicBaseUrl: app.config.access.publicBaseUrl }, id);
-  const end = embargoEnd(record);
-  if (!record?.withdrawal && end !== undefined && Number.isFinite(end)) await app.embargoes.set(id, end);
-  else await app.embargoes.remove(id);
-  return withheld;
+  const kept = await keepFromPublic(
+    { access: app.access, collections: collections(app), publicBaseUrl: app.config.access.publicBaseUrl, embargoes: app.embargoes },
+    id,
+    record,
+    app.now(),
+  );
+  if (!kept) await app.embargoes.remove(id);
+  return kept?.why;
 }

@@ -49,10 +49,13 @@ export class StatusStore {
   private static scoped(index: string, institution: string): string {
     return `${index}:in:${institution}`;
   }
-  /** The index keys a change of this ingest touches: the installation's, and its institution's. */
-  private async indexes(ingestId: string, index: string, institution?: string): Promise<string[]> {
-    const inst = institution ?? (await this.redis.hget(this.key(ingestId), 'institution'));
-    return inst ? [index, StatusStore.scoped(index, inst)] : [index];
+  /** The index keys a change of an ingest of this institution touches: the installation's, and its institution's. */
+  private static indexes(index: string, institution: string | null | undefined): string[] {
+    return institution ? [index, StatusStore.scoped(index, institution)] : [index];
+  }
+  /** The institution an ingest's record names (read once per change that is not a creation). */
+  private institutionOf(ingestId: string): Promise<string | null> {
+    return this.redis.hget(this.key(ingestId), 'institution');
   }
   /** The indexes to read: the installation's, or each of these institutions'. */
   private readFrom(index: string, institutions?: readonly string[]): string[] {
@@ -77,14 +80,12 @@ export class StatusStore {
       .multi()
       .hset(this.key(r.ingestId), encode({ ...r, updatedAt: now }))
       .hset(this.itemKey(r.itemId), { lastIngest: r.ingestId });
-    for (const k of inst ? [this.index, StatusStore.scoped(this.index, inst)] : [this.index])
-      multi.zadd(k, Date.parse(r.takenAt), r.ingestId);
+    for (const k of StatusStore.indexes(this.index, inst)) multi.zadd(k, Date.parse(r.takenAt), r.ingestId);
     await multi.exec();
     if (!isTerminal(r.status) || r.stage)
-      for (const k of await this.indexes(r.ingestId, this.inflightKey, inst)) await this.redis.zadd(k, Date.now(), r.ingestId);
+      for (const k of StatusStore.indexes(this.inflightKey, inst)) await this.redis.zadd(k, Date.now(), r.ingestId);
     if (r.status === 'rejected')
-      for (const k of await this.indexes(r.ingestId, this.listKey('rejected'), inst))
-        await this.redis.zadd(k, Date.parse(r.takenAt), r.ingestId);
+      for (const k of StatusStore.indexes(this.listKey('rejected'), inst)) await this.redis.zadd(k, Date.parse(r.takenAt), r.ingestId);
   }
 
   /** The newest failed or rejected ingests, and how many there are in all (of these institutions: all when not given). */
@@ -100,7 +101,7 @@ export class StatusStore {
 
   /** A failed ingest that was retried (as another ingest) is no longer listed as failed. */
   async clearFailed(ingestId: string): Promise<void> {
-    for (const k of await this.indexes(ingestId, this.listKey('failed'))) await this.redis.zrem(k, ingestId);
+    for (const k of StatusStore.indexes(this.listKey('failed'), await this.institutionOf(ingestId))) await this.redis.zrem(k, ingestId);
   }
 
   /**
@@ -109,26 +110,29 @@ export class StatusStore {
    * the decision could not be carried out.
    */
   async claimHeld(ingestId: string): Promise<boolean> {
-    const [first, ...more] = await this.indexes(ingestId, this.listKey('held'));
+    const [first, ...more] = StatusStore.indexes(this.listKey('held'), await this.institutionOf(ingestId));
     const claimed = (await this.redis.zrem(first!, ingestId)) === 1;
     for (const k of more) await this.redis.zrem(k, ingestId);
     return claimed;
   }
 
   async unclaimHeld(ingestId: string): Promise<void> {
-    for (const k of await this.indexes(ingestId, this.listKey('held'))) await this.redis.zadd(k, Date.now(), ingestId);
+    for (const k of StatusStore.indexes(this.listKey('held'), await this.institutionOf(ingestId)))
+      await this.redis.zadd(k, Date.now(), ingestId);
   }
 
   async update(ingestId: string, patch: Partial<IngestRecord>): Promise<void> {
     const multi = this.redis.multi().hset(this.key(ingestId), encode({ ...patch, updatedAt: new Date().toISOString() }));
+    const touchesIndexes = patch.stage !== undefined || patch.publication === 'failed';
+    const inst = touchesIndexes ? await this.institutionOf(ingestId) : null;
     // Every step that starts is progress; an empty stage means the ingest has ended.
-    const inflight = patch.stage !== undefined ? await this.indexes(ingestId, this.inflightKey) : [];
-    for (const k of inflight) {
-      if (patch.stage === '') multi.zrem(k, ingestId);
-      else multi.zadd(k, Date.now(), ingestId);
-    }
+    if (patch.stage !== undefined)
+      for (const k of StatusStore.indexes(this.inflightKey, inst)) {
+        if (patch.stage === '') multi.zrem(k, ingestId);
+        else multi.zadd(k, Date.now(), ingestId);
+      }
     if (patch.publication === 'failed')
-      for (const k of await this.indexes(ingestId, this.listKey('failed'))) multi.zadd(k, Date.now(), ingestId);
+      for (const k of StatusStore.indexes(this.listKey('failed'), inst)) multi.zadd(k, Date.now(), ingestId);
     await multi.exec();
   }
 
@@ -158,10 +162,11 @@ export class StatusStore {
     if (outcome.unchanged !== undefined) patch.unchanged = outcome.unchanged;
     if (outcome.held) patch.held = outcome.held;
     if (location) patch.location = location;
+    const inst = await this.institutionOf(ingestId);
     const multi = this.redis.multi().hset(this.key(ingestId), encode({ ...patch, updatedAt: new Date().toISOString() }));
-    for (const k of await this.indexes(ingestId, this.inflightKey)) multi.zrem(k, ingestId);
+    for (const k of StatusStore.indexes(this.inflightKey, inst)) multi.zrem(k, ingestId);
     if (outcome.status === 'failed' || outcome.status === 'rejected' || outcome.status === 'held')
-      for (const k of await this.indexes(ingestId, this.listKey(outcome.status))) multi.zadd(k, Date.now(), ingestId);
+      for (const k of StatusStore.indexes(this.listKey(outcome.status), inst)) multi.zadd(k, Date.now(), ingestId);
     if (outcome.status === 'preserved' && outcome.version)
       multi.hset(this.itemKey(itemId), { version: outcome.version, objectRoot: outcome.objectRoot ?? '' });
     await multi.exec();

@@ -54,11 +54,14 @@ export function fromAcceptLanguage(header: string | undefined, fallback: Languag
   return fallback;
 }
 
+/** The Intl locale of a language (English as written in Britain: day, month, year; a 24-hour clock). */
+const locale = (lang: Language): string => (lang === 'en' ? 'en-GB' : lang);
+
 /** A moment as people of this language write it (day, month, year, hours and minutes; the machine's time zone). */
 export function formatDateTime(iso: string | number, lang: Language, timeZone?: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
-  return new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : lang, {
+  return new Intl.DateTimeFormat(locale(lang), {
     dateStyle: 'medium',
     timeStyle: 'short',
     ...(timeZone ? { timeZone } : {}),
@@ -68,7 +71,7 @@ export function formatDateTime(iso: string | number, lang: Language, timeZone?: 
 /** A number as people of this language write it (digit groups, decimal mark). */
 export function formatNumber(n: number, lang: Language, digits?: number): string {
   return new Intl.NumberFormat(
-    lang === 'en' ? 'en-GB' : lang,
+    locale(lang),
     digits !== undefined ? { minimumFractionDigits: digits, maximumFractionDigits: digits } : {},
   ).format(n);
 }

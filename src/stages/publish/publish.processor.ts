@@ -3,9 +3,9 @@ import type { ObjectStore } from '../../storage/object-store.js';
 import type { OcflStore } from '../../storage/ocfl-store.js';
 import { type Inventory, LogicalPaths } from '../../storage/ocfl.core.js';
 import type { Embargoes } from '../../adapters/redis/embargoes.js';
-import { accessWithheld, EMBARGOED_PREFIX, embargoEnd, RESTRICTED_PREFIX, WITHDRAWN_PREFIX } from '../../domain/withdrawal.js';
+import { EMBARGOED_PREFIX, RESTRICTED_PREFIX, WITHDRAWN_PREFIX } from '../../domain/withdrawal.js';
 import type { ItemRecord } from '../commit/commit.core.js';
-import { removeAccess, withholdAccess } from './withhold.js';
+import { keepFromPublic } from './withhold.js';
 
 /** The head version's item record, or null when it has none. */
 async function readRecord(ocfl: OcflStore, inv: Inventory): Promise<ItemRecord | null> {
@@ -41,16 +41,11 @@ export function publishProcessor(deps: {
     const withhold = async () => {
       const current = await deps.ocfl.readInventory(data.itemId);
       const record = current ? await readRecord(deps.ocfl, current) : null;
-      const why = accessWithheld(record, now());
-      if (!why || !record) return null;
-      const { removed } = record.withdrawal
-        ? await withholdAccess(deps, data.itemId, record.withdrawal, record.metadata?.title)
-        : await removeAccess(deps, data.itemId);
       // Under embargo, the scheduler's lift publishes it when the embargo ends; withdrawn or
       // restricted, only a person's act (or a new version) does.
-      const until = record.withdrawal ? undefined : embargoEnd(record);
-      if (until !== undefined && Number.isFinite(until)) await deps.embargoes.set(data.itemId, until);
-      else await deps.embargoes.remove(data.itemId);
+      const kept = await keepFromPublic(deps, data.itemId, record, now());
+      if (!kept) return null;
+      const { why, removed } = kept;
       log.warn({ removed }, `not published: ${why}`);
       return { item: '', manifest: '', removed, superseded: why };
     };

@@ -6,7 +6,8 @@
  * so that a flow still running when the item was withdrawn ends with the tombstone too.
  */
 import { inEveryLanguage } from '../../domain/i18n/index.js';
-import type { Withdrawal } from '../../domain/withdrawal.js';
+import type { Embargoes } from '../../adapters/redis/embargoes.js';
+import { type AccessFacts, accessWithheld, embargoEnd, type Withdrawal } from '../../domain/withdrawal.js';
 import { itemKeys, publicUrl } from '../../storage/access-layout.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { Collections } from './collections.js';
@@ -95,4 +96,28 @@ export async function withholdAccess(
   });
   await deps.collections.setMembership(itemId, [], { id: manifest.id, type: 'Manifest', label });
   return { removed: stale.length };
+}
+
+/**
+ * Makes what is public of an item agree with a record that keeps it from the public now: a
+ * withdrawn item gets its tombstone, a restricted or embargoed one has nothing in public, and an
+ * embargo is entered for the lift (anything else leaves the list: only a person's act or a new
+ * version publishes it). Returns why, and how many public files went; undefined when the item may
+ * be public (nothing done: the caller publishes it). Publish and the operators' acts share it.
+ */
+export async function keepFromPublic(
+  deps: WithholdDeps & { embargoes: Pick<Embargoes, 'set' | 'remove'> },
+  itemId: string,
+  record: (AccessFacts & { metadata?: { title?: string | Record<string, string> } | null }) | null | undefined,
+  now: Date,
+): Promise<{ why: string; removed: number } | undefined> {
+  const why = accessWithheld(record, now);
+  if (!why || !record) return undefined;
+  const { removed } = record.withdrawal
+    ? await withholdAccess(deps, itemId, record.withdrawal, record.metadata?.title)
+    : await removeAccess(deps, itemId);
+  const until = record.withdrawal ? undefined : embargoEnd(record);
+  if (until !== undefined && Number.isFinite(until)) await deps.embargoes.set(itemId, until);
+  else await deps.embargoes.remove(itemId);
+  return { why, removed };
 }
