@@ -16,6 +16,8 @@ import { PAGE_FILES } from '../storage/access-layout.js';
 export type DerivativeOptions = Config['derive'] & {
   /** the page inside a multi-page master (0-based) */
   subpage?: number;
+  /** degrees clockwise the page is turned after its EXIF orientation: OCR found it scanned sideways or upside down */
+  turn?: 0 | 90 | 180 | 270;
   /** the IIIF image service id; it must end in /iiif (the output folder's name) */
   serviceId: string;
   maxPixels: number;
@@ -44,8 +46,9 @@ export async function makeDerivatives(
     // Greyscale scans (most printed text) stay greyscale: one channel instead of three makes
     // every output about three times cheaper, and viewers show grey JPEGs as they are.
     const grey = (head.space === 'b-w' || head.space === 'grey16') && !head.hasAlpha;
-    await sharp(master, { failOn: 'error', limitInputPixels: o.maxPixels, page: o.subpage ?? 0 })
-      .autoOrient()
+    let upright = sharp(master, { failOn: 'error', limitInputPixels: o.maxPixels, page: o.subpage ?? 0 }).autoOrient();
+    if (o.turn) upright = upright.rotate(o.turn);
+    await upright
       .flatten({ background: '#ffffff' })
       .toColourspace(grey ? 'b-w' : 'srgb')
       .tiff(tile ? { tile: true, tileWidth: 512, tileHeight: 512, compression: 'none' } : { compression: 'none' })
@@ -93,4 +96,12 @@ export async function makeDerivatives(
   } finally {
     await fs.rm(decoded, { force: true });
   }
+}
+
+/** The pixel size of an encoded image (a published thumbnail); null when it cannot be read. */
+export async function encodedSize(image: Buffer): Promise<Size | null> {
+  const m = await sharp(image)
+    .metadata()
+    .catch(() => null);
+  return m?.width && m.height ? { width: m.width, height: m.height } : null;
 }

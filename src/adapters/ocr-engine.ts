@@ -7,12 +7,14 @@
  *    never the process: the next page gets a fresh one.
  * Every start is bounded in time too: tesseract.js can hang when language data is unreadable.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { createWorker, OEM, PSM, type Page, type Worker } from 'tesseract.js';
 import type { Config } from '../config/load.js';
 import { ErrorCodes, YaddasError } from '../domain/errors.js';
-import { languageHint } from '../domain/ocr-languages.js';
+import { languageHint, type ScriptDetection } from '../domain/ocr-languages.js';
 import { withTimeout } from '../domain/time.js';
 import type { Logger } from '../log.js';
 import { prepareTessdata } from './tessdata.js';
@@ -39,21 +41,18 @@ interface Engine {
  * tesseract.js 7 sometimes fails to load the second language of a combination ("aze+rus",
  * "aze+eng", "aze_cyrl+rus" here): the name reaches Tesseract garbled, Tesseract prints "Failed
  * loading language" on stderr, and the engine quietly reads with the first language alone
- * (Russian then comes out as Latin letters). Which combinations fail depends on the language data,
- * so it is detected rather than guessed: this process's stderr is watched (a worker thread's
- * output arrives there) while an engine loads its languages, one load at a time.
+ * (Russian then comes out as Latin letters). Each engine runs in our own thread script
+ * (tesseract-worker.cjs), which sees that message while the load runs and answers the load as
+ * failed; the pool then loads the languages in another order. (Watching this process's stderr
+ * instead, as before, missed failures whose message arrived after a short wait on a busy machine.)
  */
-let failedLoads = 0;
-let watching = false;
-function watchStderr(): void {
-  if (watching) return;
-  watching = true;
-  const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: unknown, ...rest: unknown[]) => {
-    if (String(chunk).includes('Failed loading language')) failedLoads++;
-    return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof process.stderr.write;
-}
+const WORKER_SCRIPT = (() => {
+  // The thread script is plain JavaScript kept in src/ (it is not compiled), found from the package root.
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return path.join(dir, 'src', 'adapters', 'tesseract-worker.cjs');
+})();
+const NOT_LOADED = 'LANGUAGE_NOT_LOADED';
 
 /** The orders to try a language combination in: as asked; with a language repeated (Tesseract
  * loads each once, so the meaning is the same, but the string differs); then other orders. */
@@ -70,25 +69,7 @@ export class OcrPool {
   private readonly waiting: Array<() => void> = [];
   private starting = 0;
   private closed = false;
-  /** language loads run one at a time, so that a load failure is this load's */
-  private loading: Promise<unknown> = Promise.resolve();
-
-  constructor(private readonly opts: OcrEngineOptions) {
-    watchStderr();
-  }
-
-  /** Runs `fn` (a load) alone, then tells whether Tesseract said it failed to load a language. */
-  private exclusive<T>(fn: () => Promise<T>): Promise<{ value: T; failed: boolean }> {
-    const run = this.loading.then(async () => {
-      const before = failedLoads;
-      const value = await fn();
-      // The worker thread's stderr reaches this thread a moment later.
-      await sleep(50);
-      return { value, failed: failedLoads > before };
-    });
-    this.loading = run.catch(() => undefined);
-    return run;
-  }
+  constructor(private readonly opts: OcrEngineOptions) {}
 
   get size(): number {
     return this.opts.engines;
@@ -99,46 +80,49 @@ export class OcrPool {
     return this.engines.length;
   }
 
+  /**
+   * A new engine in `languages`. It starts with the first language alone (one language always
+   * loads), then takes the combination the way an idle engine does, so that a failed load leaves
+   * the engine in hand to try another order.
+   */
   private async start(languages: string): Promise<Engine> {
-    let lastFailure = '';
-    for (const order of languageOrders(languages)) {
-      let failure: unknown;
-      const { value: worker, failed } = await this.exclusive(() =>
-        withTimeout(
-          createWorker(order, OEM.LSTM_ONLY, {
-            langPath: this.opts.langPath,
-            gzip: false,
-            // Never write language data into the working directory, never read a stale copy.
-            cacheMethod: 'none',
-            errorHandler: (err: unknown) => {
-              failure = err;
-            },
-          }),
-          this.opts.startTimeoutMs ?? 60_000,
-          () =>
-            new YaddasError(
-              ErrorCodes.OCR_FAILED,
-              `The OCR engine did not start with ${order} within ${(this.opts.startTimeoutMs ?? 60_000) / 1000} s${failure ? `: ${String(failure)}` : ''}.`,
-              { permanent: false },
-            ),
+    const first = languages.split('+')[0]!;
+    let failure: unknown;
+    const limit = this.opts.startTimeoutMs ?? 60_000;
+    const worker = await withTimeout(
+      createWorker(first, OEM.LSTM_ONLY, {
+        langPath: this.opts.langPath,
+        gzip: false,
+        // Never write language data into the working directory, never read a stale copy.
+        cacheMethod: 'none',
+        workerPath: WORKER_SCRIPT,
+        errorHandler: (err: unknown) => {
+          failure = err;
+        },
+      }),
+      limit,
+      () =>
+        new YaddasError(
+          ErrorCodes.OCR_FAILED,
+          `The OCR engine did not start with ${first} within ${limit / 1000} s${failure ? `: ${String(failure)}` : ''}.`,
+          { permanent: false },
         ),
-      );
-      if (!failed) {
-        if (order !== languages)
-          this.opts.log.warn(
-            { languages, loadedAs: order },
-            'OCR languages loaded in another order (tesseract.js did not load them as asked)',
-          );
-        return { worker, languages, pages: 0, busy: true };
-      }
-      lastFailure = order;
-      await worker.terminate().catch(() => undefined);
-    }
-    throw new YaddasError(
-      ErrorCodes.OCR_FAILED,
-      `tesseract.js could not load every language of ${languages} (last tried as ${lastFailure}); the page is not read with fewer languages than asked.`,
-      { permanent: true },
     );
+    const e: Engine = { worker, languages: first, pages: 0, busy: true };
+    if (first === languages) return e;
+    let ok = false;
+    try {
+      ok = await this.reload(e, languages);
+    } finally {
+      if (!ok) await worker.terminate().catch(() => undefined);
+    }
+    if (!ok)
+      throw new YaddasError(
+        ErrorCodes.OCR_FAILED,
+        `tesseract.js could not load every language of ${languages} in any order; the page is not read with fewer languages than asked.`,
+        { permanent: true },
+      );
+    return e;
   }
 
   /** A new engine, counted while it starts so that the pool never grows past its size. */
@@ -153,14 +137,22 @@ export class OcrPool {
     }
   }
 
-  /** Loads other languages into an idle engine; false when they did not all load. */
+  /** Loads other languages into an idle engine; false when they did not all load in any order. */
   private async reload(e: Engine, languages: string): Promise<boolean> {
     for (const order of languageOrders(languages)) {
-      const { failed } = await this.exclusive(() => e.worker.reinitialize(order, OEM.LSTM_ONLY));
-      if (!failed) {
-        e.languages = languages;
-        return true;
+      try {
+        await e.worker.reinitialize(order, OEM.LSTM_ONLY);
+      } catch (err) {
+        if (String(err).includes(NOT_LOADED)) continue;
+        throw err;
       }
+      if (order !== languages)
+        this.opts.log.warn(
+          { languages, loadedAs: order },
+          'OCR languages loaded in another order (tesseract.js did not load them as asked)',
+        );
+      e.languages = languages;
+      return true;
     }
     return false;
   }
@@ -271,9 +263,107 @@ export class OcrPool {
   }
 }
 
+/** What tesseract.js's detect gives (only what is used). */
+interface DetectData {
+  script: string | null;
+  script_confidence: number | null;
+  orientation_degrees: number | null;
+  orientation_confidence: number | null;
+}
+
+/**
+ * Script and orientation detection (Tesseract's OSD): one engine of tesseract.js's legacy build,
+ * which OSD needs (the LSTM-only build that reads the text has no OSD), reading one page at a
+ * time. Detection takes about 0.3 s of a 300-dpi A4 page against several seconds to read it, so
+ * one engine serves a pool of readers. Recycled like them; a failed or timed-out detection
+ * replaces it.
+ */
+export class OsdEngine {
+  private worker: Promise<Worker> | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private pages = 0;
+  private closed = false;
+
+  constructor(private readonly opts: Pick<OcrEngineOptions, 'langPath' | 'recycleAfter' | 'startTimeoutMs' | 'log'>) {}
+
+  private start(): Promise<Worker> {
+    const limit = this.opts.startTimeoutMs ?? 60_000;
+    const started = withTimeout(
+      createWorker('osd', OEM.TESSERACT_ONLY, {
+        langPath: this.opts.langPath,
+        gzip: false,
+        cacheMethod: 'none',
+        legacyCore: true,
+        legacyLang: true,
+      }),
+      limit,
+      () =>
+        new YaddasError(ErrorCodes.OCR_FAILED, `Script and orientation detection did not start within ${limit / 1000} s.`, {
+          permanent: false,
+        }),
+    );
+    started.catch(() => {
+      this.worker = undefined;
+    });
+    return started;
+  }
+
+  /**
+   * The script and orientation of a page image (as for recognize); null when Tesseract found
+   * too little text to tell. `dpi`: the image's resolution (Tesseract assumes 70 without it).
+   */
+  detect(image: Buffer, o: { dpi?: number | null; timeoutMs: number }): Promise<ScriptDetection | null> {
+    const run = this.queue.then(async () => {
+      if (this.closed) throw new YaddasError(ErrorCodes.OCR_FAILED, 'The OCR engines are shutting down.', { permanent: false });
+      this.worker ??= this.start();
+      const w = await this.worker;
+      let ok = false;
+      try {
+        await w.setParameters({ user_defined_dpi: String(Math.round(o.dpi ?? 300)) } as object);
+        const r = await withTimeout(
+          w.detect(image),
+          o.timeoutMs,
+          () =>
+            new YaddasError(ErrorCodes.OCR_TIMEOUT, `Script and orientation detection took longer than ${o.timeoutMs / 1000} s.`, {
+              permanent: false,
+            }),
+        );
+        ok = true;
+        return detection(r.data as unknown as DetectData);
+      } finally {
+        this.pages++;
+        if (!ok || this.pages >= this.opts.recycleAfter) {
+          this.worker = undefined;
+          this.pages = 0;
+          await w.terminate().catch(() => undefined);
+        }
+      }
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const w = this.worker;
+    this.worker = undefined;
+    if (w) await (await w.catch(() => undefined))?.terminate().catch(() => undefined);
+  }
+}
+
+/** tesseract.js's detect result as ours; null when it found nothing to go by. */
+export function detection(d: DetectData): ScriptDetection | null {
+  const o = d.orientation_degrees;
+  if (!d.script || d.script_confidence === null || (o !== 0 && o !== 90 && o !== 180 && o !== 270)) return null;
+  const r = (n: number | null) => Math.round((n ?? 0) * 100) / 100;
+  return { script: d.script, scriptConfidence: r(d.script_confidence), orientation: o, orientationConfidence: r(d.orientation_confidence) };
+}
+
 /** A process's OCR engines: the pool, the languages whose data was found, and the engine's name. */
 export interface OcrEngines {
   pool: OcrPool;
+  /** script and orientation detection; null when osd.traineddata is missing (pages are then read in every language, upright as scanned) */
+  osd: OsdEngine | null;
   languages: ReadonlySet<string>;
   engine: { name: string; version: string; data?: Record<string, string> };
   tessdataDir: string;
@@ -323,14 +413,20 @@ export function createOcrEngines(
           log,
         });
         if (!missing.some((c) => config.ocr.languages.split('+').includes(c))) pool.warm(config.ocr.languages);
+        const osd = languages.has('osd') ? new OsdEngine({ langPath: td.dir, recycleAfter: config.ocr.recycleAfterPages, log }) : null;
+        if (!osd)
+          log.warn(
+            "Script and orientation detection (osd.traineddata, npm package @tesseract.js-data/osd or Debian package tesseract-ocr-osd) is missing: every page is read in all its item's languages, as scanned",
+          );
         // Which data read each language, for the preservation record (PREMIS agent of the OCR).
         const data = Object.fromEntries([...td.languages.values()].map((l) => [l.code, describeSource(l)]));
-        return { pool, languages, engine: { name: 'tesseract.js', version, data }, tessdataDir: td.dir };
+        return { pool, osd, languages, engine: { name: 'tesseract.js', version, data }, tessdataDir: td.dir };
       })();
       return made;
     },
     async close() {
-      if (made) await (await made.catch(() => undefined))?.pool.close();
+      const e = made ? await made.catch(() => undefined) : undefined;
+      await Promise.all([e?.pool.close(), e?.osd?.close()]);
     },
   };
 }

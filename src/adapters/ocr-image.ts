@@ -47,3 +47,30 @@ export async function prepareOcrImage(master: string | Buffer, o: { subpage?: nu
   const pgm = Buffer.concat([Buffer.from(`P5\n${info.width} ${info.height}\n255\n`, 'ascii'), data]);
   return { image: pgm, width, height, ocrWidth: info.width, ocrHeight: info.height, dpi };
 }
+
+/**
+ * The same image turned clockwise by `turn` degrees (a page detection found scanned sideways or
+ * upside down, read upright). The master grid turns with it: ALTO and hOCR coordinates are then
+ * those of the upright page, as its derivatives show it.
+ */
+export async function turnOcrImage(img: OcrImage, turn: 0 | 90 | 180 | 270): Promise<OcrImage> {
+  if (turn === 0) return img;
+  const pixels = img.image.subarray(img.image.length - img.ocrWidth * img.ocrHeight);
+  const { data, info } = await sharp(pixels, { raw: { width: img.ocrWidth, height: img.ocrHeight, channels: 1 } })
+    .rotate(turn)
+    // (libvips takes one raw channel as grey, and would write it back as three)
+    .toColourspace('b-w')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 1) throw new Error(`expected one grey channel, got ${info.channels}`);
+  const pgm = Buffer.concat([Buffer.from(`P5\n${info.width} ${info.height}\n255\n`, 'ascii'), data]);
+  const swap = turn !== 180;
+  return {
+    image: pgm,
+    width: swap ? img.height : img.width,
+    height: swap ? img.width : img.height,
+    ocrWidth: info.width,
+    ocrHeight: info.height,
+    dpi: img.dpi,
+  };
+}

@@ -3,7 +3,7 @@
  * with `langPath` (stack-notes: without a local langPath, tesseract.js tries the network and
  * fails in ways that escape try/catch). Sources, first found wins:
  *   1. the configured folder (ocr.tessdataDir): <code>.traineddata or <code>.traineddata.gz;
- *   2. the npm packages @tesseract.js-data/<code> (eng and aze are Yaddaş dependencies);
+ *   2. the npm packages @tesseract.js-data/<code> (eng, aze and osd are Yaddaş dependencies);
  *   3. the system's tessdata: $TESSDATA_PREFIX, then Debian's and Ubuntu's tesseract-ocr-* folders.
  * The folder holds plain .traineddata files (npm's gzipped ones are unpacked once), so that
  * tesseract.js runs with `gzip: false` and the native tesseract CLI can read the very same data.
@@ -54,7 +54,7 @@ function dirFiles(dir: string, kind: LanguageSource['kind']): LanguageSource[] {
   const out: LanguageSource[] = [];
   for (const name of readdirSync(dir)) {
     const m = /^([a-z]{3}(?:_[a-z]+)*)\.traineddata(\.gz)?$/.exec(name);
-    if (m && m[1] !== 'osd') out.push({ code: m[1]!, from: path.join(dir, name), kind });
+    if (m) out.push({ code: m[1]!, from: path.join(dir, name), kind });
   }
   return out;
 }
@@ -66,7 +66,8 @@ export function findLanguages(configuredDir: string): Map<string, LanguageSource
     if (!found.has(s.code)) found.set(s.code, s);
   };
   if (configuredDir) dirFiles(configuredDir, 'configured').forEach(add);
-  for (const code of ['eng', 'aze']) {
+  // osd: Tesseract's script and orientation detection, which reads each page before its languages are chosen.
+  for (const code of ['eng', 'aze', 'osd']) {
     const f = npmFile(code);
     if (f) add({ code, from: f, kind: 'npm' });
   }

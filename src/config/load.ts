@@ -67,7 +67,18 @@ export interface Config {
   };
   events: { maxLength: number };
   webhooks: { urls: string[]; secret: string; attempts: number; backoffSeconds: number; timeoutSeconds: number };
-  ocr: { enabled: boolean; languages: string; tessdataDir: string; engines: number; recycleAfterPages: number; pageTimeoutSeconds: number };
+  ocr: {
+    enabled: boolean;
+    languages: string;
+    tessdataDir: string;
+    engines: number;
+    recycleAfterPages: number;
+    pageTimeoutSeconds: number;
+    detectScript: boolean;
+    minScriptConfidence: number;
+    minOrientationConfidence: number;
+    rereadBelowConfidence: number;
+  };
   concurrency: {
     ingest: number;
     inspect: number;

@@ -77,3 +77,139 @@ export function ocrChoice(md: ItemMetadata | null | undefined, defaults: string,
 
 /** The BCP 47 tag of one Tesseract language (hOCR's and the PDF's language), when it is one of ours. */
 export const bcp47Of = (code: string): string | undefined => ({ aze: 'az', aze_cyrl: 'az-Cyrl', rus: 'ru', eng: 'en' })[code];
+
+/**
+ * The script each language is written in, by the names Tesseract's script detection (OSD) gives.
+ * A language missing here is read on every page, whatever its script (it is never left out by
+ * mistake). Tesseract's own `script/…` models are not languages and are not listed.
+ */
+export const SCRIPT_OF: Readonly<Record<string, string>> = {
+  aze: 'Latin',
+  eng: 'Latin',
+  tur: 'Latin',
+  deu: 'Latin',
+  fra: 'Latin',
+  ita: 'Latin',
+  spa: 'Latin',
+  por: 'Latin',
+  pol: 'Latin',
+  ces: 'Latin',
+  lat: 'Latin',
+  nld: 'Latin',
+  uzb: 'Latin',
+  tuk: 'Latin',
+  aze_cyrl: 'Cyrillic',
+  rus: 'Cyrillic',
+  ukr: 'Cyrillic',
+  bel: 'Cyrillic',
+  bul: 'Cyrillic',
+  srp: 'Cyrillic',
+  mkd: 'Cyrillic',
+  kaz: 'Cyrillic',
+  kir: 'Cyrillic',
+  tat: 'Cyrillic',
+  tgk: 'Cyrillic',
+  uzb_cyrl: 'Cyrillic',
+  mon: 'Cyrillic',
+  ara: 'Arabic',
+  fas: 'Arabic',
+  urd: 'Arabic',
+  kat: 'Georgian',
+  kat_old: 'Georgian',
+  hye: 'Armenian',
+  heb: 'Hebrew',
+  ell: 'Greek',
+  grc: 'Greek',
+};
+
+/** What script and orientation detection (Tesseract's OSD) found on a page. */
+export interface ScriptDetection {
+  /** Tesseract's script name (`Latin`, `Cyrillic`, `Arabic`, …) */
+  script: string;
+  /** how much more the best script scored than the next: 1 or more is a clear lead (Tesseract's own acceptance ratio of 1.3) */
+  scriptConfidence: number;
+  /** the page's orientation as Tesseract's OSD gives it: the degrees clockwise that turn the page upright (a page scanned a quarter turn clockwise is 270) */
+  orientation: 0 | 90 | 180 | 270;
+  orientationConfidence: number;
+}
+
+/** How sure detection must be before Yaddaş acts on it (settings ocr.minScriptConfidence, ocr.minOrientationConfidence). */
+export interface DetectionThresholds {
+  script: number;
+  orientation: number;
+}
+
+/** How one page is read: in which languages, turned by how much, and why. */
+export interface PageReading {
+  languages: string;
+  /** degrees clockwise the page is turned before it is read (and its derivatives made) */
+  turn: 0 | 90 | 180 | 270;
+  /** `script`: only the item's languages of the page's script; `all`: every language of the item */
+  languagesFrom: 'script' | 'all';
+  /** why every language was used, when it was */
+  why?: string;
+}
+
+/**
+ * The languages and turn of one page, from the item's languages and what detection found. The
+ * page is read only in the item's languages of its script (and in languages whose script is not
+ * known here); when detection found nothing, was unsure, or named a script none of the item's
+ * languages is written in, in all of them. A page is turned only when detection is sure of it.
+ */
+export function pageReading(itemLanguages: string, found: ScriptDetection | null, min: DetectionThresholds): PageReading {
+  const all = itemLanguages.split('+');
+  const turn = found && found.orientation !== 0 && found.orientationConfidence >= min.orientation ? found.orientation : 0;
+  const every = (why: string): PageReading => ({ languages: itemLanguages, turn, languagesFrom: 'all', why });
+  if (!found) return every('no script was detected (too little text)');
+  if (found.scriptConfidence < min.script)
+    return every(`the script was unsure (${found.script} at ${round2(found.scriptConfidence)}, below ${min.script})`);
+  const ofScript = all.filter((c) => SCRIPT_OF[c] === found.script);
+  if (ofScript.length === 0) return every(`none of the item's languages is written in ${found.script}`);
+  const chosen = all.filter((c) => SCRIPT_OF[c] === found.script || SCRIPT_OF[c] === undefined);
+  if (chosen.length === all.length)
+    return { languages: itemLanguages, turn, languagesFrom: 'all', why: `every language of the item is in ${found.script}` };
+  return { languages: chosen.join('+'), turn, languagesFrom: 'script' };
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * What tells the region's languages apart within one script: letters no other of them uses, and
+ * their commonest short words. Other languages have no profile and are never identified.
+ */
+const PROFILES: Readonly<Record<string, { letters: RegExp; words: ReadonlySet<string> }>> = {
+  aze: { letters: /[əğışçöüİƏĞŞÇÖÜ]/u, words: new Set(['və', 'bu', 'ilə', 'üçün', 'da', 'də', 'bir', 'ki', 'isə', 'olan']) },
+  eng: { letters: /[wW]/u, words: new Set(['the', 'and', 'of', 'to', 'in', 'is', 'for', 'with', 'are', 'can', 'we']) },
+  aze_cyrl: { letters: /[әөүғҹһјҝӘӨҮҒҸҺЈҜ]/u, words: new Set(['вә', 'бу', 'илә', 'үчүн', 'да', 'дә', 'бир', 'ки', 'исә', 'олан']) },
+  rus: { letters: /[щэъьюяЩЭЪЬЮЯ]/u, words: new Set(['и', 'в', 'на', 'не', 'что', 'с', 'по', 'для', 'это', 'как', 'из']) },
+};
+
+/**
+ * The language of a page's text among `candidates` (the languages it was read in), from the
+ * letters and words only that language uses; null when no candidate has a profile or the text is
+ * too short to tell. Tesseract reads each word first in the first language it was given and
+ * tries the others only where that reads poorly, so a page is read best with its own language
+ * first: an English page read as aze+eng had 1.16 % character errors, as eng+aze none.
+ */
+export function identifyLanguage(text: string, candidates: readonly string[]): string | null {
+  const known = candidates.filter((c) => PROFILES[c]);
+  if (known.length < 2) return null;
+  const words = text
+    .toLowerCase()
+    .split(/[^\p{L}]+/u)
+    .filter((w) => w !== '');
+  if (words.length < 20) return null;
+  let best: string | null = null;
+  let bestScore = 0;
+  for (const c of known) {
+    const p = PROFILES[c]!;
+    let score = 0;
+    for (const w of words) if (p.letters.test(w) || p.words.has(w)) score++;
+    if (score > bestScore) {
+      best = c;
+      bestScore = score;
+    } else if (score === bestScore) best = null;
+  }
+  // A clear lead only: at least one word in ten marked as that language.
+  return best && bestScore >= words.length / 10 ? best : null;
+}

@@ -36,10 +36,35 @@ export interface OcrPage {
   subpage: number;
   width: number;
   height: number;
-  /** `aze+rus` */
+  /** `aze+rus`: the languages this page was read in */
   languages: string;
+  /** what script and orientation detection found, and how that decided the page's reading */
+  detected?: PageDetected;
   /** mean word confidence, 0–100; null when the page has no words */
   meanConfidence: number | null;
   words: number;
   blocks: OcrBlock[];
+}
+
+/**
+ * One page's script and orientation detection (Tesseract's OSD) and what came of it. Recorded
+ * in the text record, item.json, ALTO's processing step and the OCR's PREMIS event.
+ */
+export interface PageDetected {
+  /** null: detection found nothing to go by (a blank page, too little text) */
+  script: string | null;
+  scriptConfidence: number | null;
+  /** the page's language among those of its script, told from the words read (it is then read with that language first) */
+  language?: string;
+  /** the page's orientation as Tesseract's OSD gives it: the degrees clockwise that turn it upright (a page scanned a quarter turn clockwise is 270) */
+  orientation: 0 | 90 | 180 | 270 | null;
+  orientationConfidence: number | null;
+  /** degrees clockwise the page was turned before it was read; its derivatives are shown turned the same */
+  turned: 0 | 90 | 180 | 270;
+  /** `script`: the item's languages of the page's script; `all`: every language of the item */
+  languagesFrom: 'script' | 'all';
+  /** why every language was used, when it was */
+  why?: string;
+  /** read again in every language because the script's languages read it poorly (mean confidence then and now) */
+  reread?: { languages: string; meanConfidence: number | null };
 }

@@ -192,8 +192,14 @@ export async function retry(installation: OpsPorts, id: string): Promise<RetryRe
   return { ok: true, id: rec.itemId, ingestId, how: 'everything after preservation runs again' };
 }
 
-/** Queues an ingest of a preserved item that starts after preservation (derive and OCR onwards). */
-export async function republish(installation: OpsPorts, itemId: string, why: string, ocr?: OcrChoice): Promise<string> {
+/** Queues an ingest of a preserved item that starts after preservation (OCR and derive onwards). */
+export async function republish(
+  installation: OpsPorts,
+  itemId: string,
+  why: string,
+  ocr?: OcrChoice,
+  o: { keepDerivatives?: boolean } = {},
+): Promise<string> {
   const app = installation.forItem(itemId);
   const { inventory: inv, record } = await readHead(app, itemId);
   const choice: OcrChoice =
@@ -215,12 +221,19 @@ export async function republish(installation: OpsPorts, itemId: string, why: str
     ...(record.type ? { type: record.type } : {}),
     pages: record.pages.length,
     status: 'preserved',
-    stage: 'derive',
+    stage: 'ocr',
     version: inv.head,
     takenAt: now.toISOString(),
   });
   await app.queues.startFrom(
-    stateFromRecord(record, { ingestId, objectRoot: app.preservation.rootOf(itemId), head: inv.head, ocr: choice, startAt: 'derive' }),
+    stateFromRecord(record, {
+      ingestId,
+      objectRoot: app.preservation.rootOf(itemId),
+      head: inv.head,
+      ocr: choice,
+      startAt: 'ocr',
+      keepDerivatives: o.keepDerivatives,
+    }),
   );
   return ingestId;
 }

@@ -20,6 +20,7 @@ export async function queueReocr(installation: OpsPorts, itemId: string, asked?:
     const c = ocrChoice(record.metadata, app.config.ocr.languages);
     choice = c.run ? c : { run: true, languages: app.config.ocr.languages, from: 'default' };
   }
-  const ingestId = await republish(app, itemId, 'reocr', choice);
+  // The masters' pixels do not change: their derivatives stand unless OCR now finds a page turned otherwise.
+  const ingestId = await republish(app, itemId, 'reocr', choice, { keepDerivatives: true });
   return { ingestId, languages: choice.languages };
 }

@@ -8,6 +8,7 @@ import type { IngestManifest, InspectResult, StoreResult } from '../domain/item.
 import type { OcrChoice } from '../domain/ocr-languages.js';
 import type { ItemRecord } from '../stages/commit/commit.core.js';
 import type { OcrSummary } from '../stages/text/text.core.js';
+import { pageKey } from '../domain/ids.js';
 import { type IngestState, type StageName, stepOf } from './plan.js';
 
 /** The item record in an object's head version: the ingest's, with the OCR's once there is OCR. */
@@ -15,7 +16,15 @@ export type StoredRecord = ItemRecord & { ocr?: OcrSummary };
 
 export function stateFromRecord(
   record: StoredRecord,
-  o: { ingestId: string; objectRoot: string; head: string; ocr: OcrChoice; startAt: StageName },
+  o: {
+    ingestId: string;
+    objectRoot: string;
+    head: string;
+    ocr: OcrChoice;
+    startAt: StageName;
+    /** the published derivatives may stand where OCR finds a page turned as before (yaddas reocr) */
+    keepDerivatives?: boolean;
+  },
 ): IngestState {
   const manifest: IngestManifest = {
     ingestId: o.ingestId,
@@ -58,8 +67,14 @@ export function stateFromRecord(
     headVersion: o.head,
     created: record.ingest.storedAt,
   };
+  // Pages an earlier OCR found turned are shown turned (a new OCR decides again).
+  const turns = Object.fromEntries(
+    (record.ocr?.pages ?? []).flatMap((p) => (p.detected?.turned ? [[pageKey(p.page), p.detected.turned] as const] : [])),
+  );
   return {
     manifest,
+    turns,
+    ...(o.keepDerivatives ? { shown: turns } : {}),
     step: stepOf(o.startAt),
     spawned: false,
     inspected,

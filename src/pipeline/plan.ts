@@ -82,9 +82,10 @@ export type Result<N extends StageName> = TypesOf<(typeof REGISTRY)[N]>['result'
 export const STAGES: { [N in StageName]: StageEntry<N, Payload<N>, Result<N>> } = REGISTRY;
 
 /**
- * The steps of an ingest, in order. The stages of one step run at the same time: derivatives and
- * OCR both read only the preserved masters, and together they keep every core busy (libvips
- * works a page with one or two threads, each OCR engine with one).
+ * The steps of an ingest, in order. The stages of one step run at the same time. OCR comes
+ * before derive: it finds pages scanned sideways or upside down, and their derivatives are made
+ * upright (the master stays as scanned). On a busy machine the two stages of different items
+ * still overlap (each stage has its own queue); measured in docs/benchmarks.md.
  */
 export const STEPS: readonly (readonly StageName[])[] = [
   ['inspect'],
@@ -92,7 +93,8 @@ export const STEPS: readonly (readonly StageName[])[] = [
   ['store'],
   ['commit'],
   ['release'],
-  ['derive', 'ocr'],
+  ['ocr'],
+  ['derive'],
   ['text'],
   ['pdf'],
   ['publish'],

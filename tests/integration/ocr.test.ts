@@ -198,8 +198,14 @@ describe('OCR', () => {
     const acc = await item('kitab-ocr');
     expect(acc.ocr).toMatchObject({ status: 'done', languages: 'aze+aze_cyrl', version: 'v2', pagesRead: 2, pagesFailed: 0 });
     expect(acc.ocr.meanConfidence).toBeGreaterThan(80);
-    for (const p of acc.pages)
-      expect(p.ocr).toMatchObject({ languages: 'aze+aze_cyrl', meanConfidence: expect.any(Number), words: expect.any(Number) });
+    // Each page is read in the item's languages of its own script (script detection).
+    for (const [i, p] of acc.pages.entries())
+      expect(p.ocr).toMatchObject({
+        languages: ['aze', 'aze_cyrl'][i],
+        detected: { script: ['Latin', 'Cyrillic'][i], languagesFrom: 'script', turned: 0 },
+        meanConfidence: expect.any(Number),
+        words: expect.any(Number),
+      });
     const t1 = await text('items/kitab-ocr/pages/0001/ocr.txt');
     const t2 = await text('items/kitab-ocr/pages/0002/ocr.txt');
     expect(cer(p1.text, t1)).toBeLessThan(2);
@@ -277,9 +283,20 @@ describe('OCR', () => {
     expect(inv.head).toBe('v3');
     expect(inv.versions.v3!.message).toMatch(/\(aze_cyrl\+aze\)$/);
     const v2alto = await h.app.preservation.readLogical(inv, 'ocr/0001.alto.xml', 'v2');
-    expect(v2alto!.toString('utf8')).toContain('languages: aze+aze_cyrl;');
-    expect((await h.app.preservation.readLogical(inv, 'ocr/0001.alto.xml'))!.toString('utf8')).toContain('languages: aze_cyrl+aze;');
+    expect(v2alto!.toString('utf8')).toContain('languages: aze; script: Latin');
+    // The item's languages are asked anew; the Latin page is still read in the Latin one.
+    expect((await h.app.preservation.readLogical(inv, 'ocr/0001.alto.xml'))!.toString('utf8')).toContain('languages: aze; script: Latin');
+    expect((await h.app.preservation.readLogical(inv, 'ocr/0002.alto.xml'))!.toString('utf8')).toContain(
+      'languages: aze_cyrl; script: Cyrillic',
+    );
     expect((await item('kitab-ocr')).ocr).toMatchObject({ version: 'v3', languages: 'aze_cyrl+aze' });
+    // The masters' pixels did not change: their derivatives stood (no new derivation event), and item.json still has them.
+    const derivations = async (v: string) =>
+      JSON.parse((await h.app.preservation.readLogical(inv, 'item.json', v))!.toString('utf8')).events.filter(
+        (e: { type: string }) => e.type === 'derivation',
+      ).length;
+    expect(await derivations('v3')).toBe(await derivations('v2'));
+    for (const p of (await item('kitab-ocr')).pages) expect(p).toMatchObject({ width: 2480, height: 3508, iiif: expect.any(String) });
     expect((await validateObject(h.app.preservation.store, h.app.preservation.rootOf('kitab-ocr'))).errors).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { prepareOcrImage } from '../../src/adapters/ocr-image.js';
+import { prepareOcrImage, turnOcrImage } from '../../src/adapters/ocr-image.js';
 
 const page = (width: number, height: number, dpi?: number, orientation?: number) => {
   let img = sharp({ create: { width, height, channels: 3, background: '#f0e0d0' } });
@@ -30,5 +30,23 @@ describe('the image OCR reads', () => {
   it('is upright: a page stored on its side (EXIF orientation 6) is read in the grid a viewer shows', async () => {
     const img = await prepareOcrImage(await page(3508, 2480, 300, 6), { maxPixels: 1e9 });
     expect(img).toMatchObject({ width: 2480, height: 3508, ocrWidth: 2480, ocrHeight: 3508 });
+  });
+
+  it('turns a page found sideways: one grey channel still, the master grid turned with it', async () => {
+    // A 600-dpi page, dark in its top left corner, stored a quarter turn clockwise.
+    const master = await sharp({ create: { width: 7016, height: 4960, channels: 3, background: '#ffffff' } })
+      .composite([{ input: { create: { width: 400, height: 400, channels: 3, background: '#000000' } }, left: 6616, top: 0 }])
+      .withMetadata({ density: 600 })
+      .jpeg()
+      .toBuffer();
+    const img = await prepareOcrImage(master, { maxPixels: 1e9 });
+    const upright = await turnOcrImage(img, 270);
+    expect(upright).toMatchObject({ width: 4960, height: 7016, ocrWidth: 2480, ocrHeight: 3508, dpi: 600 });
+    expect(upright.image.subarray(0, 17).toString('ascii')).toBe('P5\n2480 3508\n255\n');
+    expect(upright.image.length).toBe(17 + 2480 * 3508);
+    const px = (x: number, y: number) => upright.image[17 + y * 2480 + x]!;
+    expect(px(50, 50), 'the dark corner is at the top left once upright').toBeLessThan(40);
+    expect(px(2400, 3400)).toBeGreaterThan(200);
+    expect(await turnOcrImage(img, 0)).toBe(img);
   });
 });

@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { makeDerivatives } from '../../adapters/derivatives.js';
+import { encodedSize, makeDerivatives } from '../../adapters/derivatives.js';
 import type { Config } from '../../config/load.js';
 import { ErrorCodes, YaddasError } from '../../domain/errors.js';
 import { accessWithheld } from '../../domain/withdrawal.js';
@@ -53,6 +53,46 @@ async function eachLimit<T>(items: T[], n: number, fn: (t: T) => Promise<void>):
   );
 }
 
+/**
+ * The derivatives a view already has in the access bucket, described as derive would describe
+ * them, when they are all there and turned the way asked (`yaddas reocr` changes no pixels); null
+ * when anything is missing or does not fit, and they are made again.
+ */
+async function publishedDerivatives(access: ObjectStore, data: DerivePayload, serviceId: string): Promise<DeriveReturn | null> {
+  const keys = pageKeys(data.itemId, data.page);
+  const [info, thumb, accessImage] = await Promise.all([
+    access.getBuffer(keys.info).catch(() => null),
+    access.getBuffer(keys.thumbnail).catch(() => null),
+    access.head(keys.access).catch(() => null),
+  ]);
+  if (!info || !thumb || !accessImage) return null;
+  let parsed: { id?: string; width?: number; height?: number; sizes?: Size[] };
+  try {
+    parsed = JSON.parse(info.toString('utf8'));
+  } catch {
+    return null;
+  }
+  const { width, height, sizes } = parsed;
+  if (parsed.id !== serviceId || !width || !height || !sizes?.length) return null;
+  const max = sizes.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a));
+  const t = await encodedSize(thumb);
+  if (!t) return null;
+  return {
+    page: data.page,
+    masterPage: data.masterPage ?? data.page,
+    subpage: data.subpage ?? 0,
+    ...(data.turn ? { turn: data.turn } : {}),
+    width,
+    height,
+    max: { width: max.width, height: max.height },
+    thumbnail: keys.thumbnail,
+    thumbnailSize: { width: t.width, height: t.height },
+    access: keys.access,
+    iiif: serviceId,
+    reused: true,
+  };
+}
+
 export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, DeriveReturn> {
   const now = deps.now ?? (() => new Date());
   return async (data, { log }) => {
@@ -80,6 +120,13 @@ export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, D
         skipped: `superseded: the head version ${master.head} no longer has this master`,
       };
     }
+    if (data.reuse) {
+      const kept = await publishedDerivatives(deps.access, data, publicUrl(deps.publicBaseUrl, pageKeys(data.itemId, data.page).iiif));
+      if (kept) {
+        log.info({ width: kept.width, height: kept.height }, 'derivatives already published from this master stand');
+        return kept;
+      }
+    }
     const work = await fs.mkdtemp(path.join(os.tmpdir(), `yaddas-derive-${randomBytes(3).toString('hex')}-`));
     try {
       const masterFile = path.join(work, 'master');
@@ -97,6 +144,7 @@ export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, D
           serviceId,
           maxPixels: deps.maxPixels,
           subpage: data.subpage ?? 0,
+          ...(data.turn ? { turn: data.turn } : {}),
         }));
       } catch (err) {
         // File-system errors (a full disk) are transient; what libvips refuses is the master.
@@ -126,6 +174,7 @@ export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, D
         page: data.page,
         masterPage: data.masterPage ?? data.page,
         subpage: data.subpage ?? 0,
+        ...(data.turn ? { turn: data.turn } : {}),
         width: full.width,
         height: full.height,
         max,

@@ -21,6 +21,10 @@ export interface DerivePayload {
   /** SHA-512 of the master; its content path is looked up in the object's inventory */
   sha512: string;
   mime: string;
+  /** degrees clockwise the view is shown turned: OCR found it scanned sideways or upside down (the master stays as scanned) */
+  turn?: 0 | 90 | 180 | 270;
+  /** the derivatives published from this master, turned the same, may stand (a re-run that changes no pixels) */
+  reuse?: true;
 }
 
 export interface DeriveReturn {
@@ -28,6 +32,8 @@ export interface DeriveReturn {
   masterPage?: number;
   subpage?: number;
   skipped?: string;
+  /** degrees clockwise the view was turned (see DerivePayload) */
+  turn?: 0 | 90 | 180 | 270;
   /** the upright size of the image */
   width?: number;
   height?: number;
@@ -40,6 +46,8 @@ export interface DeriveReturn {
   files?: number;
   /** when its derivatives were published (ISO 8601, UTC) */
   at?: string;
+  /** the derivatives already published stood; nothing was made */
+  reused?: true;
 }
 
 /** What derive adds to the ingest's state: each view's derivatives, by view key ("0001"). */
@@ -64,7 +72,34 @@ export function itemViews(s: IngestCore & InspectSlice & StoreSlice): Array<View
   });
 }
 
-export const deriveStage: StageSpec<'derive', DerivePayload, DeriveReturn, IngestCore & InspectSlice & StoreSlice & DeriveSlice> = {
+/**
+ * Views found scanned sideways or upside down, by page key: degrees clockwise they are turned to
+ * be upright. The OCR step, which runs before derive, finds them; rederive reads them from the
+ * record's OCR pages.
+ */
+export interface TurnSlice {
+  turns?: Record<string, 0 | 90 | 180 | 270>;
+  /**
+   * Set when a re-run may keep the derivatives already published (`yaddas reocr`): the turns
+   * they show, by page key. A view whose turn is unchanged keeps them; one OCR now finds turned
+   * otherwise is made again.
+   */
+  shown?: Record<string, 0 | 90 | 180 | 270>;
+}
+
+/** How OCR found a view turned. */
+const turnOf = (s: TurnSlice, key: string): { turn?: 0 | 90 | 180 | 270; reuse?: true } => {
+  const t = s.turns?.[key];
+  const reuse = s.shown !== undefined && (s.shown[key] ?? 0) === (t ?? 0);
+  return { ...(t ? { turn: t } : {}), ...(reuse ? { reuse: true as const } : {}) };
+};
+
+export const deriveStage: StageSpec<
+  'derive',
+  DerivePayload,
+  DeriveReturn,
+  IngestCore & InspectSlice & StoreSlice & DeriveSlice & TurnSlice
+> = {
   name: 'derive',
   runsOn: 'any',
   label: 'making derivatives (thumbnail, access image, IIIF tiles)',
@@ -72,7 +107,15 @@ export const deriveStage: StageSpec<'derive', DerivePayload, DeriveReturn, Inges
     newlyPreserved(s)
       ? itemViews(s).map((v) => ({
           key: pageKey(v.view),
-          data: { ...jobRef(s), page: v.view, masterPage: v.masterPage, subpage: v.subpage, sha512: v.sha512, mime: v.mime },
+          data: {
+            ...jobRef(s),
+            page: v.view,
+            masterPage: v.masterPage,
+            subpage: v.subpage,
+            sha512: v.sha512,
+            mime: v.mime,
+            ...turnOf(s, pageKey(v.view)),
+          },
         }))
       : [],
   fold(s, results, failures) {

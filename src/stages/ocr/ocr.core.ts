@@ -123,6 +123,25 @@ const union = (boxes: Box[]): Box => [
   Math.max(...boxes.map((b) => b[3])),
 ];
 
+/** How the page was read, in ALTO's processingStepSettings (parseAlto reads the languages back). */
+export function stepSettings(p: Pick<OcrPage, 'languages' | 'detected'>): string {
+  const d = p.detected;
+  const parts = [`languages: ${p.languages}`];
+  if (d) {
+    parts.push(d.script ? `script: ${d.script} (confidence ${d.scriptConfidence})` : 'script: not detected');
+    if (d.orientation !== null) parts.push(`orientation: ${d.orientation} (confidence ${d.orientationConfidence})`);
+    parts.push(
+      d.languagesFrom === 'script' ? "languages chosen: the item's of that script" : `languages chosen: all the item's (${d.why ?? ''})`,
+    );
+  }
+  parts.push(
+    d?.turned
+      ? `coordinates: pixels of the upright master image turned ${d.turned} degrees clockwise, as its derivatives show it`
+      : 'coordinates: pixels of the upright master image',
+  );
+  return parts.join('; ');
+}
+
 /** ALTO 4.4: one TextBlock per paragraph, String per word with WC (confidence 0–1), SP between. */
 export function altoXml(p: OcrPage, sw: OcrSoftware): string {
   const doc = create({ version: '1.0', encoding: 'UTF-8' });
@@ -141,7 +160,7 @@ export function altoXml(p: OcrPage, sw: OcrSoftware): string {
   proc.ele('processingCategory').txt('contentGeneration');
   proc.ele('processingDateTime').txt(sw.at);
   if (sw.agency) proc.ele('processingAgency').txt(sw.agency);
-  proc.ele('processingStepSettings').txt(`languages: ${p.languages}; coordinates: pixels of the upright master image`);
+  proc.ele('processingStepSettings').txt(stepSettings(p));
   const soft = proc.ele('processingSoftware');
   soft.ele('softwareName').txt(sw.name);
   soft.ele('softwareVersion').txt(sw.version);

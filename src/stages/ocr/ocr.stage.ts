@@ -5,7 +5,7 @@
  * recorded and leaves the item preserved and published; `yaddas reocr` runs it again.
  */
 import { pageKey } from '../../domain/ids.js';
-import type { DerivePayload } from '../derive/derive.stage.js';
+import type { DerivePayload, TurnSlice } from '../derive/derive.stage.js';
 import { itemViews } from '../derive/derive.stage.js';
 import type { InspectSlice } from '../inspect/inspect.stage.js';
 import { type IngestCore, jobRef, newlyPreserved, type StageSpec } from '../stage.js';
@@ -41,7 +41,7 @@ export interface OcrState {
 }
 
 /** What OCR adds to the ingest's state: the languages, each page read, and what failed. */
-export interface OcrSlice {
+export interface OcrSlice extends TurnSlice {
   ocr?: OcrState;
 }
 
@@ -82,11 +82,23 @@ export const ocrStage: StageSpec<'ocr', OcrPayload, OcrReturn, State> = {
     const pages: Record<string, OcrPage> = {};
     let engine: OcrReturn['engine'] | undefined;
     let at = '';
+    const turns: Record<string, 0 | 90 | 180 | 270> = {};
     for (const [key, r] of Object.entries(results)) {
       pages[key] = r.page;
+      if (r.page.detected?.turned) turns[key] = r.page.detected.turned;
       engine ??= r.engine;
       if (r.at > at) at = r.at;
     }
-    return { ...s, ocr: { languages: w.languages, from: w.from, pages, failed: { ...failures }, ...(engine ? { engine, at } : {}) } };
+    return {
+      ...s,
+      ocr: {
+        languages: w.languages,
+        from: w.from,
+        pages,
+        failed: { ...failures },
+        ...(engine ? { engine, at } : {}),
+      },
+      turns,
+    };
   },
 };

@@ -192,6 +192,7 @@ export function accessItem(input: PublishInput): Record<string, unknown> {
         ? {
             ocr: {
               languages: p.ocr.languages,
+              ...(p.ocr.detected ? { detected: p.ocr.detected } : {}),
               meanConfidence: p.ocr.meanConfidence,
               words: p.ocr.words,
               text: url(p.ocr.text),

@@ -37,11 +37,15 @@ export const OCR_TYPES = {
 } as const;
 
 /** A page's OCR at a glance, with where its files are in the access bucket. */
-export function pageSummary(itemId: string, p: Pick<TextPageSummary, 'page' | 'languages' | 'meanConfidence' | 'words'>): TextPageSummary {
+export function pageSummary(
+  itemId: string,
+  p: Pick<TextPageSummary, 'page' | 'languages' | 'meanConfidence' | 'words' | 'detected'>,
+): TextPageSummary {
   const k = pageKeys(itemId, p.page);
   return {
     page: p.page,
     languages: p.languages,
+    ...(p.detected ? { detected: p.detected } : {}),
     meanConfidence: p.meanConfidence,
     words: p.words,
     text: k.ocrText,
@@ -116,7 +120,7 @@ export function recordWithOcr(
   derivation?: { views: number; failed: number; at: string },
 ): ItemRecord & { ocr: OcrSummary } {
   const failed = ocr.failed.length;
-  const detail = `${ocr.pages.length} page(s) read in ${ocr.languages} by ${ocr.engine.name} ${ocr.engine.version}${
+  const read = `${ocr.pages.length} page(s) read in ${ocr.languages} by ${ocr.engine.name} ${ocr.engine.version}${
     failed
       ? `; ${failed} page(s) failed: ${ocr.failed
           .slice(0, 5)
@@ -124,8 +128,10 @@ export function recordWithOcr(
           .join('; ')}`
       : ''
   }`;
-  const data = ocr.languages
-    .split('+')
+  const detection = detectionSummary(ocr.pages);
+  const detail = `${read}${detection ? `; ${detection}` : ''}`;
+  const usesOsd = ocr.pages.some((p) => p.detected?.script !== undefined && p.detected.script !== null);
+  const data = [...ocr.languages.split('+'), ...(usesOsd ? ['osd'] : [])]
     .map((c) => `${c}: ${ocr.engine.data?.[c] ?? 'source not recorded'}`)
     .join('; ');
   const engine = {
@@ -160,6 +166,31 @@ export function recordWithOcr(
       ]
     : [];
   return { ...head, version, ocr, agents, events: [...head.events, ...derived, event] };
+}
+
+/**
+ * The pages' script detection in words, for the OCR's PREMIS event: how many pages of each
+ * script were read in which languages, which pages were turned upright, which were read in every
+ * language and why. Empty when no page was detected (detection off or missing).
+ */
+export function detectionSummary(pages: ReadonlyArray<Pick<TextPageSummary, 'page' | 'languages' | 'detected'>>): string {
+  const detected = pages.filter((p) => p.detected);
+  if (detected.length === 0) return '';
+  const groups = new Map<string, number>();
+  for (const p of detected) {
+    const k = `${p.detected!.script ?? 'no script detected'} in ${p.languages}`;
+    groups.set(k, (groups.get(k) ?? 0) + 1);
+  }
+  const parts = [`script detection (Tesseract OSD): ${[...groups].map(([k, n]) => `${n} page(s) ${k}`).join(', ')}`];
+  const turned = detected.filter((p) => p.detected!.turned);
+  if (turned.length > 0)
+    parts.push(`turned upright: ${turned.map((p) => `view ${p.page} by ${p.detected!.turned}° clockwise`).join(', ')}`);
+  const reread = detected.filter((p) => p.detected!.reread);
+  if (reread.length > 0)
+    parts.push(
+      `read again in every language: ${reread.map((p) => `view ${p.page} (${p.detected!.reread!.languages} at ${p.detected!.reread!.meanConfidence ?? 'no'} mean confidence)`).join(', ')}`,
+    );
+  return parts.join('; ');
 }
 
 export const ocrMessage = (ingestId: string, languages: string) => `OCR ${ingestId} (${languages})`;

@@ -5,7 +5,7 @@
  */
 import type { OcrSlice } from '../ocr/ocr.stage.js';
 import type { DeriveSlice } from '../derive/derive.stage.js';
-import type { OcrPage } from '../../domain/ocr-page.js';
+import type { OcrPage, PageDetected } from '../../domain/ocr-page.js';
 import { decodeFailure } from '../../domain/errors.js';
 import { hasFailures, type IngestCore, jobRef, type StageSpec } from '../stage.js';
 
@@ -26,7 +26,10 @@ export interface TextPayload {
 
 export interface TextPageSummary {
   page: number;
+  /** the languages the page was read in */
   languages: string;
+  /** its script and orientation detection, and what came of it */
+  detected?: PageDetected;
   meanConfidence: number | null;
   words: number;
   /** access keys */
@@ -52,13 +55,14 @@ export interface TextSlice {
 
 /** What derive made of the same masters, for the OCR version's record. */
 function derivationOf(s: DeriveSlice): { derivation?: NonNullable<TextPayload['derivation']> } {
-  const made = Object.values(s.derived ?? {}).filter((d) => d.at && !d.skipped);
+  const made = Object.values(s.derived ?? {}).filter((d) => d.at && !d.skipped && !d.reused);
   if (made.length === 0) return {};
   const at = made
     .map((d) => d.at!)
     .sort()
     .at(-1)!;
-  return { derivation: { views: made.length, failed: Object.keys(s.derived ?? {}).length - made.length, at } };
+  const reused = Object.values(s.derived ?? {}).filter((d) => d.reused).length;
+  return { derivation: { views: made.length, failed: Object.keys(s.derived ?? {}).length - made.length - reused, at } };
 }
 
 export const textStage: StageSpec<'text', TextPayload, TextReturn, IngestCore & OcrSlice & TextSlice & DeriveSlice> = {

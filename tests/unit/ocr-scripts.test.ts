@@ -1,0 +1,133 @@
+/**
+ * Per-page reading decisions as pure values: which languages and which turn a page gets from
+ * what script detection found, which language its words are in, how the decisions are recorded.
+ * (The OSD engine itself and the turned pixels are tested on rendered pages in
+ * tests/integration/scripts.test.ts and tests/unit/ocr-image.test.ts.)
+ */
+import { describe, expect, it } from 'vitest';
+import { detection } from '../../src/adapters/ocr-engine.js';
+import { identifyLanguage, pageReading, type ScriptDetection } from '../../src/domain/ocr-languages.js';
+import { stepSettings } from '../../src/stages/ocr/ocr.core.js';
+import { detectionSummary } from '../../src/stages/text/text.core.js';
+import { TEXTS } from '../helpers/text-pages.js';
+
+const min = { script: 1, orientation: 14 };
+const found = (o: Partial<ScriptDetection>): ScriptDetection => ({
+  script: 'Latin',
+  scriptConfidence: 20,
+  orientation: 0,
+  orientationConfidence: 20,
+  ...o,
+});
+
+describe('a page’s languages and turn', () => {
+  it('reads a page in the item’s languages of its script, in the item’s order', () => {
+    expect(pageReading('aze+aze_cyrl+rus+eng', found({ script: 'Latin' }), min)).toEqual({
+      languages: 'aze+eng',
+      turn: 0,
+      languagesFrom: 'script',
+    });
+    expect(pageReading('aze+aze_cyrl+rus+eng', found({ script: 'Cyrillic' }), min)).toMatchObject({
+      languages: 'aze_cyrl+rus',
+      languagesFrom: 'script',
+    });
+  });
+
+  it('keeps languages whose script it does not know on every page', () => {
+    expect(pageReading('rus+xyz+eng', found({ script: 'Cyrillic' }), min).languages).toBe('rus+xyz');
+  });
+
+  it('falls back to every language when detection found nothing, was unsure, or named a script the item has no language in', () => {
+    expect(pageReading('aze+rus', null, min)).toMatchObject({ languages: 'aze+rus', languagesFrom: 'all', turn: 0 });
+    expect(pageReading('aze+rus', found({ scriptConfidence: 0.4 }), min)).toMatchObject({
+      languages: 'aze+rus',
+      languagesFrom: 'all',
+      why: expect.stringMatching(/unsure .*Latin at 0.4, below 1/),
+    });
+    expect(pageReading('aze+rus', found({ script: 'Arabic' }), min)).toMatchObject({
+      languages: 'aze+rus',
+      why: "none of the item's languages is written in Arabic",
+    });
+    expect(pageReading('aze+eng', found({ script: 'Latin' }), min)).toMatchObject({ languages: 'aze+eng', languagesFrom: 'all' });
+  });
+
+  it('turns a page only when detection is sure of its orientation', () => {
+    expect(pageReading('eng', found({ orientation: 180, orientationConfidence: 30 }), min).turn).toBe(180);
+    expect(pageReading('eng', found({ orientation: 90, orientationConfidence: 14 }), min).turn).toBe(90);
+    expect(pageReading('eng', found({ orientation: 270, orientationConfidence: 7 }), min).turn).toBe(0);
+    // an unsure script does not stop a sure turn
+    expect(pageReading('eng+rus', found({ scriptConfidence: 0.2, orientation: 270, orientationConfidence: 25 }), min)).toMatchObject({
+      turn: 270,
+      languagesFrom: 'all',
+    });
+  });
+
+  it('takes tesseract.js’s detection result, and none when it found nothing', () => {
+    expect(detection({ script: 'Cyrillic', script_confidence: 5.1234, orientation_degrees: 180, orientation_confidence: 32.619 })).toEqual({
+      script: 'Cyrillic',
+      scriptConfidence: 5.12,
+      orientation: 180,
+      orientationConfidence: 32.62,
+    });
+    expect(detection({ script: null, script_confidence: null, orientation_degrees: null, orientation_confidence: null })).toBeNull();
+    expect(detection({ script: 'Latin', script_confidence: 3, orientation_degrees: 45, orientation_confidence: 1 })).toBeNull();
+  });
+});
+
+describe('a page’s language among its script’s', () => {
+  it('tells the region’s languages apart by the letters and words only each uses', () => {
+    expect(identifyLanguage(TEXTS.aze, ['aze', 'eng'])).toBe('aze');
+    expect(identifyLanguage(TEXTS.eng, ['aze', 'eng'])).toBe('eng');
+    expect(identifyLanguage(TEXTS.aze_cyrl, ['aze_cyrl', 'rus'])).toBe('aze_cyrl');
+    expect(identifyLanguage(TEXTS.rus, ['aze_cyrl', 'rus'])).toBe('rus');
+  });
+
+  it('says nothing of short texts, of languages without a profile, or when it cannot tell', () => {
+    expect(identifyLanguage('The library keeps maps.', ['aze', 'eng'])).toBeNull();
+    expect(identifyLanguage(TEXTS.eng, ['eng', 'deu'])).toBeNull();
+    expect(identifyLanguage('1234 5678 '.repeat(30), ['aze', 'eng'])).toBeNull();
+  });
+});
+
+describe('what detection decided, on record', () => {
+  const detected = {
+    script: 'Cyrillic',
+    scriptConfidence: 5.63,
+    language: 'rus',
+    orientation: 180 as const,
+    orientationConfidence: 32.62,
+    turned: 180 as const,
+    languagesFrom: 'script' as const,
+  };
+  it('in ALTO’s processing step, with the languages first (parseAlto reads them back)', () => {
+    expect(stepSettings({ languages: 'rus+aze_cyrl', detected })).toBe(
+      "languages: rus+aze_cyrl; script: Cyrillic (confidence 5.63); orientation: 180 (confidence 32.62); languages chosen: the item's of that script; coordinates: pixels of the upright master image turned 180 degrees clockwise, as its derivatives show it",
+    );
+    expect(stepSettings({ languages: 'eng' })).toBe('languages: eng; coordinates: pixels of the upright master image');
+  });
+
+  it('in the OCR’s PREMIS event: pages per script and languages, pages turned, pages read again', () => {
+    expect(
+      detectionSummary([
+        { page: 1, languages: 'aze+eng', detected: { ...detected, script: 'Latin', orientation: 0, turned: 0 } },
+        { page: 2, languages: 'aze+eng', detected: { ...detected, script: 'Latin', orientation: 0, turned: 0 } },
+        { page: 3, languages: 'rus+aze_cyrl', detected },
+        {
+          page: 4,
+          languages: 'aze+aze_cyrl+rus+eng',
+          detected: {
+            ...detected,
+            script: 'Latin',
+            orientation: 0,
+            turned: 0,
+            languagesFrom: 'all',
+            reread: { languages: 'aze+eng', meanConfidence: 41 },
+          },
+        },
+      ]),
+    ).toBe(
+      'script detection (Tesseract OSD): 2 page(s) Latin in aze+eng, 1 page(s) Cyrillic in rus+aze_cyrl, 1 page(s) Latin in aze+aze_cyrl+rus+eng; turned upright: view 3 by 180° clockwise; read again in every language: view 4 (aze+eng at 41 mean confidence)',
+    );
+    expect(detectionSummary([{ page: 1, languages: 'eng' }])).toBe('');
+  });
+});
