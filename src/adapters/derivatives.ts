@@ -97,11 +97,3 @@ export async function makeDerivatives(
     await fs.rm(decoded, { force: true });
   }
 }
-
-/** The pixel size of an encoded image (a published thumbnail); null when it cannot be read. */
-export async function encodedSize(image: Buffer): Promise<Size | null> {
-  const m = await sharp(image)
-    .metadata()
-    .catch(() => null);
-  return m?.width && m.height ? { width: m.width, height: m.height } : null;
-}

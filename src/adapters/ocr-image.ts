@@ -23,7 +23,16 @@ const TARGET_DPI = 300;
 /** Without a plausible resolution: the long edge of an A4 page at 300 dpi, with some margin. */
 const MAX_LONG_EDGE_UNKNOWN = 3600;
 
-export async function prepareOcrImage(master: string | Buffer, o: { subpage?: number; maxPixels: number }): Promise<OcrImage> {
+/** The OCR image's size and scale, from the master's header (nothing is decoded). */
+export interface OcrPlan {
+  width: number;
+  height: number;
+  ocrWidth: number;
+  ocrHeight: number;
+  dpi: number | null;
+}
+
+export async function planOcrImage(master: string | Buffer, o: { subpage?: number; maxPixels: number }): Promise<OcrPlan> {
   const meta = await sharp(master, { limitInputPixels: o.maxPixels, page: o.subpage ?? 0 }).metadata();
   const swap = (meta.orientation ?? 1) >= 5;
   const width = swap ? meta.height! : meta.width!;
@@ -33,19 +42,111 @@ export async function prepareOcrImage(master: string | Buffer, o: { subpage?: nu
   let scale = 1;
   if (dpi && dpi > MAX_DPI) scale = TARGET_DPI / dpi;
   else if (!dpi && Math.max(width, height) > MAX_LONG_EDGE_UNKNOWN) scale = MAX_LONG_EDGE_UNKNOWN / Math.max(width, height);
-  const ocrWidth = Math.max(1, Math.round(width * scale));
-  const ocrHeight = Math.max(1, Math.round(height * scale));
+  return { width, height, ocrWidth: Math.max(1, Math.round(width * scale)), ocrHeight: Math.max(1, Math.round(height * scale)), dpi };
+}
+
+/** The master upright, white under any transparency, in grey, at the OCR image's size. */
+function ocrPixels(master: string | Buffer, plan: OcrPlan, o: { subpage?: number; maxPixels: number }) {
   let img = sharp(master, { failOn: 'error', limitInputPixels: o.maxPixels, page: o.subpage ?? 0 })
     .autoOrient()
     .flatten({ background: '#ffffff' })
     .greyscale();
-  if (scale !== 1) img = img.resize(ocrWidth, ocrHeight, { fit: 'fill', kernel: 'lanczos3' });
+  if (plan.ocrWidth !== plan.width || plan.ocrHeight !== plan.height)
+    img = img.resize(plan.ocrWidth, plan.ocrHeight, { fit: 'fill', kernel: 'lanczos3' });
+  return img;
+}
+
+const pgm = (width: number, height: number, pixels: Buffer) =>
+  Buffer.concat([Buffer.from(`P5\n${width} ${height}\n255\n`, 'ascii'), pixels]);
+
+export async function prepareOcrImage(master: string | Buffer, o: { subpage?: number; maxPixels: number }): Promise<OcrImage> {
+  const plan = await planOcrImage(master, o);
   // Raw grey pixels behind a PGM header: the engine reads it once, in this process, so encoding
   // and decoding a PNG would only cost time (about 0.2 s a page at 300 dpi A4).
-  const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await ocrPixels(master, plan, o).raw().toBuffer({ resolveWithObject: true });
   if (info.channels !== 1) throw new Error(`expected one grey channel, got ${info.channels}`);
-  const pgm = Buffer.concat([Buffer.from(`P5\n${info.width} ${info.height}\n255\n`, 'ascii'), data]);
-  return { image: pgm, width, height, ocrWidth: info.width, ocrHeight: info.height, dpi };
+  return {
+    image: pgm(info.width, info.height, data),
+    width: plan.width,
+    height: plan.height,
+    ocrWidth: info.width,
+    ocrHeight: info.height,
+    dpi: plan.dpi,
+  };
+}
+
+/**
+ * Above this many pixels of OCR image, a page is read in tiles. An A2 sheet at 300 dpi is 35
+ * million; a 20000×25000 map scanned at 300 dpi is 500 million, 500 MB of grey in one buffer and
+ * several times that inside Tesseract.
+ */
+export const TILE_ABOVE_PIXELS = 48_000_000;
+/** Tiles of this edge, overlapping by OVERLAP so that a word cut by one tile's edge is whole in the next. */
+const TILE = 4096;
+const OVERLAP = 320;
+
+/** A tile of the OCR image: where it is, and the part of it whose words are its own (the rest is the overlap's). */
+export interface OcrTile {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** [x0, y0, x1, y1] in the OCR image: a word whose centre lies here belongs to this tile */
+  core: [number, number, number, number];
+}
+
+/** Tiles covering an image, each word's centre in exactly one tile's core. */
+export function planTiles(width: number, height: number, tile = TILE, overlap = OVERLAP): OcrTile[] {
+  const starts = (n: number) => {
+    const out = [0];
+    while (out.at(-1)! + tile < n) out.push(out.at(-1)! + tile - overlap);
+    return out;
+  };
+  const xs = starts(width);
+  const ys = starts(height);
+  const edges = (s: number[], n: number, i: number): [number, number] => [
+    i === 0 ? 0 : s[i]! + overlap / 2,
+    i === s.length - 1 ? n : s[i + 1]! + overlap / 2,
+  ];
+  return ys.flatMap((y, j) =>
+    xs.map((x, i) => {
+      const [x0, x1] = edges(xs, width, i);
+      const [y0, y1] = edges(ys, height, j);
+      return {
+        x,
+        y,
+        width: Math.min(tile, width - x),
+        height: Math.min(tile, height - y),
+        core: [x0, y0, x1, y1] as [number, number, number, number],
+      };
+    }),
+  );
+}
+
+/**
+ * The OCR image of a very large page written once to `file` (an uncompressed tiled TIFF, which
+ * libvips reads a region of without the rest), to be read a tile at a time: neither the decoded
+ * master nor the whole OCR image is ever held in memory.
+ */
+export async function prepareOcrTiles(
+  master: string,
+  plan: OcrPlan,
+  file: string,
+  o: { subpage?: number; maxPixels: number },
+): Promise<OcrTile[]> {
+  await ocrPixels(master, plan, o).tiff({ tile: true, tileWidth: 512, tileHeight: 512, compression: 'none' }).toFile(file);
+  return planTiles(plan.ocrWidth, plan.ocrHeight);
+}
+
+/** One tile of the file prepareOcrTiles wrote, as the engine reads it (PGM). */
+export async function ocrTileImage(file: string, t: OcrTile): Promise<Buffer> {
+  const { data, info } = await sharp(file, { limitInputPixels: false })
+    .extract({ left: t.x, top: t.y, width: t.width, height: t.height })
+    .toColourspace('b-w')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 1) throw new Error(`expected one grey channel, got ${info.channels}`);
+  return pgm(info.width, info.height, data);
 }
 
 /**
@@ -63,10 +164,9 @@ export async function turnOcrImage(img: OcrImage, turn: 0 | 90 | 180 | 270): Pro
     .raw()
     .toBuffer({ resolveWithObject: true });
   if (info.channels !== 1) throw new Error(`expected one grey channel, got ${info.channels}`);
-  const pgm = Buffer.concat([Buffer.from(`P5\n${info.width} ${info.height}\n255\n`, 'ascii'), data]);
   const swap = turn !== 180;
   return {
-    image: pgm,
+    image: pgm(info.width, info.height, data),
     width: swap ? img.height : img.width,
     height: swap ? img.width : img.height,
     ocrWidth: info.width,

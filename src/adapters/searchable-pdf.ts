@@ -7,16 +7,26 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import fontkit from '@pdf-lib/fontkit';
 import {
+  JpegEmbedder,
   PDFArray,
+  PDFCrossRefSection,
   PDFDict,
   PDFDocument,
+  PDFHeader,
   PDFHexString,
   PDFName,
+  PDFNumber,
+  PDFRawStream,
   PDFString,
+  PDFTrailer,
+  PDFTrailerDict,
+  degrees,
+  drawImage,
   TextRenderingMode,
   beginText,
   endText,
@@ -32,17 +42,6 @@ import {
 import sharp from 'sharp';
 import type { OcrPage } from '../domain/ocr-page.js';
 import { isoSeconds } from '../domain/time.js';
-
-export interface PdfPageInput {
-  /** the access JPEG */
-  jpeg: Buffer;
-  /** the view's full upright size in pixels (the grid OCR coordinates are in) */
-  width: number;
-  height: number;
-  /** the master's resolution; pages without a plausible one are laid out at 300 dpi */
-  dpi: number | null;
-  ocr: OcrPage | null;
-}
 
 export interface PdfMeta {
   title: string;
@@ -139,28 +138,74 @@ function textLayer(font: PDFFont, fontKey: PDFName, ocr: OcrPage, k: number, pag
   return ops;
 }
 
-export async function buildSearchablePdf(pages: PdfPageInput[], meta: PdfMeta): Promise<Uint8Array> {
+/** One page as the writer reads it: each part fetched when it is needed, and let go after. */
+export interface PdfPageSource {
+  /** the access JPEG; read twice, once for its size and colours and once to copy it into the file */
+  jpeg: () => Promise<Buffer>;
+  /** the view's full upright size in pixels (the grid OCR coordinates are in) */
+  width: number;
+  height: number;
+  /** the master's resolution; pages without a plausible one are laid out at 300 dpi */
+  dpi: number | null;
+  ocr: () => Promise<OcrPage | null>;
+}
+
+/**
+ * Writes the searchable PDF to `file`, holding one page's image and words at a time: the
+ * document's structure (pages, fonts, text layers, compressed) is built with pdf-lib, but each
+ * page's image stands in it as an empty stream, and the file is written object by object with
+ * the JPEG copied in where its stream is. pdf-lib alone keeps every image of the document in
+ * memory until it saves, and then the whole file once more (a 1,000-page book ran past 1 GB).
+ */
+export async function writeSearchablePdf(
+  pages: readonly PdfPageSource[],
+  meta: PdfMeta,
+  file: string,
+): Promise<{ bytes: number; pages: number; withText: number }> {
   const doc = await PDFDocument.create({ updateMetadata: false });
   doc.registerFontkit(fontkit);
-  const hasText = pages.some((p) => p.ocr && p.ocr.words > 0);
-  const font = hasText ? await doc.embedFont(dejaVuSans(), { subset: true }) : undefined;
-
-  for (const p of pages) {
+  let font: PDFFont | undefined;
+  // Which page's JPEG each image stream is, and its length.
+  const images = new Map<number, { page: number; length: number }>();
+  let withText = 0;
+  for (const [i, p] of pages.entries()) {
     const dpi = p.dpi && p.dpi > 100 ? p.dpi : 300;
     const k = 72 / dpi;
     const w = p.width * k;
     const h = p.height * k;
     const page = doc.addPage([w, h]);
-    // A copy with its own ArrayBuffer: pdf-lib reads JPEG markers through `.buffer` from offset 0,
-    // and small Node Buffers are slices of a shared pool (found with a 100×100 page).
-    const img = await doc.embedJpg(new Uint8Array(p.jpeg));
-    page.drawImage(img, { x: 0, y: 0, width: w, height: h });
-    if (font && p.ocr && p.ocr.words > 0) {
+    const jpeg = new Uint8Array(await p.jpeg());
+    const facts = await JpegEmbedder.for(jpeg);
+    const xobject = doc.context.stream(new Uint8Array(0), {
+      Type: 'XObject',
+      Subtype: 'Image',
+      BitsPerComponent: facts.bitsPerComponent,
+      Width: facts.width,
+      Height: facts.height,
+      ColorSpace: facts.colorSpace,
+      Filter: 'DCTDecode',
+      // as pdf-lib embeds CMYK JPEGs (complemented, PDF 32000-1 8.6.4.4)
+      ...(facts.colorSpace === 'DeviceCMYK' ? { Decode: [1, 0, 1, 0, 1, 0, 1, 0] } : {}),
+    });
+    const ref = doc.context.register(xobject);
+    images.set(ref.objectNumber, { page: i, length: jpeg.length });
+    const name = page.node.newXObject('Image', ref);
+    const ops = [
+      pushGraphicsState(),
+      ...drawImage(name, { x: 0, y: 0, width: w, height: h, rotate: degrees(0), xSkew: degrees(0), ySkew: degrees(0) }),
+      popGraphicsState(),
+    ];
+    const ocr = await p.ocr();
+    if (ocr && ocr.words > 0) {
+      withText++;
+      font ??= await doc.embedFont(dejaVuSans(), { subset: true });
       const fontKey = page.node.newFontDictionary(font.name, font.ref);
       // OCR coordinates are in the view's full-size grid, whatever the access image's size.
-      const sx = p.width / p.ocr.width;
-      page.pushOperators(...textLayer(font, fontKey, p.ocr, k * sx, h));
+      ops.push(...textLayer(font, fontKey, ocr, k * (p.width / ocr.width), h));
     }
+    // The page's drawing, compressed now, so that only its bytes stay until the file is written.
+    const contents = doc.context.contentStream(ops).getUnencodedContents();
+    page.node.set(PDFName.of('Contents'), doc.context.register(doc.context.flateStream(contents)));
   }
 
   if (font) {
@@ -202,5 +247,75 @@ export async function buildSearchablePdf(pages: PdfPageInput[], meta: PdfMeta): 
   // the same file.
   const id = createHash('md5').update(meta.title).update(isoSeconds(meta.created)).update(String(pages.length)).digest('hex');
   doc.context.trailerInfo.ID = doc.context.obj([PDFHexString.of(id), PDFHexString.of(id)]);
-  return doc.save({ useObjectStreams: false });
+
+  const bytes = await writeObjects(doc, file, async (objectNumber) => {
+    const image = images.get(objectNumber);
+    if (!image) return undefined;
+    const jpeg = await pages[image.page]!.jpeg();
+    if (jpeg.length !== image.length)
+      throw new Error(
+        `the access image of page ${image.page + 1} changed while its PDF was written (${image.length} then ${jpeg.length} bytes)`,
+      );
+    return jpeg;
+  });
+  return { bytes, pages: pages.length, withText };
+}
+
+/**
+ * The classic file structure (header, objects, cross-reference table, trailer), as pdf-lib's
+ * own writer lays it out with object streams off, written object by object. `streamData` gives
+ * the bytes of the streams that stand empty in the document (the page images).
+ */
+async function writeObjects(
+  doc: PDFDocument,
+  file: string,
+  streamData: (objectNumber: number) => Promise<Buffer | undefined>,
+): Promise<number> {
+  const fh = await fs.open(file, 'w');
+  let at = 0;
+  const write = async (b: Uint8Array | string) => {
+    const buf = typeof b === 'string' ? Buffer.from(b, 'latin1') : b;
+    await fh.write(buf);
+    at += buf.length;
+  };
+  const bytesOf = (o: { sizeInBytes(): number; copyBytesInto(b: Uint8Array, offset: number): number }) => {
+    const b = new Uint8Array(o.sizeInBytes());
+    o.copyBytesInto(b, 0);
+    return b;
+  };
+  try {
+    // PDF/A: a comment of four bytes above 127 on the second line says the file is binary.
+    await write(bytesOf(PDFHeader.forVersion(1, 7)));
+    await write('\n\n');
+    const xref = PDFCrossRefSection.create();
+    const objects = doc.context.enumerateIndirectObjects().sort((a, b) => a[0].objectNumber - b[0].objectNumber);
+    for (const [ref, object] of objects) {
+      xref.addEntry(ref, at);
+      await write(`${ref.objectNumber} ${ref.generationNumber} obj\n`);
+      const data = object instanceof PDFRawStream ? await streamData(ref.objectNumber) : undefined;
+      if (data && object instanceof PDFRawStream) {
+        object.dict.set(PDFName.of('Length'), PDFNumber.of(data.length));
+        await write(bytesOf(object.dict));
+        await write('\nstream\n');
+        await write(data);
+        await write('\nendstream');
+      } else await write(bytesOf(object));
+      await write('\nendobj\n\n');
+    }
+    const xrefAt = at;
+    await write(bytesOf(xref));
+    await write('\n');
+    const trailerDict = doc.context.obj({
+      Size: doc.context.largestObjectNumber + 1,
+      Root: doc.context.trailerInfo.Root,
+      Info: doc.context.trailerInfo.Info,
+      ID: doc.context.trailerInfo.ID,
+    });
+    await write(bytesOf(PDFTrailerDict.of(trailerDict)));
+    await write('\n\n');
+    await write(bytesOf(PDFTrailer.forLastCrossRefSectionOffset(xrefAt)));
+    return at;
+  } finally {
+    await fh.close();
+  }
 }

@@ -512,7 +512,7 @@ export const SETTINGS = [
     env: ['YADDAS_OCR_PAGE_TIMEOUT_SECONDS'],
     default: 300,
     parse: int(5, 86_400),
-    doc: 'A page whose OCR takes longer is stopped (its engine replaced) and recorded as failed.',
+    doc: 'A page whose OCR takes longer (script detection and every reading of it together; each tile of a sheet read in tiles on its own) is stopped (its engine replaced) and recorded as failed; a second reading that would not fit in the time left is not tried.',
   }),
   setting({
     key: 'console.host',

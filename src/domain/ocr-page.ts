@@ -38,8 +38,10 @@ export interface OcrPage {
   height: number;
   /** `aze+rus`: the languages this page was read in */
   languages: string;
-  /** what script and orientation detection found, and how that decided the page's reading */
+  /** what script and orientation detection found, and how that decided the page's reading (where it ran) */
   detected?: PageDetected;
+  /** a very large sheet (a map) is read in this many tiles, in every language, as scanned */
+  tiles?: number;
   /** mean word confidence, 0–100; null when the page has no words */
   meanConfidence: number | null;
   words: number;
@@ -54,7 +56,7 @@ export interface PageDetected {
   /** null: detection found nothing to go by (a blank page, too little text) */
   script: string | null;
   scriptConfidence: number | null;
-  /** the page's language among those of its script, told from the words read (it is then read with that language first) */
+  /** the page's language among those it was read in, told from the words read; when it was not first, the page was read again with it first and the better reading kept */
   language?: string;
   /** the page's orientation as Tesseract's OSD gives it: the degrees clockwise that turn it upright (a page scanned a quarter turn clockwise is 270) */
   orientation: 0 | 90 | 180 | 270 | null;

@@ -9,7 +9,7 @@ import type { OcrChoice } from '../domain/ocr-languages.js';
 import type { ItemRecord } from '../stages/commit/commit.core.js';
 import type { OcrSummary } from '../stages/text/text.core.js';
 import { pageKey } from '../domain/ids.js';
-import { type IngestState, type StageName, stepOf } from './plan.js';
+import { type IngestState, PLAN_VERSION, type StageName, stepOf } from './plan.js';
 
 /** The item record in an object's head version: the ingest's, with the OCR's once there is OCR. */
 export type StoredRecord = ItemRecord & { ocr?: OcrSummary };
@@ -77,6 +77,7 @@ export function stateFromRecord(
     ...(o.keepDerivatives ? { shown: turns } : {}),
     step: stepOf(o.startAt),
     spawned: false,
+    plan: PLAN_VERSION,
     inspected,
     stored,
     target,

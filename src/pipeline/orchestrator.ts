@@ -9,7 +9,7 @@ import type { MetricsStore } from '../adapters/redis/metrics-store.js';
 import type { StatusStore } from '../adapters/redis/status-store.js';
 import type { Logger } from '../log.js';
 import type { TextReturn } from '../stages/text/text.stage.js';
-import { childJobId, fanOut, fold, type IngestState, STAGES, STEPS, type StageName, stepRuns } from './plan.js';
+import { childJobId, fanOut, fold, type IngestState, PLAN_VERSION, STAGES, STEPS, type StageName, stepRuns } from './plan.js';
 import type { Queues } from './queues.js';
 
 export interface OrchestratorDeps {
@@ -33,12 +33,17 @@ function forStep<V>(all: Record<string, V>, stage: StageName, ingestId: string):
 }
 
 /**
- * An ingest queued by an earlier release of Yaddaş: its text step's result was kept under
- * `ocr.text` before the text stage had a slice of its own.
+ * An ingest queued by an earlier release of Yaddaş:
+ *  - its text step's result was kept under `ocr.text` before the text stage had a slice of its own;
+ *  - its step counted the plan of before issue 14, when derive and OCR were one step (5): a later
+ *    step is one further now. (An ingest at that step waits for both stages' jobs, folds OCR's,
+ *    then derive's step takes the jobs already made, or makes turned views again: derive.stage.ts.)
  */
-function fromEarlierRelease(s: IngestState): IngestState {
+export function fromEarlierRelease(s: IngestState): IngestState {
   const earlier = (s.ocr as { text?: TextReturn } | undefined)?.text;
-  return earlier && !s.text ? { ...s, text: earlier } : s;
+  let out = earlier && !s.text ? { ...s, text: earlier } : s;
+  if (out.plan === undefined) out = { ...out, plan: PLAN_VERSION, ...(out.step > 5 ? { step: out.step + 1 } : {}) };
+  return out;
 }
 
 export function createOrchestrator(deps: OrchestratorDeps) {

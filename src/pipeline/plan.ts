@@ -41,6 +41,8 @@ export type IngestState = IngestCore &
     step: number;
     /** the current step's jobs were added (a restart must not add them again under new ids) */
     spawned: boolean;
+    /** which STEPS `step` counts in (PLAN_VERSION); none: the plan before issue 14 */
+    plan?: number;
   };
 
 /** A stage in the registry: its contract over the whole state, and where its handler is. */
@@ -100,6 +102,9 @@ export const STEPS: readonly (readonly StageName[])[] = [
   ['publish'],
   ['announce'],
 ];
+
+/** Changes when steps move: 2 since issue 14 put OCR before derive (orchestrator.ts fromEarlierRelease). */
+export const PLAN_VERSION = 2;
 
 /** Every stage, in plan order. */
 export const PLAN: readonly StageName[] = STEPS.flat();

@@ -12,7 +12,7 @@ import { decodeFailure, ErrorCodes, encodeFailure, RetryLater, YaddasError } fro
 import type { IngestManifest } from '../domain/item.js';
 import type { Logger } from '../log.js';
 import type { Deliveries, PreservationJobs, StageContext, StageHandler } from '../stages/stage.js';
-import { AUDIT_QUEUE, INGEST_QUEUE, type IngestState, ingestJobId, NOTIFY_QUEUE, REPLICATE_QUEUE } from './plan.js';
+import { AUDIT_QUEUE, INGEST_QUEUE, type IngestState, ingestJobId, NOTIFY_QUEUE, PLAN_VERSION, REPLICATE_QUEUE } from './plan.js';
 
 export interface QueueDeps {
   /** a connection for producers (queues); workers get their own blocking connections */
@@ -78,7 +78,7 @@ export class Queues implements Deliveries, PreservationJobs {
 
   /** Starts (or, with the same ingest id, finds) the flow of one ingest. */
   async startIngest(manifest: IngestManifest): Promise<string> {
-    return this.startFrom({ manifest, step: 0, spawned: false, inspected: {}, stored: {} });
+    return this.startFrom({ manifest, step: 0, spawned: false, plan: PLAN_VERSION, inspected: {}, stored: {} });
   }
 
   /**

@@ -38,6 +38,8 @@ export const PAGE_FILES = {
   ocrText: 'ocr.txt',
   hocr: 'ocr.hocr',
   alto: 'ocr.alto.xml',
+  /** what derive made, from which master, turned how, with which settings (written last: `yaddas reocr` keeps derivatives it describes) */
+  derived: 'derived.json',
 } as const;
 
 /** One view's files: derivatives, IIIF level-0 image, OCR. */
@@ -54,6 +56,7 @@ export function pageKeys(itemId: string, page: number) {
     ocrText: `${prefix}/${PAGE_FILES.ocrText}`,
     hocr: `${prefix}/${PAGE_FILES.hocr}`,
     alto: `${prefix}/${PAGE_FILES.alto}`,
+    derived: `${prefix}/${PAGE_FILES.derived}`,
   };
 }
 

@@ -104,7 +104,7 @@ describe('dashboard', () => {
       'metadata.json': JSON.stringify({ identifier: 'dash-qezet', type: 'periodical', title: 'Qəzet, 1918' }),
     });
     broken = { ingestId: b.ingestId, itemId: 'dash-qezet' };
-    await until(async () => (await h.app.status.get(b.ingestId))?.stage === 'derive+ocr', 30_000, 'waiting at derive');
+    await until(async () => (await h.app.status.get(b.ingestId))?.stage === 'derive', 30_000, 'waiting at derive');
     const inv = (await h.app.preservation.readInventory('dash-qezet'))!;
     const key = `${h.app.preservation.rootOf('dash-qezet')}/${Object.values(inv.manifest)
       .flat()

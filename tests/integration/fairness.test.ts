@@ -24,14 +24,14 @@ describe('fair sharing between items', () => {
     const bigFiles: Record<string, Buffer | string> = { 'metadata.json': JSON.stringify({ identifier: 'fair-big', type: 'map' }) };
     for (let i = 1; i <= 24; i++) bigFiles[`${String(i).padStart(2, '0')}.png`] = await page(100 + i);
     const big = await takeItem(h, 'xerite', bigFiles);
-    await until(async () => (await h.app.status.get(big.ingestId))?.stage === 'derive+ocr', 60_000, 'the big item at derive');
+    await until(async () => (await h.app.status.get(big.ingestId))?.stage === 'derive', 60_000, 'the big item at derive');
     const small = await takeItem(h, 'kitabca', {
       '1.png': await page(1),
       '2.png': await page(2),
       '3.png': await page(3),
       'metadata.json': JSON.stringify({ identifier: 'fair-small', type: 'book' }),
     });
-    await until(async () => (await h.app.status.get(small.ingestId))?.stage === 'derive+ocr', 60_000, 'the small item at derive');
+    await until(async () => (await h.app.status.get(small.ingestId))?.stage === 'derive', 60_000, 'the small item at derive');
 
     await h.startWorkers(['derive']);
     const [bigRec, smallRec] = [await waitEnded(h, big.ingestId), await waitEnded(h, small.ingestId)];

@@ -239,6 +239,11 @@ describe('OCR', () => {
     // The PDF, read with poppler and qpdf as a reader's tools would.
     const pdf = await tmpFile('kitab.pdf', await get('items/kitab-ocr/document.pdf'));
     await exec('qpdf', ['--check', pdf]);
+    // Each page shows its access JPEG as it is (copied into the file, not re-encoded).
+    const { stdout: images } = await exec('pdfimages', ['-list', pdf]);
+    const rows = images.split('\n').filter((l) => /^\s+\d+\s+\d+\s+image/.test(l));
+    expect(rows).toHaveLength(2);
+    for (const r of rows) expect(r).toMatch(/image\s+1131\s+1600\s+(rgb\s+3|gray\s+1)\s+8\s+jpeg/);
     const { stdout: extracted } = await exec('pdftotext', ['-enc', 'UTF-8', pdf, '-']);
     const pagesText = extracted.split('\f');
     expect(normalizeText(pagesText[0]!)).toBe(normalizeText(t1));

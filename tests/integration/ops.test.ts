@@ -69,7 +69,7 @@ describe('operator commands', () => {
       '1.png': await pageImage({ seed: 6, format: 'png', width: 300, height: 200 }),
       'metadata.json': JSON.stringify({ identifier: 'ops-wait', type: 'book' }),
     });
-    await until(async () => (await h.app.status.get(t.ingestId))?.stage === 'derive+ocr', 30_000, 'waiting at derive');
+    await until(async () => (await h.app.status.get(t.ingestId))?.stage === 'derive', 30_000, 'waiting at derive');
     await until(
       async () => JSON.parse(await cli('items', '--stuck', '--json')).some((i: { ingestId: string }) => i.ingestId === t.ingestId),
       20_000,
@@ -88,7 +88,7 @@ describe('operator commands', () => {
     await h.stopWorker('derive');
     const page = await pageImage({ seed: 7, format: 'png', width: 300, height: 200 });
     const t = await take('itik', { '1.png': page, 'metadata.json': JSON.stringify({ identifier: 'ops-retry', type: 'book' }) });
-    await until(async () => (await h.app.status.get(t.ingestId))?.stage === 'derive+ocr', 30_000, 'waiting at derive');
+    await until(async () => (await h.app.status.get(t.ingestId))?.stage === 'derive', 30_000, 'waiting at derive');
     const inv = (await h.app.preservation.readInventory('ops-retry'))!;
     const masterKey = `${h.app.preservation.rootOf('ops-retry')}/${Object.values(inv.manifest)
       .flat()
@@ -125,7 +125,7 @@ describe('operator commands', () => {
       '1.png': await pageImage({ seed: 8, format: 'png', width: 300, height: 200 }),
       'metadata.json': JSON.stringify({ identifier: 'ops-damaged', type: 'book' }),
     });
-    await until(async () => (await h.app.status.get(t.ingestId))?.stage === 'derive+ocr', 30_000, 'waiting at derive');
+    await until(async () => (await h.app.status.get(t.ingestId))?.stage === 'derive', 30_000, 'waiting at derive');
     // Bit rot, made by an independent client: same name and size, other bytes.
     const inv = (await h.app.preservation.readInventory('ops-damaged'))!;
     const contentPath = Object.values(inv.manifest)
@@ -148,9 +148,14 @@ describe('operator commands', () => {
     const failures = shown.failures as Array<{ job: string; code: string; reason: string }>;
     expect(failures.find((f) => f.job.startsWith('derive-'))).toMatchObject({ code: 'MASTER_DAMAGED' });
     expect(failures.find((f) => f.job.startsWith('derive-'))!.reason).toContain(contentPath);
-    // OCR (off in this harness) reads the whole master through the same checked read.
+    // OCR (off in this harness) streams the master through the same check as derive; a whole read is checked too.
     const sha = Object.entries(inv.manifest).find(([, p]) => p.includes(contentPath))![0];
-    await expect((await h.app.preservation.content('ops-damaged', sha))!.read()).rejects.toMatchObject({ code: 'MASTER_DAMAGED' });
+    const stored = (await h.app.preservation.content('ops-damaged', sha))!;
+    await expect(stored.read()).rejects.toMatchObject({ code: 'MASTER_DAMAGED' });
+    const drained = (async () => {
+      for await (const _ of await stored.open());
+    })();
+    await expect(drained).rejects.toMatchObject({ code: 'MASTER_DAMAGED' });
     // Nothing made from the damaged bytes reached the access bucket.
     const published: string[] = [];
     for await (const o of h.app.access.list('items/ops-damaged/')) published.push(o.key);

@@ -6,6 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { detection } from '../../src/adapters/ocr-engine.js';
+import { planTiles } from '../../src/adapters/ocr-image.js';
+import type { OcrPage } from '../../src/domain/ocr-page.js';
+import { fromEarlierRelease } from '../../src/pipeline/orchestrator.js';
+import { type IngestState, PLAN_VERSION, STEPS } from '../../src/pipeline/plan.js';
+import { deriveStage } from '../../src/stages/derive/derive.stage.js';
+import { readQuality } from '../../src/stages/ocr/ocr.processor.js';
 import { identifyLanguage, pageReading, type ScriptDetection } from '../../src/domain/ocr-languages.js';
 import { stepSettings } from '../../src/stages/ocr/ocr.core.js';
 import { detectionSummary } from '../../src/stages/text/text.core.js';
@@ -129,5 +135,101 @@ describe('what detection decided, on record', () => {
       'script detection (Tesseract OSD): 2 page(s) Latin in aze+eng, 1 page(s) Cyrillic in rus+aze_cyrl, 1 page(s) Latin in aze+aze_cyrl+rus+eng; turned upright: view 3 by 180° clockwise; read again in every language: view 4 (aze+eng at 41 mean confidence)',
     );
     expect(detectionSummary([{ page: 1, languages: 'eng' }])).toBe('');
+  });
+});
+
+describe('a sheet too large to read whole', () => {
+  it('is cut into overlapping tiles whose cores cover it once', () => {
+    const tiles = planTiles(9000, 6000);
+    expect(tiles.map((t) => [t.x, t.y, t.width, t.height])).toEqual([
+      [0, 0, 4096, 4096],
+      [3776, 0, 4096, 4096],
+      [7552, 0, 1448, 4096],
+      [0, 3776, 4096, 2224],
+      [3776, 3776, 4096, 2224],
+      [7552, 3776, 1448, 2224],
+    ]);
+    // every pixel in exactly one core, and each core inside its tile
+    for (const [x, y] of [
+      [0, 0],
+      [3935, 10],
+      [3936, 10],
+      [8999, 5999],
+      [4000, 3936],
+    ] as const) {
+      expect(
+        tiles.filter((t) => x >= t.core[0] && x < t.core[2] && y >= t.core[1] && y < t.core[3]),
+        `${x},${y}`,
+      ).toHaveLength(1);
+    }
+    for (const t of tiles) {
+      expect(t.core[0]).toBeGreaterThanOrEqual(t.x);
+      expect(t.core[2]).toBeLessThanOrEqual(t.x + t.width);
+    }
+    expect(planTiles(3000, 2000)).toEqual([{ x: 0, y: 0, width: 3000, height: 2000, core: [0, 0, 3000, 2000] }]);
+  });
+});
+
+describe('readings of a page compared', () => {
+  const reading = (words: Array<[string, number]>): OcrPage => ({
+    page: 1,
+    source: 'a.tif',
+    subpage: 0,
+    width: 100,
+    height: 100,
+    languages: 'eng',
+    meanConfidence: words.length ? words.reduce((s, [, c]) => s + c, 0) / words.length : null,
+    words: words.length,
+    blocks: [
+      {
+        box: [0, 0, 1, 1],
+        paragraphs: [
+          { box: [0, 0, 1, 1], lines: [{ box: [0, 0, 1, 1], words: words.map(([text, conf]) => ({ text, box: [0, 0, 1, 1], conf })) }] },
+        ],
+      },
+    ],
+  });
+  it('by how much is confidently read, not by mean confidence alone', () => {
+    const truth = reading(Array.from({ length: 300 }, () => ['library', 62] as [string, number]));
+    const noise = reading([
+      ['~', 75],
+      ['ii', 75],
+      ['.', 75],
+    ]);
+    expect(noise.meanConfidence!).toBeGreaterThan(truth.meanConfidence!);
+    expect(readQuality(truth)).toBeGreaterThan(readQuality(noise));
+  });
+});
+
+describe('ingests queued by an earlier release', () => {
+  const state = (step: number, plan?: number) =>
+    ({
+      manifest: { ingestId: 'i', itemId: 'x', files: [] },
+      step,
+      spawned: true,
+      inspected: {},
+      stored: {},
+      ...(plan ? { plan } : {}),
+    }) as unknown as IngestState;
+  it('count their steps in the plan of before issue 14: a step after derive and OCR is one further now', () => {
+    expect(fromEarlierRelease(state(3))).toMatchObject({ step: 3, plan: PLAN_VERSION });
+    // the old derive+OCR step is OCR's now; derive's step follows and takes what was made
+    expect(fromEarlierRelease(state(5))).toMatchObject({ step: 5, plan: PLAN_VERSION });
+    expect(fromEarlierRelease(state(6))).toMatchObject({ step: 7, plan: PLAN_VERSION });
+    expect(STEPS[7]).toEqual(['text']);
+    expect(fromEarlierRelease(state(9))).toMatchObject({ step: 10 });
+    expect(STEPS[10]).toEqual(['announce']);
+    expect(fromEarlierRelease(state(7, PLAN_VERSION))).toMatchObject({ step: 7 });
+  });
+
+  it('take, for a page OCR found turned, the derivatives of the turned job rather than an earlier unturned one', () => {
+    const made = (turn?: 0 | 90 | 180 | 270) => ({ page: 5, ...(turn ? { turn } : {}), width: 1, height: 2, at: '2026-12-01T00:00:00Z' });
+    const s = {
+      ...state(6, PLAN_VERSION),
+      outcome: { status: 'preserved', version: 'v1' },
+      turns: { '0005': 180 },
+    } as unknown as IngestState;
+    const folded = deriveStage.fold(s, { '0005': made(), '0005-t180': made(180), '0006': made() }, {});
+    expect(folded.derived).toEqual({ '0005': made(180), '0006': made() });
   });
 });

@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { encodedSize, makeDerivatives } from '../../adapters/derivatives.js';
+import { makeDerivatives } from '../../adapters/derivatives.js';
 import type { Config } from '../../config/load.js';
 import { ErrorCodes, YaddasError } from '../../domain/errors.js';
 import { accessWithheld } from '../../domain/withdrawal.js';
@@ -53,44 +53,39 @@ async function eachLimit<T>(items: T[], n: number, fn: (t: T) => Promise<void>):
   );
 }
 
+/** What derive records beside a view's derivatives (`derived.json`, written after them). */
+interface DerivedRecord {
+  format: 'yaddas-derived/1';
+  /** the master they were made from */
+  sha512: string;
+  /** degrees clockwise the view was turned */
+  turn: number;
+  /** the settings they were made with */
+  settings: Config['derive'];
+  made: DeriveReturn;
+}
+
 /**
- * The derivatives a view already has in the access bucket, described as derive would describe
- * them, when they are all there and turned the way asked (`yaddas reocr` changes no pixels); null
- * when anything is missing or does not fit, and they are made again.
+ * The derivatives a view already has in the access bucket, as derive described them when it made
+ * them, when they were made from this master, turned the same way, with the same settings (a
+ * re-run that changes no pixels: `yaddas reocr`); null otherwise, and they are made again.
  */
-async function publishedDerivatives(access: ObjectStore, data: DerivePayload, serviceId: string): Promise<DeriveReturn | null> {
-  const keys = pageKeys(data.itemId, data.page);
-  const [info, thumb, accessImage] = await Promise.all([
-    access.getBuffer(keys.info).catch(() => null),
-    access.getBuffer(keys.thumbnail).catch(() => null),
-    access.head(keys.access).catch(() => null),
-  ]);
-  if (!info || !thumb || !accessImage) return null;
-  let parsed: { id?: string; width?: number; height?: number; sizes?: Size[] };
+async function publishedDerivatives(deps: DeriveDeps, data: DerivePayload): Promise<DeriveReturn | null> {
+  const body = await deps.access.getBuffer(pageKeys(data.itemId, data.page).derived).catch(() => null);
+  if (!body) return null;
+  let r: DerivedRecord;
   try {
-    parsed = JSON.parse(info.toString('utf8'));
+    r = JSON.parse(body.toString('utf8')) as DerivedRecord;
   } catch {
     return null;
   }
-  const { width, height, sizes } = parsed;
-  if (parsed.id !== serviceId || !width || !height || !sizes?.length) return null;
-  const max = sizes.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a));
-  const t = await encodedSize(thumb);
-  if (!t) return null;
-  return {
-    page: data.page,
-    masterPage: data.masterPage ?? data.page,
-    subpage: data.subpage ?? 0,
-    ...(data.turn ? { turn: data.turn } : {}),
-    width,
-    height,
-    max: { width: max.width, height: max.height },
-    thumbnail: keys.thumbnail,
-    thumbnailSize: { width: t.width, height: t.height },
-    access: keys.access,
-    iiif: serviceId,
-    reused: true,
-  };
+  const same =
+    r.format === 'yaddas-derived/1' &&
+    r.sha512 === data.sha512 &&
+    r.turn === (data.turn ?? 0) &&
+    JSON.stringify(r.settings) === JSON.stringify(deps.derive) &&
+    r.made?.iiif === publicUrl(deps.publicBaseUrl, pageKeys(data.itemId, data.page).iiif);
+  return same ? { ...r.made, page: data.page, masterPage: data.masterPage ?? data.page, subpage: data.subpage ?? 0, reused: true } : null;
 }
 
 export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, DeriveReturn> {
@@ -121,7 +116,7 @@ export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, D
       };
     }
     if (data.reuse) {
-      const kept = await publishedDerivatives(deps.access, data, publicUrl(deps.publicBaseUrl, pageKeys(data.itemId, data.page).iiif));
+      const kept = await publishedDerivatives(deps, data);
       if (kept) {
         log.info({ width: kept.width, height: kept.height }, 'derivatives already published from this master stand');
         return kept;
@@ -157,6 +152,8 @@ export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, D
       }
 
       const files = await listFiles(out);
+      // What an earlier derive recorded no longer holds once these overwrite its files.
+      await deps.access.delete([keys.derived]);
       await eachLimit(files, 8, async (f) => {
         const key = `${keys.prefix}/${path.relative(out, f).split(path.sep).join('/')}`;
         await deps.access.put(key, await fs.readFile(f), { contentType: TYPES[path.extname(f)] ?? 'application/octet-stream' });
@@ -170,7 +167,7 @@ export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, D
         return { page: data.page, masterPage: data.masterPage ?? data.page, subpage: data.subpage ?? 0, skipped: late };
       }
       log.info({ width: full.width, height: full.height, files: files.length }, 'derivatives published');
-      return {
+      const made: DeriveReturn = {
         page: data.page,
         masterPage: data.masterPage ?? data.page,
         subpage: data.subpage ?? 0,
@@ -185,6 +182,9 @@ export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, D
         files: files.length,
         at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
       };
+      const record: DerivedRecord = { format: 'yaddas-derived/1', sha512: data.sha512, turn: data.turn ?? 0, settings: deps.derive, made };
+      await deps.access.put(keys.derived, Buffer.from(`${JSON.stringify(record, null, 2)}\n`), { contentType: 'application/json' });
+      return made;
     } finally {
       await fs.rm(work, { recursive: true, force: true });
     }

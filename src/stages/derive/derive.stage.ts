@@ -87,6 +87,8 @@ export interface TurnSlice {
   shown?: Record<string, 0 | 90 | 180 | 270>;
 }
 
+const jobKey = (view: string, turn: number | undefined) => (turn ? `${view}-t${turn}` : view);
+
 /** How OCR found a view turned. */
 const turnOf = (s: TurnSlice, key: string): { turn?: 0 | 90 | 180 | 270; reuse?: true } => {
   const t = s.turns?.[key];
@@ -106,7 +108,9 @@ export const deriveStage: StageSpec<
   fanOut: (s) =>
     newlyPreserved(s)
       ? itemViews(s).map((v) => ({
-          key: pageKey(v.view),
+          // A turned view's job has an id of its own: derivatives an earlier job of the same
+          // ingest made unturned (a flow queued before OCR ran ahead of derive) are not taken for it.
+          key: jobKey(pageKey(v.view), s.turns?.[pageKey(v.view)]),
           data: {
             ...jobRef(s),
             page: v.view,
@@ -119,7 +123,12 @@ export const deriveStage: StageSpec<
         }))
       : [],
   fold(s, results, failures) {
-    const derived = { ...results };
+    // One result per view: the job of the turn OCR found, when an earlier job made another.
+    const derived: Record<string, DeriveReturn> = {};
+    for (const [key, r] of Object.entries(results)) {
+      const view = key.replace(/-t\d+$/, '');
+      if (key === jobKey(view, s.turns?.[view]) || !derived[view]) derived[view] = r;
+    }
     if (hasFailures(failures)) {
       const reason = `derivatives failed for ${Object.keys(failures).length} page(s): ${firstFailure(failures)}`;
       return { ...s, derived, publication: { status: 'failed', reason } };

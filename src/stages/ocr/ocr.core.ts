@@ -40,16 +40,30 @@ export function fromTesseract(
     height: number;
     ocrWidth: number;
     ocrHeight: number;
+    /**
+     * A tile of the OCR image (a very large page read in parts): where it is, and its core, the
+     * region whose words are its own; words centred in the overlap are the neighbour's.
+     */
+    tile?: { x: number; y: number; core: [number, number, number, number] };
   },
 ): OcrPage {
   const sx = at.width / at.ocrWidth;
   const sy = at.height / at.ocrHeight;
+  const dx = at.tile?.x ?? 0;
+  const dy = at.tile?.y ?? 0;
   const box = (b: TesseractBox): Box => [
-    clamp(Math.floor(b.x0 * sx), 0, at.width),
-    clamp(Math.floor(b.y0 * sy), 0, at.height),
-    clamp(Math.ceil(b.x1 * sx), 0, at.width),
-    clamp(Math.ceil(b.y1 * sy), 0, at.height),
+    clamp(Math.floor((b.x0 + dx) * sx), 0, at.width),
+    clamp(Math.floor((b.y0 + dy) * sy), 0, at.height),
+    clamp(Math.ceil((b.x1 + dx) * sx), 0, at.width),
+    clamp(Math.ceil((b.y1 + dy) * sy), 0, at.height),
   ];
+  const core = at.tile?.core;
+  const own = (b: TesseractBox) => {
+    if (!core) return true;
+    const cx = dx + (b.x0 + b.x1) / 2;
+    const cy = dy + (b.y0 + b.y1) / 2;
+    return cx >= core[0] && cx < core[2] && cy >= core[1] && cy < core[3];
+  };
   let sum = 0;
   let n = 0;
   const blocks: OcrBlock[] = [];
@@ -59,6 +73,7 @@ export function fromTesseract(
       const lines: OcrLine[] = [];
       for (const l of p.lines) {
         const words = l.words
+          .filter((w) => own(w.bbox))
           .map((w) => ({ text: w.text.trim(), box: box(w.bbox), conf: Math.round(clamp(w.confidence, 0, 100) * 100) / 100 }))
           .filter((w) => w.text !== '');
         if (words.length === 0) continue;
@@ -88,6 +103,19 @@ export function fromTesseract(
 }
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+
+/** A page read in tiles as one page: the tiles' blocks in reading order of the tiles (rows, then columns). */
+export function joinTiles(tiles: OcrPage[]): OcrPage {
+  const first = tiles[0]!;
+  const words = tiles.reduce((n, t) => n + t.words, 0);
+  const confSum = tiles.reduce((s, t) => s + (t.meanConfidence ?? 0) * t.words, 0);
+  return {
+    ...first,
+    blocks: tiles.flatMap((t) => t.blocks),
+    words,
+    meanConfidence: words ? Math.round((confSum / words) * 100) / 100 : null,
+  };
+}
 
 /** Plain text: words of a line joined by spaces, lines by newlines, paragraphs by a blank line. */
 export function pageText(p: OcrPage): string {
@@ -124,9 +152,10 @@ const union = (boxes: Box[]): Box => [
 ];
 
 /** How the page was read, in ALTO's processingStepSettings (parseAlto reads the languages back). */
-export function stepSettings(p: Pick<OcrPage, 'languages' | 'detected'>): string {
+export function stepSettings(p: Pick<OcrPage, 'languages' | 'detected' | 'tiles'>): string {
   const d = p.detected;
   const parts = [`languages: ${p.languages}`];
+  if (p.tiles) parts.push(`read in ${p.tiles} tiles (squares of up to 4096 pixels, overlapping by 320), in every language, as scanned`);
   if (d) {
     parts.push(d.script ? `script: ${d.script} (confidence ${d.scriptConfidence})` : 'script: not detected');
     if (d.orientation !== null) parts.push(`orientation: ${d.orientation} (confidence ${d.orientationConfidence})`);

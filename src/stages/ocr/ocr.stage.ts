@@ -82,7 +82,10 @@ export const ocrStage: StageSpec<'ocr', OcrPayload, OcrReturn, State> = {
     const pages: Record<string, OcrPage> = {};
     let engine: OcrReturn['engine'] | undefined;
     let at = '';
-    const turns: Record<string, 0 | 90 | 180 | 270> = {};
+    // A page whose reading failed this time keeps the turn an earlier one found (its derivatives stay upright).
+    const turns: Record<string, 0 | 90 | 180 | 270> = Object.fromEntries(
+      Object.entries(s.turns ?? {}).filter(([key]) => failures[key] !== undefined),
+    );
     for (const [key, r] of Object.entries(results)) {
       pages[key] = r.page;
       if (r.page.detected?.turned) turns[key] = r.page.detected.turned;

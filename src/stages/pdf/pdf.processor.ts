@@ -4,7 +4,11 @@
  * ALTO back, rather than taking words from the OCR step, is what lets `yaddas rederive` rebuild
  * the PDF from the preservation bucket alone.
  */
-import { buildSearchablePdf } from '../../adapters/searchable-pdf.js';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { type PdfPageSource, writeSearchablePdf } from '../../adapters/searchable-pdf.js';
 import { ErrorCodes, YaddasError } from '../../domain/errors.js';
 import type { OcflStore } from '../../storage/ocfl-store.js';
 import { bcp47Of } from '../../domain/ocr-languages.js';
@@ -24,43 +28,49 @@ export function pdfProcessor(deps: { access: ObjectStore; ocfl: OcflStore; now?:
       return { key: '', pages: 0, bytes: 0, withText: 0, skipped: withheld };
     }
     const t0 = performance.now();
-    const pages = [];
-    let withText = 0;
-    for (const p of [...data.pages].sort((a, b) => a.page - b.page)) {
-      const jpeg = await deps.access.getBuffer(p.access);
-      if (!jpeg)
-        throw new YaddasError(ErrorCodes.STORAGE_UNAVAILABLE, `The access image of page ${p.page} (${p.access}) is missing.`, {
-          permanent: false,
-        });
-      let ocr = null;
-      if (p.alto) {
-        const xml = await deps.access.getBuffer(p.alto);
-        if (!xml)
-          throw new YaddasError(ErrorCodes.STORAGE_UNAVAILABLE, `The ALTO of page ${p.page} (${p.alto}) is missing.`, { permanent: false });
-        ocr = parseAlto(xml.toString('utf8'), { page: p.page });
-        if (ocr.words > 0) withText++;
-      }
-      pages.push({ jpeg, width: p.width, height: p.height, dpi: p.dpi, ocr });
-    }
+    const fetch = async (key: string, what: string, page: number) => {
+      const body = await deps.access.getBuffer(key);
+      if (!body)
+        throw new YaddasError(ErrorCodes.STORAGE_UNAVAILABLE, `The ${what} of page ${page} (${key}) is missing.`, { permanent: false });
+      return body;
+    };
+    // Each page's image and words are fetched when the writer reaches them, so that the PDF of a
+    // 1,000-page book never holds more than one page's (adapters/searchable-pdf.ts).
+    const pages: PdfPageSource[] = [...data.pages]
+      .sort((a, b) => a.page - b.page)
+      .map((p) => ({
+        width: p.width,
+        height: p.height,
+        dpi: p.dpi,
+        jpeg: () => fetch(p.access, 'access image', p.page),
+        ocr: async () => (p.alto ? parseAlto((await fetch(p.alto, 'ALTO', p.page)).toString('utf8'), { page: p.page }) : null),
+      }));
     const single = data.languages && !data.languages.includes('+') ? bcp47Of(data.languages) : undefined;
-    const bytes = await buildSearchablePdf(pages, {
-      title: data.title,
-      created: new Date(data.created),
-      producer: 'Yaddaş',
-      ...(single ? { lang: single } : {}),
-    });
+    const work = await fs.mkdtemp(path.join(os.tmpdir(), 'yaddas-pdf-'));
     const key = itemKeys(data.itemId).pdf;
-    await deps.access.put(key, Buffer.from(bytes), { contentType: 'application/pdf' });
+    let written: Awaited<ReturnType<typeof writeSearchablePdf>>;
+    try {
+      const file = path.join(work, 'document.pdf');
+      written = await writeSearchablePdf(
+        pages,
+        { title: data.title, created: new Date(data.created), producer: 'Yaddaş', ...(single ? { lang: single } : {}) },
+        file,
+      );
+      await deps.access.put(key, createReadStream(file), { contentType: 'application/pdf' });
+    } finally {
+      await fs.rm(work, { recursive: true, force: true });
+    }
+    const { bytes, withText } = written;
     const late = await accessWithheldNow(deps.ocfl, data.itemId, now());
     if (late) {
       await deps.access.delete([key]); // withdrawn while it was made
       return { key: '', pages: 0, bytes: 0, withText: 0, skipped: late };
     }
     log.info(
-      { pages: pages.length, withText, bytes: bytes.length, ms: Math.round(performance.now() - t0) },
+      { pages: pages.length, withText, bytes, ms: Math.round(performance.now() - t0) },
       `searchable PDF of ${pages.length} page(s) published`,
     );
-    return { key, pages: pages.length, bytes: bytes.length, withText };
+    return { key, pages: pages.length, bytes, withText };
   };
 }
 
