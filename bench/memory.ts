@@ -53,7 +53,7 @@ async function makeMap(file: string): Promise<void> {
       const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1100" height="120"><text x="10" y="90" font-family="DejaVu Sans" font-size="72" fill="#202020">${name} ${k}</text></svg>`;
       labels.push({ input: Buffer.from(svg), left: x, top: y });
     }
-  await sharp({ create: { width: MAP_W, height: MAP_H, channels: 1, background: 255 } as never, limitInputPixels: false })
+  await sharp({ create: { width: MAP_W, height: MAP_H, channels: 3, background: '#ffffff' }, limitInputPixels: false })
     .composite(labels)
     .greyscale()
     .withMetadata({ density: 300 })

@@ -356,19 +356,18 @@ export class OsdEngine {
   }
 
   /**
-   * The script and orientation of a page image (as for recognize); null when Tesseract found
-   * too little text to tell. `dpi`: the image's resolution (Tesseract assumes 70 without it).
+   * The script and orientation of a page image; null when Tesseract found too little text to
+   * tell. The image must carry its resolution (a PNG: ocr-image.ts detectionImage).
    */
-  detect(image: Buffer, o: { dpi?: number | null; timeoutMs: number }): Promise<ScriptDetection | null> {
+  detect(image: Buffer, o: { timeoutMs: number }): Promise<ScriptDetection | null> {
     const run = this.queue.then(async () => {
       if (this.closed) throw new YaddasError(ErrorCodes.OCR_FAILED, 'The OCR engines are shutting down.', { permanent: false });
       this.worker ??= this.start();
       const w = await this.worker;
       let ok = false;
       try {
-        // (one time limit over both calls: a worker that stops answering must not wedge the queue)
         const r = await withTimeout(
-          w.setParameters({ user_defined_dpi: String(Math.round(o.dpi ?? 300)) } as object).then(() => w.detect(image)),
+          w.detect(image),
           o.timeoutMs,
           () =>
             new YaddasError(ErrorCodes.OCR_TIMEOUT, `Script and orientation detection took longer than ${o.timeoutMs / 1000} s.`, {

@@ -150,6 +150,20 @@ export async function ocrTileImage(file: string, t: OcrTile): Promise<Buffer> {
 }
 
 /**
+ * The image as script and orientation detection takes it: a PNG (fast deflate), because
+ * tesseract.js's detection reads the resolution from the file only, and from a PGM, which has
+ * none, Tesseract assumed 70 dpi and said so on stderr for every page. About 50 ms a page.
+ */
+export async function detectionImage(img: OcrImage, dpi: number | null): Promise<Buffer> {
+  const pixels = img.image.subarray(img.image.length - img.ocrWidth * img.ocrHeight);
+  return sharp(pixels, { raw: { width: img.ocrWidth, height: img.ocrHeight, channels: 1 } })
+    .toColourspace('b-w')
+    .withMetadata({ density: Math.round(dpi ?? 300) })
+    .png({ compressionLevel: 1, adaptiveFiltering: false })
+    .toBuffer();
+}
+
+/**
  * The same image turned clockwise by `turn` degrees (a page detection found scanned sideways or
  * upside down, read upright). The master grid turns with it: ALTO and hOCR coordinates are then
  * those of the upright page, as its derivatives show it.

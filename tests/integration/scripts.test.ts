@@ -150,6 +150,17 @@ describe('pages read in their own script', () => {
       expect((await validateXml(alto, 'alto')).errors).toBe('');
     }
 
+    // The derivatives were made in the OCR job, once it knew the turn (derived.json, written
+    // after them, names this ingest, the master and the turn); the derive step took them.
+    const made = JSON.parse(await text(`items/${id}/pages/0005/derived.json`));
+    expect(made).toMatchObject({
+      format: 'yaddas-derived/1',
+      ingestId: rec.ingestId,
+      turn: 180,
+      sha512: expect.stringMatching(/^[0-9a-f]{128}$/),
+    });
+    expect(record.events.filter((e: { type: string }) => e.type === 'derivation')).toHaveLength(1);
+
     // The masters stay as scanned: the stored bytes are the scans'.
     for (const p of pages) {
       const stored = await h.app.preservation.readLogical(inv, `masters/${p.name}`);

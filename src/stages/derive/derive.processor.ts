@@ -19,6 +19,7 @@ import type { Size } from '../../storage/iiif-image.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { OcflStore } from '../../storage/ocfl-store.js';
 import { type HandlerFactory, masterNotInObject, type StageHandler, accessWithheldNow } from '../stage.js';
+import type { Logger } from '../../log.js';
 import type { DerivePayload, DeriveReturn } from './derive.stage.js';
 
 export interface DeriveDeps {
@@ -62,6 +63,8 @@ interface DerivedRecord {
   turn: number;
   /** the settings they were made with */
   settings: Config['derive'];
+  /** the ingest that made them */
+  ingestId?: string;
   made: DeriveReturn;
 }
 
@@ -85,50 +88,47 @@ async function publishedDerivatives(deps: DeriveDeps, data: DerivePayload): Prom
     r.turn === (data.turn ?? 0) &&
     JSON.stringify(r.settings) === JSON.stringify(deps.derive) &&
     r.made?.iiif === publicUrl(deps.publicBaseUrl, pageKeys(data.itemId, data.page).iiif);
-  return same ? { ...r.made, page: data.page, masterPage: data.masterPage ?? data.page, subpage: data.subpage ?? 0, reused: true } : null;
+  if (!same) return null;
+  const kept = { ...r.made, page: data.page, masterPage: data.masterPage ?? data.page, subpage: data.subpage ?? 0 };
+  // Made by this very ingest (its OCR step makes them once it knows the turn): made, not kept from before.
+  return r.ingestId === data.ingestId ? kept : { ...kept, reused: true };
 }
 
-export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, DeriveReturn> {
+/**
+ * The derivatives of one view, from a copy of its master already on this host's disk, published
+ * unless the item is not to be public (checked before and after), with derived.json written
+ * last. The derive stage uses it after reading the master; the OCR stage, whose job holds the
+ * master already and has just found how the page is turned, uses it too (ocr.processor.ts).
+ */
+export function deriveFromFile(deps: DeriveDeps) {
   const now = deps.now ?? (() => new Date());
-  return async (data, { log }) => {
-    if (!data.mime.startsWith('image/'))
-      return {
-        page: data.page,
-        masterPage: data.masterPage ?? data.page,
-        subpage: 0,
-        skipped: `no image derivatives for ${data.mime} masters`,
-      };
-    // Nothing of a withdrawn item is made public (publish writes its tombstone at the end of the flow).
-    // (one read of the inventory serves that check and finding the master)
-    const inv = await deps.ocfl.readInventory(data.itemId);
-    const withheld = inv ? accessWithheld(await deps.ocfl.headRecord<ItemRecord>(inv), now()) : undefined;
-    if (withheld) return { page: data.page, masterPage: data.masterPage ?? data.page, subpage: data.subpage ?? 0, skipped: withheld };
-    const master = inv ? deps.ocfl.contentOf(inv, data.sha512) : null;
-    if (!master) throw masterNotInObject(data);
-    if (!master.inHead) {
-      // A re-scan replaced this master after this ingest stored it: its derivatives are not ours to write.
-      log.warn({ head: master.head }, 'the master is no longer in the head version: no derivatives over the newer ones');
-      return {
-        page: data.page,
-        masterPage: data.masterPage,
-        subpage: data.subpage,
-        skipped: `superseded: the head version ${master.head} no longer has this master`,
-      };
+  return async (
+    masterFile: string,
+    data: DerivePayload,
+    log: Logger,
+    o: { checked?: boolean; keepPublished?: boolean } = {},
+  ): Promise<DeriveReturn> => {
+    const keys = pageKeys(data.itemId, data.page);
+    if (!o.checked) {
+      // Not to be public, or no longer the head's master (a re-scan replaced it): nothing to write.
+      const inv = await deps.ocfl.readInventory(data.itemId);
+      const withheld = inv ? accessWithheld(await deps.ocfl.headRecord<ItemRecord>(inv), now()) : 'the object is gone';
+      if (withheld) return { page: data.page, masterPage: data.masterPage ?? data.page, subpage: data.subpage ?? 0, skipped: withheld };
+      if (inv && !inv.versions[inv.head]?.state[data.sha512])
+        return {
+          page: data.page,
+          masterPage: data.masterPage,
+          subpage: data.subpage,
+          skipped: `superseded: the head version ${inv.head} no longer has this master`,
+        };
     }
-    if (data.reuse) {
+    if (o.keepPublished) {
       const kept = await publishedDerivatives(deps, data);
-      if (kept) {
-        log.info({ width: kept.width, height: kept.height }, 'derivatives already published from this master stand');
-        return kept;
-      }
+      if (kept) return kept;
     }
     const work = await fs.mkdtemp(path.join(os.tmpdir(), `yaddas-derive-${randomBytes(3).toString('hex')}-`));
     try {
-      const masterFile = path.join(work, 'master');
-      await pipeline(await master.open(), createWriteStream(masterFile));
-
       const out = path.join(work, 'out');
-      const keys = pageKeys(data.itemId, data.page);
       const serviceId = publicUrl(deps.publicBaseUrl, keys.iiif);
       let full: Size;
       let max: Size;
@@ -182,9 +182,65 @@ export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, D
         files: files.length,
         at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
       };
-      const record: DerivedRecord = { format: 'yaddas-derived/1', sha512: data.sha512, turn: data.turn ?? 0, settings: deps.derive, made };
+      const record: DerivedRecord = {
+        format: 'yaddas-derived/1',
+        sha512: data.sha512,
+        turn: data.turn ?? 0,
+        settings: deps.derive,
+        ingestId: data.ingestId,
+        made,
+      };
       await deps.access.put(keys.derived, Buffer.from(`${JSON.stringify(record, null, 2)}\n`), { contentType: 'application/json' });
       return made;
+    } finally {
+      await fs.rm(work, { recursive: true, force: true });
+    }
+  };
+}
+
+export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, DeriveReturn> {
+  const now = deps.now ?? (() => new Date());
+  const fromFile = deriveFromFile(deps);
+  return async (data, { log }) => {
+    if (!data.mime.startsWith('image/'))
+      return {
+        page: data.page,
+        masterPage: data.masterPage ?? data.page,
+        subpage: 0,
+        skipped: `no image derivatives for ${data.mime} masters`,
+      };
+    // Nothing of a withdrawn item is made public (publish writes its tombstone at the end of the flow).
+    // (one read of the inventory serves that check and finding the master)
+    const inv = await deps.ocfl.readInventory(data.itemId);
+    const withheld = inv ? accessWithheld(await deps.ocfl.headRecord<ItemRecord>(inv), now()) : undefined;
+    if (withheld) return { page: data.page, masterPage: data.masterPage ?? data.page, subpage: data.subpage ?? 0, skipped: withheld };
+    const master = inv ? deps.ocfl.contentOf(inv, data.sha512) : null;
+    if (!master) throw masterNotInObject(data);
+    if (!master.inHead) {
+      // A re-scan replaced this master after this ingest stored it: its derivatives are not ours to write.
+      log.warn({ head: master.head }, 'the master is no longer in the head version: no derivatives over the newer ones');
+      return {
+        page: data.page,
+        masterPage: data.masterPage,
+        subpage: data.subpage,
+        skipped: `superseded: the head version ${master.head} no longer has this master`,
+      };
+    }
+    if (data.reuse) {
+      const kept = await publishedDerivatives(deps, data);
+      if (kept) {
+        log.info(
+          { width: kept.width, height: kept.height, made: kept.reused ? 'earlier' : 'with its OCR' },
+          'derivatives already published from this master stand',
+        );
+        return kept;
+      }
+    }
+    const work = await fs.mkdtemp(path.join(os.tmpdir(), `yaddas-derive-${randomBytes(3).toString('hex')}-`));
+    try {
+      const masterFile = path.join(work, 'master');
+      await pipeline(await master.open(), createWriteStream(masterFile));
+      return await fromFile(masterFile, data, log, { checked: true });
     } finally {
       await fs.rm(work, { recursive: true, force: true });
     }

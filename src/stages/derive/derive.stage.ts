@@ -85,6 +85,12 @@ export interface TurnSlice {
    * otherwise is made again.
    */
   shown?: Record<string, 0 | 90 | 180 | 270>;
+  /**
+   * Views the OCR step read in this ingest, by page key: its job made their derivatives too, once
+   * it knew the turn (derived.json says whether it did), so derive takes those rather than make
+   * them again.
+   */
+  madeWithOcr?: Record<string, true>;
 }
 
 const jobKey = (view: string, turn: number | undefined) => (turn ? `${view}-t${turn}` : view);
@@ -92,7 +98,7 @@ const jobKey = (view: string, turn: number | undefined) => (turn ? `${view}-t${t
 /** How OCR found a view turned. */
 const turnOf = (s: TurnSlice, key: string): { turn?: 0 | 90 | 180 | 270; reuse?: true } => {
   const t = s.turns?.[key];
-  const reuse = s.shown !== undefined && (s.shown[key] ?? 0) === (t ?? 0);
+  const reuse = (s.shown !== undefined && (s.shown[key] ?? 0) === (t ?? 0)) || s.madeWithOcr?.[key] === true;
   return { ...(t ? { turn: t } : {}), ...(reuse ? { reuse: true as const } : {}) };
 };
 

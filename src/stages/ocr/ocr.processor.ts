@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import {
+  detectionImage,
   type OcrImage,
   type OcrPlan,
   ocrTileImage,
@@ -34,7 +35,10 @@ import { isoSeconds } from '../../domain/time.js';
 import type { OcflStore } from '../../storage/ocfl-store.js';
 import { type HandlerFactory, masterNotInObject, type StageHandler } from '../stage.js';
 import { fromTesseract, joinTiles, pageText, type TesseractPage } from './ocr.core.js';
+import { deriveFromFile } from '../derive/derive.processor.js';
+import type { DerivePayload } from '../derive/derive.stage.js';
 import type { OcrPayload, OcrReturn } from './ocr.stage.js';
+import type { Logger } from '../../log.js';
 
 export interface OcrDeps {
   ocfl: OcflStore;
@@ -47,6 +51,8 @@ export interface OcrDeps {
   /** a page read in its script's languages below this mean confidence is read again in all */
   rereadBelowConfidence: number;
   pageTimeoutMs: number;
+  /** makes and publishes the view's derivatives from the master on this host (derive.processor.ts deriveFromFile) */
+  derive?: (masterFile: string, view: DerivePayload, log: Logger, o: { keepPublished: boolean }) => Promise<unknown>;
 }
 
 /**
@@ -94,7 +100,20 @@ export function ocrProcessor(deps: OcrDeps): StageHandler<OcrPayload, OcrReturn>
     try {
       const master = path.join(work, 'master');
       await pipeline(await stored.open(), createWriteStream(master));
-      return await readMaster(master, work);
+      const read = await readMaster(master, work);
+      if (deps.derive) {
+        // Its derivatives now, from the master already here and the turn just found, while the
+        // other engines read other pages (the derive step then takes them: derived.json).
+        const turn = read.page.detected?.turned ?? 0;
+        const { source: _s, languages: _l, ...view } = data;
+        // (a re-run whose page is turned as before keeps what derived.json describes: `yaddas reocr`)
+        await deps
+          .derive(master, { ...view, ...(turn ? { turn } : {}) }, log, { keepPublished: true })
+          .catch((err: Error) =>
+            log.warn({ err: { message: err.message } }, 'derivatives not made with the OCR; the derive step makes them'),
+          );
+      }
+      return read;
     } finally {
       await fs.rm(work, { recursive: true, force: true });
     }
@@ -155,7 +174,7 @@ export function ocrProcessor(deps: OcrDeps): StageHandler<OcrPayload, OcrReturn>
       let found: ScriptDetection | null = null;
       if (detecting) {
         try {
-          found = await osd.detect(prepared.image, { dpi: dpiOf(prepared), timeoutMs });
+          found = await osd.detect(await detectionImage(prepared, dpiOf(prepared)), { timeoutMs });
           reading = pageReading(data.languages, found, deps.detect);
         } catch (err) {
           // Detection is an aid: without it the page is read as before, in every language.
@@ -260,9 +279,17 @@ export function ocrProcessor(deps: OcrDeps): StageHandler<OcrPayload, OcrReturn>
   };
 }
 
-export const ocrHandler: HandlerFactory<OcrPayload, OcrReturn> = ({ config, preservation, ocr, metrics }) =>
+export const ocrHandler: HandlerFactory<OcrPayload, OcrReturn> = ({ config, preservation, access, ocr, metrics, now }) =>
   ocrProcessor({
     ocfl: preservation,
+    derive: deriveFromFile({
+      now,
+      ocfl: preservation,
+      access,
+      derive: config.derive,
+      publicBaseUrl: config.access.publicBaseUrl,
+      maxPixels: config.intake.maxPixels,
+    }),
     engines: ocr,
     maxPixels: config.intake.maxPixels,
     metrics,

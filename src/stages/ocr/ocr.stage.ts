@@ -86,8 +86,10 @@ export const ocrStage: StageSpec<'ocr', OcrPayload, OcrReturn, State> = {
     const turns: Record<string, 0 | 90 | 180 | 270> = Object.fromEntries(
       Object.entries(s.turns ?? {}).filter(([key]) => failures[key] !== undefined),
     );
+    const madeWithOcr: Record<string, true> = {};
     for (const [key, r] of Object.entries(results)) {
       pages[key] = r.page;
+      madeWithOcr[key] = true;
       if (r.page.detected?.turned) turns[key] = r.page.detected.turned;
       engine ??= r.engine;
       if (r.at > at) at = r.at;
@@ -102,6 +104,7 @@ export const ocrStage: StageSpec<'ocr', OcrPayload, OcrReturn, State> = {
         ...(engine ? { engine, at } : {}),
       },
       turns,
+      madeWithOcr,
     };
   },
 };
