@@ -254,6 +254,11 @@ async function measure(book: Book): Promise<string | undefined> {
     for (let i = 0; i < pages.length; i++)
       texts.push(await (await fetch(`${base}/pages/${String(i + 1).padStart(4, '0')}/ocr.txt`)).text());
     yaddasCer = bookCer(pages, texts);
+    for (const [i, p] of pages.entries())
+      if (book.turn(i))
+        say(
+          `  page ${i + 1} scanned turned ${book.turn(i)}°: shown turned ${item.pages?.[i]?.ocr?.detected?.turned ?? 0}°, character error rate ${cer(p.truth, texts[i] ?? '').toFixed(2)} %`,
+        );
     const pids = await rolePids(y.pid);
     for (const role of PROCESSES === 'one' ? ['stages'] : ROLES) mem.set(role, pids.has(role) ? await peakRss(pids.get(role)!) : null);
     mem.set('supervisor + S3', await peakRss(y.pid));

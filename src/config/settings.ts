@@ -502,9 +502,9 @@ export const SETTINGS = [
   setting({
     key: 'ocr.minOrientationConfidence',
     env: ['YADDAS_OCR_MIN_ORIENTATION_CONFIDENCE'],
-    default: 14,
+    default: 5,
     parse: num(0, 1000),
-    doc: "Tesseract's orientation confidence from which a page found sideways or upside down is turned upright (for its OCR and its derivatives; the master stays as scanned); 14 is the default of OCRmyPDF's `--rotate-pages-threshold` for the same decision. Below it, a page that reads poorly as scanned (see `ocr.rereadBelowConfidence`) is read turned too and the better reading kept.",
+    doc: "Tesseract's orientation confidence from which a page found sideways or upside down is turned upright (for its OCR and its derivatives; the master stays as scanned). Turned pages of the test texts measured 6.7–8.4 in a sans-serif face and 16–36 in a serif one, every orientation right; OCRmyPDF's `--rotate-pages-threshold` defaults to 14, but OCRmyPDF has no second look: here a page that reads poorly the way it was decided (see `ocr.rereadBelowConfidence`) is read the other way too, and the better reading kept.",
   }),
   setting({
     key: 'ocr.rereadBelowConfidence',

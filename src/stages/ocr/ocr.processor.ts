@@ -214,15 +214,16 @@ export function ocrProcessor(deps: OcrDeps): StageHandler<OcrPayload, OcrReturn>
         }
       };
       const poor = (p: OcrPage) => deps.rereadBelowConfidence > 0 && p.words > 0 && (p.meanConfidence ?? 0) < deps.rereadBelowConfidence;
-      if (found && found.orientation !== 0 && reading.turn === 0 && poor(page)) {
-        // Detection thought the page turned but was not sure enough to act, and it reads poorly as
-        // it is: read it turned too, and keep the better reading.
-        const turned = await turnOcrImage(prepared, found.orientation);
-        const again = await secondChance('turned', reading.languages, turned);
+      if (found && found.orientation !== 0 && poor(page)) {
+        // Read poorly the way detection decided: read it the other way too (turned, when detection
+        // was not sure enough to turn it; as scanned, when it was), and keep the better reading.
+        const other = reading.turn === 0 ? found.orientation : 0;
+        const turned = await turnOcrImage(prepared, other);
+        const again = await secondChance(other ? 'turned' : 'as scanned', reading.languages, turned);
         if (again && readQuality(again) > readQuality(page)) {
           page = again;
           img = turned;
-          reading = { ...reading, turn: found.orientation };
+          reading = { ...reading, turn: other };
         }
       }
       // Its own language first: Tesseract reads each word in the first language it is given.
