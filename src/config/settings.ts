@@ -511,7 +511,7 @@ export const SETTINGS = [
     env: ['YADDAS_OCR_REREAD_BELOW_CONFIDENCE'],
     default: 70,
     parse: num(0, 100),
-    doc: "A page whose mean word confidence is below this is read again, and the better reading kept: turned, when detection thought it turned but was unsure; in all the item's languages, when it was read in its script's only (a page mixing scripts, such as a Russian article beside an English one). 0: never.",
+    doc: "A page whose mean word confidence is below this is read again, and the better reading kept: the other way (turned, or as scanned) when detection found it turned; in all the item's languages, when it was read in its script's only (a page mixing scripts, such as a Russian article beside an English one). 0: never.",
   }),
   setting({
     key: 'ocr.pageTimeoutSeconds',
