@@ -68,7 +68,9 @@ const NOT_LOADED = 'LANGUAGE_NOT_LOADED';
 /**
  * A tesseract.js engine, started within `limitMs`. tesseract.js throws from its message handler
  * when an engine reports an error and no errorHandler is set (which would end this process), so
- * one is always set; an engine that starts after its time is up is ended, not left running.
+ * one is always set, and it fails the start at once: tesseract.js 7 never settles a start whose
+ * language load or initialisation failed. Such an engine's thread ends itself
+ * (tesseract-worker.cjs); one that starts after its time is up is ended here.
  */
 async function startEngine(
   languages: string,
@@ -78,6 +80,10 @@ async function startEngine(
   what: string,
 ): Promise<Worker> {
   let failure: unknown;
+  let fail: (err: Error) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
   const pending = createWorker(
     languages,
     oem,
@@ -89,13 +95,14 @@ async function startEngine(
       ...options,
       errorHandler: (err: unknown) => {
         failure = err;
+        fail(new YaddasError(ErrorCodes.OCR_FAILED, `${what} could not start: ${String(err)}`, { permanent: false }));
       },
     },
     ENGINE_CONFIG,
   );
   try {
     return await withTimeout(
-      pending,
+      Promise.race([pending, failed]),
       limitMs,
       () =>
         new YaddasError(

@@ -81,9 +81,12 @@ export async function prepareOcrImage(master: string | Buffer, o: { subpage?: nu
  * several times that inside Tesseract.
  */
 export const TILE_ABOVE_PIXELS = 48_000_000;
-/** Tiles of this edge, overlapping by OVERLAP so that a word cut by one tile's edge is whole in the next. */
+/**
+ * Tiles of this edge, overlapping by OVERLAP so that a word cut by one tile's edge is whole in the
+ * next: a word up to 1024 pixels wide or tall (87 mm at 300 dpi, a map's large lettering).
+ */
 const TILE = 4096;
-const OVERLAP = 320;
+const OVERLAP = 1024;
 
 /** A tile of the OCR image: where it is, and the part of it whose words are its own (the rest is the overlap's). */
 export interface OcrTile {
@@ -93,6 +96,8 @@ export interface OcrTile {
   height: number;
   /** [x0, y0, x1, y1] in the OCR image: a word whose centre lies here belongs to this tile */
   core: [number, number, number, number];
+  /** which edges are inside the image (a word that touches one is cut there, and whole in the neighbour) */
+  inner: { left: boolean; top: boolean; right: boolean; bottom: boolean };
 }
 
 /** Tiles covering an image, each word's centre in exactly one tile's core. */
@@ -118,6 +123,7 @@ export function planTiles(width: number, height: number, tile = TILE, overlap = 
         width: Math.min(tile, width - x),
         height: Math.min(tile, height - y),
         core: [x0, y0, x1, y1] as [number, number, number, number],
+        inner: { left: i > 0, top: j > 0, right: i < xs.length - 1, bottom: j < ys.length - 1 },
       };
     }),
   );

@@ -166,7 +166,7 @@ export async function writeSearchablePdf(
   doc.registerFontkit(fontkit);
   let font: PDFFont | undefined;
   // Which page's JPEG each image stream is, and its length.
-  const images = new Map<number, { page: number; length: number }>();
+  const images = new Map<number, { page: number; length: number; sha256: string }>();
   let withText = 0;
   for (const [i, p] of pages.entries()) {
     const dpi = p.dpi && p.dpi > 100 ? p.dpi : 300;
@@ -188,7 +188,7 @@ export async function writeSearchablePdf(
       ...(facts.colorSpace === 'DeviceCMYK' ? { Decode: [1, 0, 1, 0, 1, 0, 1, 0] } : {}),
     });
     const ref = doc.context.register(xobject);
-    images.set(ref.objectNumber, { page: i, length: jpeg.length });
+    images.set(ref.objectNumber, { page: i, length: jpeg.length, sha256: createHash('sha256').update(jpeg).digest('hex') });
     const name = page.node.newXObject('Image', ref);
     const ops = [
       pushGraphicsState(),
@@ -252,10 +252,9 @@ export async function writeSearchablePdf(
     const image = images.get(objectNumber);
     if (!image) return undefined;
     const jpeg = await pages[image.page]!.jpeg();
-    if (jpeg.length !== image.length)
-      throw new Error(
-        `the access image of page ${image.page + 1} changed while its PDF was written (${image.length} then ${jpeg.length} bytes)`,
-      );
+    // (the size and colours written for it came from the first read)
+    if (jpeg.length !== image.length || createHash('sha256').update(jpeg).digest('hex') !== image.sha256)
+      throw new Error(`the access image of page ${image.page + 1} changed while its PDF was written; the PDF is made again`);
     return jpeg;
   });
   return { bytes, pages: pages.length, withText };

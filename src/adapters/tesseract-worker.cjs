@@ -19,19 +19,46 @@ console.error = watch(console.error);
 console.warn = watch(console.warn);
 process.stderr.write = watch(process.stderr.write);
 
+// An engine that fails to start (its first load or initialisation) is no use, and tesseract.js 7
+// never settles such a start: the thread ends itself once it has said why, so that its memory
+// goes with it (the pool fails the start on that answer).
+//
+// A job is answered once: tesseract.js's initialisation, when Tesseract fails, rejects and then
+// resolves the same job, and the second answer made tesseract.js throw in this process's message
+// handler (an uncaught exception: unreadable language data would have ended the process).
+let started = false;
+let ended = false;
+const answered = new Set();
 const post = parentPort.postMessage.bind(parentPort);
+const answer = (msg) => {
+  if (ended) return;
+  if (msg.status !== 'progress') {
+    const job = `${msg.action}-${msg.jobId}`;
+    if (answered.has(job)) return;
+    answered.add(job);
+  }
+  if (!started && msg.status === 'reject' && ['load', 'loadLanguage', 'initialize'].includes(msg.action)) {
+    post(msg);
+    ended = true;
+    setImmediate(() => process.exit(1));
+    return;
+  }
+  if (msg.action === 'initialize' && msg.status === 'resolve') started = true;
+  post(msg);
+};
 parentPort.postMessage = (msg) => {
-  if (msg && msg.action === 'initialize' && msg.status !== 'progress') {
+  if (!msg) return post(msg);
+  if (msg.action === 'initialize' && msg.status !== 'progress') {
     const lost = failed;
     failed = [];
     if (msg.status === 'resolve' && lost.length > 0)
-      return post({
+      return answer({
         ...msg,
         status: 'reject',
         data: `LANGUAGE_NOT_LOADED: Tesseract failed loading a language (named ${lost.map((l) => JSON.stringify(l)).join(', ')})`,
       });
   }
-  return post(msg);
+  return answer(msg);
 };
 
 require('tesseract.js/src/worker-script/node/index.js');

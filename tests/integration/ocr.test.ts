@@ -431,4 +431,34 @@ describe('OCR engine pool', () => {
       await pool.close();
     }
   });
+
+  it('fails the start of an engine whose language data is unreadable at once, its thread ended, and goes on with good data', async () => {
+    const dir = path.join(h.dir, 'bad-tessdata');
+    await fs.mkdir(dir, { recursive: true });
+    await fs.copyFile(path.join(tessdata, 'eng.traineddata'), path.join(dir, 'eng.traineddata'));
+    await fs.writeFile(path.join(dir, 'xyz.traineddata'), Buffer.alloc(4096, 7));
+    const pool = new OcrPool({
+      langPath: dir,
+      engines: 1,
+      recycleAfter: 10,
+      pageTimeoutMs: 60_000,
+      startTimeoutMs: 60_000,
+      log: h.app.log,
+    });
+    try {
+      const page = await readShared('ocr-samples/phototest.tif');
+      const t = Date.now();
+      await expect(pool.recognize(page, 'xyz')).rejects.toMatchObject({ code: ErrorCodes.OCR_FAILED });
+      expect(Date.now() - t, "failed on the engine's answer, not after the 60 s limit").toBeLessThan(20_000);
+      expect(pool.running).toBe(0);
+      // (the failed engine's thread ends itself: the process's worker threads do not grow with each failure)
+      const before = process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length;
+      for (let i = 0; i < 3; i++) await expect(pool.recognize(page, 'xyz')).rejects.toBeDefined();
+      await sleep(500);
+      expect(process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length).toBeLessThanOrEqual(before);
+      expect((await pool.recognize(page, 'eng')).text).toMatch(/quick brown dog/);
+    } finally {
+      await pool.close();
+    }
+  });
 });

@@ -195,9 +195,11 @@ describe('pages read in their own script', () => {
   });
 
   it('reads a sheet too large to hold whole in tiles, every word once, wherever the tiles meet', async () => {
-    // 9000×6000 at 300 dpi (54 million pixels): six tiles of 4096 overlapping by 320. The lines
-    // sit across the tiles' seams (x 3776–4096 and 7552–7872, y 3776–4096) as well as inside them.
-    const lines = [
+    // 9000×6000 at 300 dpi (54 million pixels): six tiles of 4096 overlapping by 1024. The lines
+    // sit across the tiles' seams (x 3072–4096 and 6144–7168, y 3072–4096) as well as inside them,
+    // and one word in large lettering (over 700 pixels wide) lies across a seam.
+    const lines: Array<{ x: number; y: number; text: string; size?: number }> = [
+      { x: 3500, y: 2700, text: 'CASPIAN', size: 150 },
       { x: 300, y: 400, text: 'Baku harbour and the old city walls' },
       { x: 3300, y: 1200, text: 'Absheron peninsula northern coast road' },
       { x: 6900, y: 2000, text: 'Caspian lighthouse standing alone' },
@@ -205,7 +207,7 @@ describe('pages read in their own script', () => {
       { x: 5200, y: 4400, text: 'Sheki mountain villages' },
       { x: 600, y: 5600, text: 'Lankaran tea gardens by the sea' },
     ];
-    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="9000" height="6000"><rect width="100%" height="100%" fill="#ffffff"/><g font-family="DejaVu Sans" font-size="64" fill="#111111">${lines.map((l) => `<text x="${l.x}" y="${l.y}">${l.text}</text>`).join('')}</g></svg>`;
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="9000" height="6000"><rect width="100%" height="100%" fill="#ffffff"/><g font-family="DejaVu Sans" font-size="64" fill="#111111">${lines.map((l) => `<text x="${l.x}" y="${l.y}"${l.size ? ` font-size="${l.size}"` : ''}>${l.text}</text>`).join('')}</g></svg>`;
     const map = await sharp(Buffer.from(svg), { limitInputPixels: false })
       .greyscale()
       .withMetadata({ density: 300 })

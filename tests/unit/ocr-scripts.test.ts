@@ -143,19 +143,20 @@ describe('a sheet too large to read whole', () => {
     const tiles = planTiles(9000, 6000);
     expect(tiles.map((t) => [t.x, t.y, t.width, t.height])).toEqual([
       [0, 0, 4096, 4096],
-      [3776, 0, 4096, 4096],
-      [7552, 0, 1448, 4096],
-      [0, 3776, 4096, 2224],
-      [3776, 3776, 4096, 2224],
-      [7552, 3776, 1448, 2224],
+      [3072, 0, 4096, 4096],
+      [6144, 0, 2856, 4096],
+      [0, 3072, 4096, 2928],
+      [3072, 3072, 4096, 2928],
+      [6144, 3072, 2856, 2928],
     ]);
+    expect(tiles[1]!.inner).toEqual({ left: true, top: false, right: true, bottom: true });
     // every pixel in exactly one core, and each core inside its tile
     for (const [x, y] of [
       [0, 0],
-      [3935, 10],
-      [3936, 10],
+      [3583, 10],
+      [3584, 10],
       [8999, 5999],
-      [4000, 3936],
+      [4000, 3584],
     ] as const) {
       expect(
         tiles.filter((t) => x >= t.core[0] && x < t.core[2] && y >= t.core[1] && y < t.core[3]),
@@ -166,7 +167,9 @@ describe('a sheet too large to read whole', () => {
       expect(t.core[0]).toBeGreaterThanOrEqual(t.x);
       expect(t.core[2]).toBeLessThanOrEqual(t.x + t.width);
     }
-    expect(planTiles(3000, 2000)).toEqual([{ x: 0, y: 0, width: 3000, height: 2000, core: [0, 0, 3000, 2000] }]);
+    expect(planTiles(3000, 2000)).toEqual([
+      { x: 0, y: 0, width: 3000, height: 2000, core: [0, 0, 3000, 2000], inner: { left: false, top: false, right: false, bottom: false } },
+    ]);
   });
 });
 

@@ -18,7 +18,7 @@ import { pageKeys, publicUrl } from '../../storage/access-layout.js';
 import type { Size } from '../../storage/iiif-image.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { OcflStore } from '../../storage/ocfl-store.js';
-import { type HandlerFactory, masterNotInObject, type StageHandler, accessWithheldNow } from '../stage.js';
+import { type HandlerFactory, masterNotInObject, type StageHandler } from '../stage.js';
 import type { Logger } from '../../log.js';
 import type { DerivePayload, DeriveReturn } from './derive.stage.js';
 
@@ -85,6 +85,8 @@ async function publishedDerivatives(deps: DeriveDeps, data: DerivePayload): Prom
   const same =
     r.format === 'yaddas-derived/1' &&
     r.sha512 === data.sha512 &&
+    // (a multi-page TIFF: the same master, another page of it, once pages moved between versions)
+    (r.made?.subpage ?? 0) === (data.subpage ?? 0) &&
     r.turn === (data.turn ?? 0) &&
     JSON.stringify(r.settings) === JSON.stringify(deps.derive) &&
     r.made?.iiif === publicUrl(deps.publicBaseUrl, pageKeys(data.itemId, data.page).iiif);
@@ -109,18 +111,23 @@ export function deriveFromFile(deps: DeriveDeps) {
     o: { checked?: boolean; keepPublished?: boolean } = {},
   ): Promise<DeriveReturn> => {
     const keys = pageKeys(data.itemId, data.page);
-    if (!o.checked) {
-      // Not to be public, or no longer the head's master (a re-scan replaced it): nothing to write.
+    // Not to be public, or no longer the head's master (a re-scan replaced it): nothing to write.
+    const standing = async (): Promise<string | undefined> => {
       const inv = await deps.ocfl.readInventory(data.itemId);
-      const withheld = inv ? accessWithheld(await deps.ocfl.headRecord<ItemRecord>(inv), now()) : 'the object is gone';
-      if (withheld) return { page: data.page, masterPage: data.masterPage ?? data.page, subpage: data.subpage ?? 0, skipped: withheld };
-      if (inv && !inv.versions[inv.head]?.state[data.sha512])
-        return {
-          page: data.page,
-          masterPage: data.masterPage,
-          subpage: data.subpage,
-          skipped: `superseded: the head version ${inv.head} no longer has this master`,
-        };
+      if (!inv) return 'the object is gone';
+      const withheld = accessWithheld(await deps.ocfl.headRecord<ItemRecord>(inv), now());
+      if (withheld) return withheld;
+      return inv.versions[inv.head]?.state[data.sha512] ? undefined : `superseded: the head version ${inv.head} no longer has this master`;
+    };
+    const skip = (why: string): DeriveReturn => ({
+      page: data.page,
+      masterPage: data.masterPage ?? data.page,
+      subpage: data.subpage ?? 0,
+      skipped: why,
+    });
+    if (!o.checked) {
+      const why = await standing();
+      if (why) return skip(why);
     }
     if (o.keepPublished) {
       const kept = await publishedDerivatives(deps, data);
@@ -160,11 +167,17 @@ export function deriveFromFile(deps: DeriveDeps) {
       });
       // Withdrawn while these were made: they go again (publish's tombstone would remove them too,
       // but a flow whose publication fails never gets there).
-      const late = await accessWithheldNow(deps.ocfl, data.itemId, now());
+      const late = await standing();
+      if (late?.startsWith('superseded')) {
+        // A re-scan replaced the master while these were made: they may have overwritten the newer
+        // version's, so nothing here may be taken for made (rederive, or its own derive, makes them).
+        log.warn({ why: late }, 'the master was replaced while its derivatives were made');
+        return skip(late);
+      }
       if (late) {
         const written = files.map((f) => `${keys.prefix}/${path.relative(out, f).split(path.sep).join('/')}`);
         for (let i = 0; i < written.length; i += 1000) await deps.access.delete(written.slice(i, i + 1000));
-        return { page: data.page, masterPage: data.masterPage ?? data.page, subpage: data.subpage ?? 0, skipped: late };
+        return skip(late);
       }
       log.info({ width: full.width, height: full.height, files: files.length }, 'derivatives published');
       const made: DeriveReturn = {

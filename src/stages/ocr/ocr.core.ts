@@ -44,7 +44,14 @@ export function fromTesseract(
      * A tile of the OCR image (a very large page read in parts): where it is, and its core, the
      * region whose words are its own; words centred in the overlap are the neighbour's.
      */
-    tile?: { x: number; y: number; core: [number, number, number, number] };
+    tile?: {
+      x: number;
+      y: number;
+      width: number;
+      height: number;
+      core: [number, number, number, number];
+      inner: { left: boolean; top: boolean; right: boolean; bottom: boolean };
+    };
   },
 ): OcrPage {
   const sx = at.width / at.ocrWidth;
@@ -57,9 +64,20 @@ export function fromTesseract(
     clamp(Math.ceil((b.x1 + dx) * sx), 0, at.width),
     clamp(Math.ceil((b.y1 + dy) * sy), 0, at.height),
   ];
-  const core = at.tile?.core;
+  const tile = at.tile;
+  const core = tile?.core;
+  // A word is this tile's when its centre is in the tile's core and no inner edge cuts it (cut
+  // there, it is whole in the neighbour, whose core then holds its centre).
   const own = (b: TesseractBox) => {
-    if (!core) return true;
+    if (!core || !tile) return true;
+    const edge = 2;
+    if (
+      (tile.inner.left && b.x0 <= edge) ||
+      (tile.inner.top && b.y0 <= edge) ||
+      (tile.inner.right && b.x1 >= tile.width - edge) ||
+      (tile.inner.bottom && b.y1 >= tile.height - edge)
+    )
+      return false;
     const cx = dx + (b.x0 + b.x1) / 2;
     const cy = dy + (b.y0 + b.y1) / 2;
     return cx >= core[0] && cx < core[2] && cy >= core[1] && cy < core[3];
@@ -155,7 +173,7 @@ const union = (boxes: Box[]): Box => [
 export function stepSettings(p: Pick<OcrPage, 'languages' | 'detected' | 'tiles'>): string {
   const d = p.detected;
   const parts = [`languages: ${p.languages}`];
-  if (p.tiles) parts.push(`read in ${p.tiles} tiles (squares of up to 4096 pixels, overlapping by 320), in every language, as scanned`);
+  if (p.tiles) parts.push(`read in ${p.tiles} tiles (squares of up to 4096 pixels, overlapping by 1024), in every language, as scanned`);
   if (d) {
     parts.push(d.script ? `script: ${d.script} (confidence ${d.scriptConfidence})` : 'script: not detected');
     if (d.orientation !== null) parts.push(`orientation: ${d.orientation} (confidence ${d.orientationConfidence})`);

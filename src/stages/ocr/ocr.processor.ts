@@ -124,6 +124,8 @@ export function ocrProcessor(deps: OcrDeps): StageHandler<OcrPayload, OcrReturn>
         try {
           return await fn();
         } catch (err) {
+          // File-system errors (a full disk for a map's tiles) are transient; what libvips refuses is the master.
+          if ((err as NodeJS.ErrnoException).code) throw err;
           throw new YaddasError(
             ErrorCodes.OCR_FAILED,
             `The image of page ${data.page} could not be prepared for OCR: ${(err as Error).message}`,
