@@ -192,6 +192,17 @@ describe('pages read in their own script', () => {
     expect(await h.app.access.head(`items/${id}/pages/0005/access.jpg`)).toEqual(before);
     const published = JSON.parse(await text(`items/${id}/item.json`));
     for (const p of published.pages) expect(p.height > p.width, `view ${p.page} upright`).toBe(true);
+
+    // rederive makes them all again from the preservation bucket alone, turned as the record says.
+    const madeAt = JSON.parse(await text(`items/${id}/pages/0005/derived.json`)).made.at;
+    await sleep(1100);
+    const rd = await yaddas(h, ['rederive', id, '--json']);
+    expect(rd.code, rd.stdout + rd.stderr).toBe(0);
+    const remade = JSON.parse(await text(`items/${id}/pages/0005/derived.json`));
+    expect(remade).toMatchObject({ turn: 180 });
+    expect(remade.made.at > madeAt, 'made again').toBe(true);
+    const access = await sharp(await get(`items/${id}/pages/0006/access.jpg`)).metadata();
+    expect(access.height! > access.width!, 'the sideways page upright after rederive').toBe(true);
   });
 
   it('reads a sheet too large to hold whole in tiles, every word once, wherever the tiles meet', async () => {
