@@ -34,6 +34,7 @@ import { loadConfig } from '../src/config/load.js';
 import type { IngestRecord } from '../src/domain/ingest-record.js';
 import { createLogger } from '../src/log.js';
 import { queueStates } from '../src/ops/operations.js';
+import { AUDIT_QUEUE } from '../src/pipeline/plan.js';
 import { itemKeys } from '../src/storage/access-layout.js';
 import { LogicalPaths, type Inventory } from '../src/storage/ocfl.core.js';
 import { validateObject } from '../src/storage/ocfl-validate.js';
@@ -70,6 +71,15 @@ interface Item {
   /** OCR on ingest: a second OCFL version holds the text */
   ocr: boolean;
   pages: Page[];
+}
+
+/**
+ * The audit queue always holds its schedulers' next runs (the audit sweep, the embargo lift) as
+ * delayed jobs: they are not work left over.
+ */
+async function schedulerRuns(app: App): Promise<number> {
+  const delayed = await app.queues.bullQueue(AUDIT_QUEUE).getDelayed(0, -1);
+  return delayed.filter((j) => j.id?.startsWith('repeat:')).length;
 }
 
 /** Books are OCRed (v1 masters, v2 text); photo albums and single photographs are not. */
@@ -552,7 +562,8 @@ class Run {
     let jobs = 0;
     for (const q of await queueStates(app)) {
       const c = q.counts;
-      jobs += (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) + (c['waiting-children'] ?? 0) + (c.prioritized ?? 0);
+      const delayed = (c.delayed ?? 0) - (q.name === AUDIT_QUEUE ? await schedulerRuns(app) : 0);
+      jobs += (c.waiting ?? 0) + (c.active ?? 0) + delayed + (c['waiting-children'] ?? 0) + (c.prioritized ?? 0);
     }
     const inflight = (await app.status.inflight()).length;
     return {
@@ -810,7 +821,8 @@ class Run {
     const left: string[] = [];
     let jobsLeft = 0;
     for (const q of await queueStates(app)) {
-      for (const [state, k] of Object.entries(q.counts)) {
+      for (const [state, n] of Object.entries(q.counts)) {
+        const k = n - (q.name === AUDIT_QUEUE && state === 'delayed' ? await schedulerRuns(app) : 0);
         if (state === 'completed' || k === 0) continue;
         jobsLeft += k;
         left.push(`queue ${q.name}: ${k} ${state}`);
