@@ -66,6 +66,8 @@ if [ "$want_test" = 1 ]; then
 fi
 if [ "$want_bench" = 1 ] && ! command -v vips >/dev/null 2>&1; then packages+=(libvips-tools); fi
 if [ "$want_bench" = 1 ] && ! command -v ocrmypdf >/dev/null 2>&1; then packages+=(ocrmypdf); fi
+# OCRmyPDF reads with the system's tessdata: the benchmark's books need Azerbaijani (Latin) there too.
+if [ "$want_bench" = 1 ] && [ ! -f "$tessdata/aze.traineddata" ] && [ ! -f /usr/share/tesseract-ocr/4.00/tessdata/aze.traineddata ]; then packages+=(tesseract-ocr-aze); fi
 
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""
@@ -81,7 +83,7 @@ if [ ${#packages[@]} -gt 0 ]; then
   [ "$want_test" = 1 ] && say "  awscli: the tests read stored objects back with an independent S3 client"
   [ "$want_test" = 1 ] && say "  chromium: the tests open published manifests in Mirador, headless"
   [ "$want_test" = 1 ] && say "  tesseract-ocr, poppler-utils, qpdf, libxml2-utils, jq, fonts-dejavu-core: OCR peer, PDF, XML and JSON checks, test pages"
-  [ "$want_bench" = 1 ] && say "  libvips-tools, ocrmypdf: the benchmark's peers for derivatives and searchable PDFs"
+  [ "$want_bench" = 1 ] && say "  libvips-tools, ocrmypdf, tesseract-ocr-aze: the benchmark's peers for derivatives and searchable PDFs"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
   # The package's own service is not needed: Yaddaş starts a private Redis when none answers.
