@@ -12,6 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { validateXml } from '../helpers/xml-schemas.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingestUntilPublished, nativeTesseract as nativeCli } from '../helpers/ocr-runs.js';
 import { startHarness, waitEnded, yaddas, type Harness } from '../helpers/harness.js';
 import { readShared, writeItem } from '../helpers/fixtures.js';
 import { FONTS, TEXTS, cer, normalizeText, textPage, type TextLanguage } from '../helpers/text-pages.js';
@@ -37,31 +38,14 @@ afterAll(async () => {
   await h?.stop();
 });
 
-async function ingest(name: string, files: Record<string, Buffer | string>, timeoutMs = 300_000): Promise<IngestRecord> {
-  const src = path.join(h.dir, 'src', String(Math.random()).slice(2), name);
-  await writeItem(src, files);
-  const t = await h.app.intake.take(src, name, { move: false, via: 'cli' });
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const rec = await h.waitFor(t.ingestId, timeoutMs);
-    if (rec.status !== 'preserved' || (rec.publication && !rec.stage)) return rec;
-    if (Date.now() > deadline) throw new Error(`no publication for ${name}`);
-    await sleep(200);
-  }
-}
+const ingest = (name: string, files: Record<string, Buffer | string>, timeoutMs?: number): Promise<IngestRecord> =>
+  ingestUntilPublished(h, name, files, timeoutMs);
 
 const get = async (key: string) => (await h.app.access.getBuffer(key))!;
 const text = async (key: string) => (await get(key)).toString('utf8');
 const item = async (id: string) => JSON.parse(await text(`items/${id}/item.json`));
 
-/** The native tesseract CLI on a page file, one thread, the same language data and engine mode. */
-async function nativeTesseract(file: string, languages: string): Promise<string> {
-  const { stdout } = await exec('tesseract', [file, 'stdout', '-l', languages, '--oem', '1', '--tessdata-dir', tessdata], {
-    env: { ...process.env, OMP_THREAD_LIMIT: '1' },
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  return stdout;
-}
+const nativeTesseract = (file: string, languages: string) => nativeCli(file, languages, tessdata);
 
 async function tmpFile(name: string, bytes: Buffer): Promise<string> {
   const f = path.join(h.dir, 'pages', name);

@@ -7,20 +7,16 @@
  * with its right languages (plus half a point); the record, item.json, ALTO and the PREMIS event
  * say what was detected.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestRecord } from '../../src/domain/ingest-record.js';
+import { ingestUntilPublished, nativeTesseract as nativeCli } from '../helpers/ocr-runs.js';
 import { startHarness, yaddas, type Harness } from '../helpers/harness.js';
-import { writeItem } from '../helpers/fixtures.js';
 import { FONTS, TEXTS, cer, normalizeText, textPage, type TextLanguage } from '../helpers/text-pages.js';
 import { validateXml } from '../helpers/xml-schemas.js';
-
-const exec = promisify(execFile);
 
 let h: Harness;
 let tessdata: string;
@@ -32,30 +28,13 @@ afterAll(async () => {
   await h?.stop();
 });
 
-async function ingest(name: string, files: Record<string, Buffer | string>, timeoutMs = 400_000): Promise<IngestRecord> {
-  const src = path.join(h.dir, 'src', String(Math.random()).slice(2), name);
-  await writeItem(src, files);
-  const t = await h.app.intake.take(src, name, { move: false, via: 'cli' });
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const rec = await h.waitFor(t.ingestId, timeoutMs);
-    if (rec.status !== 'preserved' || (rec.publication && !rec.stage)) return rec;
-    if (Date.now() > deadline) throw new Error(`no publication for ${name}`);
-    await sleep(200);
-  }
-}
+const ingest = (name: string, files: Record<string, Buffer | string>, timeoutMs?: number): Promise<IngestRecord> =>
+  ingestUntilPublished(h, name, files, timeoutMs);
 
 const get = async (key: string) => (await h.app.access.getBuffer(key))!;
 const text = async (key: string) => (await get(key)).toString('utf8');
 
-/** The native tesseract CLI on a page file, one thread, the same language data and engine mode. */
-async function nativeTesseract(file: string, languages: string): Promise<string> {
-  const { stdout } = await exec('tesseract', [file, 'stdout', '-l', languages, '--oem', '1', '--tessdata-dir', tessdata], {
-    env: { ...process.env, OMP_THREAD_LIMIT: '1' },
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  return stdout;
-}
+const nativeTesseract = (file: string, languages: string) => nativeCli(file, languages, tessdata);
 
 /** The pages of the book: text, font, the languages that page alone needs, and how it was scanned. */
 const PAGES: Array<{ lang: TextLanguage; right: string; script: string; font: number; turned: 0 | 90 | 180 | 270 }> = [

@@ -260,12 +260,19 @@ export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, D
   };
 }
 
-export const deriveHandler: HandlerFactory<DerivePayload, DeriveReturn> = ({ config, preservation, access, now }) =>
-  deriveProcessor({
-    now,
-    ocfl: preservation,
-    access,
-    derive: config.derive,
-    publicBaseUrl: config.access.publicBaseUrl,
-    maxPixels: config.intake.maxPixels,
-  });
+/** Derive's ports from a process's: the derive stage's, and the OCR stage's for the derivatives it makes. */
+export const deriveDeps = ({
+  config,
+  preservation,
+  access,
+  now,
+}: Parameters<HandlerFactory<DerivePayload, DeriveReturn>>[0]): DeriveDeps => ({
+  now,
+  ocfl: preservation,
+  access,
+  derive: config.derive,
+  publicBaseUrl: config.access.publicBaseUrl,
+  maxPixels: config.intake.maxPixels,
+});
+
+export const deriveHandler: HandlerFactory<DerivePayload, DeriveReturn> = (ports) => deriveProcessor(deriveDeps(ports));

@@ -35,7 +35,7 @@ import { isoSeconds } from '../../domain/time.js';
 import type { OcflStore } from '../../storage/ocfl-store.js';
 import { type HandlerFactory, masterNotInObject, type StageHandler } from '../stage.js';
 import { fromTesseract, joinTiles, pageText, type TesseractPage } from './ocr.core.js';
-import { deriveFromFile } from '../derive/derive.processor.js';
+import { deriveDeps, deriveFromFile } from '../derive/derive.processor.js';
 import type { DerivePayload } from '../derive/derive.stage.js';
 import type { OcrPayload, OcrReturn } from './ocr.stage.js';
 import type { Logger } from '../../log.js';
@@ -282,17 +282,11 @@ export function ocrProcessor(deps: OcrDeps): StageHandler<OcrPayload, OcrReturn>
   };
 }
 
-export const ocrHandler: HandlerFactory<OcrPayload, OcrReturn> = ({ config, preservation, access, ocr, metrics, now }) =>
-  ocrProcessor({
+export const ocrHandler: HandlerFactory<OcrPayload, OcrReturn> = (ports) => {
+  const { config, preservation, ocr, metrics } = ports;
+  return ocrProcessor({
     ocfl: preservation,
-    derive: deriveFromFile({
-      now,
-      ocfl: preservation,
-      access,
-      derive: config.derive,
-      publicBaseUrl: config.access.publicBaseUrl,
-      maxPixels: config.intake.maxPixels,
-    }),
+    derive: deriveFromFile(deriveDeps(ports)),
     engines: ocr,
     maxPixels: config.intake.maxPixels,
     metrics,
@@ -304,3 +298,4 @@ export const ocrHandler: HandlerFactory<OcrPayload, OcrReturn> = ({ config, pres
     rereadBelowConfidence: config.ocr.rereadBelowConfidence,
     pageTimeoutMs: config.ocr.pageTimeoutSeconds * 1000,
   });
+};
