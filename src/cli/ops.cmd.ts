@@ -125,6 +125,18 @@ async function keepingItems(app: App, which: 'damaged' | 'incomplete', limit: nu
   return 0;
 }
 
+/** A page's OCR in `yaddas show`: its mean confidence and languages, that it found no words, or why it failed. */
+function ocrOfPage(
+  ocr: { meanConfidence?: number | null; languages?: string; failed?: string; detected?: { turned?: number } } | undefined,
+): string {
+  if (!ocr) return '';
+  if (ocr.failed) return `  OCR failed: ${ocr.failed}`;
+  if (ocr.meanConfidence === undefined) return '';
+  const turned = ocr.detected?.turned ? `, turned ${ocr.detected.turned}°` : '';
+  const read = ocr.meanConfidence === null ? 'OCR found no words' : `OCR ${ocr.meanConfidence}`;
+  return `  ${read}${ocr.languages ? ` (${ocr.languages}${turned})` : ''}`;
+}
+
 export async function showCommand(app: App, id: string, opts: { json?: boolean }): Promise<number> {
   const d = await showItem(app, id);
   if (!d) {
@@ -168,7 +180,7 @@ export async function showCommand(app: App, id: string, opts: { json?: boolean }
     out(`  OCR         ${a.ocr?.status ?? '-'}${a.ocr?.languages ? ` (${a.ocr.languages})` : ''}`);
     for (const p of a.pages ?? [])
       out(
-        `  page ${String(p.page).padStart(4)}   ${p.name}${p.master.puid ? `  ${p.master.puid}` : ''}  sha512 ${p.master.digests.sha512.slice(0, 16)}…${p.ocr?.meanConfidence !== undefined ? `  OCR ${p.ocr.meanConfidence}` : p.ocr?.failed ? `  OCR failed: ${p.ocr.failed}` : ''}`,
+        `  page ${String(p.page).padStart(4)}   ${p.name}${p.master.puid ? `  ${p.master.puid}` : ''}  sha512 ${p.master.digests.sha512.slice(0, 16)}…${ocrOfPage(p.ocr)}`,
       );
     out(`  item.json   ${d.urls.item}\n  manifest    ${d.urls.manifest}`);
   }

@@ -171,6 +171,10 @@ describe('pages read in their own script', () => {
     expect(await h.app.access.head(`items/${id}/pages/0005/access.jpg`)).toEqual(before);
     const published = JSON.parse(await text(`items/${id}/item.json`));
     for (const p of published.pages) expect(p.height > p.width, `view ${p.page} upright`).toBe(true);
+    // yaddas show says how each page was read
+    const shown = await yaddas(h, ['show', id]);
+    expect(shown.stdout).toMatch(/page\s+5\s+05\.tif.*OCR [\d.]+ \((rus\+aze_cyrl|aze_cyrl\+rus), turned 180°\)/);
+    expect(shown.stdout).toMatch(/page\s+1\s+01\.tif.*OCR [\d.]+ \(aze\+eng\)/);
 
     // rederive makes them all again from the preservation bucket alone, turned as the record says.
     const madeAt = JSON.parse(await text(`items/${id}/pages/0005/derived.json`)).made.at;

@@ -15,6 +15,7 @@ import { readQuality } from '../../src/stages/ocr/ocr.processor.js';
 import { identifyLanguage, pageReading, type ScriptDetection } from '../../src/domain/ocr-languages.js';
 import { stepSettings } from '../../src/stages/ocr/ocr.core.js';
 import { detectionSummary } from '../../src/stages/text/text.core.js';
+import { textStage } from '../../src/stages/text/text.stage.js';
 import { TEXTS } from '../helpers/text-pages.js';
 
 const min = { script: 1, orientation: 14 };
@@ -234,5 +235,35 @@ describe('ingests queued by an earlier release', () => {
     } as unknown as IngestState;
     const folded = deriveStage.fold(s, { '0005': made(), '0005-t180': made(180), '0006': made() }, {});
     expect(folded.derived).toEqual({ '0005': made(180), '0006': made() });
+  });
+});
+
+describe('the derivation event of an OCR version', () => {
+  const base = {
+    manifest: { ingestId: 'i1', itemId: 'x', files: [] },
+    outcome: { status: 'preserved', version: 'v1' },
+    ocr: {
+      languages: 'eng',
+      from: 'default',
+      failed: {},
+      engine: { name: 'tesseract.js', version: '7' },
+      at: '2026-12-01T00:00:00Z',
+      pages: { '0001': {} },
+    },
+  };
+  const made = { page: 1, width: 1, height: 1, at: '2026-12-01T00:00:01Z' };
+  it('counts the views made and those that failed, not those skipped by design or kept from before', () => {
+    const s = {
+      ...base,
+      derived: {
+        '0001': made,
+        '0002': { page: 2, skipped: 'no image derivatives for application/pdf masters' },
+        '0003': { ...made, page: 3, reused: true },
+      },
+      deriveFailed: 1,
+    } as unknown as Parameters<typeof textStage.fanOut>[0];
+    expect(textStage.fanOut(s)[0]!.data.derivation).toEqual({ views: 1, failed: 1, at: '2026-12-01T00:00:01Z' });
+    const none = { ...s, derived: { '0003': { ...made, reused: true } }, deriveFailed: undefined } as typeof s;
+    expect(textStage.fanOut(none)[0]!.data.derivation).toBeUndefined();
   });
 });

@@ -53,6 +53,8 @@ export interface DeriveReturn {
 /** What derive adds to the ingest's state: each view's derivatives, by view key ("0001"). */
 export interface DeriveSlice {
   derived?: Record<string, DeriveReturn>;
+  /** views whose derivatives failed after their retries (they are not among `derived`) */
+  deriveFailed?: number;
 }
 
 /**
@@ -137,7 +139,7 @@ export const deriveStage: StageSpec<
     }
     if (hasFailures(failures)) {
       const reason = `derivatives failed for ${Object.keys(failures).length} page(s): ${firstFailure(failures)}`;
-      return { ...s, derived, publication: { status: 'failed', reason } };
+      return { ...s, derived, deriveFailed: Object.keys(failures).length, publication: { status: 'failed', reason } };
     }
     if (s.outcome?.status !== 'preserved') return s;
     if (s.outcome.unchanged)

@@ -61,8 +61,8 @@ function derivationOf(s: DeriveSlice): { derivation?: NonNullable<TextPayload['d
     .map((d) => d.at!)
     .sort()
     .at(-1)!;
-  const reused = Object.values(s.derived ?? {}).filter((d) => d.reused).length;
-  return { derivation: { views: made.length, failed: Object.keys(s.derived ?? {}).length - made.length - reused, at } };
+  // (views skipped by design, such as a PDF master's, are neither made nor failed)
+  return { derivation: { views: made.length, failed: s.deriveFailed ?? 0, at } };
 }
 
 export const textStage: StageSpec<'text', TextPayload, TextReturn, IngestCore & OcrSlice & TextSlice & DeriveSlice> = {
