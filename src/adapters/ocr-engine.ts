@@ -346,7 +346,7 @@ export class OsdEngine {
   private pages = 0;
   private closed = false;
 
-  constructor(private readonly opts: Pick<OcrEngineOptions, 'langPath' | 'recycleAfter' | 'startTimeoutMs' | 'log'>) {}
+  constructor(private readonly opts: Pick<OcrEngineOptions, 'langPath' | 'recycleAfter' | 'startTimeoutMs'>) {}
 
   private start(): Promise<Worker> {
     const started = startEngine(
@@ -466,7 +466,7 @@ export function createOcrEngines(
           log,
         });
         if (!missing.some((c) => config.ocr.languages.split('+').includes(c))) pool.warm(config.ocr.languages);
-        const osd = languages.has('osd') ? new OsdEngine({ langPath: td.dir, recycleAfter: config.ocr.recycleAfterPages, log }) : null;
+        const osd = languages.has('osd') ? new OsdEngine({ langPath: td.dir, recycleAfter: config.ocr.recycleAfterPages }) : null;
         if (!osd)
           log.warn(
             "Script and orientation detection (osd.traineddata, npm package @tesseract.js-data/osd or Debian package tesseract-ocr-osd) is missing: every page is read in all its item's languages, as scanned",

@@ -4,18 +4,7 @@
  * cost time). Returned with the scale, so word boxes can be mapped back to the master's grid.
  */
 import sharp from 'sharp';
-
-export interface OcrImage {
-  /** the image as a binary PGM (P5): no compression to make or undo, read directly by Leptonica */
-  image: Buffer;
-  /** the master's upright size: the grid ALTO and hOCR coordinates are given in */
-  width: number;
-  height: number;
-  ocrWidth: number;
-  ocrHeight: number;
-  /** the master's resolution as recorded in it, when plausible */
-  dpi: number | null;
-}
+import { type OcrTile, planTiles } from '../domain/ocr-tiles.js';
 
 /** Above this a scan is brought down to TARGET_DPI. */
 const MAX_DPI = 330;
@@ -25,11 +14,18 @@ const MAX_LONG_EDGE_UNKNOWN = 3600;
 
 /** The OCR image's size and scale, from the master's header (nothing is decoded). */
 export interface OcrPlan {
+  /** the master's upright size: the grid ALTO and hOCR coordinates are given in */
   width: number;
   height: number;
   ocrWidth: number;
   ocrHeight: number;
+  /** the master's resolution as recorded in it, when plausible */
   dpi: number | null;
+}
+
+export interface OcrImage extends OcrPlan {
+  /** the image as a binary PGM (P5): no compression to make or undo, read directly by Leptonica */
+  image: Buffer;
 }
 
 export async function planOcrImage(master: string | Buffer, o: { subpage?: number; maxPixels: number }): Promise<OcrPlan> {
@@ -58,9 +54,19 @@ function ocrPixels(master: string | Buffer, plan: OcrPlan, o: { subpage?: number
 
 const pgm = (width: number, height: number, pixels: Buffer) =>
   Buffer.concat([Buffer.from(`P5\n${width} ${height}\n255\n`, 'ascii'), pixels]);
+/** The grey pixels behind an OCR image's PGM header, as sharp's raw input. */
+const pixelsOf = (img: OcrImage) =>
+  sharp(img.image.subarray(img.image.length - img.ocrWidth * img.ocrHeight), {
+    raw: { width: img.ocrWidth, height: img.ocrHeight, channels: 1 },
+  });
 
-export async function prepareOcrImage(master: string | Buffer, o: { subpage?: number; maxPixels: number }): Promise<OcrImage> {
-  const plan = await planOcrImage(master, o);
+/** The OCR image of a page, in memory; `plan` when planOcrImage already read the master's header. */
+export async function prepareOcrImage(
+  master: string | Buffer,
+  o: { subpage?: number; maxPixels: number },
+  plan?: OcrPlan,
+): Promise<OcrImage> {
+  plan ??= await planOcrImage(master, o);
   // Raw grey pixels behind a PGM header: the engine reads it once, in this process, so encoding
   // and decoding a PNG would only cost time (about 0.2 s a page at 300 dpi A4).
   const { data, info } = await ocrPixels(master, plan, o).raw().toBuffer({ resolveWithObject: true });
@@ -81,54 +87,6 @@ export async function prepareOcrImage(master: string | Buffer, o: { subpage?: nu
  * several times that inside Tesseract.
  */
 export const TILE_ABOVE_PIXELS = 48_000_000;
-/**
- * Tiles of this edge, overlapping by OVERLAP so that a word cut by one tile's edge is whole in the
- * next: a word up to 1024 pixels wide or tall (87 mm at 300 dpi, a map's large lettering).
- */
-const TILE = 4096;
-const OVERLAP = 1024;
-
-/** A tile of the OCR image: where it is, and the part of it whose words are its own (the rest is the overlap's). */
-export interface OcrTile {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  /** [x0, y0, x1, y1] in the OCR image: a word whose centre lies here belongs to this tile */
-  core: [number, number, number, number];
-  /** which edges are inside the image (a word that touches one is cut there, and whole in the neighbour) */
-  inner: { left: boolean; top: boolean; right: boolean; bottom: boolean };
-}
-
-/** Tiles covering an image, each word's centre in exactly one tile's core. */
-export function planTiles(width: number, height: number, tile = TILE, overlap = OVERLAP): OcrTile[] {
-  const starts = (n: number) => {
-    const out = [0];
-    while (out.at(-1)! + tile < n) out.push(out.at(-1)! + tile - overlap);
-    return out;
-  };
-  const xs = starts(width);
-  const ys = starts(height);
-  const edges = (s: number[], n: number, i: number): [number, number] => [
-    i === 0 ? 0 : s[i]! + overlap / 2,
-    i === s.length - 1 ? n : s[i + 1]! + overlap / 2,
-  ];
-  return ys.flatMap((y, j) =>
-    xs.map((x, i) => {
-      const [x0, x1] = edges(xs, width, i);
-      const [y0, y1] = edges(ys, height, j);
-      return {
-        x,
-        y,
-        width: Math.min(tile, width - x),
-        height: Math.min(tile, height - y),
-        core: [x0, y0, x1, y1] as [number, number, number, number],
-        inner: { left: i > 0, top: j > 0, right: i < xs.length - 1, bottom: j < ys.length - 1 },
-      };
-    }),
-  );
-}
-
 /**
  * The OCR image of a very large page written once to `file` (an uncompressed tiled TIFF, which
  * libvips reads a region of without the rest), to be read a tile at a time: neither the decoded
@@ -161,8 +119,7 @@ export async function ocrTileImage(file: string, t: OcrTile): Promise<Buffer> {
  * none, Tesseract assumed 70 dpi and said so on stderr for every page. About 50 ms a page.
  */
 export async function detectionImage(img: OcrImage, dpi: number | null): Promise<Buffer> {
-  const pixels = img.image.subarray(img.image.length - img.ocrWidth * img.ocrHeight);
-  return sharp(pixels, { raw: { width: img.ocrWidth, height: img.ocrHeight, channels: 1 } })
+  return pixelsOf(img)
     .toColourspace('b-w')
     .withMetadata({ density: Math.round(dpi ?? 300) })
     .png({ compressionLevel: 1, adaptiveFiltering: false })
@@ -176,8 +133,7 @@ export async function detectionImage(img: OcrImage, dpi: number | null): Promise
  */
 export async function turnOcrImage(img: OcrImage, turn: 0 | 90 | 180 | 270): Promise<OcrImage> {
   if (turn === 0) return img;
-  const pixels = img.image.subarray(img.image.length - img.ocrWidth * img.ocrHeight);
-  const { data, info } = await sharp(pixels, { raw: { width: img.ocrWidth, height: img.ocrHeight, channels: 1 } })
+  const { data, info } = await pixelsOf(img)
     .rotate(turn)
     // (libvips takes one raw channel as grey, and would write it back as three)
     .toColourspace('b-w')

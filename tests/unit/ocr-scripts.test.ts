@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { detection } from '../../src/adapters/ocr-engine.js';
-import { planTiles } from '../../src/adapters/ocr-image.js';
+import { planTiles } from '../../src/domain/ocr-tiles.js';
 import type { OcrPage } from '../../src/domain/ocr-page.js';
 import { fromEarlierRelease } from '../../src/pipeline/orchestrator.js';
 import { type IngestState, PLAN_VERSION, STEPS } from '../../src/pipeline/plan.js';

@@ -17,6 +17,7 @@ import type { ItemRecord } from '../commit/commit.core.js';
 import { pageKeys, publicUrl } from '../../storage/access-layout.js';
 import type { Size } from '../../storage/iiif-image.js';
 import type { ObjectStore } from '../../storage/object-store.js';
+import type { Inventory } from '../../storage/ocfl.core.js';
 import type { OcflStore } from '../../storage/ocfl-store.js';
 import { type HandlerFactory, masterNotInObject, type StageHandler } from '../stage.js';
 import type { Logger } from '../../log.js';
@@ -96,6 +97,27 @@ async function publishedDerivatives(deps: DeriveDeps, data: DerivePayload): Prom
   return r.ingestId === data.ingestId ? kept : { ...kept, reused: true };
 }
 
+/** A view given no derivatives, and why. */
+const skipped = (data: DerivePayload, why: string): DeriveReturn => ({
+  page: data.page,
+  masterPage: data.masterPage ?? data.page,
+  subpage: data.subpage ?? 0,
+  skipped: why,
+});
+
+/**
+ * Why nothing of a view may be written now: its item is not to be public, or the head version no
+ * longer has its master (a re-scan replaced it); undefined when it may. One read of the inventory
+ * (or the caller's).
+ */
+async function notToWrite(deps: DeriveDeps, data: DerivePayload, now: Date, inv?: Inventory | null): Promise<string | undefined> {
+  inv ??= await deps.ocfl.readInventory(data.itemId);
+  if (!inv) return 'the object is gone';
+  const withheld = accessWithheld(await deps.ocfl.headRecord<ItemRecord>(inv), now);
+  if (withheld) return withheld;
+  return inv.versions[inv.head]?.state[data.sha512] ? undefined : `superseded: the head version ${inv.head} no longer has this master`;
+}
+
 /**
  * The derivatives of one view, from a copy of its master already on this host's disk, published
  * unless the item is not to be public (checked before and after), with derived.json written
@@ -111,23 +133,9 @@ export function deriveFromFile(deps: DeriveDeps) {
     o: { checked?: boolean; keepPublished?: boolean } = {},
   ): Promise<DeriveReturn> => {
     const keys = pageKeys(data.itemId, data.page);
-    // Not to be public, or no longer the head's master (a re-scan replaced it): nothing to write.
-    const standing = async (): Promise<string | undefined> => {
-      const inv = await deps.ocfl.readInventory(data.itemId);
-      if (!inv) return 'the object is gone';
-      const withheld = accessWithheld(await deps.ocfl.headRecord<ItemRecord>(inv), now());
-      if (withheld) return withheld;
-      return inv.versions[inv.head]?.state[data.sha512] ? undefined : `superseded: the head version ${inv.head} no longer has this master`;
-    };
-    const skip = (why: string): DeriveReturn => ({
-      page: data.page,
-      masterPage: data.masterPage ?? data.page,
-      subpage: data.subpage ?? 0,
-      skipped: why,
-    });
     if (!o.checked) {
-      const why = await standing();
-      if (why) return skip(why);
+      const why = await notToWrite(deps, data, now());
+      if (why) return skipped(data, why);
     }
     if (o.keepPublished) {
       const kept = await publishedDerivatives(deps, data);
@@ -158,26 +166,25 @@ export function deriveFromFile(deps: DeriveDeps) {
         });
       }
 
-      const files = await listFiles(out);
+      const files = (await listFiles(out)).map((f) => ({ f, key: `${keys.prefix}/${path.relative(out, f).split(path.sep).join('/')}` }));
       // What an earlier derive recorded no longer holds once these overwrite its files.
       await deps.access.delete([keys.derived]);
-      await eachLimit(files, 8, async (f) => {
-        const key = `${keys.prefix}/${path.relative(out, f).split(path.sep).join('/')}`;
+      await eachLimit(files, 8, async ({ f, key }) => {
         await deps.access.put(key, await fs.readFile(f), { contentType: TYPES[path.extname(f)] ?? 'application/octet-stream' });
       });
       // Withdrawn while these were made: they go again (publish's tombstone would remove them too,
       // but a flow whose publication fails never gets there).
-      const late = await standing();
+      const late = await notToWrite(deps, data, now());
       if (late?.startsWith('superseded')) {
         // A re-scan replaced the master while these were made: they may have overwritten the newer
         // version's, so nothing here may be taken for made (rederive, or its own derive, makes them).
         log.warn({ why: late }, 'the master was replaced while its derivatives were made');
-        return skip(late);
+        return skipped(data, late);
       }
       if (late) {
-        const written = files.map((f) => `${keys.prefix}/${path.relative(out, f).split(path.sep).join('/')}`);
+        const written = files.map(({ key }) => key);
         for (let i = 0; i < written.length; i += 1000) await deps.access.delete(written.slice(i, i + 1000));
-        return skip(late);
+        return skipped(data, late);
       }
       log.info({ width: full.width, height: full.height, files: files.length }, 'derivatives published');
       const made: DeriveReturn = {
@@ -225,19 +232,14 @@ export function deriveProcessor(deps: DeriveDeps): StageHandler<DerivePayload, D
     // Nothing of a withdrawn item is made public (publish writes its tombstone at the end of the flow).
     // (one read of the inventory serves that check and finding the master)
     const inv = await deps.ocfl.readInventory(data.itemId);
-    const withheld = inv ? accessWithheld(await deps.ocfl.headRecord<ItemRecord>(inv), now()) : undefined;
-    if (withheld) return { page: data.page, masterPage: data.masterPage ?? data.page, subpage: data.subpage ?? 0, skipped: withheld };
+    const why = inv ? await notToWrite(deps, data, now(), inv) : undefined;
+    if (why && !why.startsWith('superseded')) return skipped(data, why);
     const master = inv ? deps.ocfl.contentOf(inv, data.sha512) : null;
     if (!master) throw masterNotInObject(data);
-    if (!master.inHead) {
+    if (why) {
       // A re-scan replaced this master after this ingest stored it: its derivatives are not ours to write.
       log.warn({ head: master.head }, 'the master is no longer in the head version: no derivatives over the newer ones');
-      return {
-        page: data.page,
-        masterPage: data.masterPage,
-        subpage: data.subpage,
-        skipped: `superseded: the head version ${master.head} no longer has this master`,
-      };
+      return skipped(data, why);
     }
     if (data.reuse) {
       const kept = await publishedDerivatives(deps, data);

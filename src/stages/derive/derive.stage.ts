@@ -88,11 +88,11 @@ export interface TurnSlice {
    */
   shown?: Record<string, 0 | 90 | 180 | 270>;
   /**
-   * Views the OCR step read in this ingest, by page key: its job made their derivatives too, once
-   * it knew the turn (derived.json says whether it did), so derive takes those rather than make
-   * them again.
+   * The pages the OCR step read in this ingest, by page key (OcrSlice's, seen from here): its job
+   * made their derivatives too, once it knew the turn (derived.json says whether it did), so
+   * derive takes those rather than make them again.
    */
-  madeWithOcr?: Record<string, true>;
+  ocr?: { pages?: Record<string, unknown> };
 }
 
 const jobKey = (view: string, turn: number | undefined) => (turn ? `${view}-t${turn}` : view);
@@ -100,9 +100,19 @@ const jobKey = (view: string, turn: number | undefined) => (turn ? `${view}-t${t
 /** How OCR found a view turned. */
 const turnOf = (s: TurnSlice, key: string): { turn?: 0 | 90 | 180 | 270; reuse?: true } => {
   const t = s.turns?.[key];
-  const reuse = (s.shown !== undefined && (s.shown[key] ?? 0) === (t ?? 0)) || s.madeWithOcr?.[key] === true;
+  const reuse = (s.shown !== undefined && (s.shown[key] ?? 0) === (t ?? 0)) || s.ocr?.pages?.[key] !== undefined;
   return { ...(t ? { turn: t } : {}), ...(reuse ? { reuse: true as const } : {}) };
 };
+
+/** A view as the jobs that work on it name it (derive's, and OCR's with more). */
+export const viewPayload = (s: IngestCore, v: ReturnType<typeof itemViews>[number]): DerivePayload => ({
+  ...jobRef(s),
+  page: v.view,
+  masterPage: v.masterPage,
+  subpage: v.subpage,
+  sha512: v.sha512,
+  mime: v.mime,
+});
 
 export const deriveStage: StageSpec<
   'derive',
@@ -119,15 +129,7 @@ export const deriveStage: StageSpec<
           // A turned view's job has an id of its own: derivatives an earlier job of the same
           // ingest made unturned (a flow queued before OCR ran ahead of derive) are not taken for it.
           key: jobKey(pageKey(v.view), s.turns?.[pageKey(v.view)]),
-          data: {
-            ...jobRef(s),
-            page: v.view,
-            masterPage: v.masterPage,
-            subpage: v.subpage,
-            sha512: v.sha512,
-            mime: v.mime,
-            ...turnOf(s, pageKey(v.view)),
-          },
+          data: { ...viewPayload(s, v), ...turnOf(s, pageKey(v.view)) },
         }))
       : [],
   fold(s, results, failures) {

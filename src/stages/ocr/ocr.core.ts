@@ -7,6 +7,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { create } from 'xmlbuilder2';
 import type { Box, OcrBlock, OcrLine, OcrPage, OcrParagraph } from '../../domain/ocr-page.js';
+import type { OcrTile } from '../../domain/ocr-tiles.js';
 
 /** What tesseract.js gives for a page (only what is used). */
 export interface TesseractBox {
@@ -44,14 +45,7 @@ export function fromTesseract(
      * A tile of the OCR image (a very large page read in parts): where it is, and its core, the
      * region whose words are its own; words centred in the overlap are the neighbour's.
      */
-    tile?: {
-      x: number;
-      y: number;
-      width: number;
-      height: number;
-      core: [number, number, number, number];
-      inner: { left: boolean; top: boolean; right: boolean; bottom: boolean };
-    };
+    tile?: OcrTile;
   },
 ): OcrPage {
   const sx = at.width / at.ocrWidth;

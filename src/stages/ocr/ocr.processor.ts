@@ -138,8 +138,7 @@ export function ocrProcessor(deps: OcrDeps): StageHandler<OcrPayload, OcrReturn>
       const timeoutMs = deps.pageTimeoutMs;
       const recognize = async (image: Buffer, languages: string, dpi: number | null, limitMs = timeoutMs) => {
         try {
-          const r = await pool.recognize(image, languages, { dpi, timeoutMs: limitMs });
-          return Object.assign(r as unknown as TesseractPage, { loadedAs: r.loadedAs });
+          return (await pool.recognize(image, languages, { dpi, timeoutMs: limitMs })) as unknown as TesseractPage & { loadedAs: string };
         } catch (err) {
           if (err instanceof YaddasError) throw err;
           throw new YaddasError(ErrorCodes.OCR_FAILED, `OCR of page ${data.page} failed: ${(err as Error).message ?? String(err)}`, {
@@ -164,7 +163,7 @@ export function ocrProcessor(deps: OcrDeps): StageHandler<OcrPayload, OcrReturn>
         return done(page, t0, plan, null, { languages: data.languages, turn: 0, languagesFrom: 'all' });
       }
 
-      const prepared = await prepare(() => prepareOcrImage(master, { subpage: data.subpage, maxPixels: deps.maxPixels }));
+      const prepared = await prepare(() => prepareOcrImage(master, { subpage: data.subpage, maxPixels: deps.maxPixels }, plan));
       // Which script, which way up: then the page's languages and its turn.
       const detecting = deps.detect.enabled && osd !== null;
       let reading: PageReading = {

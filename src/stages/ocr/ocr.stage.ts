@@ -5,10 +5,9 @@
  * recorded and leaves the item preserved and published; `yaddas reocr` runs it again.
  */
 import { pageKey } from '../../domain/ids.js';
-import type { DerivePayload, TurnSlice } from '../derive/derive.stage.js';
-import { itemViews } from '../derive/derive.stage.js';
+import { type DerivePayload, itemViews, type TurnSlice, viewPayload } from '../derive/derive.stage.js';
 import type { InspectSlice } from '../inspect/inspect.stage.js';
-import { type IngestCore, jobRef, newlyPreserved, type StageSpec } from '../stage.js';
+import { type IngestCore, newlyPreserved, type StageSpec } from '../stage.js';
 import type { StoreSlice } from '../store/store.stage.js';
 import type { OcrPage } from '../../domain/ocr-page.js';
 
@@ -65,12 +64,7 @@ export const ocrStage: StageSpec<'ocr', OcrPayload, OcrReturn, State> = {
       .map((v) => ({
         key: pageKey(v.view),
         data: {
-          ...jobRef(s),
-          page: v.view,
-          masterPage: v.masterPage,
-          subpage: v.subpage,
-          sha512: v.sha512,
-          mime: v.mime,
+          ...viewPayload(s, v),
           source: v.file.path.split('/').pop() ?? v.file.path,
           languages: w.languages,
         },
@@ -86,10 +80,8 @@ export const ocrStage: StageSpec<'ocr', OcrPayload, OcrReturn, State> = {
     const turns: Record<string, 0 | 90 | 180 | 270> = Object.fromEntries(
       Object.entries(s.turns ?? {}).filter(([key]) => failures[key] !== undefined),
     );
-    const madeWithOcr: Record<string, true> = {};
     for (const [key, r] of Object.entries(results)) {
       pages[key] = r.page;
-      madeWithOcr[key] = true;
       if (r.page.detected?.turned) turns[key] = r.page.detected.turned;
       engine ??= r.engine;
       if (r.at > at) at = r.at;
@@ -104,7 +96,6 @@ export const ocrStage: StageSpec<'ocr', OcrPayload, OcrReturn, State> = {
         ...(engine ? { engine, at } : {}),
       },
       turns,
-      madeWithOcr,
     };
   },
 };
