@@ -497,14 +497,14 @@ export const SETTINGS = [
     env: ['YADDAS_OCR_MIN_SCRIPT_CONFIDENCE'],
     default: 0.3,
     parse: num(0, 100),
-    doc: "How clearly the page's script must lead the next one (Tesseract's script confidence, where 1 is its own acceptance ratio of 1.3) before the page is read in that script's languages only; below it, in all the item's languages. Cyrillic print shares many letter shapes with Latin: pages of Russian and Azerbaijani Cyrillic in a sans-serif face measured 0.54–1.36 here, every one rightly called Cyrillic; a page read poorly in the wrong script's languages is read again in all of them (`ocr.rereadBelowConfidence`).",
+    doc: "How clearly the page's script must lead the next one (Tesseract's script confidence, where 1 is its own acceptance ratio of 1.3) before the page is read in that script's languages only; below it, in all the item's languages. Cyrillic print shares many letter shapes with Latin: pages of Russian and Azerbaijani Cyrillic in a sans-serif face measured 0.54–2.38 here, every one rightly called Cyrillic; a page read poorly in the wrong script's languages is read again in all of them (`ocr.rereadBelowConfidence`).",
   }),
   setting({
     key: 'ocr.minOrientationConfidence',
     env: ['YADDAS_OCR_MIN_ORIENTATION_CONFIDENCE'],
     default: 5,
     parse: num(0, 1000),
-    doc: "Tesseract's orientation confidence from which a page found sideways or upside down is turned upright (for its OCR and its derivatives; the master stays as scanned). Turned pages of the test texts measured 6.7–8.4 in a sans-serif face and 16–36 in a serif one, every orientation right; OCRmyPDF's `--rotate-pages-threshold` defaults to 14, but OCRmyPDF has no second look: here a page that reads poorly the way it was decided (see `ocr.rereadBelowConfidence`) is read the other way too, and the better reading kept.",
+    doc: "Tesseract's orientation confidence from which a page found sideways or upside down is turned upright (for its OCR and its derivatives; the master stays as scanned). Turned pages of the test texts measured 6.7–8.4 in a sans-serif face and 17–33 in a serif one, every orientation right; OCRmyPDF's `--rotate-pages-threshold` defaults to 14, but OCRmyPDF has no second look: here a page that reads poorly the way it was decided (see `ocr.rereadBelowConfidence`) is read the other way too, and the better reading kept.",
   }),
   setting({
     key: 'ocr.rereadBelowConfidence',
